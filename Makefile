@@ -1,0 +1,38 @@
+# Two entry points do all set-up on a fresh Debian machine (as root): `make test`, `make demo`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+DEBS    := keepalived haproxy tshark tcpdump iputils-ping arping nftables iproute2 procps
+PYTEST_ARGS ?=
+
+.PHONY: test demo debs venv lint typecheck unit clean
+
+test: debs venv lint typecheck
+	@if [ "$$(id -u)" -eq 0 ]; then export PYKEEPALIVED_REQUIRE_REAL=1; fi; \
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
+
+demo: debs venv
+	$(VENV)/bin/pykeepalived -t -d -l -f examples/haproxy-pair/keepalived-node1.conf
+
+debs:
+	@scripts/install-debs.sh $(DEBS)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+lint: venv
+	$(VENV)/bin/ruff check src tests bench
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+# Fast loop for development: no root, no Debian packages.
+unit: venv
+	$(PY) -m pytest tests/unit tests/property tests/sim -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Thin asyncio adapters: raw sockets, netlink, subprocesses. All I/O lives here."""

@@ -1,0 +1,1 @@
+"""The process: drives the pure cores with the adapters, signals, reload, dumps."""
