@@ -1,0 +1,499 @@
+"""One VRRP virtual router as a pure state machine: events and `now` in, actions out.
+
+States are INIT, BACKUP, MASTER and keepalived's FAULT. Every change of state goes
+through `_change_state`, which emits, in order: the sends that must precede leaving
+(`pre`), `StateChanged(old, new, reason)`, keepalived's "Entering X STATE" line, the
+clean-up of the old state (priority-0 advert, VIP removal), the entry actions of the new
+state and finally `Notify`. That is keepalived 2.2.7's order (vrrp_state_leave_master,
+vrrp_state_master_tx), so logs read the same.
+
+Timers are absolute float seconds: `_sands` is keepalived's per-instance "sands" (the
+master's Adver_Timer or the backup's Master_Down_Timer, by state) and `_ms_down` its
+ms_down_timer, kept because keepalived derives later deadlines from it (a priority change
+shifts a running down timer by the difference of the two intervals). Delayed GARP bursts
+have their own deadlines. `next_deadline()` is the earliest of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pykeepalived.vrrp import messages as msg
+from pykeepalived.vrrp.actions import (
+    Action,
+    AddVips,
+    Log,
+    LogLevel,
+    Notify,
+    NotifyState,
+    RemoveVips,
+    SendAdvert,
+    SendGratuitous,
+    StateChanged,
+)
+from pykeepalived.vrrp.advert import Advertisement, IPAddress
+from pykeepalived.vrrp.events import (
+    AdvertReceived,
+    Event,
+    FaultChanged,
+    PacketDropped,
+    PriorityChanged,
+    Shutdown,
+    Startup,
+    Timeout,
+)
+from pykeepalived.vrrp.params import InstanceParams, State
+from pykeepalived.vrrp.receive import check_advert
+from pykeepalived.vrrp.stats import InstanceStats
+from pykeepalived.vrrp.timing import (
+    PRIORITY_OWNER,
+    PRIORITY_STOP,
+    interval_seconds,
+    master_down_interval,
+    min_skew_time,
+    skew_time,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["State", "VrrpInstance"]
+
+_NOTIFY = {
+    State.MASTER: NotifyState.MASTER,
+    State.BACKUP: NotifyState.BACKUP,
+    State.FAULT: NotifyState.FAULT,
+    State.INIT: NotifyState.STOP,
+}
+
+
+class VrrpInstance:
+    """A virtual router; see docs/core-api.md for the contract."""
+
+    def __init__(self, params: InstanceParams) -> None:
+        self.params = params
+        self.stats = InstanceStats()
+        #: Set by a sync group: may this member become MASTER now? (vrrp_sync_can_goto_master)
+        self.master_gate: Callable[[VrrpInstance], bool] | None = None
+        self._state = State.INIT
+        self._wantstate = params.wanted_initial_state
+        self._base_priority = params.priority
+        self._effective = params.priority
+        self._master_adver_int_cs = params.advert_int_cs
+        self._ms_down = self._full_down_interval()
+        self._sands: float | None = None
+        self._down_reason = ""
+        self._garp_delayed_at: float | None = None
+        self._garp_lower_at: float | None = None
+        self._garp_refresh_at: float | None = None
+        self._preempt_time: float | None = None
+        self._faulted = False
+        self.master_source: IPAddress | None = None
+        self.master_priority = 0
+
+    # --- public read side ---------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.params.name
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def wantstate(self) -> State:
+        """keepalived's wantstate: where this instance would go ignoring its sync group."""
+        return self._wantstate
+
+    @property
+    def effective_priority(self) -> int:
+        return self._effective
+
+    @property
+    def master_adver_int_cs(self) -> int:
+        return self._master_adver_int_cs
+
+    def next_deadline(self) -> float | None:
+        pending = [
+            t for t in (self._sands, self._garp_delayed_at, self._garp_lower_at) if t is not None
+        ]
+        return min(pending, default=None)
+
+    # --- the one entry point ------------------------------------------------------------
+
+    def handle(self, event: Event, *, now: float) -> list[Action]:
+        """Feed one event at virtual time `now`; returns the actions to perform in order.
+
+        A timer already due at `now` fires first, as it would have in real time, so an
+        event delivered late never overtakes a deadline and `next_deadline()` is never in
+        the past after a call.
+        """
+        if isinstance(event, Timeout):
+            return self._on_timeout(now)
+        deadline = self.next_deadline()
+        overdue = self._on_timeout(now) if deadline is not None and deadline <= now else []
+        return overdue + self._dispatch(event, now)
+
+    def _dispatch(self, event: Event, now: float) -> list[Action]:
+        match event:
+            case AdvertReceived():
+                return self._on_advert(event, now)
+            case Startup():
+                return self._on_startup(now)
+            case Shutdown():
+                return self._on_shutdown(now)
+            case PriorityChanged():
+                return self._on_priority(event, now)
+            case FaultChanged():
+                return self._on_fault(event, now)
+            case PacketDropped():
+                self.stats.count_codec_drop(event.reason)
+                return [Log(msg.codec_drop(self.name, event.reason), LogLevel.DEBUG)]
+        raise TypeError(f"not a VRRP event: {event!r}")
+
+    def force_state(self, target: State, *, now: float, reason: str) -> list[Action]:
+        """Move with the sync group (vrrp_sync.c), bypassing the election and the gate."""
+        if target is self._state or target is State.INIT:
+            return []
+        self._wantstate = target
+        if target is State.MASTER:
+            return self._goto_master(now, reason)
+        if target is State.BACKUP:
+            self._faulted = False
+            return self._enter_backup(now, reason, from_fault=self._state is not State.MASTER)
+        if self._state is State.MASTER:
+            return self._change_state(State.FAULT, reason, now, fault_advert=True)
+        # vrrp_sync_fault sets the state before leave_fault, so keepalived logs nothing here
+        return self._change_state(State.FAULT, reason, now, entering=False)
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def _on_startup(self, now: float) -> list[Action]:
+        if self._state is not State.INIT:
+            return []
+        self._master_adver_int_cs = self.params.advert_int_cs
+        if self._faulted:
+            self._wantstate = State.FAULT
+            return self._change_state(State.FAULT, "startup with a fault", now,
+                                      line=msg.entering_state_init(self.name, "FAULT"))
+        owner_master = self.params.is_owner and self._wantstate is State.MASTER
+        if owner_master and self.params.owner_immediate_master:
+            return self._goto_master(now, "startup as address owner (priority 255)")
+        if owner_master:
+            # keepalived's try_up_instance: one interval plus the owner's skew
+            self._ms_down = interval_seconds(self._master_adver_int_cs) + min_skew_time(
+                self._master_adver_int_cs)
+        else:
+            self._ms_down = self._full_down_interval()
+        self._down_reason = f"no advert received within {self._ms_down} s of startup"
+        return self._change_state(State.BACKUP, "startup", now,
+                                  line=msg.entering_state_init(self.name, "BACKUP"))
+
+    def _on_shutdown(self, now: float) -> list[Action]:
+        if self._state is State.INIT:
+            return []
+        return self._change_state(State.INIT, "shutdown", now, entering=False, stop_advert=True)
+
+    def _on_fault(self, event: FaultChanged, now: float) -> list[Action]:
+        self._faulted = event.faulted
+        reason = event.reason or ("fault" if event.faulted else "fault cleared")
+        if self._state is State.INIT:
+            return []
+        if event.faulted:
+            if self._state is State.FAULT:
+                return []
+            self._wantstate = State.FAULT
+            # down_instance → leave_master(advF): one priority-0 advert from the FAULT
+            # branch, one more from vrrp_restore_interface. keepalived really sends two.
+            return self._change_state(State.FAULT, reason, now, fault_advert=True,
+                                      stop_advert=True)
+        if self._state is not State.FAULT:
+            return []
+        self._wantstate = State.BACKUP
+        return self._enter_backup(now, reason, from_fault=True)
+
+    def _on_priority(self, event: PriorityChanged, now: float) -> list[Action]:
+        if self._base_priority == PRIORITY_OWNER:
+            return []  # keepalived never adjusts an address owner
+        new = min(max(event.effective, 1), PRIORITY_OWNER - 1)
+        if new == self._effective:
+            return []
+        old_down = self._ms_down
+        self._effective = new
+        self._ms_down = self._full_down_interval()
+        if self._state is State.BACKUP and self._sands is not None:
+            self._sands = max(now, self._sands + self._ms_down - old_down)
+            self._down_reason = f"down timer after priority change ({event.reason})"
+        # the "Changing effective priority" line is the tracker's (tracking.py) to log
+        return []
+
+    # --- timers -------------------------------------------------------------------------
+
+    def _on_timeout(self, now: float) -> list[Action]:
+        actions: list[Action] = []
+        if self._sands is not None and now >= self._sands:
+            if self._state is State.BACKUP:
+                actions += self._down_timer_expired(now)
+            elif self._state is State.MASTER:
+                actions += self._master_tx(now)
+        if self._garp_delayed_at is not None and now >= self._garp_delayed_at:
+            self._garp_delayed_at = None
+            actions.append(SendGratuitous(self.params.garp.master_repeat))
+        if self._garp_lower_at is not None and now >= self._garp_lower_at:
+            self._garp_lower_at = None
+            actions.append(SendGratuitous(self.params.garp.lower_prio_repeat))
+        return actions
+
+    def _down_timer_expired(self, now: float) -> list[Action]:
+        actions: list[Action] = [Log(msg.receive_timeout(self.name), LogLevel.DETAIL)]
+        self._wantstate = State.MASTER
+        if self.master_gate is not None and not self.master_gate(self):
+            # held in BACKUP by the sync group until every member wants MASTER
+            self._ms_down = self._full_down_interval()
+            self._sands = now + self._ms_down
+            return actions
+        return actions + self._goto_master(now, self._down_reason or "master down timer expired")
+
+    def _master_tx(self, now: float) -> list[Action]:
+        actions: list[Action] = [self._advert(self._effective)]
+        garp = self.params.garp
+        if self._garp_refresh_at is not None and now > self._garp_refresh_at:
+            actions.append(SendGratuitous(garp.refresh_repeat))
+            self._garp_refresh_at = now + garp.master_refresh
+        self._sands = now + interval_seconds(self.params.advert_int_cs)
+        return actions
+
+    # --- adverts ------------------------------------------------------------------------
+
+    def _on_advert(self, event: AdvertReceived, now: float) -> list[Action]:
+        if self._state is State.BACKUP:
+            return self._backup_rx(event, now)
+        if self._state is State.MASTER:
+            return self._master_rx(event, now)
+        return []  # INIT/FAULT: keepalived does not process adverts there
+
+    def _backup_rx(self, event: AdvertReceived, now: float) -> list[Action]:
+        p, adv, source = self.params, event.advert, event.source
+        check_addresses = not p.skip_check_adv_addr or source != self.master_source
+        refused = check_advert(p, self.stats, event, check_addresses)
+        if refused is not None:
+            return [refused]  # the down timer keeps running
+        if adv.priority == PRIORITY_STOP:
+            self._ms_down = skew_time(self._effective, self._master_adver_int_cs)
+            self._sands = now + self._ms_down
+            self._down_reason = f"priority 0 advert from {source}"
+            return [Log(msg.backup_received_zero(self.name), LogLevel.DETAIL)]
+        if self._accepts_as_master(adv.priority, now):
+            return self._follow_master(event, now)
+        self.master_source = source
+        self._down_reason = f"lower priority ({adv.priority}) advert from {source} discarded"
+        return [Log(msg.lower_priority_discarding(self.name, adv.priority, source))]
+
+    def _accepts_as_master(self, priority: int, now: float) -> bool:
+        delay = self.params.effective_preempt_delay
+        return (
+            self.params.effective_nopreempt
+            or priority >= self._effective
+            or (delay > 0 and (self._preempt_time is None or self._preempt_time > now))
+        )
+
+    def _follow_master(self, event: AdvertReceived, now: float) -> list[Action]:
+        actions = self._adopt_interval(event.advert)
+        self._ms_down = self._full_down_interval()
+        self.master_source, self.master_priority = event.source, event.advert.priority
+        actions += self._preempt_delay_step(event.advert.priority, now)
+        self._wantstate = State.BACKUP
+        self._sands = now + self._ms_down
+        self._down_reason = (
+            f"no advert from master {event.source} (priority {event.advert.priority}) "
+            f"for {self._ms_down} s"
+        )
+        return actions
+
+    def _preempt_delay_step(self, priority: int, now: float) -> list[Action]:
+        delay = self.params.effective_preempt_delay
+        if delay <= 0:
+            return []
+        if priority >= self._effective:
+            if self._preempt_time is None:
+                return []
+            self._preempt_time = None
+            return [Log(msg.stop_preempt_delay(self.name), LogLevel.DETAIL)]
+        if self._preempt_time is not None:
+            return []
+        self._preempt_time = now + delay
+        return [Log(msg.start_preempt_delay(self.name, delay), LogLevel.DETAIL)]
+
+    def _adopt_interval(self, adv: Advertisement) -> list[Action]:
+        """RFC 5798 §6.4.2: a v3 backup times the master out on the master's interval."""
+        if self.params.version != 3 or adv.interval_cs == self._master_adver_int_cs:
+            return []
+        old, self._master_adver_int_cs = self._master_adver_int_cs, adv.interval_cs
+        return [Log(msg.interval_updated(self.name, old, adv.interval_cs), LogLevel.DETAIL)]
+
+    def _master_rx(self, event: AdvertReceived, now: float) -> list[Action]:
+        refused = check_advert(self.params, self.stats, event, check_addresses=True)
+        if refused is not None:
+            return [refused]
+        prio, cmp = event.advert.priority, self._compare_with_primary(event.source)
+        wins = prio > self._effective or (prio == self._effective and cmp > 0)
+        actions: list[Action] = []
+        if prio == PRIORITY_STOP or (self.params.higher_prio_send_advert and wins):
+            actions.append(self._advert(self._effective))
+            if prio == PRIORITY_STOP:
+                self._sands = now + interval_seconds(self.params.advert_int_cs)
+                return [*actions, Log(msg.master_received_zero(self.name), LogLevel.DETAIL)]
+        actions += self._equal_priority_checks(prio, cmp)
+        if prio < self._effective or (prio == self._effective and cmp < 0):
+            return actions + self._answer_lower(event, now)
+        if prio > self._effective or (prio == self._effective and cmp > 0):
+            return self._yield_to(event, now, actions)
+        return actions
+
+    def _equal_priority_checks(self, prio: int, cmp: int) -> list[Action]:
+        if prio != self._effective:
+            return []
+        if cmp == 0:
+            return [Log(msg.equal_priority_our_address(self.name))]
+        if self._effective == PRIORITY_OWNER:
+            self._effective = self._base_priority = PRIORITY_OWNER - 1
+            return [Log(msg.both_owners(self.name))]
+        return []
+
+    def _answer_lower(self, event: AdvertReceived, now: float) -> list[Action]:
+        p = self.params
+        forcing = not p.lower_prio_no_advert
+        actions: list[Action] = [Log(msg.master_lower_priority(
+            self.name, event.source, event.advert.priority, self._effective, forcing))]
+        if forcing:
+            actions.append(self._advert(self._effective))
+            self._sands = now + interval_seconds(p.advert_int_cs)
+        if p.garp.lower_prio_repeat:
+            actions.append(SendGratuitous(p.garp.lower_prio_repeat))
+            if p.garp.lower_prio_delay:
+                self._garp_lower_at = now + p.garp.lower_prio_delay
+        return actions
+
+    def _yield_to(self, event: AdvertReceived, now: float, pre: list[Action]) -> list[Action]:
+        prio, source = event.advert.priority, event.source
+        if prio > self._effective:
+            line = msg.master_higher_priority(self.name, source, prio, self._effective)
+            reason = f"higher priority ({prio}) advert from {source}, ours {self._effective}"
+        else:
+            line = msg.master_same_priority_higher_ip(self.name, source, prio)
+            reason = f"same priority ({prio}) advert from higher address {source}"
+        pre = [*pre, Log(line), *self._adopt_interval(event.advert)]
+        self._ms_down = self._full_down_interval()
+        self.master_source, self.master_priority = source, prio
+        self._wantstate = State.BACKUP
+        self._down_reason = f"no advert from master {source} (priority {prio})"
+        return self._change_state(State.BACKUP, reason, now, pre=pre)
+
+    def _compare_with_primary(self, source: IPAddress) -> int:
+        """RFC 5798 §6.4.3: unsigned compare in network order; 0 when unknown/other family."""
+        ours = self.params.primary_address
+        if ours is None or ours.version != source.version:
+            return 0
+        return (int(source) > int(ours)) - (int(source) < int(ours))
+
+    # --- transitions --------------------------------------------------------------------
+
+    def _goto_master(self, now: float, reason: str) -> list[Action]:
+        return self._change_state(State.MASTER, reason, now)
+
+    def _enter_backup(self, now: float, reason: str, *, from_fault: bool) -> list[Action]:
+        if from_fault:
+            self._master_adver_int_cs = self.params.advert_int_cs
+        self._ms_down = self._full_down_interval()
+        self._down_reason = f"no advert received for {self._ms_down} s"
+        return self._change_state(State.BACKUP, reason, now)
+
+    def _change_state(
+        self,
+        new: State,
+        reason: str,
+        now: float,
+        *,
+        pre: list[Action] | None = None,
+        line: str | None = None,
+        entering: bool = True,
+        fault_advert: bool = False,
+        stop_advert: bool = False,
+    ) -> list[Action]:
+        """The choke point: every transition, its reason, logs, side effects, notify."""
+        old = self._state
+        actions: list[Action] = [*(pre or []), StateChanged(old, new, reason)]
+        if line is None and entering:
+            line = msg.entering_state(self.name, new.value)
+        if line is not None:
+            actions.append(Log(line))
+        self._state = new
+        self.stats.last_transition = now
+        self.stats.last_transition_reason = reason
+        if old is State.MASTER:
+            actions += self._leave_master(fault_advert, stop_advert,
+                                          released=new is not State.INIT)
+        actions += self._enter(new, now)
+        actions.append(Notify(_NOTIFY[new], self._effective))
+        return actions
+
+    def _leave_master(
+        self, fault_advert: bool, stop_advert: bool, *, released: bool
+    ) -> list[Action]:
+        """Leaving MASTER: priority-0 advert(s) first, then the VIPs go.
+
+        `fault_advert` is the uncounted one vrrp_state_leave_master sends when going to
+        FAULT; `stop_advert` is vrrp_restore_interface's advF one, counted and logged.
+        """
+        actions: list[Action] = []
+        if fault_advert:
+            actions.append(self._advert(PRIORITY_STOP))
+        if stop_advert:
+            actions.append(self._advert(PRIORITY_STOP))
+            self.stats.pri_zero_sent += 1
+            actions.append(Log(msg.sent_zero_priority(self.name), LogLevel.DETAIL))
+        if released:
+            self.stats.release_master += 1
+        self._garp_delayed_at = self._garp_lower_at = self._garp_refresh_at = None
+        return [*actions, Log(msg.removing_vips(self.name), LogLevel.DETAIL), RemoveVips()]
+
+    def _enter(self, new: State, now: float) -> list[Action]:
+        if new is State.MASTER:
+            return self._become_master(now)
+        if new is State.BACKUP:
+            self._preempt_time = None
+            self._sands = now + self._ms_down
+        else:
+            self._sands = None
+        return []
+
+    def _become_master(self, now: float) -> list[Action]:
+        """vrrp_state_master_tx + become_master: advert first, so the old master lets go
+        of the VIPs before our gratuitous ARPs claim them."""
+        p = self.params
+        actions: list[Action] = [self._advert(self._effective)]
+        self.stats.become_master += 1
+        if self._master_adver_int_cs != p.advert_int_cs:
+            actions.append(Log(msg.interval_back_to_local(
+                self.name, self._master_adver_int_cs, p.advert_int_cs), LogLevel.DETAIL))
+            self._master_adver_int_cs = p.advert_int_cs
+        actions += [Log(msg.setting_vips(self.name), LogLevel.DETAIL), AddVips()]
+        if p.garp.master_repeat:
+            actions.append(SendGratuitous(p.garp.master_repeat))
+        self._garp_refresh_at = now + p.garp.master_refresh if p.garp.master_refresh else None
+        self._garp_delayed_at = now + p.garp.master_delay if p.garp.master_delay else None
+        self.master_source, self.master_priority = p.primary_address, self._effective
+        self._sands = now + interval_seconds(p.advert_int_cs)
+        return actions
+
+    def _advert(self, priority: int) -> SendAdvert:
+        p = self.params
+        self.stats.advert_sent += 1
+        return SendAdvert(Advertisement(
+            version=p.version, vrid=p.vrid, priority=priority, interval_cs=p.advert_int_cs,
+            addresses=p.virtual_addresses, auth_type=p.auth_type, auth_data=p.auth_data))
+
+    def _full_down_interval(self) -> float:
+        return master_down_interval(
+            self._effective, self._master_adver_int_cs, self.params.down_timer_adverts)

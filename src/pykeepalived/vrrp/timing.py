@@ -1,0 +1,66 @@
+"""RFC 3768 / RFC 5798 timer arithmetic, in one unit so v2 and v3 share one formula.
+
+Intervals are kept in centiseconds (VRRPv3's unit; a v2 interval of N seconds is N x 100),
+and results are seconds as floats because that is the clock the core is driven with. The
+arithmetic is done in exact fractions first: every RFC value is k / 25600 seconds, which a
+binary float holds exactly, so a test can compare a deadline with `==`.
+
+keepalived computes the same values in integer microseconds and truncates (its data dump
+shows "Master down timer = 3414062 usecs" for 3.4140625 s); the sub-microsecond
+difference is invisible on the wire, so the exact RFC value is used here.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+#: Default number of missed adverts before a backup takes over (RFC: 3).
+DOWN_TIMER_ADVERTS = 3
+#: Priorities with special meaning (RFC 5798 §5.2.4).
+PRIORITY_STOP = 0
+PRIORITY_OWNER = 255
+
+
+def _cs_to_s(value: Fraction) -> float:
+    return float(value / 100)
+
+
+def skew_time(priority: int, master_adver_int_cs: int) -> float:
+    """Skew_Time = ((256 - Priority) x Master_Adver_Interval) / 256.
+
+    keepalived feeds the *effective* priority here, so a tracker that lowers the
+    priority also makes this router slower to take over; callers pass that value.
+    """
+    _check_priority(priority)
+    return _cs_to_s(Fraction((256 - priority) * master_adver_int_cs, 256))
+
+
+def master_down_interval(
+    priority: int, master_adver_int_cs: int, down_timer_adverts: int = DOWN_TIMER_ADVERTS
+) -> float:
+    """Master_Down_Interval = down_timer_adverts x Master_Adver_Interval + Skew_Time.
+
+    The RFC multiplier is 3; keepalived makes it configurable (`down_timer_adverts`).
+    """
+    if down_timer_adverts < 1:
+        raise ValueError(f"down_timer_adverts must be >= 1, not {down_timer_adverts}")
+    _check_priority(priority)
+    total = Fraction(down_timer_adverts * master_adver_int_cs) + Fraction(
+        (256 - priority) * master_adver_int_cs, 256
+    )
+    return _cs_to_s(total)
+
+
+def min_skew_time(master_adver_int_cs: int) -> float:
+    """The smallest skew (priority 255), keepalived's VRRP_TIMER_SKEW_MIN."""
+    return skew_time(PRIORITY_OWNER, master_adver_int_cs)
+
+
+def interval_seconds(interval_cs: int) -> float:
+    """An advert interval in seconds: what the master's Adver_Timer is armed with."""
+    return _cs_to_s(Fraction(interval_cs))
+
+
+def _check_priority(priority: int) -> None:
+    if not 0 <= priority <= PRIORITY_OWNER:
+        raise ValueError(f"priority must be 0..255, not {priority}")

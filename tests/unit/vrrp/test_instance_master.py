@@ -1,0 +1,168 @@
+"""RFC 5798 §6.4.3 (Master), line by line, with keepalived's extensions and exact logs."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+
+import pytest
+
+from pykeepalived.vrrp.actions import (
+    Log,
+    LogLevel,
+    Notify,
+    NotifyState,
+    RemoveVips,
+    SendAdvert,
+    SendGratuitous,
+    StateChanged,
+)
+from pykeepalived.vrrp.advert import Advertisement
+from pykeepalived.vrrp.events import AdvertReceived, Startup, Timeout
+from pykeepalived.vrrp.instance import State, VrrpInstance
+from pykeepalived.vrrp.params import GarpParams, InstanceParams
+
+VIP = IPv4Address("192.0.2.100")
+ME = IPv4Address("192.0.2.11")
+LOWER_IP = IPv4Address("192.0.2.10")
+HIGHER_IP = IPv4Address("192.0.2.12")
+
+
+def master(priority: int = 150, **kw: object) -> VrrpInstance:
+    """A MASTER since t=0 (it won its down timer at 3.4140625 for prio 150)."""
+    base: dict[str, object] = {
+        "name": "VI_1", "vrid": 51, "version": 3, "priority": priority,
+        "virtual_addresses": (VIP,), "primary_address": ME,
+    }
+    base.update(kw)
+    inst = VrrpInstance(InstanceParams(**base))  # type: ignore[arg-type]
+    inst.handle(Startup(), now=0.0)
+    if inst.state is not State.MASTER:
+        deadline = inst.next_deadline()
+        assert deadline is not None
+        inst.handle(Timeout(), now=deadline)
+    assert inst.state is State.MASTER
+    return inst
+
+
+def rx(priority: int, source: IPv4Address, interval_cs: int = 100) -> AdvertReceived:
+    return AdvertReceived(Advertisement(3, 51, priority, interval_cs, (VIP,)), source)
+
+
+def ours(priority: int) -> SendAdvert:
+    return SendAdvert(Advertisement(3, 51, priority, 100, (VIP,)))
+
+
+def test_adver_timer_sends_an_advert_and_rearms():
+    inst = master()
+    t0 = 3.4140625
+    assert inst.handle(Timeout(), now=t0 + 1.0) == [ours(150)]
+    assert inst.next_deadline() == t0 + 2.0
+
+
+def test_priority_zero_advert_is_answered_at_once():
+    inst = master()
+    actions = inst.handle(rx(0, HIGHER_IP), now=4.0)
+    assert actions == [ours(150),
+                       Log("(VI_1) Master received priority 0 message", LogLevel.DETAIL)]
+    assert inst.state is State.MASTER
+    assert inst.next_deadline() == 5.0
+
+
+@pytest.mark.parametrize(
+    ("prio", "source", "line"),
+    [
+        (200, LOWER_IP, "(VI_1) Master received advert from 192.0.2.10 with higher priority "
+                        "200, ours 150"),
+        (150, HIGHER_IP, "(VI_1) Master received advert from 192.0.2.12 with same priority 150 "
+                         "but higher IP address than ours"),
+    ],
+    ids=["higher priority", "equal priority, greater address"],
+)
+def test_master_yields(prio: int, source: IPv4Address, line: str):
+    inst = master()
+    actions = inst.handle(rx(prio, source), now=4.0)
+    assert actions[0] == Log(line)
+    assert isinstance(actions[1], StateChanged)
+    assert (actions[1].old, actions[1].new) == (State.MASTER, State.BACKUP)
+    assert actions[2:] == [
+        Log("(VI_1) Entering BACKUP STATE"),
+        Log("(VI_1) removing VIPs.", LogLevel.DETAIL),
+        RemoveVips(),
+        Notify(NotifyState.BACKUP, 150),
+    ]
+    assert inst.stats.release_master == 1
+    assert inst.next_deadline() == 4.0 + 3.4140625
+
+
+def test_higher_prio_send_advert_sends_one_last_advert_first():
+    inst = master(higher_prio_send_advert=True)
+    actions = inst.handle(rx(200, LOWER_IP), now=4.0)
+    assert actions[0] == ours(150)
+    assert inst.state is State.BACKUP
+
+
+@pytest.mark.parametrize(
+    ("prio", "source"),
+    [(100, HIGHER_IP), (150, LOWER_IP)],
+    ids=["lower priority", "equal priority, smaller address"],
+)
+def test_lower_advert_forces_new_election_with_garp(prio: int, source: IPv4Address):
+    inst = master(garp=GarpParams(master_delay=0))
+    actions = inst.handle(rx(prio, source), now=4.0)
+    assert actions == [
+        Log(f"(VI_1) Received advert from {source} with lower priority {prio}, ours 150, "
+            "forcing new election"),
+        ours(150),
+        SendGratuitous(5),
+    ]
+    assert inst.state is State.MASTER
+    # Adver_Timer restarted by the advert; lower-prio GARP burst again after 5 s
+    assert inst.next_deadline() == 5.0
+    inst.handle(Timeout(), now=5.0)
+    inst.handle(Timeout(), now=6.0)
+    inst.handle(Timeout(), now=7.0)
+    inst.handle(Timeout(), now=8.0)
+    assert inst.handle(Timeout(), now=9.0) == [ours(150), SendGratuitous(5)]
+
+
+def test_lower_prio_no_advert_stays_quiet():
+    inst = master(lower_prio_no_advert=True, garp=GarpParams(lower_prio_repeat=0))
+    actions = inst.handle(rx(100, HIGHER_IP), now=4.0)
+    assert actions == [Log("(VI_1) Received advert from 192.0.2.12 with lower priority 100, "
+                           "ours 150")]
+    assert inst.next_deadline() == 3.4140625 + 1.0
+
+
+def test_equal_priority_from_our_own_address_warns():
+    inst = master()
+    actions = inst.handle(rx(150, ME), now=4.0)
+    assert actions == [Log("(VI_1) WARNING - equal priority advert received from remote "
+                           "host with our IP address.")]
+    assert inst.state is State.MASTER
+
+
+def test_two_owners_the_local_one_drops_to_254_and_yields():
+    inst = master(priority=255)
+    actions = inst.handle(rx(255, LOWER_IP), now=0.5)
+    assert actions[0] == Log("(VI_1) CONFIGURATION ERROR: local instance and a remote instance "
+                             "are both configured as address owner, please fix - reducing "
+                             "local priority")
+    assert inst.effective_priority == 254
+    assert inst.state is State.BACKUP
+
+
+def test_garp_refresh_rides_on_the_advert_timer():
+    inst = master(garp=GarpParams(master_refresh=2.0, refresh_repeat=2, master_delay=0))
+    t0 = 3.4140625
+    assert inst.handle(Timeout(), now=t0 + 1) == [ours(150)]
+    assert inst.handle(Timeout(), now=t0 + 2) == [ours(150)]  # not yet strictly after
+    assert inst.handle(Timeout(), now=t0 + 3) == [ours(150), SendGratuitous(2)]
+
+
+def test_received_adverts_count():
+    inst = master()
+    inst.handle(rx(100, HIGHER_IP), now=4.0)
+    inst.handle(rx(0, HIGHER_IP), now=4.1)
+    assert inst.stats.advert_rcvd == 2
+    assert inst.stats.pri_zero_rcvd == 1
+    assert inst.stats.advert_sent == 3

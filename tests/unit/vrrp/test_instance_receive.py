@@ -1,0 +1,147 @@
+"""Receive validation (RFC 5798 §7.1 as keepalived's vrrp_check_packet applies it).
+
+Each row: an advert that must be dropped, the counter keepalived bumps and its log line.
+A dropped advert must never refresh a backup's down timer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from ipaddress import IPv4Address, IPv6Address
+
+import pytest
+
+from pykeepalived.vrrp.actions import Log, LogLevel
+from pykeepalived.vrrp.advert import Advertisement, AuthType
+from pykeepalived.vrrp.events import AdvertReceived, PacketDropped, Startup
+from pykeepalived.vrrp.instance import VrrpInstance
+from pykeepalived.vrrp.params import InstanceParams, UnicastPeer
+
+VIP = IPv4Address("192.0.2.100")
+VIP2 = IPv4Address("192.0.2.101")
+PEER = IPv4Address("192.0.2.11")
+STRANGER = IPv4Address("192.0.2.99")
+DOWN = 3.609375
+
+V2 = {"version": 2, "auth_type": AuthType.PASS, "auth_data": b"secret"}
+UNICAST = {"unicast_peers": (UnicastPeer(PEER, min_ttl=250, max_ttl=255),),
+           "check_unicast_src": True}
+
+
+def backup(**kw: object) -> VrrpInstance:
+    base: dict[str, object] = {"name": "VI_1", "vrid": 51, "version": 3,
+                               "virtual_addresses": (VIP,)}
+    base.update(kw)
+    inst = VrrpInstance(InstanceParams(**base))  # type: ignore[arg-type]
+    inst.handle(Startup(), now=0.0)
+    return inst
+
+
+GOOD3 = Advertisement(3, 51, 150, 100, (VIP,))
+GOOD2 = Advertisement(2, 51, 150, 100, (VIP,), AuthType.PASS, b"secret\0\0")
+
+# (id, params, event, counter, log line)
+DROPS = [
+    ("ttl", {}, AdvertReceived(GOOD3, PEER, ttl=64), "ip_ttl_err",
+     "(VI_1) invalid TTL/HL. Received 64 and expect 255"),
+    ("version", {}, AdvertReceived(replace(GOOD3, version=2), PEER), "vers_err",
+     "(VI_1) wrong version. Received 2 and expect 3"),
+    ("auth type", V2, AdvertReceived(replace(GOOD2, auth_type=AuthType.NONE), PEER),
+     "authtype_mismatch", "(VI_1) received a 0 auth, expecting 1!"),
+    ("AH unexpected", V2, AdvertReceived(replace(GOOD2, auth_type=AuthType.AH), PEER),
+     "authtype_mismatch", "(VI_1) Received AH header but auth type not AH"),
+    ("password", V2, AdvertReceived(replace(GOOD2, auth_data=b"wrong\0\0\0"), PEER),
+     "auth_failure", "(VI_1) received an invalid passwd!"),
+    ("v2 interval", V2, AdvertReceived(replace(GOOD2, interval_cs=200), PEER),
+     "uncounted_drops", "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=2 sec"),
+    ("address count", {}, AdvertReceived(replace(GOOD3, addresses=(VIP, VIP2)), PEER),
+     "addr_list_err", "(VI_1) received an unexpected ip number count 2, expected 1!"),
+    ("address list", {}, AdvertReceived(replace(GOOD3, addresses=(VIP2,)), PEER),
+     "addr_list_err",
+     "(VI_1) ip address associated with VRID 51 not present in MASTER advert: 192.0.2.100"),
+    ("unicast on multicast", {}, AdvertReceived(GOOD3, PEER, unicast=True), "addr_list_err",
+     "(VI_1) Expected multicast packet but received unicast packet"),
+    ("multicast on unicast", UNICAST, AdvertReceived(GOOD3, PEER, unicast=False),
+     "addr_list_err", "(VI_1) Expected unicast packet but received multicast packet"),
+    ("not a peer", UNICAST, AdvertReceived(GOOD3, STRANGER, unicast=True), "uncounted_drops",
+     "(VI_1) unicast source address 192.0.2.99 not a unicast peer"),
+    ("peer ttl window", UNICAST, AdvertReceived(GOOD3, PEER, ttl=64, unicast=True),
+     "ip_ttl_err", "(VI_1) TTL/HL 64 not in range 250 - 255"),
+]
+
+
+@pytest.mark.parametrize(("params", "event", "counter", "line"),
+                         [row[1:] for row in DROPS], ids=[row[0] for row in DROPS])
+def test_dropped_advert_is_counted_logged_and_ignored(
+    params: dict[str, object], event: AdvertReceived, counter: str, line: str
+):
+    inst = backup(**params)
+    actions = inst.handle(replace(event, advert=replace(event.advert, priority=0)), now=1.0)
+    assert actions == [Log(line)]
+    assert getattr(inst.stats, counter) == 1
+    assert inst.stats.pri_zero_rcvd == 0
+    assert inst.next_deadline() == DOWN  # not refreshed, not shortened to Skew_Time
+
+
+def test_wrong_vrid_is_counted_at_debug_level():
+    inst = backup()
+    actions = inst.handle(AdvertReceived(replace(GOOD3, vrid=52), PEER), now=1.0)
+    assert actions == [Log("(VI_1) advert for VRID 52 delivered to VRID 51 - ignoring",
+                           LogLevel.DEBUG)]
+    assert inst.stats.vrid_err == 1
+
+
+def test_wrong_family_is_dropped():
+    inst = backup()
+    inst.handle(AdvertReceived(GOOD3, IPv6Address("2001:db8::1")), now=1.0)
+    assert inst.stats.uncounted_drops == 1
+    assert inst.next_deadline() == DOWN
+
+
+def test_unicast_skips_ttl_check_without_check_unicast_src():
+    inst = backup(unicast_peers=(UnicastPeer(PEER),))
+    assert inst.handle(AdvertReceived(GOOD3, PEER, ttl=1, unicast=True), now=1.0) == []
+    assert inst.next_deadline() == 1.0 + DOWN
+
+
+def test_unknown_ttl_is_not_checked():
+    inst = backup()
+    assert inst.handle(AdvertReceived(GOOD3, PEER, ttl=None), now=1.0) == []
+
+
+def test_good_v2_password_advert_is_accepted():
+    inst = backup(**V2)
+    assert inst.handle(AdvertReceived(GOOD2, PEER), now=1.0) == []
+    assert inst.stats.advert_rcvd == 1
+    assert inst.next_deadline() == 1.0 + DOWN
+
+
+def test_skip_check_adv_addr_skips_the_list_for_the_same_master_only():
+    inst = backup(skip_check_adv_addr=True)
+    assert inst.handle(AdvertReceived(GOOD3, PEER), now=1.0) == []
+    odd = AdvertReceived(replace(GOOD3, addresses=(VIP2,)), PEER)
+    assert inst.handle(odd, now=2.0) == []  # same master: list not checked
+    other = replace(odd, source=STRANGER)
+    assert inst.handle(other, now=3.0) != []
+    assert inst.stats.addr_list_err == 1
+
+
+@pytest.mark.parametrize(
+    ("reason", "counter"),
+    [("length", "packet_len_err"), ("checksum", "chk_err"), ("version", "vers_err"),
+     ("type", "invalid_type_rcvd"), ("auth_type", "invalid_authtype"),
+     ("auth", "auth_failure"), ("address_count", "packet_len_err"), ("garbage", "malformed")],
+)
+def test_codec_drops_land_in_the_same_stats(reason: str, counter: str):
+    inst = backup()
+    inst.handle(PacketDropped(reason), now=1.0)
+    assert getattr(inst.stats, counter) == 1
+    assert inst.next_deadline() == DOWN
+
+
+def test_keepalived_json_keys_in_order():
+    keys = list(backup().stats.keepalived_json())
+    assert keys == ["advert_rcvd", "advert_sent", "become_master", "release_master",
+                    "packet_len_err", "advert_interval_err", "ip_ttl_err", "invalid_type_rcvd",
+                    "addr_list_err", "invalid_authtype", "authtype_mismatch", "auth_failure",
+                    "pri_zero_rcvd", "pri_zero_sent"]
