@@ -1,0 +1,291 @@
+"""Idempotent rtnetlink requests: VIPs, routes and rules appear and disappear, exactly once.
+
+Built on pyroute2's `AsyncIPRoute` (0.9), which speaks netlink through an asyncio
+datagram endpoint: every request is awaited on the daemon's own loop, nothing blocks it
+and no thread is needed. (Opening it inside another network namespace, as the tests do,
+forks a short-lived helper once, at open time.)
+
+Idempotence is the contract the daemon relies on (a reload or a repeated FAULT must not
+fail): adding what exists is fine (EEXIST), deleting what is gone is fine (EADDRNOTAVAIL
+for addresses, ESRCH/ENOENT for routes and rules). Each call says whether it changed
+anything. Every other kernel refusal becomes a `NetlinkRequestError` naming the object.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+)
+from typing import Any, Final
+
+from pyroute2 import AsyncIPRoute
+from pyroute2.netlink.exceptions import NetlinkError
+
+from pykeepalived.adapters.links import (
+    AF_INET,
+    AF_INET6,
+    IFA_F_NODAD,
+    InterfaceInfo,
+    InterfaceNotFound,
+    IPInterface,
+    LinkState,
+    address_entry,
+    link_state,
+)
+
+IPAddress = IPv4Address | IPv6Address
+IPNetwork = IPv4Network | IPv6Network
+
+#: Scope names as keepalived.conf and `ip` write them (rt_scopes).
+SCOPES: Final = {"global": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
+MAIN_TABLE: Final = 254
+
+_ADD_TOLERATED: Final = frozenset({errno.EEXIST})
+_DELETE_TOLERATED: Final = frozenset({errno.EADDRNOTAVAIL, errno.ESRCH, errno.ENOENT, errno.ENODEV})
+
+
+class NetlinkRequestError(Exception):
+    """The kernel refused a request for a reason other than "already so"."""
+
+    def __init__(self, action: str, what: str, code: int) -> None:
+        name = errno.errorcode.get(code, str(code))
+        super().__init__(f"cannot {action} {what}: {name} ({os.strerror(code)})")
+        self.action = action
+        self.what = what
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSpec:
+    """One address as `virtual_ipaddress` describes it (`IP/MASK brd B dev D scope S label L`).
+
+    `nodad` is keepalived's `-nodad`; `preferred_lft=0` makes an IPv6 address deprecated
+    so it is never chosen as a source (keepalived's default for /128 VIPs).
+    """
+
+    ifname: str
+    address: IPInterface
+    broadcast: IPv4Address | None = None
+    scope: str = "global"
+    label: str | None = None
+    nodad: bool = False
+    preferred_lft: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"unknown scope {self.scope!r}; expected one of {sorted(SCOPES)}")
+        if self.broadcast is not None and self.address.version != 4:
+            raise ValueError(f"broadcast given for IPv6 address {self.address}")
+        if self.label is not None and (self.address.version != 4 or len(self.label) > 15):
+            raise ValueError(f"label {self.label!r} needs IPv4 and at most 15 characters")
+
+    def describe(self) -> str:
+        return f"address {self.address} on {self.ifname}"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    """One route (`virtual_routes` / `static_routes`): `dst [via] [dev] [src] [scope]...`."""
+
+    destination: IPNetwork
+    via: IPAddress | None = None
+    ifname: str | None = None
+    source: IPAddress | None = None
+    scope: str | None = None
+    metric: int | None = None
+    table: int = MAIN_TABLE
+
+    def __post_init__(self) -> None:
+        versions = {a.version for a in (self.via, self.source) if a is not None}
+        if versions - {self.destination.version}:
+            raise ValueError(f"route {self.destination}: via/src of another address family")
+        if self.via is None and self.ifname is None:
+            raise ValueError(f"route {self.destination} needs a gateway or a device")
+        if self.scope is not None and self.scope not in SCOPES:
+            raise ValueError(f"unknown scope {self.scope!r}")
+
+    def describe(self) -> str:
+        return f"route {self.destination} table {self.table}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One policy rule (`virtual_rules` / `static_rules`): selectors, then `table N`."""
+
+    family: int
+    table: int
+    priority: int
+    source: IPNetwork | None = None
+    destination: IPNetwork | None = None
+    iifname: str | None = None
+    oifname: str | None = None
+    fwmark: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.family not in (AF_INET, AF_INET6):
+            raise ValueError(f"rule family must be AF_INET or AF_INET6, not {self.family}")
+        version = 4 if self.family == AF_INET else 6
+        for net in (self.source, self.destination):
+            if net is not None and net.version != version:
+                raise ValueError(f"rule selector {net} is not IPv{version}")
+        if not 0 <= self.priority < 2**32 or not 0 < self.table < 2**32:
+            raise ValueError(f"rule priority {self.priority} / table {self.table} out of range")
+
+    def describe(self) -> str:
+        return f"rule priority {self.priority} table {self.table}"
+
+
+class Netlink:
+    """One rtnetlink request socket for the daemon's address, route and rule changes."""
+
+    def __init__(self, ipr: Any) -> None:
+        self._ipr = ipr
+
+    @classmethod
+    async def open(cls, netns: str | None = None) -> Netlink:
+        """`netns` names a network namespace (tests); None is the daemon's own.
+
+        groups=0: a request socket must not join notification groups, or unread events
+        would pile up in pyroute2's queue for the life of the daemon.
+        """
+        return cls(AsyncIPRoute(netns=netns, groups=0))
+
+    async def close(self) -> None:
+        self._ipr.close()
+
+    async def __aenter__(self) -> Netlink:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def ifindex(self, ifname: str) -> int:
+        found = await self._ipr.link_lookup(ifname=ifname)
+        if not found:
+            raise InterfaceNotFound(ifname)
+        return int(found[0])
+
+    async def link(self, ifname: str) -> LinkState:
+        """Carrier and admin state now, for track_interface and the initial FAULT check."""
+        index = await self.ifindex(ifname)
+        messages = [m async for m in await self._ipr.link("dump", index=index)]
+        if not messages:
+            raise InterfaceNotFound(ifname)
+        return link_state(messages[0])
+
+    async def interface(self, ifname: str) -> InterfaceInfo:
+        """Index, MAC and addresses: what the sockets need to pick a source address."""
+        state = await self.link(ifname)
+        dump = await self._ipr.addr("dump", index=state.index)
+        entries = [entry async for msg in dump if (entry := address_entry(msg)) is not None]
+        return InterfaceInfo(link=state, addresses=tuple(entries))
+
+    async def has_address(self, ifname: str, address: IPInterface | IPAddress) -> bool:
+        """Is this IP on the interface, whatever its prefix length (VIP tracking's question)."""
+        ip = address.ip if isinstance(address, IPv4Interface | IPv6Interface) else address
+        info = await self.interface(ifname)
+        return any(entry.address.ip == ip for entry in info.addresses)
+
+    async def add_address(self, spec: AddressSpec) -> bool:
+        """Add a VIP; False when it was already there."""
+        args = await self._address_args(spec)
+        args.update(scope=SCOPES[spec.scope])
+        if spec.broadcast is not None:
+            args["broadcast"] = str(spec.broadcast)
+        if spec.label is not None:
+            args["label"] = spec.label
+        if spec.nodad:
+            args["flags"] = IFA_F_NODAD
+        if spec.preferred_lft is not None:
+            args["preferred_lft"] = spec.preferred_lft
+        return await self._request("add", spec.describe(), self._ipr.addr, args)
+
+    async def delete_address(self, spec: AddressSpec) -> bool:
+        """Remove a VIP; False when it was already gone, its interface included."""
+        try:
+            args = await self._address_args(spec)
+        except InterfaceNotFound:
+            return False
+        return await self._request("delete", spec.describe(), self._ipr.addr, args)
+
+    async def _address_args(self, spec: AddressSpec) -> dict[str, Any]:
+        return {
+            "index": await self.ifindex(spec.ifname),
+            "address": str(spec.address.ip),
+            "prefixlen": spec.address.network.prefixlen,
+            "family": AF_INET if spec.address.version == 4 else AF_INET6,
+        }
+
+    async def add_route(self, spec: RouteSpec) -> bool:
+        args = await self._route_args(spec)
+        return await self._request("add", spec.describe(), self._ipr.route, args)
+
+    async def delete_route(self, spec: RouteSpec) -> bool:
+        """False when the route was already gone, its device included."""
+        try:
+            args = await self._route_args(spec)
+        except InterfaceNotFound:
+            return False
+        return await self._request("delete", spec.describe(), self._ipr.route, args)
+
+    async def _route_args(self, spec: RouteSpec) -> dict[str, Any]:
+        args: dict[str, Any] = {
+            "dst": str(spec.destination),
+            "family": AF_INET if spec.destination.version == 4 else AF_INET6,
+            "table": spec.table,
+        }
+        if spec.via is not None:
+            args["gateway"] = str(spec.via)
+        if spec.ifname is not None:
+            args["oif"] = await self.ifindex(spec.ifname)
+        if spec.source is not None:
+            args["prefsrc"] = str(spec.source)
+        if spec.scope is not None:
+            args["scope"] = SCOPES[spec.scope]
+        if spec.metric is not None:
+            args["priority"] = spec.metric
+        return args
+
+    async def add_rule(self, spec: RuleSpec) -> bool:
+        return await self._request("add", spec.describe(), self._ipr.rule, _rule_args(spec))
+
+    async def delete_rule(self, spec: RuleSpec) -> bool:
+        return await self._request("delete", spec.describe(), self._ipr.rule, _rule_args(spec))
+
+    async def _request(self, action: str, what: str, method: Any, args: dict[str, Any]) -> bool:
+        command = "add" if action == "add" else "del"
+        tolerated = _ADD_TOLERATED if action == "add" else _DELETE_TOLERATED
+        try:
+            await method(command, **args)
+        except NetlinkError as exc:
+            if exc.code in tolerated:
+                return False
+            raise NetlinkRequestError(action, what, exc.code) from None
+        return True
+
+
+def _rule_args(spec: RuleSpec) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "family": spec.family,
+        "table": spec.table,
+        "priority": spec.priority,
+    }
+    for key, net in (("src", spec.source), ("dst", spec.destination)):
+        if net is not None:
+            args[key] = str(net.network_address)
+            args[f"{key}_len"] = net.prefixlen
+    if spec.iifname is not None:
+        args["iifname"] = spec.iifname
+    if spec.oifname is not None:
+        args["oifname"] = spec.oifname
+    if spec.fwmark is not None:
+        args["fwmark"] = spec.fwmark
+    return args
