@@ -1,11 +1,133 @@
-"""Command line, with keepalived's flags (placeholder until the config CLI lands)."""
+"""Command line with keepalived's flags, spellings and `-t` exit codes.
+
+Scripts, unit files and exporters call keepalived by its flags and parse what it
+prints (`-v` banner on stderr, `--signum` numbers on stdout), so those match keepalived
+2.2.7. Only the config test and dump exist so far; the daemon answers with exit 4.
+"""
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import platform
 import sys
+from typing import TYPE_CHECKING, Any
+
+from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
+from pykeepalived.config.diagnostics import config_status, exit_code
+from pykeepalived.config.load import EXIT_MISSING_PARAMETER, load_config
+from pykeepalived.config.model import Config, RouteSpec, VirtualAddress
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+DEFAULT_CONFIG = "/etc/keepalived/keepalived.conf"
+_LEAVES = (VirtualAddress, RouteSpec)
+
+#: keepalived --signum answers (lib/signals.h; SIGRTMAX-1 and SIGRTMIN+2 on Linux).
+SIGNUMS = {"STOP": 15, "RELOAD": 1, "DATA": 10, "STATS": 12, "STATS_CLEAR": 63, "JSON": 36}
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    print(f"pykeepalived: not yet implemented: {' '.join(args)}", file=sys.stderr)
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pykeepalived", description="keepalived, rebuilt in Python", add_help=True)
+    add = parser.add_argument
+    add("-f", "--use-file", default=None, metavar="FILE", help="use the specified config file")
+    add("-t", "--config-test", nargs="?", const="", default=None, metavar="FILE",
+        help="check the configuration for obvious errors")
+    add("-d", "--dump-conf", action="store_true", help="dump the configuration data")
+    add("-i", "--config-id", metavar="ID", help="skip lines in config file not for this id")
+    add("-e", "--all-config", action="store_true", help="fail if any config file is missing")
+    add("-n", "--dont-fork", action="store_true", help="don't fork the daemon process")
+    add("-l", "--log-console", action="store_true", help="log messages to local console")
+    add("-D", "--log-detail", action="store_true", help="detailed log messages")
+    add("-S", "--log-facility", metavar="0-7", help="set syslog facility to LOG_LOCAL[0-7]")
+    add("-G", "--no-syslog", action="store_true", help="don't log via syslog")
+    add("-p", "--pid", metavar="FILE", help="use specified pidfile for parent process")
+    add("-r", "--vrrp_pid", metavar="FILE", help="use specified pidfile for VRRP child")
+    add("-c", "--checkers_pid", metavar="FILE", help="use specified pidfile for checkers")
+    add("-P", "--vrrp", action="store_true", help="only run with VRRP subsystem")
+    add("-C", "--check", action="store_true", help="only run with health-checker subsystem")
+    add("-V", "--dont-release-vrrp", action="store_true", help="don't remove VIPs on stop")
+    add("-X", "--release-vips", action="store_true", help="drop VIPs on transition from signal")
+    add("-R", "--dont-respawn", action="store_true", help="don't respawn child processes")
+    add("-v", "--version", action="store_true", help="display the version number")
+    add("--signum", metavar="SIGFUNC", help="return signal number for STOP, RELOAD, DATA, "
+        "STATS, STATS_CLEAR, JSON")
+    return parser
+
+
+def version_banner() -> str:
+    """keepalived's `-v` layout; exporters parse `Keepalived v(\\S+)` from its first line."""
+    return (f"Keepalived v{KEEPALIVED_COMPAT_VERSION} (pykeepalived {__version__})\n\n"
+            "Copyright(C) 2001-2022 Alexandre Cassen, <acassen@gmail.com>\n"
+            "pykeepalived: keepalived rebuilt in Python, GPL-2.0-or-later\n\n"
+            f"Running on {platform.system()} {platform.release()}\n\n"
+            "Config options:  VRRP VRRP_AUTH\n")
+
+
+def dump_config(config: Config) -> str:
+    """A readable, indented dump of the resolved model (set values only)."""
+    out: list[str] = ["------< pykeepalived configuration >------"]
+    _dump_value(out, config, 0)
+    return "\n".join(out)
+
+
+def _dump_value(out: list[str], value: Any, depth: int) -> None:
+    pad = "  " * depth
+    for item in dataclasses.fields(value):
+        attr = getattr(value, item.name)
+        if item.name == "location" or attr in (None, (), False) or attr == item.default:
+            continue
+        if dataclasses.is_dataclass(attr):
+            out.append(f"{pad}{item.name}:")
+            _dump_value(out, attr, depth + 1)
+        elif isinstance(attr, tuple) and attr and dataclasses.is_dataclass(attr[0]):
+            out.append(f"{pad}{item.name}:")
+            for entry in attr:
+                label = getattr(entry, "name", None) or str(entry)
+                out.append(f"{pad}  - {label}")
+                if not isinstance(entry, _LEAVES):
+                    _dump_value(out, entry, depth + 2)
+        else:
+            shown = " ".join(attr) if isinstance(attr, tuple) else attr
+            out.append(f"{pad}{item.name} = {shown}")
+
+
+def config_test(path: str, *, config_id: str | None, all_config: bool, dump: bool) -> int:
+    result = load_config(path, config_id=config_id, all_config=all_config)
+    with_file = len(result.files) > 1
+    for diagnostic in result.diagnostics:
+        print(diagnostic.render(with_file=with_file), file=sys.stderr)
+    if dump and result.config is not None:
+        print(dump_config(result.config), file=sys.stderr)
+    if result.aborted:
+        return EXIT_MISSING_PARAMETER
+    return exit_code(config_status(list(result.diagnostics)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.version:
+        print(version_banner(), file=sys.stderr, end="")
+        return 0
+    if args.signum is not None:
+        number = SIGNUMS.get(args.signum)
+        if number is None:
+            print(f"Unknown sigfunc {args.signum}", file=sys.stderr)
+            return 1
+        print(number)
+        return 0
+    path = args.config_test or args.use_file or DEFAULT_CONFIG
+    if args.config_test is not None:
+        return config_test(path, config_id=args.config_id, all_config=args.all_config,
+                           dump=args.dump_conf)
+    if args.dump_conf:
+        config_test(path, config_id=args.config_id, all_config=args.all_config, dump=True)
+    print("pykeepalived: the daemon is not built yet; only -t/--config-test and -d work",
+          file=sys.stderr)
     return 4

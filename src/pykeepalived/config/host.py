@@ -1,0 +1,121 @@
+"""What validation needs to know about this host, gathered once, passed in as a value.
+
+keepalived's verdict depends on the machine (does eth1 exist? is the script executable?
+does the SMTP host name resolve?). Gathering is I/O and lives only in `gather_host_facts`;
+validation takes a `HostFacts`, so tests use fake facts and stay pure.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import stat
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptFacts:
+    exists: bool
+    executable: bool = False
+    #: writable by a non-root user somewhere along its path (keepalived's "Unsafe permissions")
+    insecure: bool = False
+    #: not a program at all (a `</path` open test): never a security concern
+    system: bool = False
+
+
+MISSING = ScriptFacts(exists=False)
+
+
+@dataclass(frozen=True, slots=True)
+class HostFacts:
+    interfaces: frozenset[str] = frozenset({"lo"})
+    loopbacks: frozenset[str] = frozenset({"lo"})
+    scripts: Mapping[str, ScriptFacts] = field(default_factory=dict)
+    users: frozenset[str] = frozenset({"root"})
+    resolvable: frozenset[str] = frozenset()
+
+    def script(self, path: str) -> ScriptFacts:
+        return self.scripts.get(path, MISSING)
+
+
+def list_interfaces() -> tuple[frozenset[str], frozenset[str]]:
+    names = frozenset(name for _, name in socket.if_nameindex())
+    loopbacks = frozenset(n for n in names if _is_loopback(n))
+    return names, loopbacks
+
+
+def _is_loopback(name: str) -> bool:
+    try:
+        with open(f"/sys/class/net/{name}/type", encoding="ascii") as handle:
+            return handle.read().strip() == "772"  # ARPHRD_LOOPBACK
+    except OSError:
+        return name == "lo"
+
+
+def inspect_script(program: str) -> ScriptFacts:
+    """Find the program as keepalived does (PATH search when no '/'), judge its mode."""
+    if program.startswith("<") and program[1:].lstrip(" \t").startswith("/"):
+        # "</dev/tcp/..." only tests that a file opens; keepalived runs no program
+        return ScriptFacts(exists=True, executable=True, system=True)
+    path = program if "/" in program else shutil.which(program)
+    if path is None or not os.path.isfile(path):
+        return MISSING
+    executable = os.access(path, os.X_OK)
+    return ScriptFacts(exists=True, executable=executable, insecure=_insecure(path))
+
+
+def _insecure(path: str) -> bool:
+    current = os.path.realpath(path)
+    while True:
+        try:
+            info = os.stat(current)
+        except OSError:
+            return True
+        if info.st_uid != 0 or (info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not (
+            stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX
+        )):
+            return True
+        parent = os.path.dirname(current)
+        if parent == current:
+            return False
+        current = parent
+
+
+def _resolves(name: str) -> bool:
+    try:
+        socket.getaddrinfo(name, 25, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return True
+
+
+def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = (),
+                      users: Iterable[str] = ()) -> HostFacts:
+    names, loopbacks = list_interfaces()
+    known_users = {"root"}
+    for user in users:
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            continue
+        known_users.add(user)
+    with_existing = {"keepalived_script"} | set(users)
+    for user in with_existing:
+        try:
+            pwd.getpwnam(user)
+            known_users.add(user)
+        except KeyError:
+            pass
+    return HostFacts(
+        interfaces=names,
+        loopbacks=loopbacks,
+        scripts={program: inspect_script(program) for program in set(programs)},
+        users=frozenset(known_users),
+        resolvable=frozenset(name for name in set(host_names) if _resolves(name)),
+    )

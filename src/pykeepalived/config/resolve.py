@@ -1,0 +1,408 @@
+"""From parsed fields to the frozen Config: defaults across blocks and keepalived's checks.
+
+Mirrors the end-of-parse work of keepalived 2.2.7 (vrrp.c vrrp_complete_instance,
+vrrp_sync.c, check_vrrp_script_security, check_vrid_conflicts): same conditions, same
+words, pure on a `HostFacts` value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields as dc_fields
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from pykeepalived.config import values
+from pykeepalived.config.diagnostics import Kind
+from pykeepalived.config.model import (
+    Config,
+    GlobalDefs,
+    NotifyScript,
+    SyncGroup,
+    TrackedRef,
+    TrackFile,
+    TrackProcess,
+    VirtualAddress,
+    VrrpInstance,
+    VrrpScript,
+)
+from pykeepalived.config.values import TIMER_HZ
+
+if TYPE_CHECKING:
+    from pykeepalived.config.host import HostFacts
+    from pykeepalived.config.schema import Ctx, Fields
+
+
+def build(cls: type[Any], fields: Fields) -> Any:
+    """Construct a model dataclass from a field dict, lists becoming tuples."""
+    names = {f.name for f in dc_fields(cls)}
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items() if k in names}
+    return cls(**kwargs)
+
+
+def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
+    gdefs = _global_defs(ctx, root.get("global_defs", {}), host)
+    state = _HostCheck(ctx, host, gdefs.dynamic_interfaces)
+    scripts = tuple(build(VrrpScript, f) for f in root.get("vrrp_scripts", []))
+    for address in root.get("static_ipaddresses", []):
+        state.vip_dev(address)
+    for route in (*root.get("static_routes", []), *root.get("static_rules", [])):
+        state.route_devs(route)
+    sync_of = _sync_membership(root)
+    instances: list[VrrpInstance] = []
+    for fields in root.get("instances", []):
+        instance = _instance(ctx, fields, gdefs, state, scripts, sync_of)
+        if instance is not None:
+            instances.append(instance)
+    groups = _sync_groups(ctx, root.get("sync_groups", []), instances)
+    _vrid_conflicts(ctx, instances)
+    for server in root.get("virtual_servers", []):
+        if server.selector[:1] == ("fwmark",) and any(o.keyword == "protocol"
+                                                      for o in server.options):
+            ctx.error(f"Warning: Virtual server FWM {' '.join(server.selector[1:2])}: protocol"
+                      " specified for fwmark - protocol will be ignored", None)
+    if state.bad_interface:
+        # keepalived's vrrp child stops here (vrrp_daemon.c), before vrrp_complete_init,
+        # so the script security verdict is never reached with a missing interface.
+        ctx.report(Kind.BAD_IF, "Non-existent interface specified in configuration", None)
+    elif instances:
+        _script_security(ctx, gdefs, scripts, instances, groups, host)
+    return Config(
+        global_defs=gdefs,
+        static_ipaddresses=tuple(root.get("static_ipaddresses", [])),
+        static_routes=tuple(root.get("static_routes", [])),
+        static_rules=tuple(root.get("static_rules", [])),
+        vrrp_scripts=scripts,
+        track_files=tuple(build(TrackFile, f) for f in root.get("track_files", [])),
+        track_processes=tuple(build(TrackProcess, f) for f in root.get("track_processes", [])),
+        sync_groups=groups,
+        instances=tuple(instances),
+        virtual_server_groups=tuple(root.get("virtual_server_groups", [])),
+        virtual_servers=tuple(root.get("virtual_servers", [])),
+        options=tuple(root.get("options", [])),
+    )
+
+
+def _global_defs(ctx: Ctx, fields: Fields, host: HostFacts) -> GlobalDefs:
+    fields = dict(fields)
+    fields["notification_email"] = [" ".join(e) for e in fields.get("notification_email", [])]
+    gdefs: GlobalDefs = build(GlobalDefs, fields)
+    server = gdefs.smtp_server
+    if server is not None and values.parse_ip(server) is None and server not in host.resolvable:
+        ctx.error(f"Invalid smtp server {server} {gdefs.smtp_port}",
+                  fields.get("smtp_location", gdefs.location))
+    return gdefs
+
+
+class _HostCheck:
+    """Interface existence checks; keepalived ends with a BAD_IF verdict if any failed."""
+
+    def __init__(self, ctx: Ctx, host: HostFacts, dynamic: bool) -> None:
+        self.ctx, self.host, self.dynamic = ctx, host, dynamic
+        self.bad_interface = False
+
+    def exists(self, name: str) -> bool:
+        if self.dynamic or name in self.host.interfaces:
+            return True
+        self.bad_interface = True
+        return False
+
+    def vip_dev(self, vip: VirtualAddress) -> None:
+        if vip.dev is not None and not self.exists(vip.dev):
+            shown = vip.address if vip.prefix == vip.address.max_prefixlen else (
+                f"{vip.address}/{vip.prefix}")
+            self.ctx.error(f"WARNING - interface {vip.dev} for ip address {shown} doesn't exist",
+                           vip.location)
+
+    def route_devs(self, route: Any) -> None:
+        for dev in route.devices:
+            if not self.exists(dev):
+                self.ctx.error(f"WARNING - interface {dev} for VROUTE nexthop doesn't exist",
+                               route.location)
+
+
+def _sync_membership(root: Fields) -> dict[str, Fields]:
+    owner: dict[str, Fields] = {}
+    for group in root.get("sync_groups", []):
+        for member in group.get("members", []):
+            owner.setdefault(member[0], group)
+    return owner
+
+
+def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
+              scripts: tuple[VrrpScript, ...], sync_of: dict[str, Fields]) -> VrrpInstance | None:
+    name = f["name"]
+    iface = f.get("interface")
+    if iface is not None:
+        if not hosts.exists(iface):
+            ctx.error(f"WARNING - interface {iface} for vrrp_instance {name} doesn't exist",
+                      f["interface_location"])
+        elif iface in hosts.host.loopbacks:
+            ctx.error(f"({name}) cannot use a loopback interface ({iface}) for vrrp - ignoring",
+                      f["interface_location"])
+            f["interface"] = iface = None
+    f["track_interfaces"] = _track_interfaces(ctx, f, hosts)
+    for vip in (*f.get("virtual_ipaddresses", []), *f.get("virtual_ipaddresses_excluded", [])):
+        hosts.vip_dev(vip)
+    for route in (*f.get("virtual_routes", []), *f.get("virtual_rules", [])):
+        hosts.route_devs(route)
+    loc = f["location"]
+    unicast = bool(f.get("unicast_peers"))
+    if not f.get("virtual_router_id"):
+        ctx.error(f"({name}) the virtual router id must be set", loc)
+        return None
+    if iface is None and not unicast:
+        ctx.error(f"({name}) Unknown interface!", loc)
+        return None
+    family = f.get("family", 4)
+    version = f.get("version") or (3 if family == 6 else gdefs.vrrp_version)
+    strict = f.get("strict_mode")
+    strict = gdefs.vrrp_strict if strict is None else strict
+    if family == 6 and version == 2 and strict:
+        ctx.error(f"({name}) cannot use IPv6 with VRRP version 2; setting version 3", loc)
+        version = 3
+    if not f.get("virtual_ipaddresses"):
+        if version == 3 or strict:
+            ctx.error(f"({name}) No VIP specified; at least one is required", loc)
+            return None
+        ctx.error(f"({name}) No VIP specified; at least one is sensible", loc)
+    state = f.get("state")
+    priority = f.get("priority") or (255 if state == "MASTER" else 100)
+    state = state or ("MASTER" if priority == 255 else "BACKUP")
+    f["authentication"] = _auth(ctx, f, version, family, strict, state, priority)
+    if f.get("unicast_configured") and not unicast and not f.get("unicast_fault_no_peer"):
+        ctx.report(Kind.DEPRECATED, f"({name}) A unicast keyword has been specified without any"
+                   " unicast peers. Defaulting to multicast. This usage is deprecated - please"
+                   " update your configuration.", loc)
+    _preempt_checks(ctx, f, name, state, priority, strict)
+    f["advert_int_us"] = _advert_int(ctx, name, int(f.get("advert_int_us") or TIMER_HZ), version)
+    group = sync_of.get(name)
+    _owner_and_sync_weights(ctx, f, name, priority, group, scripts)
+    f.update(state=state, priority=priority, version=version, family=family,
+             sync_group=group["name"] if group else None)
+    return build(VrrpInstance, f)  # type: ignore[no-any-return]
+
+
+def _track_interfaces(ctx: Ctx, f: Fields, hosts: _HostCheck) -> list[TrackedRef]:
+    kept = []
+    for ref in f.get("track_interfaces", []):
+        if not hosts.exists(ref.name):
+            ctx.error(f"({f['name']}) tracked interface {ref.name} doesn't exist", ref.location)
+            continue
+        if ref.name == f.get("interface") and not f.get("use_vmac"):
+            ctx.error(f"({f['name']}) Ignoring track_interface {ref.name} since own interface",
+                      None)
+            continue
+        kept.append(ref)
+    return kept
+
+
+def _auth(ctx: Ctx, f: Fields, version: int, family: int, strict: bool, state: str,
+          priority: int) -> Any:
+    auth = f.get("authentication")
+    if auth is None:
+        return None
+    name = f["name"]
+    problem = None
+    if strict:
+        problem = "Strict mode does not support authentication. Ignoring."
+    elif version == 3:
+        problem = "VRRP version 3 does not support authentication. Ignoring."
+    elif not auth.auth_pass:
+        problem = "Authentication specified but no password given. Ignoring"
+    elif family == 6 and auth.auth_type == "AH":
+        problem = "Cannot use AH authentication with IPv6. ignoring"
+    elif auth.auth_type == "AH" and state == "MASTER" and priority != 255:
+        ctx.error(f"({name}) Initial state master is incompatible with AH authentication"
+                  " - clearing", None)
+        return auth
+    if problem is not None:
+        ctx.error(f"({name}) {problem}", None)
+        return None
+    return auth
+
+
+def _preempt_checks(ctx: Ctx, f: Fields, name: str, state: str, priority: int,
+                    strict: bool) -> None:
+    if priority == 255 and f.get("nopreempt"):
+        ctx.error(f"({name}) nopreempt is incompatible with priority 255. resetting nopreempt",
+                  None)
+        f["nopreempt"] = False
+    if state == "MASTER":
+        if f.get("nopreempt"):
+            ctx.error(f"({name}) Warning - nopreempt will not work with initial state MASTER"
+                      " - clearing", None)
+            f["nopreempt"] = False
+        if f.get("preempt_delay_us"):
+            ctx.error(f"({name}) Warning - preempt delay will not work with initial state"
+                      " MASTER - clearing", None)
+            f["preempt_delay_us"] = 0
+    if f.get("preempt_delay_us"):
+        if strict:
+            ctx.error(f"({name}) preempt_delay is incompatible with strict mode - resetting",
+                      None)
+            f["preempt_delay_us"] = 0
+        elif f.get("nopreempt"):
+            ctx.error(f"({name}) preempt_delay is incompatible with nopreempt mode - resetting",
+                      None)
+            f["preempt_delay_us"] = 0
+
+
+def _advert_int(ctx: Ctx, name: str, micros: int, version: int) -> int:
+    seconds = micros / TIMER_HZ
+    if version == 2:
+        if micros >= 256 * TIMER_HZ:
+            ctx.error(f"({name}) VRRPv2 advertisement interval {seconds:.2f}s is out of range."
+                      " Must be less than 256s. Setting to 255s", None)
+            return 255 * TIMER_HZ
+        if micros % TIMER_HZ:
+            ctx.error(f"({name}) VRRPv2 advertisement interval {seconds:f}s must be an"
+                      " integer. rounding", None)
+            rounded = micros + TIMER_HZ // 2
+            return max(rounded - rounded % TIMER_HZ, TIMER_HZ)
+        return micros
+    centi = TIMER_HZ // 100
+    if micros >= 4096 * centi:
+        ctx.error(f"({name}) VRRPv3 advertisement interval {seconds:.2f}s is out of range."
+                  " Must be less than 40.96s. Setting to 40.95s", None)
+        return 4095 * centi
+    if micros % centi:
+        ctx.error(f"({name}) VRRPv3 advertisement interval {seconds:f}s must be in units of"
+                  " 10ms - rounding", None)
+        rounded = micros + centi // 2
+        return max(rounded - rounded % centi, centi)
+    return micros
+
+
+def _owner_and_sync_weights(ctx: Ctx, f: Fields, name: str, priority: int,
+                            group: Fields | None, scripts: tuple[VrrpScript, ...]) -> None:
+    """Sync-group members and address owners may not use weighted trackers."""
+    in_sync = group is not None and not group.get("sync_group_tracking_weight")
+    if not in_sync and priority != 255:
+        return
+    why = "SYNC group" if in_sync else "address_owner"
+    kept_ifs = []
+    for ref in f.get("track_interfaces", []):
+        if ref.weight:
+            ctx.error(f"({name}) ignoring {ref.name} tracked interface "
+                      f"{'weight ' if in_sync else ''}due to "
+                      f"{'SYNC group' if in_sync else 'address owner'}", None)
+            if not in_sync:
+                continue
+            ref = replace(ref, weight=0)
+        kept_ifs.append(ref)
+    f["track_interfaces"] = kept_ifs
+    weights = {s.name: s.weight for s in scripts}
+    kept_scripts = []
+    for ref in f.get("track_scripts", []):
+        weight = ref.weight if ref.weight is not None else weights.get(ref.name, 0)
+        if weight:
+            ctx.error(f"({name}) ignoring tracked script {ref.name} with weights due to {why}",
+                      None)
+            continue
+        kept_scripts.append(ref)
+    f["track_scripts"] = kept_scripts
+
+
+def _sync_groups(ctx: Ctx, groups: list[Fields], instances: list[VrrpInstance]
+                 ) -> tuple[SyncGroup, ...]:
+    names = {i.name for i in instances}
+    claimed: set[str] = set()
+    result = []
+    for fields in groups:
+        gname, members = fields["name"], []
+        for member in fields.get("members", []):
+            iname = member[0]
+            if iname not in names:
+                ctx.error(f"Virtual router {iname} specified in sync group {gname} doesn't"
+                          " exist - ignoring", fields["location"])
+            elif iname in claimed:
+                ctx.error(f"Virtual router {iname} cannot exist in more than one sync group;"
+                          f" ignoring {gname}", fields["location"])
+            else:
+                claimed.add(iname)
+                members.append(TrackedRef(iname, fields["location"]))
+        if not members:
+            ctx.error(f"Sync group {gname}, no matching virtual router found in group"
+                      " declaration - removing", None)
+            continue
+        if len(members) == 1:
+            ctx.error(f"Sync group {gname} has only 1 virtual router(s) - this probably isn't"
+                      " what you want", None)
+        result.append(build(SyncGroup, {**fields, "members": members}))
+    return tuple(result)
+
+
+def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstance]) -> None:
+    for index, first in enumerate(instances):
+        for second in instances[index + 1:]:
+            if (first.virtual_router_id, first.family, first.unicast) != (
+                    second.virtual_router_id, second.family, second.unicast):
+                continue
+            if first.interface != second.interface and first.interface and second.interface:
+                continue
+            if first.unicast:
+                mine = {p.address for p in first.unicast_peers}
+                if not mine & {p.address for p in second.unicast_peers}:
+                    continue
+            ctx.error(f"({first.name}) duplicate VRID conflict with {second.name} VRID "
+                      f"{first.virtual_router_id}", None)
+
+
+def _notify_scripts(obj: VrrpInstance | SyncGroup) -> list[NotifyScript | None]:
+    common = [obj.notify_master, obj.notify_backup, obj.notify_fault, obj.notify_stop,
+              obj.notify]
+    if isinstance(obj, VrrpInstance):
+        common += [obj.notify_deleted, obj.notify_master_rx_lower_pri]
+    return common
+
+
+def _script_security(ctx: Ctx, gdefs: GlobalDefs, scripts: tuple[VrrpScript, ...],
+                     instances: list[VrrpInstance], groups: tuple[SyncGroup, ...],
+                     host: HostFacts) -> None:
+    """keepalived's check_vrrp_script_security: missing track scripts, then the verdict."""
+    found_any = insecure_any = False
+    for vscript in scripts:
+        facts = host.script(vscript.script.path if vscript.script else "")
+        if not facts.exists:
+            ctx.error(f"Disabling track script {vscript.name} since not found/accessible", None)
+            continue
+        if gdefs.enable_script_security and facts.insecure:
+            ctx.error(f"Disabling track script {vscript.name} due to insecure", None)
+            continue
+        found_any |= not facts.system
+        insecure_any |= facts.insecure
+    notifies: list[NotifyScript | None] = [gdefs.notify_fifo_script,
+                                           gdefs.vrrp_notify_fifo_script]
+    owners: list[VrrpInstance | SyncGroup] = [*instances, *groups]
+    for owner in owners:
+        notifies += _notify_scripts(owner)
+    for notify in notifies:
+        if notify is None:
+            continue
+        facts = host.script(notify.path)
+        if facts.exists and not facts.system:
+            found_any = True
+            insecure_any |= facts.insecure
+    if found_any and not gdefs.enable_script_security:
+        suffix = " There are insecure scripts." if insecure_any else ""
+        ctx.report(Kind.SECURITY_ERROR, "SECURITY VIOLATION - scripts are being executed but"
+                   f" script_security not enabled.{suffix}", None)
+
+
+def script_programs(config_fields: Fields) -> set[str]:
+    """Every program the config may run, for gathering host facts before resolving."""
+    found: set[str] = set()
+
+    def visit(value: Any) -> None:
+        if isinstance(value, NotifyScript):
+            if value.command:
+                found.add(value.command[0])
+        elif isinstance(value, dict):
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                visit(item)
+
+    visit(config_fields)
+    return found

@@ -1,0 +1,224 @@
+"""global_defs: the keywords a HAProxy pair uses modelled, the rest recognised.
+
+Wording follows keepalived/core/global_parser.c of 2.2.7.
+"""
+
+from __future__ import annotations
+
+from pykeepalived.config import values
+from pykeepalived.config.schema import (
+    Block,
+    Ctx,
+    Fields,
+    Handler,
+    NodeLike,
+    arg,
+    boolean,
+    decimal,
+    flag,
+    lines,
+    recognise,
+    script,
+    text,
+    unsigned,
+)
+from pykeepalived.config.values import TIMER_HZ
+
+_UINT_MAX = 2**32 - 1
+_INT_MAX = 2**31 - 1
+
+
+def _smtp_server(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    # An IP literal is checked here; a host name needs DNS, which is a host fact
+    # checked in resolve.py ("Invalid smtp server NAME PORT" when it cannot resolve).
+    fields["smtp_server"] = arg(ctx, node)
+    fields["smtp_location"] = node.location
+    port = node.args[1] if len(node.args) > 1 else "25"
+    if port.isdigit() and 0 < int(port) < 65536:
+        fields["smtp_port"] = int(port)
+    else:
+        ctx.error(f"Invalid smtp server {node.args[0]} {port}", node.location)
+
+
+def _smtp_timeout(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    raw = arg(ctx, node)
+    hi = _UINT_MAX // TIMER_HZ
+    value = values.read_unsigned(raw, 0, hi, ctx.reporter(node.location))
+    if value is None:
+        ctx.error(f"smtp_connect_timeout '{raw}' must be in [0, {hi}] - ignoring", node.location)
+        return
+    if value == 0:
+        ctx.error("smtp_conect_timeout must be greater than 0, setting to 1", node.location)
+        value = 1
+    fields["smtp_connect_timeout"] = value
+
+
+def _script_user(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    fields["script_user"] = arg(ctx, node)
+    if len(node.args) > 1:
+        fields["script_group"] = node.args[1]
+
+
+def _vrrp_version(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    value = values.read_int(arg(ctx, node), 2, 3, ctx.reporter(node.location))
+    if value is None:
+        ctx.error("VRRP Error: Version must be either 2 or 3", node.location)
+        return
+    fields["vrrp_version"] = value
+
+
+def _mcast_group(name: str, version: int) -> Handler:
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        raw = arg(ctx, node)
+        address = values.parse_ip(raw)
+        if address is None:
+            ctx.error(f"Can't parse {name} [{raw}]. Skipping", node.location)
+        elif address.version != version:
+            ctx.error(f"{name} [{raw}] is not IPv{version}. Skipping", node.location)
+        elif not address.is_multicast:
+            ctx.error(f"{name} [{raw}] is not multicast. Skipping", node.location)
+        else:
+            fields[name] = address
+
+    return handle
+
+
+def _garp_repeat(name: str) -> Handler:
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        raw = arg(ctx, node)
+        value = values.read_unsigned(raw, 0, _INT_MAX, ctx.reporter(node.location))
+        if value is None:
+            ctx.error(f"{name} '{raw}' invalid - ignoring", node.location)
+            return
+        if value == 0:
+            ctx.error(f"{name} must be greater than 0, setting to 1", node.location)
+            value = 1
+        fields[name] = value
+
+    return handle
+
+
+def _max_auto_priority(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    if not node.args:
+        fields["max_auto_priority"] = 99
+        return
+    value = values.read_int(node.args[0], -1, 99, ctx.reporter(node.location))
+    if value is None:
+        ctx.error(f"max_auto_priority '{node.args[0]}' must be in [0, 99] (or -1 to disable)"
+                  " - ignoring", node.location)
+        return
+    fields["max_auto_priority"] = value
+
+
+def _optional_text(name: str) -> Handler:
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        fields[name] = node.args[0] if node.args else ""
+
+    return handle
+
+
+def _dynamic_interfaces(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    fields["dynamic_interfaces"] = True
+    if node.args and node.args[0] != "allow_if_changes":
+        ctx.error(f"Unknown dynamic_interfaces option '{node.args[0]}'", node.location)
+
+
+def _smtp_alert(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    if not node.args:
+        fields["smtp_alert"] = True
+        return
+    value = values.read_bool(node.args[0])
+    if value is None:
+        ctx.error(f"Invalid value '{node.args[0]}' for global smtp_alert specified", node.location)
+        return
+    fields["smtp_alert"] = value
+
+
+_GARP_DELAY_HI = _UINT_MAX // TIMER_HZ
+
+GLOBAL_DEFS = Block(
+    keywords={
+        "router_id": text("router_id"),
+        "notification_email": lines("notification_email"),
+        "notification_email_from": text("notification_email_from"),
+        "smtp_server": _smtp_server,
+        "smtp_helo_name": text("smtp_helo_name"),
+        "smtp_connect_timeout": _smtp_timeout,
+        "smtp_alert": _smtp_alert,
+        "enable_traps": flag("enable_traps"),
+        "script_user": _script_user,
+        "enable_script_security": flag("enable_script_security"),
+        "vrrp_version": _vrrp_version,
+        "vrrp_strict": flag("vrrp_strict"),
+        "vrrp_skip_check_adv_addr": flag("vrrp_skip_check_adv_addr"),
+        "vrrp_check_unicast_src": flag("vrrp_check_unicast_src"),
+        "vrrp_mcast_group4": _mcast_group("vrrp_mcast_group4", 4),
+        "vrrp_mcast_group6": _mcast_group("vrrp_mcast_group6", 6),
+        "vrrp_garp_master_delay": unsigned("vrrp_garp_master_delay", 0, _GARP_DELAY_HI,
+                                           "vrrp_garp_master_delay '{value}' invalid - ignoring"),
+        "vrrp_garp_master_repeat": _garp_repeat(
+            "vrrp_garp_master_repeat"),
+        "vrrp_garp_master_refresh": unsigned("vrrp_garp_master_refresh", 0, _UINT_MAX,
+                                             "Invalid vrrp_garp_master_refresh '{value}'"
+                                             " - ignoring"),
+        "vrrp_garp_master_refresh_repeat": _garp_repeat(
+            "vrrp_garp_master_refresh_repeat"),
+        "vrrp_garp_lower_prio_delay": unsigned(
+            "vrrp_garp_lower_prio_delay", 0, _GARP_DELAY_HI,
+            "vrrp_garp_lower_prio_delay '{value}' invalid - ignoring"),
+        "vrrp_garp_lower_prio_repeat": unsigned("vrrp_garp_lower_prio_repeat", 0, _INT_MAX,
+                                                "Invalid vrrp_garp_lower_prio_repeat '{value}'"),
+        "vrrp_garp_interval": decimal("vrrp_garp_interval_us", 0, _INT_MAX,
+                                      "vrrp_garp_interval '{value}' is invalid"),
+        "vrrp_gna_interval": decimal("vrrp_gna_interval_us", 0, _INT_MAX,
+                                     "vrrp_gna_interval '{value}' is invalid"),
+        "vrrp_min_garp": boolean("vrrp_min_garp", "Invalid value for vrrp_min_garp specified"),
+        "vrrp_lower_prio_no_advert": boolean("vrrp_lower_prio_no_advert"),
+        "vrrp_higher_prio_send_advert": boolean("vrrp_higher_prio_send_advert"),
+        "vrrp_down_timer_adverts": unsigned("vrrp_down_timer_adverts", 1, 100,
+                                            "Invalid vrrp_down_timer_adverts [1:100] '{value}'"),
+        "vrrp_startup_delay": decimal("vrrp_startup_delay_us", 0, 3600 * TIMER_HZ,
+                                      "vrrp_startup_delay '{value}' is invalid"),
+        "vrrp_iptables": lambda ctx, node, fields: fields.__setitem__("vrrp_iptables", node.args),
+        "nftables": _optional_text("nftables"),
+        "notify_fifo": text("notify_fifo"),
+        "notify_fifo_script": script("notify_fifo_script"),
+        "vrrp_notify_fifo": text("vrrp_notify_fifo"),
+        "vrrp_notify_fifo_script": script("vrrp_notify_fifo_script"),
+        "dynamic_interfaces": _dynamic_interfaces,
+        "max_auto_priority": _max_auto_priority,
+        "default_interface": text("default_interface"),
+        "reload_check_config": _optional_text("reload_check_config"),
+        "startup_script": script("startup_script"),
+        "shutdown_script": script("shutdown_script"),
+    },
+    recognised=recognise(
+        "process_names", "process_name", "vrrp_process_name", "checker_process_name",
+        "lvs_process_name", "bfd_process_name", "startup_script_timeout",
+        "shutdown_script_timeout", "min_auto_priority_delay", "smtp_alert_vrrp",
+        "smtp_alert_checker", "checker_log_all_failures", "no_email_faults",
+        "disable_local_igmp", "lvs_timeouts", "lvs_flush", "lvs_flush_on_stop",
+        "lvs_flush_onstop", "lvs_sync_daemon", "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl",
+        "vrrp_ipsets", "nftables_priority", "nftables_ifindex", "nftables_ipvs",
+        "nftables_ipvs_priority", "nftables_ipvs_start_fwmark", "nftables_counters",
+        "vrrp_priority", "vrrp_no_swap", "vrrp_rt_priority", "vrrp_cpu_affinity",
+        "vrrp_rlimit_rttime", "vrrp_rlimit_rtime", "vrrp_notify_priority_changes",
+        "fifo_write_vrrp_states_on_reload", "lvs_notify_fifo", "lvs_notify_fifo_script",
+        "checker_priority", "checker_no_swap", "checker_rt_priority", "checker_cpu_affinity",
+        "checker_rlimit_rttime", "checker_rlimit_rtime", "bfd_priority", "bfd_no_swap",
+        "bfd_rt_priority", "bfd_cpu_affinity", "bfd_rlimit_rttime", "bfd_rlimit_rtime",
+        "snmp_socket", "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_rfc",
+        "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_snmp_checker", "enable_dbus",
+        "dbus_service_name", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",
+        "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",
+        "process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force",
+        "lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs_force",
+        "lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force",
+        "rs_init_notifies", "no_checker_emails", "vrrp_rx_bufs_policy",
+        "vrrp_rx_bufs_multiplier", "log_unknown_vrids", "vmac_prefix", "vmac_addr_prefix",
+        "umask", "random_seed", "reload_time_file", "reload_repeat", "reload_file",
+        "include_check", "config_save_dir", "tmp_config_directory", "data_use_instance",
+        "linkbeat_use_polling", "net_namespace", "net_namespace_ipvs", "namespace_with_ipsets",
+        "use_pid_dir", "instance", "child_wait_time",
+    ),
+)

@@ -1,0 +1,71 @@
+"""Static addresses/routes/rules and the top level of keepalived.conf.
+
+ROOT is the table of every top-level keyword keepalived 2.2.7 installs; blocks for
+subsystems we do not build (BFD, garp_group, linkbeat ...) are kept verbatim.
+"""
+
+from __future__ import annotations
+
+from pykeepalived.config import schema_check, schema_track, schema_vrrp
+from pykeepalived.config.schema import (
+    Block,
+    Ctx,
+    Fields,
+    Handler,
+    NodeLike,
+    children,
+    ignore_block,
+    recognise,
+    walk,
+)
+from pykeepalived.config.schema_global import GLOBAL_DEFS
+
+
+def _static_addresses(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    entries = fields.setdefault("static_ipaddresses", [])
+    for child in children(node):
+        address = schema_vrrp.parse_address_line(ctx, child, static=True)
+        if address is not None:
+            entries.append(address)
+
+
+def _static_routes(name: str, kind: str) -> Handler:
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        entries = fields.setdefault(name, [])
+        for child in children(node):
+            entries.append(schema_vrrp.parse_route_line(ctx, child, kind))
+
+    return handle
+
+
+def _global_defs(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    sub: Fields = fields.setdefault("global_defs", {"location": node.location})
+    walk(ctx, GLOBAL_DEFS, children(node), sub)
+
+
+ROOT = Block(
+    keywords={
+        "global_defs": _global_defs,
+        "static_ipaddress": _static_addresses,
+        "static_routes": _static_routes("static_routes", "route"),
+        "static_rules": _static_routes("static_rules", "rule"),
+        "vrrp_script": schema_track.vrrp_script,
+        "track_file": schema_track.track_file,
+        "vrrp_track_file": schema_track.track_file,
+        "vrrp_track_process": schema_track.vrrp_track_process,
+        "vrrp_sync_group": schema_track.vrrp_sync_group,
+        "vrrp_instance": schema_vrrp.vrrp_instance,
+        "virtual_server_group": schema_check.virtual_server_group,
+        "virtual_server": schema_check.virtual_server,
+        "SSL": schema_check.ssl,
+        "bfd_instance": ignore_block,
+        "garp_group": ignore_block,
+        "linkbeat_interfaces": ignore_block,
+        "interface_up_down_delays": ignore_block,
+        "track_group": ignore_block,
+    },
+    recognised=recognise(
+        "linkbeat_use_polling", "net_namespace", "net_namespace_ipvs",
+        "namespace_with_ipsets", "use_pid_dir", "instance", "child_wait_time",
+    ),
+)

@@ -1,0 +1,432 @@
+"""vrrp_instance keywords, with keepalived/vrrp/vrrp_parser.c's checks and words.
+
+Checks that need the host (does the interface exist?) or the whole instance (version
+vs. address family, auth vs. version ...) live in resolve.py; what keepalived checks on
+the line itself is here, reported on that line.
+"""
+
+from __future__ import annotations
+
+from pykeepalived.config import values
+from pykeepalived.config.diagnostics import Location
+from pykeepalived.config.model import (
+    Authentication,
+    RouteSpec,
+    TrackedRef,
+    UnicastPeer,
+    VirtualAddress,
+)
+from pykeepalived.config.schema import (
+    Block,
+    Ctx,
+    Fields,
+    Handler,
+    NodeLike,
+    arg,
+    boolean,
+    children,
+    decimal,
+    flag,
+    recognise,
+    script,
+    signed,
+    unsigned,
+    walk,
+)
+from pykeepalived.config.values import TIMER_HZ
+
+_UINT_MAX = 2**32 - 1
+_INT_MAX = 2**31 - 1
+_SCOPES = frozenset({"global", "site", "link", "host", "nowhere"})
+_ADDR_FLAGS = frozenset({"home", "-nodad", "mngtmpaddr", "noprefixroute", "autojoin"})
+
+
+def _state(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    value = arg(ctx, node)
+    if value in ("MASTER", "BACKUP"):
+        if value == "BACKUP" and fields.get("state") == "MASTER":
+            ctx.error(f"({fields['name']}) state previously set as MASTER - ignoring BACKUP",
+                      node.location)
+            return
+        fields["state"] = value
+        return
+    ctx.error(f"({fields['name']}) unknown state '{value}', defaulting to BACKUP", node.location)
+    fields["state"] = "BACKUP"
+
+
+def _interface(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    name = arg(ctx, node)
+    if len(name) >= 16:
+        ctx.error(f"Interface name '{name}' too long - ignoring", node.location)
+        return
+    fields["interface"] = name
+    fields["interface_location"] = node.location
+
+
+def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddress | None:
+    """One `addr[/len] [brd X] [dev IF] [scope S] [label L] ...` line."""
+    words = (node.keyword, *node.args)
+    prefixed = values.parse_prefixed(words[0], ctx.reporter(node.location))
+    if prefixed is None:
+        return None
+    opts: dict[str, object] = {}
+    flags: list[str] = []
+    index = 1
+    while index < len(words):
+        word = words[index]
+        has_param = index + 1 < len(words)
+        if word in ("dev", "scope", "brd", "broadcast", "label", "peer", "preferred_lft",
+                    "track_group"):
+            if not has_param or (word == "track_group" and not static):
+                if not has_param:
+                    ctx.error(f"No {word} parameter specified for {words[0]}", node.location)
+                    return None
+                ctx.error(f"Unknown configuration entry '{word}' for ip address - ignoring",
+                          node.location)
+                index += 1
+                continue
+            param = words[index + 1]
+            index += 2
+            if word == "scope" and param not in _SCOPES and not param.isdigit():
+                ctx.error(f"Invalid scope '{param}' specified for {words[0]} - ignoring",
+                          node.location)
+            elif word == "label" and len(param) >= 16:
+                ctx.error(f"Address label {param} is longer than maximum length 15 - removing"
+                          " address", node.location)
+                return None
+            elif word == "peer":
+                peer = values.parse_ip(param)
+                if peer is None:
+                    ctx.error(f"Invalid peer address {param}", node.location)
+                else:
+                    opts["peer"] = peer
+            elif word == "preferred_lft":
+                opts["preferred_lft"] = _preferred_lft(ctx, node, param)
+            else:
+                opts["broadcast" if word in ("brd", "broadcast") else word] = param
+            continue
+        if word in _ADDR_FLAGS:
+            flags.append(word)
+        elif word == "no_track":
+            opts["no_track"] = True
+        elif word == "use_vmac" and not static:
+            opts["use_vmac"] = True
+        else:
+            ctx.error(f"Unknown configuration entry '{word}' for ip address - ignoring",
+                      node.location)
+        index += 1
+    return VirtualAddress(
+        address=prefixed.address,
+        prefix=prefixed.prefix,
+        location=node.location,
+        broadcast=_str(opts.get("broadcast")),
+        dev=_str(opts.get("dev")),
+        scope=_str(opts.get("scope")),
+        label=_str(opts.get("label")),
+        peer=opts.get("peer"),  # type: ignore[arg-type]
+        no_track=bool(opts.get("no_track", False)),
+        use_vmac=bool(opts.get("use_vmac", False)),
+        preferred_lft=opts.get("preferred_lft"),  # type: ignore[arg-type]
+        flags=tuple(flags),
+    )
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _preferred_lft(ctx: Ctx, node: NodeLike, param: str) -> int | None:
+    if param == "forever":
+        return 0xFFFFFFFF
+    value = values.read_unsigned(param, 0, _UINT_MAX, ctx.reporter(node.location))
+    if value is None:
+        ctx.error(f"preferred_lft {param} is invalid", node.location)
+    return value
+
+
+def _vips(name: str, *, excluded: bool) -> Handler:
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        entries = fields.setdefault(name, [])
+        for child in children(node):
+            vip = parse_address_line(ctx, child, static=False)
+            if vip is None:
+                continue
+            family = fields.get("family")
+            if not excluded:
+                if family is not None and family != vip.address.version:
+                    ctx.error(f"({fields['name']}): address family must match VRRP instance "
+                              f"[{child.keyword}] - ignoring", child.location)
+                    continue
+                fields["family"] = vip.address.version
+            entries.append(vip)
+
+    return handle
+
+
+def parse_route_line(ctx: Ctx, node: NodeLike, kind: str) -> RouteSpec:
+    """Route/rule lines are kept as words; the devices they name are checked in resolve."""
+    words = (node.keyword, *node.args)
+    devices = tuple(words[i + 1] for i, word in enumerate(words[:-1])
+                    if word in ("dev", "oif", "iif"))
+    family = 6 if any(":" in word for word in words) or "inet6" in words else 4
+    return RouteSpec(words, node.location, family, devices, "no_track" in words)
+
+
+def _routes(name: str, kind: str) -> Handler:
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        entries = fields.setdefault(name, [])
+        for child in children(node):
+            entries.append(parse_route_line(ctx, child, kind))
+
+    return handle
+
+
+def _ip(name: str, *, what: str) -> Handler:
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        raw = arg(ctx, node)
+        address = values.parse_ip(raw)
+        if address is None:
+            ctx.error(f"Configuration error: VRRP instance[{fields['name']}] malformed {what}"
+                      f" address[{raw}]. Skipping...", node.location)
+            return
+        fields[name] = address
+        if name == "unicast_src_ip":
+            fields["unicast_configured"] = True
+
+    return handle
+
+
+def _unicast_peers(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    fields["unicast_configured"] = True
+    peers = fields.setdefault("unicast_peers", [])
+    for child in children(node):
+        address = values.parse_ip(child.keyword)
+        if address is None:
+            ctx.error(f"Configuration error: VRRP instance[{fields['name']}] malformed unicast"
+                      f" peer address[{child.keyword}]. Skipping...", child.location)
+            continue
+        ttl = {"min_ttl": 0, "max_ttl": 255}
+        ok = True
+        args = child.args
+        for i in range(0, len(args), 2):
+            if args[i] not in ttl or i + 1 >= len(args):
+                ctx.error(f"Unknown unicast_peer option {args[i]}", child.location)
+                ok = False
+                break
+            value = values.read_unsigned(args[i + 1], 0, 255, ctx.reporter(child.location))
+            if value is None:
+                ok = False
+                break
+            ttl[args[i]] = value
+        if not ok:
+            continue
+        if ttl["min_ttl"] > ttl["max_ttl"]:
+            ctx.error(f"({fields['name']}) min_ttl {ttl['min_ttl']} > max_ttl {ttl['max_ttl']}"
+                      " - all packets will be discarded", child.location)
+        given = {k: v for k, v in ttl.items() if k in args}
+        peers.append(UnicastPeer(address, child.location, given.get("min_ttl"),
+                                 given.get("max_ttl")))
+
+
+def tracked_refs(field_name: str, what: str, known: str | None, weight_lo: int = -253,
+                 weight_hi: int = 253) -> Handler:
+    """`track_* { NAME [weight N [reverse|no_reverse]] }` with keepalived's lookup rule.
+
+    keepalived looks the name up while parsing, so a tracker defined *after* the
+    instance is "not found" just as an undefined one is (`known` names the Ctx registry).
+    """
+
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        refs = fields.setdefault(field_name, [])
+        owner = fields["name"]
+        for child in children(node):
+            name = child.keyword
+            if known is not None and name not in ctx.known.get(known, set()):
+                ctx.error(f"({owner}) {what} {name} not found, ignoring...", child.location)
+                continue
+            if any(ref.name == name for ref in refs):
+                ctx.error(f"({owner}) duplicate {field_name[:-1]} {name} - ignoring",
+                          child.location)
+                continue
+            ref = _weighted_ref(ctx, child, owner, what, weight_lo, weight_hi)
+            if ref is not None:
+                refs.append(ref)
+
+    return handle
+
+
+def _weighted_ref(ctx: Ctx, child: NodeLike, owner: str, what: str, lo: int,
+                  hi: int) -> TrackedRef | None:
+    args = child.args
+    if not args:
+        return TrackedRef(child.keyword, child.location)
+    if args[0] != "weight":
+        ctx.error(f"({owner}) unknown {what} option {args[0]} - ignoring", child.location)
+        return None
+    if len(args) == 1:
+        ctx.error(f"({owner}) weight without value specified for {what} {child.keyword}"
+                  " - ignoring", child.location)
+        return None
+    weight = values.read_int(args[1], -254, 254, ctx.reporter(child.location))
+    if weight is None or not lo <= weight <= hi:
+        ctx.error(f"({owner}) weight {args[1]} for {child.keyword} must be between "
+                  f"[{lo}..{hi}] inclusive. Ignoring...", child.location)
+        return None
+    reverse = False
+    if len(args) > 2:
+        if args[2] in ("reverse", "no_reverse"):
+            reverse = args[2] == "reverse"
+        else:
+            ctx.error(f"({owner}) unknown {what} weight option {args[2]} - ignoring",
+                      child.location)
+    return TrackedRef(child.keyword, child.location, weight, reverse)
+
+
+
+def _auth_type(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    value = arg(ctx, node)
+    if value in ("AH", "PASS"):
+        fields["auth_type"] = value
+    else:
+        ctx.error(f"({fields['name']}) unknown authentication type '{value}'", node.location)
+
+
+def _auth_pass(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    value = arg(ctx, node)
+    if len(value.encode()) > 8:
+        ctx.error("Truncating auth_pass to 8 characters", node.location)
+        value = value.encode()[:8].decode(errors="ignore")
+    fields["auth_pass"] = value
+
+
+AUTHENTICATION = Block(keywords={"auth_type": _auth_type, "auth_pass": _auth_pass})
+
+
+def _authentication(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    sub: Fields = {"name": fields["name"]}
+    walk(ctx, AUTHENTICATION, children(node), sub)
+    if "auth_type" in sub:
+        fields["authentication"] = Authentication(sub["auth_type"], sub.get("auth_pass", ""),
+                                                  node.location)
+
+
+def _use_vmac(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    fields["use_vmac"] = node.args[0] if node.args else f"vrrp.{fields.get('virtual_router_id', 0)}"
+
+
+def _optional_word(name: str, default: str) -> Handler:
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        fields[name] = node.args[0] if node.args else default
+
+    return handle
+
+
+def _garp_delay(name: str) -> Handler:
+    return unsigned(name, 0, _UINT_MAX // TIMER_HZ,
+                    "({name}): " + name + " '{value}' invalid - ignoring")
+
+
+def _debug(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    if not node.args:
+        fields["debug"] = 1
+        return
+    value = values.read_unsigned(node.args[0], 0, 4, ctx.reporter(node.location))
+    if value is None:
+        ctx.error(f"({fields['name']}) Invalid debug level '{node.args[0]}'", node.location)
+        return
+    fields["debug"] = value
+
+
+_BOOL_INVALID = "({name}) invalid {kw} {value} specified"
+
+
+def _bool(name: str) -> Handler:
+    return boolean(name, _BOOL_INVALID.replace("{kw}", name))
+
+
+INSTANCE = Block(
+    keywords={
+        "state": _state,
+        "interface": _interface,
+        "virtual_router_id": unsigned(
+            "virtual_router_id", 1, 255,
+            "({name}): VRID '{value}' not valid - must be between 1 & 255"),
+        "priority": unsigned(
+            "priority", 1, 255,
+            "({name}) Priority not valid! must be between 1 & 255. Using default 100"),
+        "advert_int": decimal("advert_int_us", TIMER_HZ // 100, 255 * TIMER_HZ,
+                              "({name}) Advert interval ({value}) not valid! Must be > 0"
+                              " - ignoring"),
+        "version": signed("version", 2, 3, "({name}): Version must be either 2 or 3"),
+        "nopreempt": flag("nopreempt"),
+        "preempt": flag("nopreempt", False),
+        "preempt_delay": decimal("preempt_delay_us", 0, 1000 * TIMER_HZ,
+                                 "({name}) Preempt_delay not valid! must be between 0-1000"),
+        "authentication": _authentication,
+        "virtual_ipaddress": _vips("virtual_ipaddresses", excluded=False),
+        "virtual_ipaddress_excluded": _vips("virtual_ipaddresses_excluded", excluded=True),
+        "virtual_routes": _routes("virtual_routes", "route"),
+        "virtual_rules": _routes("virtual_rules", "rule"),
+        "unicast_src_ip": _ip("unicast_src_ip", what="unicast source"),
+        "mcast_src_ip": _ip("mcast_src_ip", what="mcast source"),
+        "unicast_peer": _unicast_peers,
+        "track_script": tracked_refs("track_scripts", "track script", "script"),
+        "track_interface": tracked_refs("track_interfaces", "track_interface", None),
+        "track_file": tracked_refs("track_files", "track file", "file"),
+        "track_process": tracked_refs("track_processes", "track process", "process",
+                                      -254, 254),
+        "dont_track_primary": flag("dont_track_primary"),
+        "notify_master": script("notify_master"),
+        "notify_backup": script("notify_backup"),
+        "notify_fault": script("notify_fault"),
+        "notify_stop": script("notify_stop"),
+        "notify_deleted": script("notify_deleted"),
+        "notify": script("notify"),
+        "notify_master_rx_lower_pri": script("notify_master_rx_lower_pri"),
+        "smtp_alert": _bool("smtp_alert"),
+        "garp_master_delay": _garp_delay("garp_master_delay"),
+        "garp_master_repeat": unsigned("garp_master_repeat", 0, _UINT_MAX),
+        "garp_master_refresh": unsigned("garp_master_refresh", 0, _UINT_MAX),
+        "garp_master_refresh_repeat": unsigned("garp_master_refresh_repeat", 0, _UINT_MAX),
+        "garp_lower_prio_delay": _garp_delay("garp_lower_prio_delay"),
+        "garp_lower_prio_repeat": unsigned("garp_lower_prio_repeat", 0, _INT_MAX),
+        "accept": flag("accept"),
+        "no_accept": flag("accept", False),
+        "strict_mode": _bool("strict_mode"),
+        "skip_check_adv_addr": _bool("skip_check_adv_addr"),
+        "lower_prio_no_advert": _bool("lower_prio_no_advert"),
+        "higher_prio_send_advert": _bool("higher_prio_send_advert"),
+        "down_timer_adverts": unsigned("down_timer_adverts", 1, 100),
+        "use_vmac": _use_vmac,
+        "vmac_xmit_base": flag("vmac_xmit_base"),
+        "native_ipv6": flag("native_ipv6"),
+        "unicast_ttl": unsigned("unicast_ttl", 0, 255),
+        "check_unicast_src": flag("check_unicast_src"),
+        "unicast_fault_no_peer": flag("unicast_fault_no_peer"),
+        "old_unicast_checksum": _optional_word("old_unicast_checksum", "always"),
+        "promote_secondaries": flag("promote_secondaries"),
+        "debug": _debug,
+    },
+    recognised=recognise(
+        "use_vmac_addr", "use_ipvlan", "vrf", "mcast_dst_ip", "track_src_ip",
+        "linkbeat_use_polling", "lvs_sync_daemon_interface", "garp_extra_if",
+        "vmac_garp_intvl", "kernel_rx_buf_size", "notify_priority_changes", "track_bfd",
+    ),
+)
+
+
+def vrrp_instance(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    """Root handler: one dict per instance, parsed in file order."""
+    name = node.args[0] if node.args else ""
+    sub: Fields = {"name": name, "location": node.location}
+    walk(ctx, INSTANCE, children(node), sub)
+    fields.setdefault("instances", []).append(sub)
+
+
+def location_of(fields: Fields) -> Location:
+    loc = fields.get("location")
+    assert isinstance(loc, Location)
+    return loc
+
+
+__all__ = ["INSTANCE", "parse_address_line", "parse_route_line", "vrrp_instance"]

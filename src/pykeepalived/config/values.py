@@ -1,0 +1,182 @@
+"""Value converters with keepalived 2.2.7's acceptance rules and its exact complaint words.
+
+Every converter reports through a `Report` callback instead of raising, because keepalived
+reports a bad value, ignores it and keeps parsing; the verdict of `-t` depends on the
+kinds reported, not on an exception. A converter returns None when keepalived would
+refuse the value (in `-t` mode keepalived never accepts an out-of-range value).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pykeepalived.config.diagnostics import Kind
+
+#: A sink for (kind, message); the caller adds the location.
+Report = Callable[[Kind, str], None]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_INT_RE = re.compile(r"[ \t]*[+-]?[0-9]+")
+_UNSIGNED_RE = re.compile(r"[ \t]*\+?[0-9]+")
+_INT_MIN, _INT_MAX, _UINT_MAX = -(2**31), 2**31 - 1, 2**32 - 1
+
+#: keepalived's TIMER_HZ is microseconds: decimal values keep 6 places.
+TIMER_DIGITS = 6
+TIMER_HZ: int = 10**TIMER_DIGITS
+
+
+def read_int(text: str, lo: int, hi: int, report: Report) -> int | None:
+    """strtol-based `read_int`: signed, base 10, whole word must be a number."""
+    if not _INT_RE.fullmatch(text):
+        report(Kind.INVALID_NUMBER, f"invalid number '{text}'")
+        return None
+    value = int(text)
+    if not _INT_MIN <= value <= _INT_MAX:
+        report(Kind.INVALID_NUMBER, f"number '{text}' outside integer range")
+        return None
+    if not lo <= value <= hi:
+        report(Kind.INVALID_NUMBER, f"number '{text}' outside range [{lo}, {hi}]")
+        return None
+    return value
+
+
+def read_unsigned(text: str, lo: int, hi: int, report: Report) -> int | None:
+    """strtoul-based `read_unsigned`: a leading '-' is its own complaint."""
+    if text.lstrip(" \t").startswith("-"):
+        report(Kind.INVALID_NUMBER, f"negative number '{text}'")
+        return None
+    if not _UNSIGNED_RE.fullmatch(text):
+        report(Kind.INVALID_NUMBER, f"invalid number '{text}'")
+        return None
+    value = int(text)
+    if value > _UINT_MAX:
+        report(Kind.INVALID_NUMBER, f"number '{text}' outside unsigned integer range")
+        return None
+    if not lo <= value <= hi:
+        report(Kind.INVALID_NUMBER, f"number '{text}' outside range [{lo}, {hi}]")
+        return None
+    return value
+
+
+def _fixed(value: int, shift: int) -> str:
+    scale = 10**shift
+    return f"{value // scale}.{value % scale:0{shift}d}"
+
+
+def read_decimal(text: str, lo: int, hi: int, report: Report,
+                 shift: int = TIMER_DIGITS) -> int | None:
+    """`read_decimal_unsigned`: a fixed-point decimal, returned times 10**shift.
+
+    Extra decimal places are reported and rounded (the value is still refused in `-t`
+    mode, as keepalived does); the range message prints the bounds with `shift` places.
+    """
+    if text.startswith("-"):
+        report(Kind.INVALID_NUMBER, f"negative number '{text}'")
+        return None
+    whole, dot, frac = text.partition(".")
+    round_up = False
+    refused = False
+    if dot and len(frac) > shift:
+        report(Kind.INVALID_NUMBER, f"number '{text}' has too many decimal places")
+        round_up = frac[shift] >= "5"
+        frac = frac[:shift]
+        refused = True
+    digits = whole + frac.ljust(shift, "0")
+    if not digits.isascii() or not digits.isdigit():
+        report(Kind.INVALID_NUMBER, f"invalid number '{text}'")
+        return None
+    value = int(digits) + (1 if round_up else 0)
+    if value > 2**64 - 1:
+        report(Kind.INVALID_NUMBER, f"number '{text}' outside unsigned decimal range")
+        return None
+    if not lo <= value <= hi:
+        report(
+            Kind.INVALID_NUMBER,
+            f"number '{text}' outside range [{_fixed(lo, shift)}, {_fixed(hi, shift)}]",
+        )
+        return None
+    return None if refused else value
+
+
+_BOOL_WORDS = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
+
+
+def read_bool(text: str) -> bool | None:
+    """keepalived's `check_true_false`: case-insensitive on/off, true/false, yes/no."""
+    return _BOOL_WORDS.get(text.lower())
+
+
+def parse_ip(text: str) -> IPAddress | None:
+    """An address as inet_pton reads it (no scope ids, no prefix)."""
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Prefixed:
+    """An address with the prefix length keepalived settled on."""
+
+    address: IPAddress
+    prefix: int
+    prefix_given: bool
+
+
+def parse_prefixed(text: str, report: Report) -> Prefixed | None:
+    """`addr[/len]` as keepalived's parse_ipaddress reads it.
+
+    The family comes from the presence of ':'; the length is checked first (a bad one
+    falls back to a host prefix with a complaint), then the address itself.
+    """
+    is_v6 = ":" in text
+    host_len = 128 if is_v6 else 32
+    addr_text, slash, len_text = text.partition("/")
+    prefix, prefix_given = host_len, False
+    if slash:
+        length = read_unsigned(len_text, 0, host_len, report)
+        if length is None:
+            report(
+                Kind.GENERAL_ERROR,
+                f"Invalid address prefix len {len_text} for address {text} - using {host_len}",
+            )
+        else:
+            prefix, prefix_given = length, True
+    address = parse_ip(addr_text)
+    if address is None or (address.version == 6) != is_v6:
+        report(Kind.GENERAL_ERROR, f"VRRP parsed invalid IP {text}. skipping IP...")
+        return None
+    return Prefixed(address, prefix, prefix_given)
+
+
+def split_user_group(args: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The optional `[user [group]]` words after a script command."""
+    user = args[0] if args else None
+    group = args[1] if len(args) > 1 else None
+    return user, group
+
+
+def split_command(command: str) -> tuple[str, ...]:
+    """A script command line split as keepalived splits it: spaces, with '…' grouping."""
+    words: list[str] = []
+    current: list[str] = []
+    in_quote = False
+    started = False
+    for char in command:
+        if char == "'":
+            in_quote = not in_quote
+            started = True
+        elif char in " \t" and not in_quote:
+            if started:
+                words.append("".join(current))
+                current, started = [], False
+        else:
+            current.append(char)
+            started = True
+    if started:
+        words.append("".join(current))
+    return tuple(words)

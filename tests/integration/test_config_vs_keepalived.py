@@ -1,0 +1,76 @@
+"""`pykeepalived -t` must exit as `keepalived -t` does on the same file on this host."""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pykeepalived.cli import main
+
+DATA = Path(__file__).parent.parent / "data" / "configs"
+EXAMPLES = Path(__file__).parent.parent.parent / "examples" / "haproxy-pair"
+SAMPLES = sorted(glob.glob("/usr/share/doc/keepalived/samples/keepalived.conf.*"))
+FIXTURES = sorted(str(p) for p in DATA.glob("*.conf"))
+EXAMPLE_FILES = sorted(str(p) for p in EXAMPLES.glob("*.conf"))
+
+#: Known differences, each a bug to fix (strict xfail: a fix makes the test fail loudly).
+KNOWN_DIFFERENT: set[str] = set()
+
+
+def _params(paths: list[str]) -> list[object]:
+    return [
+        pytest.param(p, id=os.path.basename(p), marks=pytest.mark.xfail(strict=True))
+        if os.path.basename(p) in KNOWN_DIFFERENT else pytest.param(p, id=os.path.basename(p))
+        for p in paths
+    ]
+
+
+def keepalived_test(path: str, cwd: Path) -> tuple[int, str]:
+    done = subprocess.run(["keepalived", "-t", "-f", path], cwd=cwd, capture_output=True,
+                          text=True, timeout=30, check=False)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.keepalived
+@pytest.mark.parametrize("path", _params(SAMPLES + FIXTURES + EXAMPLE_FILES))
+def test_same_exit_code_as_keepalived(path: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    expected, their_stderr = keepalived_test(path, tmp_path)
+    ours = main(["-t", "-f", path])
+    our_stderr = capsys.readouterr().err
+    assert ours == expected, f"keepalived said:\n{their_stderr}\nwe said:\n{our_stderr}"
+    assert "Traceback" not in our_stderr
+
+
+@pytest.mark.keepalived
+def test_seed_article_same_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(DATA / "seed_article.conf")
+    expected, their_stderr = keepalived_test(path, tmp_path)
+    assert main(["-t", "-f", path]) == expected == 5
+    ours = set(capsys.readouterr().err.splitlines())
+    for line in ("(Line 7) Invalid smtp server smtp.abc.com 25",
+                 "Disabling track script check_haproxy since not found/accessible",
+                 "Sync group VG1 has only 1 virtual router(s) - this probably isn't what you want"):
+        assert line in their_stderr
+        assert line in ours
+
+
+@pytest.mark.keepalived
+def test_script_security_with_created_script(tmp_path: Path) -> None:
+    script = tmp_path / "chk.sh"
+    script.write_text("#!/bin/sh\nexit 0\n")
+    script.chmod(0o755)
+    conf = tmp_path / "k.conf"
+    body = (f'vrrp_script chk {{\n script "{script}"\n}}\n'
+            "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 91\n"
+            " virtual_ipaddress {\n  192.0.2.91/24\n }\n track_script {\n  chk\n }\n}\n")
+    conf.write_text(body)
+    expected, _ = keepalived_test(str(conf), tmp_path)
+    assert main(["-t", "-f", str(conf)]) == expected == 6
+    conf.write_text("global_defs {\n enable_script_security\n script_user root\n}\n" + body)
+    expected, _ = keepalived_test(str(conf), tmp_path)
+    assert main(["-t", "-f", str(conf)]) == expected == 0
