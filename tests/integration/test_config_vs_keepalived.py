@@ -15,6 +15,8 @@ DATA = Path(__file__).parent.parent / "data" / "configs"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples" / "haproxy-pair"
 SAMPLES = sorted(glob.glob("/usr/share/doc/keepalived/samples/keepalived.conf.*"))
 FIXTURES = sorted(str(p) for p in DATA.glob("*.conf"))
+#: main files of fixture directories (configs split with relative `include` globs)
+SPLIT_FIXTURES = sorted(str(p) for p in DATA.glob("*/keepalived.conf"))
 EXAMPLE_FILES = sorted(str(p) for p in EXAMPLES.glob("*.conf"))
 
 #: Known differences, each a bug to fix (strict xfail: a fix makes the test fail loudly).
@@ -36,7 +38,7 @@ def keepalived_test(path: str, cwd: Path) -> tuple[int, str]:
 
 
 @pytest.mark.keepalived
-@pytest.mark.parametrize("path", _params(SAMPLES + FIXTURES + EXAMPLE_FILES))
+@pytest.mark.parametrize("path", _params(SAMPLES + FIXTURES + SPLIT_FIXTURES + EXAMPLE_FILES))
 def test_same_exit_code_as_keepalived(path: str, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     expected, their_stderr = keepalived_test(path, tmp_path)
@@ -74,3 +76,33 @@ def test_script_security_with_created_script(tmp_path: Path) -> None:
     conf.write_text("global_defs {\n enable_script_security\n script_user root\n}\n" + body)
     expected, _ = keepalived_test(str(conf), tmp_path)
     assert main(["-t", "-f", str(conf)]) == expected == 0
+
+
+NESTING_MESSAGES = ("Missing '{' at beginning of configuration block",
+                    "Unexpected '{' - ignoring", "Extra '}' found")
+
+
+@pytest.mark.keepalived
+@pytest.mark.parametrize("name", ["nest_missing_bob.conf", "nest_unexpected_bob.conf",
+                                  "nest_value_block_no_bob.conf", "nest_unknown_block.conf",
+                                  "nest_auth_missing_bob.conf", "nest_inline_braces.conf"])
+def test_nesting_reported_on_the_same_lines(name: str, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Block-vs-statement by keyword: the same nesting complaints on the same lines."""
+    path = str(DATA / name)
+    _, their_stderr = keepalived_test(path, tmp_path)
+    main(["-t", "-f", path])
+    ours = capsys.readouterr().err
+
+    def nesting_lines(text: str) -> set[str]:
+        found = set()
+        for line in text.splitlines():
+            bare = line.split(") ", 1)[-1] if line.startswith("(") else line
+            number = line.split("Line ", 1)[-1].split(")", 1)[0] if "Line " in line else ""
+            if bare in NESTING_MESSAGES:
+                found.add(f"{number} {bare}")
+        return found
+
+    assert nesting_lines(ours) <= nesting_lines(their_stderr)
+    assert {m for m in nesting_lines(their_stderr) if "Missing" in m} == {
+        m for m in nesting_lines(ours) if "Missing" in m}

@@ -68,3 +68,10 @@ def test_broken_configs_never_traceback(text: str, tmp_path: Path,
     conf.write_text(text, errors="surrogateescape")
     assert main(["-t", "-f", str(conf)]) in (0, 2, 4, 5, 6)
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_missing_main_config_exits_4_with_or_without_e(tmp_path: Path) -> None:
+    # deliberate difference: keepalived -t exits 0 here without -e (acassen/keepalived#955)
+    missing = str(tmp_path / "absent.conf")
+    assert main(["-t", "-f", missing]) == 4
+    assert main(["-t", "-e", "-f", missing]) == 4

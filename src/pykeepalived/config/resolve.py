@@ -1,22 +1,23 @@
 """From parsed fields to the frozen Config: defaults across blocks and keepalived's checks.
 
 Mirrors the end-of-parse work of keepalived 2.2.7 (vrrp.c vrrp_complete_instance,
-vrrp_sync.c, check_vrrp_script_security, check_vrid_conflicts): same conditions, same
-words, pure on a `HostFacts` value.
+vrrp_sync.c, check_vrid_conflicts; the script security verdict is in resolve_scripts.py):
+same conditions, same words, pure on a `HostFacts` value.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields as dc_fields
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.config import values
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.model import (
+    Authentication,
     Config,
     GlobalDefs,
-    NotifyScript,
+    RouteSpec,
     SyncGroup,
     TrackedRef,
     TrackFile,
@@ -25,15 +26,21 @@ from pykeepalived.config.model import (
     VrrpInstance,
     VrrpScript,
 )
+from pykeepalived.config.resolve_scripts import script_security
 from pykeepalived.config.values import TIMER_HZ
 
+T = TypeVar("T", bound="DataclassInstance")
+
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from pykeepalived.config.host import HostFacts
     from pykeepalived.config.schema import Ctx, Fields
 
 
-def build(cls: type[Any], fields: Fields) -> Any:
-    """Construct a model dataclass from a field dict, lists becoming tuples."""
+def build(cls: type[T], fields: Fields) -> T:
+    """Construct a model dataclass from a field dict, lists becoming tuples (the dict
+    holds whatever the keyword handlers stored; the dataclass fields say what counts)."""
     names = {f.name for f in dc_fields(cls)}
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items() if k in names}
     return cls(**kwargs)
@@ -65,7 +72,7 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
         # so the script security verdict is never reached with a missing interface.
         ctx.report(Kind.BAD_IF, "Non-existent interface specified in configuration", None)
     elif instances:
-        _script_security(ctx, gdefs, scripts, instances, groups, host)
+        script_security(ctx, gdefs, scripts, instances, groups, host)
     return Config(
         global_defs=gdefs,
         static_ipaddresses=tuple(root.get("static_ipaddresses", [])),
@@ -85,7 +92,7 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
 def _global_defs(ctx: Ctx, fields: Fields, host: HostFacts) -> GlobalDefs:
     fields = dict(fields)
     fields["notification_email"] = [" ".join(e) for e in fields.get("notification_email", [])]
-    gdefs: GlobalDefs = build(GlobalDefs, fields)
+    gdefs = build(GlobalDefs, fields)
     server = gdefs.smtp_server
     if server is not None and values.parse_ip(server) is None and server not in host.resolvable:
         ctx.error(f"Invalid smtp server {server} {gdefs.smtp_port}",
@@ -113,7 +120,7 @@ class _HostCheck:
             self.ctx.error(f"WARNING - interface {vip.dev} for ip address {shown} doesn't exist",
                            vip.location)
 
-    def route_devs(self, route: Any) -> None:
+    def route_devs(self, route: RouteSpec) -> None:
         for dev in route.devices:
             if not self.exists(dev):
                 self.ctx.error(f"WARNING - interface {dev} for VROUTE nexthop doesn't exist",
@@ -179,7 +186,7 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
     _owner_and_sync_weights(ctx, f, name, priority, group, scripts)
     f.update(state=state, priority=priority, version=version, family=family,
              sync_group=group["name"] if group else None)
-    return build(VrrpInstance, f)  # type: ignore[no-any-return]
+    return build(VrrpInstance, f)
 
 
 def _track_interfaces(ctx: Ctx, f: Fields, hosts: _HostCheck) -> list[TrackedRef]:
@@ -197,8 +204,8 @@ def _track_interfaces(ctx: Ctx, f: Fields, hosts: _HostCheck) -> list[TrackedRef
 
 
 def _auth(ctx: Ctx, f: Fields, version: int, family: int, strict: bool, state: str,
-          priority: int) -> Any:
-    auth = f.get("authentication")
+          priority: int) -> Authentication | None:
+    auth: Authentication | None = f.get("authentication")
     if auth is None:
         return None
     name = f["name"]
@@ -346,63 +353,3 @@ def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstance]) -> None:
                     continue
             ctx.error(f"({first.name}) duplicate VRID conflict with {second.name} VRID "
                       f"{first.virtual_router_id}", None)
-
-
-def _notify_scripts(obj: VrrpInstance | SyncGroup) -> list[NotifyScript | None]:
-    common = [obj.notify_master, obj.notify_backup, obj.notify_fault, obj.notify_stop,
-              obj.notify]
-    if isinstance(obj, VrrpInstance):
-        common += [obj.notify_deleted, obj.notify_master_rx_lower_pri]
-    return common
-
-
-def _script_security(ctx: Ctx, gdefs: GlobalDefs, scripts: tuple[VrrpScript, ...],
-                     instances: list[VrrpInstance], groups: tuple[SyncGroup, ...],
-                     host: HostFacts) -> None:
-    """keepalived's check_vrrp_script_security: missing track scripts, then the verdict."""
-    found_any = insecure_any = False
-    for vscript in scripts:
-        facts = host.script(vscript.script.path if vscript.script else "")
-        if not facts.exists:
-            ctx.error(f"Disabling track script {vscript.name} since not found/accessible", None)
-            continue
-        if gdefs.enable_script_security and facts.insecure:
-            ctx.error(f"Disabling track script {vscript.name} due to insecure", None)
-            continue
-        found_any |= not facts.system
-        insecure_any |= facts.insecure
-    notifies: list[NotifyScript | None] = [gdefs.notify_fifo_script,
-                                           gdefs.vrrp_notify_fifo_script]
-    owners: list[VrrpInstance | SyncGroup] = [*instances, *groups]
-    for owner in owners:
-        notifies += _notify_scripts(owner)
-    for notify in notifies:
-        if notify is None:
-            continue
-        facts = host.script(notify.path)
-        if facts.exists and not facts.system:
-            found_any = True
-            insecure_any |= facts.insecure
-    if found_any and not gdefs.enable_script_security:
-        suffix = " There are insecure scripts." if insecure_any else ""
-        ctx.report(Kind.SECURITY_ERROR, "SECURITY VIOLATION - scripts are being executed but"
-                   f" script_security not enabled.{suffix}", None)
-
-
-def script_programs(config_fields: Fields) -> set[str]:
-    """Every program the config may run, for gathering host facts before resolving."""
-    found: set[str] = set()
-
-    def visit(value: Any) -> None:
-        if isinstance(value, NotifyScript):
-            if value.command:
-                found.add(value.command[0])
-        elif isinstance(value, dict):
-            for item in value.values():
-                visit(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                visit(item)
-
-    visit(config_fields)
-    return found

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from pykeepalived.config import values
 from pykeepalived.config.diagnostics import Diagnostic, Kind, Location
-from pykeepalived.config.model import NotifyScript, Option
+from pykeepalived.config.model import Option
 
 
 class NodeLike(Protocol):
@@ -30,6 +30,8 @@ class NodeLike(Protocol):
     def location(self) -> Location: ...
     @property
     def children(self) -> tuple[NodeLike, ...] | None: ...
+    @property
+    def raw(self) -> str: ...
 
 
 class Abort(Exception):
@@ -61,12 +63,22 @@ class Ctx:
 Handler = Callable[[Ctx, NodeLike, Fields], None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Block:
-    """One block's keywords; `recognised` ones are kept verbatim as options."""
+    """One block's keywords; `recognised` ones are kept verbatim as options.
+
+    The nesting fields say which keywords keepalived gives a block, because keepalived
+    decides block-vs-statement by keyword, not by the braces (see `nesting.py`).
+    """
 
     keywords: Mapping[str, Handler]
     recognised: frozenset[str] = frozenset()
+    #: keywords that open a keyword sub-level (install_sublevel / install_keyword_root
+    #: with keywords under it), with the table of that level; None: kept raw, nested
+    #: by its braces
+    sublevels: Mapping[str, Block | None] = field(default_factory=dict)
+    #: keywords whose handler reads a block of value lines (alloc_value_block)
+    value_blocks: frozenset[str] = frozenset()
 
 
 def walk(ctx: Ctx, block: Block, nodes: Iterable[NodeLike], fields: Fields) -> None:
@@ -157,7 +169,7 @@ def decimal(name: str, lo_us: int, hi_us: int, invalid: str | None = None) -> Ha
     return handle
 
 
-def flag(name: str, value: Any = True) -> Handler:
+def flag(name: str, value: object = True) -> Handler:
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         fields[name] = value
 
@@ -192,21 +204,6 @@ def text(name: str) -> Handler:
 def words(name: str) -> Handler:
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         fields[name] = node.args
-
-    return handle
-
-
-def make_script(node: NodeLike, command: str, rest: tuple[str, ...]) -> NotifyScript:
-    user, group = values.split_user_group(rest)
-    return NotifyScript(values.split_command(command), node.location, user, group)
-
-
-def script(name: str) -> Handler:
-    """`keyword "program args" [user [group]]`, as notify_* and misc_path take it."""
-
-    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-        command = arg(ctx, node)
-        fields[name] = make_script(node, command, node.args[1:])
 
     return handle
 

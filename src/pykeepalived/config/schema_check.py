@@ -17,10 +17,10 @@ from pykeepalived.config.schema import (
     children,
     ignore_block,
     recognise,
-    script,
     to_option,
     walk,
 )
+from pykeepalived.config.schema_script import script
 
 _CHECK_COMMON = (
     "connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "connect_timeout",
@@ -48,7 +48,8 @@ def _checker_block(kind: str) -> Block:
     if kind == "MISC_CHECK":
         keywords["misc_path"] = script("misc_path")
     return Block(keywords=keywords, recognised=recognise(*_CHECK_COMMON,
-                                                          *_CHECKER_KEYWORDS[kind]))
+                                                          *_CHECKER_KEYWORDS[kind]),
+                 sublevels={"url": None, "host": None})
 
 
 _CHECKERS = {kind: _checker_block(kind) for kind in _CHECKER_KEYWORDS}
@@ -63,11 +64,11 @@ def _checker(kind: str) -> Handler:
         checker = Checker(
             kind=kind,
             location=node.location,
-            connect_ip=raw.get("connect_ip", (None,))[0],
+            connect_ip=_first(raw, "connect_ip", None),
             connect_port=_int(raw.get("connect_port")),
-            connect_timeout=raw.get("connect_timeout", (None,))[0],
+            connect_timeout=_first(raw, "connect_timeout", None),
             retry=_int(raw.get("retry") or raw.get("nb_get_retry")),
-            delay_before_retry=raw.get("delay_before_retry", (None,))[0],
+            delay_before_retry=_first(raw, "delay_before_retry", None),
             misc_path=sub.get("misc_path"),
             urls=tuple(o for o in options if o.keyword == "url"),
             options=options,
@@ -75,6 +76,12 @@ def _checker(kind: str) -> Handler:
         fields.setdefault("checkers", []).append(checker)
 
     return handle
+
+
+def _first(raw: dict[str, tuple[str, ...]], keyword: str, default: str | None) -> str | None:
+    """The first word after `keyword` (a bare keyword gives the default, never a crash)."""
+    args = raw.get(keyword)
+    return args[0] if args else default
 
 
 def _int(args: tuple[str, ...] | None) -> int | None:
@@ -93,6 +100,7 @@ REAL_SERVER = Block(
         "notify_down": script("notify_down"),
     },
     recognised=recognise("weight", "lvs_method", "uthreshold", "lthreshold", *_SERVER_COMMON),
+    sublevels=_CHECKERS,
 )
 
 
@@ -124,6 +132,7 @@ VIRTUAL_SERVER = Block(
         "sorry_server", "sorry_server_inhibit", "sorry_server_lvs_method", "omega",
         *_SERVER_COMMON,
     ),
+    sublevels={"real_server": REAL_SERVER},
 )
 
 
@@ -135,10 +144,10 @@ def virtual_server(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     server = VirtualServer(
         selector=node.args,
         location=node.location,
-        protocol=raw.get("protocol", ("TCP",))[0],
-        lvs_sched=(raw.get("lvs_sched") or raw.get("lb_algo") or (None,))[0],
-        lvs_method=(raw.get("lvs_method") or raw.get("lb_kind") or (None,))[0],
-        delay_loop=raw.get("delay_loop", (None,))[0],
+        protocol=_first(raw, "protocol", None) or "TCP",
+        lvs_sched=_first(raw, "lvs_sched", None) or _first(raw, "lb_algo", None),
+        lvs_method=_first(raw, "lvs_method", None) or _first(raw, "lb_kind", None),
+        delay_loop=_first(raw, "delay_loop", None),
         real_servers=tuple(sub.get("real_servers", ())),
         sorry_server=raw.get("sorry_server"),
         options=options,

@@ -18,10 +18,10 @@ from pykeepalived.config.schema import (
     flag,
     lines,
     recognise,
-    script,
     text,
     unsigned,
 )
+from pykeepalived.config.schema_script import script
 from pykeepalived.config.values import TIMER_HZ
 
 _UINT_MAX = 2**32 - 1
@@ -221,4 +221,5 @@ GLOBAL_DEFS = Block(
         "linkbeat_use_polling", "net_namespace", "net_namespace_ipvs", "namespace_with_ipsets",
         "use_pid_dir", "instance", "child_wait_time",
     ),
+    value_blocks=recognise("notification_email"),
 )

@@ -6,7 +6,7 @@ subsystems we do not build (BFD, garp_group, linkbeat ...) are kept verbatim.
 
 from __future__ import annotations
 
-from pykeepalived.config import schema_check, schema_track, schema_vrrp
+from pykeepalived.config import schema_address, schema_check, schema_track, schema_vrrp
 from pykeepalived.config.schema import (
     Block,
     Ctx,
@@ -24,7 +24,7 @@ from pykeepalived.config.schema_global import GLOBAL_DEFS
 def _static_addresses(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     entries = fields.setdefault("static_ipaddresses", [])
     for child in children(node):
-        address = schema_vrrp.parse_address_line(ctx, child, static=True)
+        address = schema_address.parse_address_line(ctx, child, static=True)
         if address is not None:
             entries.append(address)
 
@@ -33,7 +33,7 @@ def _static_routes(name: str, kind: str) -> Handler:
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         entries = fields.setdefault(name, [])
         for child in children(node):
-            entries.append(schema_vrrp.parse_route_line(ctx, child, kind))
+            entries.append(schema_address.parse_route_line(ctx, child, kind))
 
     return handle
 
@@ -67,5 +67,23 @@ ROOT = Block(
     recognised=recognise(
         "linkbeat_use_polling", "net_namespace", "net_namespace_ipvs",
         "namespace_with_ipsets", "use_pid_dir", "instance", "child_wait_time",
+    ),
+    sublevels={
+        "global_defs": GLOBAL_DEFS,
+        "vrrp_script": schema_track.VRRP_SCRIPT,
+        "track_file": schema_track.TRACK_FILE,
+        "vrrp_track_file": schema_track.TRACK_FILE,
+        "vrrp_track_process": schema_track.TRACK_PROCESS,
+        "vrrp_sync_group": schema_track.SYNC_GROUP,
+        "vrrp_instance": schema_vrrp.INSTANCE,
+        "virtual_server": schema_check.VIRTUAL_SERVER,
+        "SSL": schema_check.SSL_BLOCK,
+        "bfd_instance": None,
+        "garp_group": None,
+        "track_group": None,
+    },
+    value_blocks=recognise(
+        "static_ipaddress", "static_routes", "static_rules", "linkbeat_interfaces",
+        "interface_up_down_delays", "virtual_server_group",
     ),
 )

@@ -11,18 +11,18 @@ from pykeepalived.config.schema import (
     Block,
     Ctx,
     Fields,
+    Handler,
     NodeLike,
     arg,
     children,
     decimal,
     flag,
     lines,
-    make_script,
     recognise,
-    script,
     unsigned,
     walk,
 )
+from pykeepalived.config.schema_script import make_script, script
 from pykeepalived.config.schema_vrrp import tracked_refs
 from pykeepalived.config.values import TIMER_HZ
 
@@ -31,7 +31,10 @@ _INT_MAX = 2**31 - 1
 
 
 def _script_command(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-    fields["script"] = make_script(node, " ".join(node.args), ())
+    # keepalived takes only the second word as the command (quote it to pass arguments)
+    command = make_script(ctx, node, with_user=False)
+    if command is not None:
+        fields["script"] = command
 
 
 def _user(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -40,7 +43,7 @@ def _user(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         fields["group"] = node.args[1]
 
 
-def _weight(kind: str, lo: int, hi: int) -> object:
+def _weight(kind: str, lo: int, hi: int) -> Handler:
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         raw = arg(ctx, node)
         weight = values.read_int(raw, lo, hi, ctx.reporter(node.location))
@@ -59,10 +62,6 @@ def _weight(kind: str, lo: int, hi: int) -> object:
     return handle
 
 
-def _unsigned_or(name: str, lo: int, hi: int, message: str) -> object:
-    return unsigned(name, lo, hi, message)
-
-
 VRRP_SCRIPT = Block(
     keywords={
         "script": _script_command,
@@ -70,7 +69,7 @@ VRRP_SCRIPT = Block(
                              "vrrp_script {name} interval '{value}' must be >= 1 - ignoring"),
         "timeout": unsigned("timeout", 0, _UINT_MAX // TIMER_HZ,
                             "vrrp_script {name} timeout '{value}' invalid - ignoring"),
-        "weight": _weight("vrrp_script", -253, 253),  # type: ignore[dict-item]
+        "weight": _weight("vrrp_script", -253, 253),
         "rise": unsigned("rise", 1, _INT_MAX,
                          "vrrp_script {name} rise value '{value}' invalid - defaulting to 1"),
         "fall": unsigned("fall", 1, _INT_MAX,
@@ -101,7 +100,7 @@ def _init_file(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
 TRACK_FILE = Block(
     keywords={
         "file": lambda ctx, node, fields: fields.__setitem__("file", arg(ctx, node)),
-        "weight": _weight("track_file", -254, 254),  # type: ignore[dict-item]
+        "weight": _weight("track_file", -254, 254),
         "init_file": _init_file,
     },
 )
@@ -127,7 +126,7 @@ TRACK_PROCESS = Block(
         "process": _process,
         "param_match": lambda ctx, node, fields: fields.__setitem__("param_match",
                                                                     arg(ctx, node)),
-        "weight": _weight("vrrp_track_process", -254, 254),  # type: ignore[dict-item]
+        "weight": _weight("vrrp_track_process", -254, 254),
         "quorum": unsigned("quorum", 1, 65535),
         "quorum_max": unsigned("quorum_max", 0, 65535),
         "delay": decimal("delay_us", 1, 3600 * TIMER_HZ),
@@ -168,6 +167,8 @@ SYNC_GROUP = Block(
                                       -254, 254),
     },
     recognised=recognise("track_bfd", "notify_priority_changes"),
+    value_blocks=recognise("group", "track_interface", "track_script", "track_file",
+                           "track_process", "track_bfd"),
 )
 
 

@@ -1,13 +1,12 @@
-"""The generic block tree of a keepalived.conf: statements nested by `{ }`, nothing more.
+"""The generic block tree of a keepalived.conf: statements nested into blocks.
 
-keepalived decides nesting by its keyword tables; this layer knows none, so a statement
-owns a block exactly when the next logical line is `{` (keepalived cuts `a {` and
-`{ b }` into separate lines, so that covers both brace styles). The schema layer, which
-knows which keywords take blocks, reports what keepalived would for the mismatches:
-"Missing '{' at beginning of configuration block" for a block keyword whose node has
-`children is None`, and "Unexpected '{' - ignoring" (at `node.brace`) for a block on a
-keyword that takes none. Brace *counting* errors are reported here, worded as keepalived
-words them, in the order it reports them.
+keepalived decides nesting by its keyword tables, not by the braces; this layer knows
+no keywords, so the caller passes `takes_block` (the schema's answer, see `nesting.py`)
+and the tree then nests as keepalived does, reporting "Missing '{' at beginning of
+configuration block" and "Unexpected '{' - ignoring" where keepalived does. Without it a
+statement owns a block exactly when the next logical line is `{` (keepalived cuts `a {`
+and `{ b }` into separate lines, so that covers both brace styles). Brace *counting*
+errors are reported here, worded as keepalived words them, in the order it reports them.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 from pykeepalived.config.diagnostics import Diagnostic, Kind, Location
 from pykeepalived.config.includes import IncludeCheck
@@ -23,7 +23,8 @@ from pykeepalived.config.lexer import BOB, EOB, split_words
 from pykeepalived.config.preprocess import Line, Reader
 
 __all__ = [
-    "Node", "ParseResult", "TakesBlock", "default_config_id", "parse_file", "parse_text",
+    "Nesting", "Node", "ParseResult", "TakesBlock", "default_config_id", "parse_file",
+    "parse_text",
 ]
 
 #: Our bound on block nesting (keepalived's own keywords never go past five levels).
@@ -48,8 +49,22 @@ class Node:
     brace: Location | None = field(default=None, compare=False, repr=False)
 
 
+class Nesting(IntEnum):
+    """What keepalived does with the lines after a keyword (a bool answer means
+    STATEMENT or BLOCK)."""
+
+    #: no block: a following `{` is "Unexpected '{' - ignoring"
+    STATEMENT = 0
+    #: a keyword sub-level: a missing `{` is "Missing '{' at beginning of ..."
+    BLOCK = 1
+    #: a block of value lines (alloc_value_block): a missing `{` is only logged
+    VALUE_BLOCK = 2
+    #: not known (kept raw): a block exactly when the next line is `{`
+    BRACES = 3
+
+
 #: (enclosing block keywords, keyword) -> does keepalived give this keyword a block?
-TakesBlock = Callable[[tuple[str, ...], str], bool]
+TakesBlock = Callable[[tuple[str, ...], str], "bool | Nesting"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +164,7 @@ class _Builder:
         self._braces: list[Location] = []
         self._last: _Draft | None = None
         self._awaiting: _Draft | None = None
+        self._awaiting_reports = False
 
     def feed(self, line: Line) -> None:
         self._count_braces(line)
@@ -176,8 +192,9 @@ class _Builder:
         if first == BOB:
             awaiting.brace = location
             return True
-        message = "Missing '{' at beginning of configuration block"
-        self._report(Kind.MISSING_BOB, message, location)
+        if self._awaiting_reports:
+            message = "Missing '{' at beginning of configuration block"
+            self._report(Kind.MISSING_BOB, message, location)
         return False
 
     def _count_braces(self, line: Line) -> None:
@@ -216,10 +233,14 @@ class _Builder:
             self._last = draft
             return
         parents = tuple(block.keyword for block in self._open)
-        if self._takes_block(parents, keyword) and len(self._open) < MAX_BLOCK_DEPTH:
+        nesting = Nesting(int(self._takes_block(parents, keyword)))
+        if nesting is Nesting.BRACES:
+            self._last = draft
+        elif nesting is not Nesting.STATEMENT and len(self._open) < MAX_BLOCK_DEPTH:
             draft.children = []
             self._open.append(draft)
             self._awaiting = draft
+            self._awaiting_reports = nesting is Nesting.BLOCK
 
     def finish(self) -> None:
         if self._braces:

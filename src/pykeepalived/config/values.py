@@ -158,25 +158,3 @@ def split_user_group(args: tuple[str, ...]) -> tuple[str | None, str | None]:
     user = args[0] if args else None
     group = args[1] if len(args) > 1 else None
     return user, group
-
-
-def split_command(command: str) -> tuple[str, ...]:
-    """A script command line split as keepalived splits it: spaces, with '…' grouping."""
-    words: list[str] = []
-    current: list[str] = []
-    in_quote = False
-    started = False
-    for char in command:
-        if char == "'":
-            in_quote = not in_quote
-            started = True
-        elif char in " \t" and not in_quote:
-            if started:
-                words.append("".join(current))
-                current, started = [], False
-        else:
-            current.append(char)
-            started = True
-    if started:
-        words.append("".join(current))
-    return tuple(words)

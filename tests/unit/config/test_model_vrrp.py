@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pykeepalived.config.diagnostics import Kind, config_status, exit_code
 from pykeepalived.config.host import HostFacts, ScriptFacts
-from pykeepalived.config.load import LoadResult, fallback_parse_text, validate
+from pykeepalived.config.load import LoadResult, load_text
 
 HOST = HostFacts(interfaces=frozenset({"lo", "eth0"}))
 
 
 def load(text: str, host: HostFacts = HOST) -> LoadResult:
-    return validate(fallback_parse_text(text, "k.conf"), files=("k.conf",), host=host)
+    return load_text(text, path="k.conf", config_id="node1", host=host)
 
 
 def instance(body: str, *, head: str = "") -> str:

@@ -73,5 +73,3 @@ def test_prefixed_invalid_address() -> None:
     assert seen == [(Kind.GENERAL_ERROR, "VRRP parsed invalid IP 192.0.2.300/24. skipping IP...")]
 
 
-def test_split_command_groups_single_quotes() -> None:
-    assert values.split_command("bash -c '</dev/tcp/x/80'") == ("bash", "-c", "</dev/tcp/x/80")
