@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 ADVERT_S = 1.0
 #: The longest Master_Down_Interval a non-owner can have (priority 1) plus one advert.
-SETTLE = master_down_interval(1, 100) + ADVERT_S
+SETTLE = master_down_interval(1, 100, version=2) + ADVERT_S
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,8 @@ def test_cold_start_elects_the_unique_highest_at_its_down_interval(priorities: l
     top = max(priorities)
     winner = f"n{priorities.index(top) + 1}"
     assert cluster.masters("VI_1") == {winner}
-    assert cluster.timeline.first_entered(winner, "VI_1", "MASTER") == master_down_interval(
-        top, 100
-    )
+    expected = master_down_interval(top, 100, version=2)
+    assert cluster.timeline.first_entered(winner, "VI_1", "MASTER") == expected
     assert len(cluster.timeline.transitions) == len(priorities) + 1
 
 

@@ -30,7 +30,7 @@ def test_cold_start_v3_with_tenth_second_adverts_scales_the_timers() -> None:
     cluster.start_all()
     cluster.run_until(2)
     became = cluster.timeline.first_entered("n1", "VI_1", "MASTER")
-    assert became == master_down_interval(150, 10)
+    assert became == master_down_interval(150, 10, version=3)
     assert became == pytest.approx(0.34140625, abs=1e-12)
     assert cluster.masters("VI_1") == {"n1"}
 
@@ -44,7 +44,7 @@ def test_a_later_starting_higher_node_preempts_at_its_own_down_interval() -> Non
     cluster.run_until(10)
     timeline = cluster.timeline
     assert timeline.first_entered("n3", "VI_1", "MASTER") == V2_150_DOWN
-    takeover = 0.5 + master_down_interval(200, 100)  # n3's 150 adverts are discarded
+    takeover = 0.5 + master_down_interval(200, 100, version=2)  # n3's 150 adverts are discarded
     assert timeline.first_entered("n2", "VI_1", "MASTER") == takeover
     assert timeline.entered("n3", "VI_1", "BACKUP", after=V2_150_DOWN) == [takeover]
     assert cluster.masters("VI_1") == {"n2"}
@@ -84,13 +84,13 @@ def test_bigger_clusters_elect_the_highest_and_fail_over_in_priority_order(count
     ranked = sorted(range(1, count + 1), key=lambda i: -priorities[i - 1])
     first, second = (f"n{i}" for i in ranked[:2])
     assert cluster.timeline.first_entered(first, "VI_1", "MASTER") == master_down_interval(
-        200, 100
+        200, 100, version=2
     )
-    last_advert = master_down_interval(200, 100) + 6  # adverts every 1 s from 3.21875
+    last_advert = master_down_interval(200, 100, version=2) + 6  # adverts every 1 s from 3.21875
     cluster.crash(first)
     cluster.run_until(20)
     runner_up = priorities[ranked[1] - 1]
-    expected = last_advert + master_down_interval(runner_up, 100)
+    expected = last_advert + master_down_interval(runner_up, 100, version=2)
     assert cluster.timeline.first_entered(second, "VI_1", "MASTER") == expected
     assert cluster.masters("VI_1") == {second}
     assert cluster.timeline.vip_holders("VI_1", 20) == {second}

@@ -16,7 +16,7 @@ def test_crash_backup_takes_over_master_down_interval_after_the_last_advert_hear
     cluster.crash("n1")
     assert cluster.timeline.vip_holders("VI_1", 10) == set()  # the crashed node's VIPs are gone
     cluster.run_until(20)
-    takeover = LAST_ADVERT_BEFORE_10 + master_down_interval(100, 100)
+    takeover = LAST_ADVERT_BEFORE_10 + master_down_interval(100, 100, version=2)
     assert takeover == 13.0234375
     assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == takeover
     assert cluster.timeline.vip_holders("VI_1", takeover) == {"n2"}
@@ -29,8 +29,10 @@ def test_graceful_stop_hands_over_after_exactly_skew_time() -> None:
     cluster.run_until(10)
     cluster.stop("n1")
     cluster.run_until(20)
-    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 10 + skew_time(100, 100)
-    assert 10 + skew_time(100, 100) == 10.609375
+    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 10 + skew_time(
+        100, 100, version=2
+    )
+    assert 10 + skew_time(100, 100, version=2) == 10.609375
     assert "(VI_1) Backup received priority 0 advertisement" in cluster.timeline.messages("n2")
     assert cluster.timeline.vip_holders("VI_1", 10) == set()
 
@@ -44,7 +46,9 @@ def test_higher_node_returning_preempts_after_its_down_interval() -> None:
     cluster.start("n1")
     cluster.run_until(40)
     timeline = cluster.timeline
-    back = 20 + master_down_interval(150, 100)  # n2's 100 adverts are discarded meanwhile
+    back = 20 + master_down_interval(
+        150, 100, version=2
+    )  # n2's 100 adverts are discarded meanwhile
     assert timeline.entered("n1", "VI_1", "MASTER") == [N1_MASTER_AT, back]
     assert timeline.entered("n2", "VI_1", "BACKUP", after=13.1) == [back]
     assert cluster.masters("VI_1") == {"n1"}
@@ -76,7 +80,7 @@ def test_preempt_delay_holds_the_higher_node_back_then_it_takes_over() -> None:
     # n1 hears n2 first at 20.0234375: preempt timer until 25.0234375. Adverts before that
     # are accepted (down timer reset); from 25.0234375 on they are discarded, so n1 takes
     # over one Master_Down_Interval after the last accepted one (24.0234375).
-    expected = 24.0234375 + master_down_interval(150, 100)
+    expected = 24.0234375 + master_down_interval(150, 100, version=2)
     assert cluster.timeline.entered("n1", "VI_1", "MASTER") == [N1_MASTER_AT, expected]
     assert cluster.masters("VI_1") == {"n1"}
 
@@ -106,6 +110,6 @@ def test_address_owner_takes_over_at_startup_and_priority_zero_hands_back() -> N
     cluster.stop("n1")
     cluster.run_until(20)
     assert cluster.timeline.first_entered("n2", "VI_1", "MASTER", after=5) == 8 + skew_time(
-        100, 100
+        100, 100, version=2
     )
     assert cluster.masters("VI_1") == {"n2"}

@@ -16,7 +16,7 @@ def test_partition_gives_two_masters_and_heal_leaves_one_within_an_advert_interv
     cluster.run_until(10)
     cluster.partition({"n1"}, {"n2"})
     cluster.run_until(20.5)
-    split = 9.4140625 + master_down_interval(100, 100)
+    split = 9.4140625 + master_down_interval(100, 100, version=2)
     assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == split
     assert cluster.masters("VI_1") == {"n1", "n2"}
     assert cluster.timeline.vip_holders("VI_1", 20.5) == {"n1", "n2"}
@@ -63,8 +63,12 @@ def test_separate_v2_and_v3_clusters_elect_independently() -> None:
         cluster.start_all()
         cluster.run_until(10)
         assert cluster.masters("VI_1") == {"n1"}
-    assert v3.timeline.first_entered("n1", "VI_1", "MASTER") == master_down_interval(150, 10)
-    assert v2.timeline.first_entered("n1", "VI_1", "MASTER") == master_down_interval(150, 100)
+    assert v3.timeline.first_entered("n1", "VI_1", "MASTER") == master_down_interval(
+        150, 10, version=3
+    )
+    assert v2.timeline.first_entered("n1", "VI_1", "MASTER") == master_down_interval(
+        150, 100, version=2
+    )
 
 
 def test_v3_backup_adopts_the_masters_interval() -> None:
@@ -74,10 +78,10 @@ def test_v3_backup_adopts_the_masters_interval() -> None:
     cluster.crash("n1")
     cluster.run_until(20)
     # n1 master at 3 x 0.5 + skew(150, 50 cs); adverts every 0.5 s; n2 times out on 50 cs
-    n1_master = master_down_interval(150, 50)
+    n1_master = master_down_interval(150, 50, version=3)
     last = n1_master + 0.5 * int((10 - n1_master) / 0.5)
     assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == pytest.approx(
-        last + master_down_interval(100, 50), abs=1e-9
+        last + master_down_interval(100, 50, version=3), abs=1e-9
     )
 
 

@@ -20,8 +20,9 @@ def grouped_pair() -> Cluster:
         name = f"n{index}"
         cluster.add_node(name, node_address(index))
         cluster.add_instance(name, instance_params(priority, index, name="VI_1", vrid=51))
-        vi2 = instance_params(priority, index, name="VI_2", vrid=52,
-                              virtual_addresses=(IPv4Address("192.0.2.101"),))
+        vi2 = instance_params(
+            priority, index, name="VI_2", vrid=52, virtual_addresses=(IPv4Address("192.0.2.101"),)
+        )
         cluster.add_instance(name, vi2, [link])
         cluster.add_sync_group(name, "G", MEMBERS)
     return cluster
@@ -34,7 +35,7 @@ def test_group_members_become_master_together() -> None:
     for member in MEMBERS:
         assert cluster.masters(member) == {"n1"}
         assert cluster.timeline.first_entered("n1", member, "MASTER") == master_down_interval(
-            150, 100
+            150, 100, version=2
         )
 
 
@@ -49,7 +50,7 @@ def test_one_member_fault_takes_the_whole_group_to_fault_and_the_vips_move() -> 
     # both leaving masters sent priority 0: n2's members take over after Skew_Time
     for member in MEMBERS:
         assert cluster.timeline.first_entered("n2", member, "MASTER") == 10.2 + skew_time(
-            100, 100
+            100, 100, version=2
         )
         assert cluster.timeline.vip_holders(member, 20) == {"n2"}
     assert "VRRP_Group(G) Syncing instances to FAULT state" in cluster.timeline.messages("n1")

@@ -45,8 +45,8 @@ def test_positive_weight_rule(weight: int, moves: bool) -> None:
     assert (100 + weight > 150) is moves
     if moves:
         # n1 ran at 150 + weight from t=0, so it became master at that priority's interval
-        last_advert = master_down_interval(150 + weight, 100) + 6
-        expected = last_advert + master_down_interval(100 + weight, 100)
+        last_advert = master_down_interval(150 + weight, 100, version=2) + 6
+        expected = last_advert + master_down_interval(100 + weight, 100, version=2)
         assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == expected
         assert cluster.timeline.entered("n1", "VI_1", "BACKUP", after=5) == [expected]
         assert cluster.masters("VI_1") == {"n2"}
@@ -66,7 +66,7 @@ def test_negative_weight_rule(weight: int, moves: bool) -> None:
     cluster.run_until(30)
     assert (150 - abs(weight) < 100) is moves
     if moves:
-        expected = LAST_ADVERT_BEFORE_10 + master_down_interval(100, 100)
+        expected = LAST_ADVERT_BEFORE_10 + master_down_interval(100, 100, version=2)
         assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == expected
         assert cluster.masters("VI_1") == {"n2"}
     else:
@@ -86,7 +86,7 @@ def test_recovered_script_takes_the_vip_back() -> None:
     # n2 is master from 13.0234375; n1 last accepted its advert at 19.0234375. The priority
     # change shifts n1's running down timer to Master_Down_Interval(150) after that advert
     # (keepalived's vrrp_set_effective_priority), and later 100 adverts are discarded.
-    expected = 19.0234375 + master_down_interval(150, 100)
+    expected = 19.0234375 + master_down_interval(150, 100, version=2)
     assert cluster.timeline.entered("n1", "VI_1", "MASTER")[-1] == expected
     assert cluster.masters("VI_1") == {"n1"}
 
@@ -108,7 +108,9 @@ def test_weight_zero_script_holds_fault_until_it_succeeds_and_faults_on_failure(
     cluster.run_until(20)
     assert cluster.timeline.entered("n1", "VI_1", "FAULT") == [0.0, 10.7]
     # the leaving master sends priority 0: the backup waits only its Skew_Time
-    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 10.7 + skew_time(100, 100)
+    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 10.7 + skew_time(
+        100, 100, version=2
+    )
     assert cluster.timeline.vip_holders("VI_1", 20) == {"n2"}
     assert "(VI_1) Entering FAULT STATE" in cluster.timeline.messages("n1")
 
@@ -129,7 +131,7 @@ def test_interface_down_faults_and_survives_a_restart() -> None:
     cluster.run_until(30)
     assert cluster.masters("VI_1") == {"n1"}
     assert cluster.timeline.entered("n1", "VI_1", "MASTER")[-1] == 13 + master_down_interval(
-        150, 100
+        150, 100, version=2
     )
 
 

@@ -114,6 +114,11 @@ class VrrpInstance:
     def master_adver_int_cs(self) -> int:
         return self._master_adver_int_cs
 
+    @property
+    def master_down_timer(self) -> float:
+        """The Master_Down_Interval now in force, seconds (keepalived's ms_down_timer)."""
+        return self._ms_down
+
     def next_deadline(self) -> float | None:
         pending = [
             t for t in (self._sands, self._garp_delayed_at, self._garp_lower_at) if t is not None
@@ -183,7 +188,7 @@ class VrrpInstance:
         if owner_master:
             # keepalived's try_up_instance: one interval plus the owner's skew
             self._ms_down = interval_seconds(self._master_adver_int_cs) + min_skew_time(
-                self._master_adver_int_cs)
+                self._master_adver_int_cs, version=self.params.version)
         else:
             self._ms_down = self._full_down_interval()
         self._down_reason = f"no advert received within {self._ms_down} s of startup"
@@ -280,7 +285,8 @@ class VrrpInstance:
         if refused is not None:
             return [refused]  # the down timer keeps running
         if adv.priority == PRIORITY_STOP:
-            self._ms_down = skew_time(self._effective, self._master_adver_int_cs)
+            self._ms_down = skew_time(self._effective, self._master_adver_int_cs,
+                                      version=self.params.version)
             self._sands = now + self._ms_down
             self._down_reason = f"priority 0 advert from {source}"
             return [Log(msg.backup_received_zero(self.name), LogLevel.DETAIL)]
@@ -496,4 +502,5 @@ class VrrpInstance:
 
     def _full_down_interval(self) -> float:
         return master_down_interval(
-            self._effective, self._master_adver_int_cs, self.params.down_timer_adverts)
+            self._effective, self._master_adver_int_cs, self.params.down_timer_adverts,
+            version=self.params.version)

@@ -25,18 +25,30 @@ def _cs_to_s(value: Fraction) -> float:
     return float(value / 100)
 
 
-def skew_time(priority: int, master_adver_int_cs: int) -> float:
-    """Skew_Time = ((256 - Priority) x Master_Adver_Interval) / 256.
+def _skew_cs(priority: int, master_adver_int_cs: int, version: int) -> Fraction:
+    """VRRPv3 scales the skew by the master's interval (RFC 5798 §6.1); VRRPv2 does not:
+    its Skew_Time is (256 - Priority) / 256 *seconds* whatever the interval (RFC 3768
+    §6.1), and keepalived's VRRP_TIMER_SKEW_CALC does the same."""
+    _check_priority(priority)
+    unit_cs = master_adver_int_cs if version == 3 else 100
+    return Fraction((256 - priority) * unit_cs, 256)
+
+
+def skew_time(priority: int, master_adver_int_cs: int, *, version: int) -> float:
+    """Skew_Time: v3 ((256 - Priority) x Master_Adver_Interval) / 256, v2 (256 - Priority) / 256 s.
 
     keepalived feeds the *effective* priority here, so a tracker that lowers the
     priority also makes this router slower to take over; callers pass that value.
     """
-    _check_priority(priority)
-    return _cs_to_s(Fraction((256 - priority) * master_adver_int_cs, 256))
+    return _cs_to_s(_skew_cs(priority, master_adver_int_cs, version))
 
 
 def master_down_interval(
-    priority: int, master_adver_int_cs: int, down_timer_adverts: int = DOWN_TIMER_ADVERTS
+    priority: int,
+    master_adver_int_cs: int,
+    down_timer_adverts: int = DOWN_TIMER_ADVERTS,
+    *,
+    version: int,
 ) -> float:
     """Master_Down_Interval = down_timer_adverts x Master_Adver_Interval + Skew_Time.
 
@@ -44,16 +56,14 @@ def master_down_interval(
     """
     if down_timer_adverts < 1:
         raise ValueError(f"down_timer_adverts must be >= 1, not {down_timer_adverts}")
-    _check_priority(priority)
-    total = Fraction(down_timer_adverts * master_adver_int_cs) + Fraction(
-        (256 - priority) * master_adver_int_cs, 256
-    )
+    total = down_timer_adverts * master_adver_int_cs + _skew_cs(
+        priority, master_adver_int_cs, version)
     return _cs_to_s(total)
 
 
-def min_skew_time(master_adver_int_cs: int) -> float:
+def min_skew_time(master_adver_int_cs: int, *, version: int) -> float:
     """The smallest skew (priority 255), keepalived's VRRP_TIMER_SKEW_MIN."""
-    return skew_time(PRIORITY_OWNER, master_adver_int_cs)
+    return skew_time(PRIORITY_OWNER, master_adver_int_cs, version=version)
 
 
 def interval_seconds(interval_cs: int) -> float:
