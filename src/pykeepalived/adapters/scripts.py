@@ -1,0 +1,206 @@
+"""Run one script the way keepalived does, and always account for every process it made.
+
+keepalived execs the configured argv directly (no shell), as the script's user/group
+(setgid, setgroups to that one group, setuid), in a new process group, with its own
+environment inherited. A script that outlives its timeout gets SIGTERM to the whole
+process group, then SIGKILL after a grace period (keepalived: 2 s), and counts as
+"timed_out". A leader that dies of our SIGTERM still gets its group SIGKILLed, so
+children that ignore SIGTERM go too.
+
+Public API (asyncio-native):
+
+    command = ScriptCommand.from_config(notify_script, global_defs)
+    result = await run_script(command, time_limit=5.0)          # -> vrrp.tracking.ScriptResult
+    result = await run_script(command, time_limit=5.0, enforce_security=True)  # may raise
+
+`ScriptRefused` is raised (never a traceback for the user: callers log `str(exc)`) when the
+user/group does not exist or, with `enforce_security`, the script would run as root from a
+path non-root users can write (see `scripts_security`). Cancelling `run_script` kills the
+process group; the child is always reaped by asyncio's child watcher, so no zombies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import grp
+import logging
+import os
+import pwd
+import signal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pykeepalived.adapters.scripts_security import script_security_problem
+from pykeepalived.vrrp.tracking import ScriptResult
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pykeepalived.config.model import GlobalDefs, NotifyScript
+
+log = logging.getLogger(__name__)
+
+#: keepalived's wait between SIGTERM and SIGKILL to a timed-out script's group.
+DEFAULT_GRACE = 2.0
+#: How long we wait for a SIGKILLed group before saying so (keepalived: 10 s).
+KILL_WAIT = 10.0
+#: keepalived's default script user when it exists and no script_user is configured.
+DEFAULT_SCRIPT_USER = "keepalived_script"
+#: Shell conventions for "could not exec": not found / not executable.
+EXIT_NOT_FOUND = 127
+EXIT_NOT_EXECUTABLE = 126
+
+
+class ScriptRefused(Exception):
+    """The script must not run (unknown user, unsafe path); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptCommand:
+    """What to exec: argv already split by the config layer, and who runs it."""
+
+    argv: tuple[str, ...]
+    user: str | None = None  # name or numeric id; None = our own uid
+    group: str | None = None  # None = the user's primary group
+
+    @classmethod
+    def from_config(cls, script: NotifyScript, defaults: GlobalDefs | None = None,
+                    ) -> ScriptCommand:
+        """keepalived's choice of user: the script's, else script_user, else
+        `keepalived_script` if that user exists, else our own."""
+        if script.user is not None:
+            return cls(script.command, script.user, script.group)
+        if defaults is not None and defaults.script_user is not None:
+            return cls(script.command, defaults.script_user, defaults.script_group)
+        if _user_exists(DEFAULT_SCRIPT_USER):
+            return cls(script.command, DEFAULT_SCRIPT_USER, None)
+        return cls(script.command)
+
+    def with_args(self, extra: Sequence[str]) -> ScriptCommand:
+        return ScriptCommand((*self.argv, *extra), self.user, self.group)
+
+    @property
+    def program(self) -> str:
+        return self.argv[0] if self.argv else ""
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def resolve_credentials(user: str | None, group: str | None) -> Credentials:
+    """uid/gid to run as; ScriptRefused with keepalived's words if they do not exist."""
+    uid, gid = os.getuid(), os.getgid()
+    if user is not None:
+        try:
+            entry = pwd.getpwuid(int(user)) if user.isdigit() else pwd.getpwnam(user)
+        except KeyError:
+            raise ScriptRefused(f"Script user '{user}' does not exist") from None
+        uid, gid = entry.pw_uid, entry.pw_gid
+    if group is not None:
+        try:
+            gid = grp.getgrgid(int(group)).gr_gid if group.isdigit() else grp.getgrnam(
+                group).gr_gid
+        except KeyError:
+            raise ScriptRefused(f"Script group '{group}' does not exist") from None
+    return Credentials(uid, gid)
+
+
+def _spawn_kwargs(creds: Credentials) -> dict[str, Any]:
+    """Switch identity only when it differs from ours (unprivileged runs stay possible)."""
+    if (creds.uid, creds.gid) == (os.getuid(), os.getgid()):
+        return {}
+    return {"user": creds.uid, "group": creds.gid, "extra_groups": [creds.gid]}
+
+
+def killpg(pgid: int, sig: int) -> bool:
+    """Signal a whole process group; False when nobody is left in it."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def result_of(returncode: int) -> ScriptResult:
+    """asyncio's returncode (negative = killed by that signal) as a ScriptResult."""
+    if returncode < 0:
+        return ScriptResult.killed(-returncode)
+    return ScriptResult.exited(returncode)
+
+
+async def run_script(command: ScriptCommand, *, time_limit: float | None,
+                     grace: float = DEFAULT_GRACE, enforce_security: bool = False,
+                     ) -> ScriptResult:
+    """Run `command` to completion (or `time_limit`; None = no limit) and report how."""
+    if not command.argv:
+        raise ScriptRefused("empty script command")
+    creds = resolve_credentials(command.user, command.group)
+    if enforce_security:
+        problem = script_security_problem(command.program, uid=creds.uid, gid=creds.gid)
+        if problem is not None:
+            raise ScriptRefused(problem)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *command.argv, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True, **_spawn_kwargs(creds))
+    except OSError as exc:
+        log.error("Error exec-ing command '%s', error %d: %s", command.program,
+                  exc.errno or 0, exc.strerror)
+        missing = exc.errno == errno.ENOENT
+        return ScriptResult.exited(EXIT_NOT_FOUND if missing else EXIT_NOT_EXECUTABLE)
+    return await supervise(proc, time_limit=time_limit, grace=grace, name=command.program)
+
+
+async def supervise(proc: asyncio.subprocess.Process, *, time_limit: float | None, grace: float,
+                    name: str) -> ScriptResult:
+    """Wait for a started script; on timeout or cancellation, take its group down."""
+    try:
+        returncode = await asyncio.wait_for(proc.wait(), time_limit)
+    except TimeoutError:
+        return await _terminate(proc, grace, name)
+    except BaseException:
+        killpg(proc.pid, signal.SIGKILL)
+        await _reap(proc, name)  # the transport must not outlive its loop unreaped
+        raise
+    return result_of(returncode)
+
+
+async def _reap(proc: asyncio.subprocess.Process, name: str) -> None:
+    try:
+        await asyncio.wait_for(asyncio.shield(proc.wait()), KILL_WAIT)
+    except TimeoutError:
+        log.error("Script %s child (PID %d) failed to terminate after kill", name, proc.pid)
+
+
+async def _terminate(proc: asyncio.subprocess.Process, grace: float, name: str,
+                     ) -> ScriptResult:
+    """SIGTERM the group; SIGKILL whatever is left after `grace` (or at once if the
+    leader already died, for children that ignore SIGTERM)."""
+    killpg(proc.pid, signal.SIGTERM)
+    try:
+        returncode = await asyncio.wait_for(asyncio.shield(proc.wait()), grace)
+    except TimeoutError:
+        killpg(proc.pid, signal.SIGKILL)
+        await _reap(proc, name)
+        return ScriptResult.timeout()
+    finally:
+        killpg(proc.pid, signal.SIGKILL)
+    if returncode >= 0:
+        return ScriptResult.exited(returncode)  # it finished normally just in time
+    if -returncode in (signal.SIGTERM, signal.SIGKILL):
+        return ScriptResult.timeout()
+    return ScriptResult.killed(-returncode)
+

@@ -1,0 +1,278 @@
+"""Notify scripts, notify FIFOs and SMTP alerts for instances and sync groups, in order.
+
+keepalived forks `notify_master/backup/fault/stop/deleted` (no extra arguments) and the
+generic `notify` (with `INSTANCE|GROUP name STATE priority` appended) without waiting,
+so on quick transitions they race and finish in any order (its #996, #1055). We keep its
+launch order but, per instance or group, run them one at a time in order, each with a
+time limit, and log how each ended; a queue per object means the protocol never waits.
+The FIFO line (`INSTANCE "VI_1" MASTER 100` / `GROUP "G" BACKUP 0`) is written at once,
+in event order, to `notify_fifo` and `vrrp_notify_fifo`, whose `*_fifo_script` is
+started with the FIFO's path as its last argument. At shutdown, STOP scripts get
+keepalived's 1 s budget. An instance DELETED at reload reports FAULT unless it has
+`notify_deleted`, as keepalived does.
+
+Public API:
+
+    notifier = Notifier([NotifyTarget.for_instance(i, defs) for i in cfg.instances]
+                        + [NotifyTarget.for_group(g, defs) for g in cfg.sync_groups],
+                        fifos=fifo_specs(defs), smtp=SmtpAlerter(...) or None)
+    await notifier.start()
+    notifier.notify("INSTANCE", "VI_1", NotifyState.MASTER, 100)   # never blocks
+    await notifier.drain(budget=1.0)    # at shutdown, after the STOP notifies
+    await notifier.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import stat
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pykeepalived.adapters.scripts import ScriptCommand, ScriptRefused, run_script
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable, Mapping
+
+    from pykeepalived.adapters.smtp import Kind, SmtpAlerter
+    from pykeepalived.config.model import GlobalDefs, NotifyScript, SyncGroup, VrrpInstance
+    from pykeepalived.vrrp.tracking import ScriptResult
+
+    Runner = Callable[[ScriptCommand, float | None], Awaitable[ScriptResult]]
+
+log = logging.getLogger(__name__)
+
+#: keepalived waits for nothing but notify_stop (1 s); we bound every notify script.
+DEFAULT_NOTIFY_TIMEOUT = 10.0
+STOP_TIMEOUT = 1.0
+#: States the generic `notify` script and SMTP hear of; others are FIFO-only events.
+GENERIC_STATES = frozenset({"MASTER", "BACKUP", "FAULT", "STOP", "DELETED"})
+
+
+def _command(script: NotifyScript | None, defaults: GlobalDefs | None) -> ScriptCommand | None:
+    return None if script is None else ScriptCommand.from_config(script, defaults)
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyTarget:
+    """One instance or sync group: its per-state scripts, generic script and smtp flag."""
+
+    kind: Kind
+    name: str
+    scripts: Mapping[str, ScriptCommand] = field(default_factory=dict)
+    generic: ScriptCommand | None = None
+    smtp_alert: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"({self.name})" if self.kind == "INSTANCE" else f"VRRP_Group({self.name})"
+
+    @classmethod
+    def for_instance(cls, inst: VrrpInstance, defaults: GlobalDefs | None = None,
+                     ) -> NotifyTarget:
+        by_state = {"MASTER": inst.notify_master, "BACKUP": inst.notify_backup,
+                    "FAULT": inst.notify_fault, "STOP": inst.notify_stop,
+                    "DELETED": inst.notify_deleted,
+                    "MASTER_RX_LOWER_PRI": inst.notify_master_rx_lower_pri}
+        return cls("INSTANCE", inst.name, _commands(by_state, defaults),
+                   _command(inst.notify, defaults), _smtp_flag(inst.smtp_alert, defaults))
+
+    @classmethod
+    def for_group(cls, group: SyncGroup, defaults: GlobalDefs | None = None) -> NotifyTarget:
+        by_state = {"MASTER": group.notify_master, "BACKUP": group.notify_backup,
+                    "FAULT": group.notify_fault, "STOP": group.notify_stop}
+        return cls("GROUP", group.name, _commands(by_state, defaults),
+                   _command(group.notify, defaults), _smtp_flag(group.smtp_alert, defaults))
+
+
+def _commands(by_state: Mapping[str, NotifyScript | None], defaults: GlobalDefs | None,
+              ) -> dict[str, ScriptCommand]:
+    return {state: ScriptCommand.from_config(script, defaults)
+            for state, script in by_state.items() if script is not None}
+
+
+def _smtp_flag(own: bool | None, defaults: GlobalDefs | None) -> bool:
+    if own is not None:
+        return own
+    return bool(defaults is not None and defaults.smtp_alert)
+
+
+@dataclass(frozen=True, slots=True)
+class FifoSpec:
+    path: str
+    script: ScriptCommand | None = None
+
+
+def fifo_specs(defaults: GlobalDefs) -> list[FifoSpec]:
+    """notify_fifo and vrrp_notify_fifo (if distinct), with their reader scripts."""
+    specs: list[FifoSpec] = []
+    for path, script in ((defaults.notify_fifo, defaults.notify_fifo_script),
+                         (defaults.vrrp_notify_fifo, defaults.vrrp_notify_fifo_script)):
+        if path and all(s.path != path for s in specs):
+            specs.append(FifoSpec(path, _command(script, defaults)))
+    return specs
+
+
+def fifo_line(kind: Kind, name: str, state: str, priority: int) -> str:
+    return f'{kind} "{name}" {state} {priority}\n'
+
+
+class _OpenFifo:
+    """One notify FIFO: created if missing, opened read-write so writes never block on
+    a missing reader, its reader script started with the path as last argument."""
+
+    def __init__(self, spec: FifoSpec) -> None:
+        self.spec = spec
+        self.created = False
+        self.fd = -1
+        self.reader: asyncio.Future[ScriptResult] | None = None
+
+    def open(self, runner: Runner) -> None:
+        path = self.spec.path
+        try:
+            os.mkfifo(path, 0o644)
+            self.created = True
+        except FileExistsError:
+            if not stat.S_ISFIFO(os.stat(path).st_mode):
+                raise OSError(errno.EEXIST, f"{path} exists and is not a FIFO") from None
+        if self.spec.script is not None:
+            command = self.spec.script.with_args([path])
+            self.reader = asyncio.ensure_future(runner(command, None))
+        self.fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
+
+    def write(self, line: str) -> None:
+        try:
+            os.write(self.fd, line.encode())
+        except BlockingIOError:
+            log.warning("notify fifo %s is full - dropped: %s", self.spec.path, line.rstrip())
+
+    async def close(self, budget: float) -> None:
+        if self.fd != -1:
+            os.close(self.fd)
+            self.fd = -1
+        if self.reader is not None:  # it sees EOF now; give it a moment, then stop it
+            _done, late = await asyncio.wait({self.reader}, timeout=budget)
+            for task in late:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ScriptRefused):
+                    await task
+        if self.created:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.spec.path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    state: str
+    priority: int
+
+
+class Notifier:
+    """Per-object ordered queues of notify scripts, plus FIFO lines and SMTP alerts."""
+
+    def __init__(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[FifoSpec] = (),
+                 smtp: SmtpAlerter | None = None, runner: Runner | None = None,
+                 script_timeout: float = DEFAULT_NOTIFY_TIMEOUT,
+                 stop_timeout: float = STOP_TIMEOUT, enforce_security: bool = False) -> None:
+        self._targets = {(t.kind, t.name): t for t in targets}
+        self._fifos = [_OpenFifo(spec) for spec in fifos]
+        self._smtp = smtp
+        self._runner = runner or self._run_real
+        self._script_timeout = script_timeout
+        self._stop_timeout = stop_timeout
+        self._enforce_security = enforce_security
+        self._queues: dict[tuple[str, str], asyncio.Queue[_Event]] = {}
+        self._workers: list[asyncio.Task[None]] = []
+
+    async def _run_real(self, command: ScriptCommand, time_limit: float | None,
+                        ) -> ScriptResult:
+        return await run_script(command, time_limit=time_limit,
+                                enforce_security=self._enforce_security)
+
+    async def start(self) -> None:
+        """Open the FIFOs (starting their scripts) and the per-object workers."""
+        for fifo in self._fifos:
+            try:
+                fifo.open(self._runner)
+            except OSError as exc:
+                log.error("Unable to open notify fifo %s - %s", fifo.spec.path, exc.strerror)
+        self._fifos = [f for f in self._fifos if f.fd != -1]
+        loop = asyncio.get_running_loop()
+        for key, target in self._targets.items():
+            queue: asyncio.Queue[_Event] = asyncio.Queue()
+            self._queues[key] = queue
+            self._workers.append(loop.create_task(self._work(target, queue),
+                                                  name=f"notify {target.label}"))
+
+    def notify(self, kind: Kind, name: str, state: str, priority: int) -> None:
+        """A state change: FIFO line now, scripts queued behind earlier ones, SMTP alert."""
+        target = self._targets.get((kind, name))
+        state = str(state)
+        if state == "DELETED" and (target is None or "DELETED" not in target.scripts):
+            state = "FAULT"  # keepalived's backward-compatible report of a deletion
+        for fifo in self._fifos:
+            fifo.write(fifo_line(kind, name, state, priority))
+        if target is None:
+            return
+        self._queues[(kind, name)].put_nowait(_Event(state, priority))
+        if self._smtp is not None and target.smtp_alert and state in GENERIC_STATES:
+            self._smtp.alert(kind, name, state)
+
+    async def _work(self, target: NotifyTarget, queue: asyncio.Queue[_Event]) -> None:
+        while True:
+            event = await queue.get()
+            try:
+                await self._run_event(target, event)
+            finally:
+                queue.task_done()
+
+    async def _run_event(self, target: NotifyTarget, event: _Event) -> None:
+        limit = self._stop_timeout if event.state == "STOP" else self._script_timeout
+        specific = target.scripts.get(event.state)
+        if specific is not None:
+            await self._run_one(target, f"notify_{event.state.lower()}", specific, limit)
+        if target.generic is not None and event.state in GENERIC_STATES:
+            extra = (target.kind, target.name, event.state, str(event.priority))
+            await self._run_one(target, "notify", target.generic.with_args(extra), limit)
+
+    async def _run_one(self, target: NotifyTarget, keyword: str, command: ScriptCommand,
+                       limit: float) -> None:
+        prefix = f"{target.label} {keyword} script {command.program}"
+        try:
+            result = await self._runner(command, limit)
+        except ScriptRefused as refused:
+            log.error("%s not run: %s", prefix, refused)
+            return
+        if result.timed_out:
+            log.warning("%s timed out after %gs and was killed", prefix, limit)
+        elif result.signal is not None:
+            log.warning("%s killed by signal %d", prefix, result.signal)
+        else:
+            log.info("%s exited with status %d", prefix, result.exit_status or 0)
+
+    async def drain(self, budget: float = STOP_TIMEOUT) -> bool:
+        """Wait (at most `budget` s) for every queued script to finish; True if all did."""
+        joins = [asyncio.ensure_future(q.join()) for q in self._queues.values()]
+        if not joins:
+            return True
+        _done, late = await asyncio.wait(joins, timeout=budget)
+        for task in late:
+            task.cancel()
+        return not late
+
+    async def close(self) -> None:
+        """Stop the workers (killing running scripts), close FIFOs, flush SMTP."""
+        for worker in self._workers:
+            worker.cancel()
+        for worker in self._workers:
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        self._workers.clear()
+        for fifo in self._fifos:
+            await fifo.close(budget=self._stop_timeout)
+        if self._smtp is not None:
+            await self._smtp.aclose(budget=self._stop_timeout)

@@ -1,0 +1,150 @@
+"""Runs each tracked vrrp_script every `interval`, one run at a time, feeding its tracker.
+
+keepalived runs a script first at startup and then every `interval` seconds, with a time
+limit of `timeout` (default: the interval). A run still going when the next one is due
+is not doubled: we log keepalived's line `Track script X is already running, expect idle
+- skipping run` and skip it (keepalived 2.2.7 logs the line but forks anyway). A script is
+run once per interval however many instances track it: the scheduler is keyed by script
+name and the callback fans the verdict out.
+
+Public API:
+
+    jobs = [ScheduledScript.from_config(s, global_defs) for s in tracked_vrrp_scripts]
+    sched = ScriptScheduler(jobs, on_verdict=lambda name, verdict: ...)
+    sched.start()             # inside a running loop: first runs start at once
+    sched.tick("chk")         # what the timer calls; tests drive it directly
+    await sched.stop()        # cancels timers and kills running scripts
+
+`on_verdict(name, verdict)` gets every `ScriptVerdict` (verdict.changed says whether the
+instances must hear of it; `PriorityTracker.reading_changed(TrackKind.SCRIPT, name,
+verdict.status)` is the usual next step). Verdict log lines are logged here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pykeepalived.adapters.scripts import ScriptCommand, ScriptRefused, run_script
+from pykeepalived.vrrp.tracking import ScriptTracker
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+
+    from pykeepalived.config.model import GlobalDefs, VrrpScript
+    from pykeepalived.vrrp.tracking import ScriptResult, ScriptVerdict
+
+    Runner = Callable[[ScriptCommand, float], Awaitable[ScriptResult]]
+    OnVerdict = Callable[[str, ScriptVerdict], None]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledScript:
+    """One vrrp_script as the scheduler runs it (seconds, already resolved)."""
+
+    name: str
+    command: ScriptCommand
+    interval: float
+    time_limit: float
+    tracker: ScriptTracker
+
+    @classmethod
+    def from_config(cls, script: VrrpScript, defaults: GlobalDefs | None = None,
+                    ) -> ScheduledScript:
+        if script.script is None:
+            raise ValueError(f"VRRP_Script({script.name}) has no script")
+        command = ScriptCommand.from_config(script.script, defaults)
+        if script.user is not None:
+            command = ScriptCommand(command.argv, script.user, script.group)
+        tracker = ScriptTracker(script.name, rise=script.rise, fall=script.fall,
+                                init_fail=script.init_fail)
+        time_limit = script.timeout if script.timeout is not None else script.interval
+        return cls(script.name, command, float(script.interval), float(time_limit), tracker)
+
+
+class ScriptScheduler:
+    """Owns the timers and the at-most-one running task of every tracked script."""
+
+    def __init__(self, scripts: Iterable[ScheduledScript], on_verdict: OnVerdict, *,
+                 runner: Runner | None = None, enforce_security: bool = False) -> None:
+        self._jobs: dict[str, ScheduledScript] = {}
+        for job in scripts:
+            if job.name in self._jobs:
+                raise ValueError(f"VRRP_Script({job.name}) scheduled twice")
+            self._jobs[job.name] = job
+        self._on_verdict = on_verdict
+        self._runner = runner or self._run_real
+        self._enforce_security = enforce_security
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._timers: list[asyncio.Task[None]] = []
+        self._disabled: set[str] = set()
+
+    async def _run_real(self, command: ScriptCommand, time_limit: float) -> ScriptResult:
+        return await run_script(command, time_limit=time_limit,
+                                enforce_security=self._enforce_security)
+
+    def tracker(self, name: str) -> ScriptTracker:
+        return self._jobs[name].tracker
+
+    def is_running(self, name: str) -> bool:
+        task = self._running.get(name)
+        return task is not None and not task.done()
+
+    async def wait_idle(self, name: str) -> None:
+        """Wait for the current run of `name` (if any) to finish and be recorded."""
+        task = self._running.get(name)
+        if task is not None:
+            await asyncio.shield(task)
+
+    def tick(self, name: str) -> bool:
+        """The script is due: start a run unless one is still going. True if started."""
+        if name in self._disabled:
+            return False
+        if self.is_running(name):
+            log.info("Track script %s is already running, expect idle - skipping run", name)
+            return False
+        self._running[name] = asyncio.get_running_loop().create_task(
+            self._run_once(self._jobs[name]), name=f"vrrp_script {name}")
+        return True
+
+    async def _run_once(self, job: ScheduledScript) -> None:
+        try:
+            result = await self._runner(job.command, job.time_limit)
+        except ScriptRefused as refused:
+            log.error("VRRP_Script(%s): %s", job.name, refused)
+            self._disabled.add(job.name)
+            return
+        verdict = job.tracker.record(result)
+        for line in verdict.logs:
+            log.info("%s", line)
+        self._on_verdict(job.name, verdict)
+
+    def start(self) -> None:
+        """Start every script's timer; the first run of each is immediate."""
+        loop = asyncio.get_running_loop()
+        for job in self._jobs.values():
+            self._timers.append(loop.create_task(self._every(job), name=f"timer {job.name}"))
+
+    async def _every(self, job: ScheduledScript) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            self.tick(job.name)
+            due += job.interval
+            await asyncio.sleep(max(0.0, due - loop.time()))  # fixed grid: no drift
+
+    async def stop(self) -> None:
+        """Stop the timers, then cancel running scripts (their groups are killed)."""
+        tasks = [*self._timers, *self._running.values()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._timers.clear()
+        self._running.clear()
