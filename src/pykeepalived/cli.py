@@ -2,7 +2,7 @@
 
 Scripts, unit files and exporters call keepalived by its flags and parse what it
 prints (`-v` banner on stderr, `--signum` numbers on stdout), so those match keepalived
-2.2.7. Only the config test and dump exist so far; the daemon answers with exit 4.
+2.2.7. Without `-t` it runs the VRRP daemon (daemon/runtime.py), in the foreground.
 """
 
 from __future__ import annotations
@@ -128,6 +128,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                            dump=args.dump_conf)
     if args.dump_conf:
         config_test(path, config_id=args.config_id, all_config=args.all_config, dump=True)
-    print("pykeepalived: the daemon is not built yet; only -t/--config-test and -d work",
-          file=sys.stderr)
-    return 4
+    return run_daemon(args, path)
+
+
+def run_daemon(args: argparse.Namespace, path: str) -> int:
+    """The VRRP daemon, always in the foreground (no fork, with or without `-n`)."""
+    import asyncio
+
+    from pykeepalived.daemon.logs import DaemonLog, LogSettings, install_bridge
+    from pykeepalived.daemon.pidfile import MAIN_PIDFILE, VRRP_PIDFILE
+    from pykeepalived.daemon.runtime import DaemonOptions, serve
+
+    log = DaemonLog(LogSettings.from_flags(
+        log_console=args.log_console, dont_fork=args.dont_fork, no_syslog=args.no_syslog,
+        log_detail=args.log_detail, facility=args.log_facility))
+    options = DaemonOptions(
+        config_path=path, config_id=args.config_id, all_config=args.all_config,
+        release_vips=not args.dont_release_vrrp,
+        pid_files=(args.pid or MAIN_PIDFILE, args.vrrp_pid or VRRP_PIDFILE),
+        command_line=" ".join(sys.argv), process_name="keepalived")
+    remove_bridge = install_bridge(log)
+    try:
+        return asyncio.run(serve(options, log))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        remove_bridge()
+        log.close()

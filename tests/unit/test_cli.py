@@ -47,9 +47,13 @@ def test_config_test_equals_form_and_dump(tmp_path: Path,
     assert "router_id = lb1" in capsys.readouterr().err
 
 
-def test_daemon_not_built_yet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["-f", str(tmp_path / "none.conf"), "-n"]) == 4
-    assert "not built yet" in capsys.readouterr().err
+def test_daemon_refuses_to_start_without_its_config(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "none.conf"
+    assert main(["-f", str(missing), "-n", "-l", "-G"]) == 1
+    err = capsys.readouterr().err
+    assert f"Opening file '{missing}'." in err
+    assert str(missing) in err.split("Opening file", 1)[1].split("\n", 1)[1]
 
 
 def test_bad_flag_is_usage_error_not_traceback(capsys: pytest.CaptureFixture[str]) -> None:

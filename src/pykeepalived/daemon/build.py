@@ -1,0 +1,365 @@
+"""Config + facts about the host's interfaces → what the runtime needs per instance.
+
+Pure on purpose: the runtime gathers interface facts over netlink (I/O) and hands them
+in as `InterfaceFacts`, so every keepalived rule about merging global_defs into an
+instance, picking the advert source address or the multicast group is tested without
+root. The specs are frozen values, which is also what makes a reload diffable: two
+specs compare equal exactly when the instance would run the same way.
+
+Out of scope here (reported as `BuildError` or skipped with a warning): IPsec-AH
+authentication, virtual_rules, track_file / track_process, use_vmac.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_interface, ip_network
+from typing import TYPE_CHECKING, TypeVar
+
+from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
+from pykeepalived.vrrp.advert import AuthType, IPAddress
+from pykeepalived.vrrp.checksum import ChecksumMode
+from pykeepalived.vrrp.params import GarpParams, InstanceParams, State, UnicastPeer
+from pykeepalived.vrrp.tracking import TrackKind, TrackSpec
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pykeepalived.config import model
+
+_T = TypeVar("_T")
+
+
+class BuildError(ValueError):
+    """The config is valid keepalived but cannot be run by us on this host."""
+
+
+@dataclass(frozen=True, slots=True)
+class InterfaceFacts:
+    """What netlink told us about one interface at startup (or reload)."""
+
+    ifname: str
+    ifindex: int
+    mac: bytes
+    up: bool = True
+    primary_ipv4: IPv4Address | None = None
+    link_local: IPv6Address | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SocketSpec:
+    """How the instance's raw socket talks: multicast group or unicast peers."""
+
+    ifname: str
+    ifindex: int
+    family: int  # 4 or 6
+    source: IPAddress | None
+    group: IPAddress | None  # None: unicast only
+    peers: tuple[IPAddress, ...] = ()
+    unicast_ttl: int = 255
+    send_checksum: ChecksumMode = ChecksumMode.KEEPALIVED
+    accept_checksums: tuple[ChecksumMode, ...] = (ChecksumMode.KEEPALIVED,)
+    auth_type: AuthType = AuthType.NONE
+    auth_key: bytes = b""
+
+    @property
+    def unicast(self) -> bool:
+        return self.group is None
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptSpec:
+    """One vrrp_script as the runner needs it (seconds, argv)."""
+
+    name: str
+    command: tuple[str, ...]
+    interval: float = 1.0
+    timeout: float = 1.0
+    rise: int = 1
+    fall: int = 1
+    init_fail: bool = False
+    user: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyCommands:
+    """The instance's notify programs; the generic one gets `INSTANCE name STATE prio`."""
+
+    master: tuple[str, ...] | None = None
+    backup: tuple[str, ...] | None = None
+    fault: tuple[str, ...] | None = None
+    stop: tuple[str, ...] | None = None
+    generic: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadKey:
+    """keepalived's vrrp_exist match: same VRID, family, interface and unicast-ness."""
+
+    vrid: int
+    family: int
+    interface: str
+    unicast: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceSpec:
+    name: str
+    params: InstanceParams
+    socket: SocketSpec
+    mac: bytes
+    #: every address the instance adds (virtual_ipaddress then _excluded)
+    vips: tuple[AddressSpec, ...] = ()
+    #: VIPs whose external removal keepalived reacts to (not `no_track`)
+    tracked_vips: frozenset[IPAddress] = frozenset()
+    routes: tuple[RouteSpec, ...] = ()
+    track: tuple[TrackSpec, ...] = ()
+    notify: NotifyCommands = field(default_factory=NotifyCommands)
+    garp_interval: float = 0.0
+    gna_interval: float = 0.0
+
+    @property
+    def key(self) -> ReloadKey:
+        return ReloadKey(self.params.vrid, self.params.family, self.socket.ifname,
+                         self.socket.unicast)
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSpec:
+    instances: tuple[InstanceSpec, ...]
+    scripts: tuple[ScriptSpec, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> DaemonSpec:
+    """Every instance's spec; raises BuildError with a keepalived-style message."""
+    warnings: list[str] = []
+    instances = tuple(_instance(config, inst, interfaces, warnings) for inst in config.instances)
+    used = {t.name for spec in instances for t in spec.track if t.kind is TrackKind.SCRIPT}
+    scripts = tuple(_script(s) for s in config.vrrp_scripts if s.name in used)
+    if config.sync_groups:
+        warnings.append("vrrp_sync_group is not run yet: members run independently")
+    return DaemonSpec(instances, scripts, tuple(warnings))
+
+
+def interfaces_needed(config: model.Config) -> frozenset[str]:
+    """Interfaces whose facts `build` needs (the runtime asks netlink for these)."""
+    names: set[str] = set()
+    for inst in config.instances:
+        if inst.interface:
+            names.add(inst.interface)
+        names.update(ref.name for ref in inst.track_interfaces)
+        names.update(v.dev for v in (*inst.virtual_ipaddresses,
+                                     *inst.virtual_ipaddresses_excluded) if v.dev)
+    return frozenset(names)
+
+
+# ---------------------------------------------------------------------------- instances
+
+
+def _instance(config: model.Config, inst: model.VrrpInstance,
+              interfaces: Mapping[str, InterfaceFacts], warnings: list[str]) -> InstanceSpec:
+    ifname = inst.interface or config.global_defs.default_interface
+    if not ifname:
+        raise BuildError(f"({inst.name}) Unknown interface !")
+    facts = interfaces.get(ifname)
+    if facts is None:
+        raise BuildError(f"({inst.name}) WARNING - interface {ifname} doesn't exist")
+    if inst.authentication is not None and inst.authentication.auth_type == "AH" \
+            and inst.version == 2:
+        raise BuildError(f"({inst.name}) auth_type AH is not supported by pykeepalived yet")
+    if inst.use_vmac is not None:
+        warnings.append(f"({inst.name}) use_vmac is not supported yet; using the NIC MAC")
+    if inst.virtual_rules:
+        warnings.append(f"({inst.name}) virtual_rules are not applied yet")
+    if inst.track_files or inst.track_processes:
+        warnings.append(f"({inst.name}) track_file/track_process are not run yet")
+    params = instance_params(config.global_defs, inst, _primary(inst, facts))
+    vips = tuple(_address(v, ifname) for v in (*inst.virtual_ipaddresses,
+                                                 *inst.virtual_ipaddresses_excluded))
+    tracked = frozenset(v.address for v in (*inst.virtual_ipaddresses,
+                                              *inst.virtual_ipaddresses_excluded)
+                        if not v.no_track)
+    routes = tuple(r for r in (_route(rt, ifname, inst.name, warnings)
+                               for rt in inst.virtual_routes) if r is not None)
+    g = config.global_defs
+    return InstanceSpec(
+        name=inst.name, params=params, socket=_socket(g, inst, facts, params), mac=facts.mac,
+        vips=vips, tracked_vips=tracked, routes=routes, track=_tracks(config, inst, ifname),
+        notify=_notify(inst), garp_interval=g.vrrp_garp_interval_us / 1e6,
+        gna_interval=g.vrrp_gna_interval_us / 1e6)
+
+
+def instance_params(g: model.GlobalDefs, inst: model.VrrpInstance,
+                    primary: IPAddress | None) -> InstanceParams:
+    """global_defs merged into the instance, as keepalived's vrrp_complete_instance does."""
+    auth_type, auth_data = AuthType.NONE, b""
+    if inst.authentication is not None and inst.version == 2:
+        auth_type = AuthType.PASS if inst.authentication.auth_type == "PASS" else AuthType.AH
+        auth_data = inst.authentication.auth_pass.encode()[:8]
+    strict = _pick(inst.strict_mode, g.vrrp_strict)
+    try:
+        return InstanceParams(
+            name=inst.name, vrid=inst.virtual_router_id, version=inst.version,
+            family=inst.family, priority=inst.priority,
+            advert_int_cs=max(1, inst.advert_int_us // 10_000),
+            virtual_addresses=tuple(v.address for v in inst.virtual_ipaddresses
+                                    if v.address.version == inst.family),
+            primary_address=primary, preempt=not inst.nopreempt,
+            preempt_delay=inst.preempt_delay_us / 1e6, accept=_pick(inst.accept, not strict),
+            auth_type=auth_type, auth_data=auth_data,
+            unicast_peers=tuple(UnicastPeer(p.address, p.min_ttl or 0,
+                                            255 if p.max_ttl is None else p.max_ttl)
+                                for p in inst.unicast_peers),
+            check_unicast_src=inst.check_unicast_src or g.vrrp_check_unicast_src,
+            skip_check_adv_addr=_pick(inst.skip_check_adv_addr, g.vrrp_skip_check_adv_addr),
+            lower_prio_no_advert=_pick(inst.lower_prio_no_advert, g.vrrp_lower_prio_no_advert),
+            higher_prio_send_advert=_pick(inst.higher_prio_send_advert,
+                                          g.vrrp_higher_prio_send_advert),
+            down_timer_adverts=inst.down_timer_adverts, garp=_garp(g, inst),
+            strict_mode=strict,
+            initial_state=State.MASTER if inst.state == "MASTER" else None,
+            state_master_configured=inst.state == "MASTER")
+    except ValueError as exc:
+        raise BuildError(f"({inst.name}) {exc}") from None
+
+
+def _pick(own: _T | None, default: _T) -> _T:
+    return default if own is None else own
+
+
+def _garp(g: model.GlobalDefs, inst: model.VrrpInstance) -> GarpParams:
+    delay = _pick(inst.garp_master_delay, g.vrrp_garp_master_delay)
+    repeat = _pick(inst.garp_master_repeat, g.vrrp_garp_master_repeat)
+    return GarpParams(
+        master_delay=float(delay), master_repeat=repeat,
+        master_refresh=float(_pick(inst.garp_master_refresh, g.vrrp_garp_master_refresh)),
+        refresh_repeat=_pick(inst.garp_master_refresh_repeat,
+                             g.vrrp_garp_master_refresh_repeat),
+        # keepalived: the lower-priority burst defaults to the master burst's settings
+        lower_prio_delay=float(_pick(inst.garp_lower_prio_delay,
+                                     _pick(g.vrrp_garp_lower_prio_delay, delay))),
+        lower_prio_repeat=_pick(inst.garp_lower_prio_repeat,
+                                _pick(g.vrrp_garp_lower_prio_repeat, repeat)))
+
+
+def _primary(inst: model.VrrpInstance, facts: InterfaceFacts) -> IPAddress | None:
+    """The advert source: unicast_src_ip / mcast_src_ip, else the interface's own."""
+    configured = inst.unicast_src_ip or inst.mcast_src_ip
+    if configured is not None:
+        return configured
+    return facts.primary_ipv4 if inst.family == 4 else facts.link_local
+
+
+def _socket(g: model.GlobalDefs, inst: model.VrrpInstance, facts: InterfaceFacts,
+            params: InstanceParams) -> SocketSpec:
+    unicast = inst.unicast
+    group: IPAddress | None = None
+    if not unicast:
+        group = g.vrrp_mcast_group4 if inst.family == 4 else g.vrrp_mcast_group6
+    old = inst.old_unicast_checksum
+    send = ChecksumMode.OLD_UNICAST if unicast and old == "always" else ChecksumMode.KEEPALIVED
+    accept: tuple[ChecksumMode, ...] = (ChecksumMode.KEEPALIVED,)
+    if unicast and old != "never":
+        # keepalived 2.2.7 auto-detects peers still using the pre-1.3.6 unicast checksum
+        accept = (ChecksumMode.KEEPALIVED, ChecksumMode.OLD_UNICAST)
+    return SocketSpec(
+        ifname=facts.ifname, ifindex=facts.ifindex, family=inst.family,
+        source=params.primary_address, group=group,
+        peers=tuple(p.address for p in inst.unicast_peers),
+        unicast_ttl=inst.unicast_ttl or 255, send_checksum=send, accept_checksums=accept,
+        auth_type=params.auth_type,
+        auth_key=inst.authentication.auth_pass.encode()
+        if inst.authentication is not None and inst.version == 2 else b"")
+
+
+def _address(vip: model.VirtualAddress, ifname: str) -> AddressSpec:
+    broadcast = None
+    if vip.broadcast is not None and vip.address.version == 4:
+        try:
+            broadcast = IPv4Address(vip.broadcast)
+        except ValueError:
+            broadcast = None  # `brd +`/`-`: let the kernel decide
+    return AddressSpec(
+        ifname=vip.dev or ifname, address=ip_interface(f"{vip.address}/{vip.prefix}"),
+        broadcast=broadcast, scope=vip.scope or "global",
+        label=vip.label if vip.address.version == 4 else None,
+        # a tentative (DAD) VIP cannot be used right after a takeover
+        nodad=vip.address.version == 6, preferred_lft=vip.preferred_lft)
+
+
+_ROUTE_VALUE_WORDS = frozenset({"via", "gw", "dev", "src", "scope", "metric", "table", "to"})
+
+
+def _route(spec: model.RouteSpec, ifname: str, name: str,
+           warnings: list[str]) -> RouteSpec | None:
+    """`[to] DST [via GW] [dev IF] [src IP] [scope S] [metric N] [table T]`; else skipped."""
+    words = list(spec.words)
+    values: dict[str, str] = {}
+    destination: str | None = None
+    try:
+        while words:
+            word = words.pop(0)
+            if word in _ROUTE_VALUE_WORDS and word != "to":
+                values["via" if word == "gw" else word] = words.pop(0)
+            elif word != "to" and destination is None:
+                destination = "0.0.0.0/0" if word == "default" and spec.family == 4 else word
+            else:
+                raise ValueError(f"unsupported word {word!r}")
+        if destination is None:
+            raise ValueError("no destination")
+        return RouteSpec(
+            destination=ip_network(destination, strict=False),
+            via=ip_address(values["via"]) if "via" in values else None,
+            ifname=values.get("dev") or (None if "via" in values else ifname),
+            source=ip_address(values["src"]) if "src" in values else None,
+            scope=values.get("scope"),
+            metric=int(values["metric"]) if "metric" in values else None,
+            table=int(values.get("table", "254")))
+    except (ValueError, IndexError) as exc:
+        warnings.append(f"({name}) virtual_route '{spec}' skipped: {exc}")
+        return None
+
+
+def _tracks(config: model.Config, inst: model.VrrpInstance, ifname: str) -> tuple[TrackSpec, ...]:
+    specs: dict[tuple[TrackKind, str], TrackSpec] = {}
+    if not inst.dont_track_primary:
+        specs[(TrackKind.INTERFACE, ifname)] = TrackSpec(TrackKind.INTERFACE, ifname)
+    for ref in inst.track_interfaces:
+        specs[(TrackKind.INTERFACE, ref.name)] = TrackSpec(
+            TrackKind.INTERFACE, ref.name, ref.weight or 0, ref.reverse)
+    for ref in inst.track_scripts:
+        script = config.script(ref.name)
+        if script is None or script.script is None:
+            continue
+        weight = script.weight if ref.weight is None else ref.weight
+        reverse = ref.reverse if ref.weight is not None else script.weight_reverse
+        specs[(TrackKind.SCRIPT, ref.name)] = TrackSpec(TrackKind.SCRIPT, ref.name, weight,
+                                                        reverse)
+    return tuple(specs.values())
+
+
+def _script(script: model.VrrpScript) -> ScriptSpec:
+    assert script.script is not None
+    interval = float(max(script.interval, 1))
+    timeout = float(script.timeout) if script.timeout else interval
+    return ScriptSpec(name=script.name, command=script.script.command, interval=interval,
+                      timeout=timeout, rise=script.rise, fall=script.fall,
+                      init_fail=script.init_fail, user=script.user or script.script.user,
+                      group=script.group or script.script.group)
+
+
+def _notify(inst: model.VrrpInstance) -> NotifyCommands:
+    def command(script: model.NotifyScript | None) -> tuple[str, ...] | None:
+        return script.command if script is not None and script.command else None
+
+    return NotifyCommands(master=command(inst.notify_master), backup=command(inst.notify_backup),
+                          fault=command(inst.notify_fault), stop=command(inst.notify_stop),
+                          generic=command(inst.notify))
+
+
+def with_primary(spec: InstanceSpec, primary: IPAddress | None) -> InstanceSpec:
+    """The same spec advertising from another primary address (tests, address changes)."""
+    params = replace(spec.params, primary_address=primary)
+    return replace(spec, params=params, socket=replace(spec.socket, source=primary))

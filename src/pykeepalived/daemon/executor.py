@@ -1,0 +1,232 @@
+"""Actions → adapter calls, one instance's actions strictly in the core's order.
+
+The core already orders a takeover the way keepalived does (advert, then VIPs, then
+gratuitous ARPs/NAs, then notify); this module only has to keep that order while some
+steps are asynchronous (netlink requests, paced GARP bursts). Every adapter is reached
+through a small Protocol, so tests drive the executor with recording fakes.
+
+Seams for the other engineers' modules: `Notifier` is what `daemon/notifier.py` must
+provide (`notify(...)` queued, fire-and-forget; `drain(limit)` at stop, which is how
+notify_stop gets keepalived's "wait up to a second"). Until it exists, `FallbackNotifier`
+execs the commands itself without waiting for them (keepalived's own order: the specific
+script first, then the generic `notify` with `INSTANCE NAME STATE PRIORITY`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from pykeepalived.adapters.netlink import NetlinkRequestError
+from pykeepalived.vrrp.actions import (
+    Action,
+    AddVips,
+    Log,
+    LogLevel,
+    Notify,
+    NotifyState,
+    RemoveVips,
+    SendAdvert,
+    SendGratuitous,
+    StateChanged,
+)
+from pykeepalived.vrrp.frames import gratuitous_arp, unsolicited_na
+from pykeepalived.vrrp.packet import encode
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
+    from pykeepalived.daemon.build import InstanceSpec, NotifyCommands
+    from pykeepalived.vrrp.advert import Advertisement, IPAddress
+
+_S = TypeVar("_S")
+
+
+class LogSink(Protocol):
+    def log(self, message: str, level: LogLevel = LogLevel.INFO) -> None: ...
+
+
+class AdvertSender(Protocol):
+    def send(self, payload: bytes, destination: IPAddress) -> bool: ...
+
+
+class FramePort(Protocol):
+    def send(self, frame: bytes) -> bool: ...
+
+
+class AddressPort(Protocol):
+    async def add_address(self, spec: AddressSpec) -> bool: ...
+    async def delete_address(self, spec: AddressSpec) -> bool: ...
+    async def add_route(self, spec: RouteSpec) -> bool: ...
+    async def delete_route(self, spec: RouteSpec) -> bool: ...
+
+
+class Notifier(Protocol):
+    """The seam daemon/notifier.py plugs into."""
+
+    def notify(self, instance: str, state: NotifyState, priority: int,
+               commands: NotifyCommands) -> None: ...
+
+    async def drain(self, limit: float) -> None: ...
+
+
+@dataclass
+class InstanceIO:
+    """What one running instance talks through; `frames` None = cannot GARP on it."""
+
+    spec: InstanceSpec
+    sender: AdvertSender
+    frames: FramePort | None
+
+
+class Executor:
+    def __init__(self, addresses: AddressPort, notifier: Notifier, log: LogSink, *,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 release_vips: bool = True) -> None:
+        self._addresses = addresses
+        self._notifier = notifier
+        self._log = log
+        self._sleep = sleep
+        #: False with `-V` at stop: keep VIPs on the interface
+        self.release_vips = release_vips
+
+    async def run(self, io: InstanceIO, actions: Sequence[Action]) -> None:
+        for action in actions:
+            match action:
+                case SendAdvert():
+                    self.send_advert(io, action.advert)
+                case AddVips():
+                    await self.add_vips(io)
+                case RemoveVips():
+                    if self.release_vips:
+                        await self.remove_vips(io)
+                case SendGratuitous():
+                    await self.gratuitous(io, action.count)
+                case Notify():
+                    self._notifier.notify(io.spec.name, action.state, action.priority,
+                                          io.spec.notify)
+                case Log():
+                    self._log.log(action.message, action.level)
+                case StateChanged():
+                    self._log.log(f"({io.spec.name}) {action.old.value} -> "
+                                  f"{action.new.value}: {action.reason}", LogLevel.DEBUG)
+
+    def send_advert(self, io: InstanceIO, advert: Advertisement) -> int:
+        """To the group, or one copy per unicast peer (each with its own checksum)."""
+        sock = io.spec.socket
+        if sock.source is None:
+            self._log.log(f"({io.spec.name}) no source address on {sock.ifname}, "
+                          "advert not sent", LogLevel.DEBUG)
+            return 0
+        targets = (sock.group,) if sock.group is not None else sock.peers
+        sent = 0
+        for destination in targets:
+            try:
+                payload = encode(advert, source=sock.source, destination=destination,
+                                 checksum=sock.send_checksum, auth_key=sock.auth_key)
+            except ValueError as exc:
+                self._log.log(f"({io.spec.name}) cannot encode advert: {exc}")
+                continue
+            sent += io.sender.send(payload, destination)
+        return sent
+
+    async def add_vips(self, io: InstanceIO) -> None:
+        for spec in io.spec.vips:
+            await self._request(self._addresses.add_address, spec)
+        for route in io.spec.routes:
+            await self._request(self._addresses.add_route, route)
+
+    async def remove_vips(self, io: InstanceIO) -> None:
+        for route in io.spec.routes:
+            await self._request(self._addresses.delete_route, route)
+        for spec in io.spec.vips:
+            await self._request(self._addresses.delete_address, spec)
+
+    async def remove_addresses(self, specs: Sequence[AddressSpec]) -> None:
+        for spec in specs:
+            await self._request(self._addresses.delete_address, spec)
+
+    async def readd_vip(self, io: InstanceIO, address: IPAddress) -> None:
+        """A VIP removed behind our back while MASTER: put it back and announce it."""
+        for spec in io.spec.vips:
+            if spec.address.ip == address:
+                await self._request(self._addresses.add_address, spec)
+                await self._burst(io, [spec], 1)
+
+    async def _request(self, method: Callable[[_S], Awaitable[bool]], spec: _S) -> None:
+        try:
+            await method(spec)
+        except (NetlinkRequestError, LookupError, OSError) as exc:
+            self._log.log(f"Netlink: {exc}")
+
+    async def gratuitous(self, io: InstanceIO, count: int) -> None:
+        """One burst: `count` GARPs / NAs per VIP, paced by vrrp_garp/gna_interval."""
+        if not io.spec.vips or count <= 0:
+            return
+        for family, label in ((4, "gratuitous ARPs"), (6, "Unsolicited Neighbour Adverts")):
+            for spec in io.spec.vips:
+                if spec.address.version == family:
+                    self._log.log(f"({io.spec.name}) Sending/queueing {label} on "
+                                  f"{spec.ifname} for {spec.address.ip}", LogLevel.DETAIL)
+        await self._burst(io, list(io.spec.vips), count)
+
+    async def _burst(self, io: InstanceIO, specs: Sequence[AddressSpec], count: int) -> None:
+        if io.frames is None:
+            return
+        for _ in range(count):
+            for spec in specs:
+                ip = spec.address.ip
+                if isinstance(ip, IPv4Address):
+                    frame, interval = gratuitous_arp(ip, io.spec.mac), io.spec.garp_interval
+                    line = f"Sending gratuitous ARP on {spec.ifname} for {ip}"
+                else:
+                    assert isinstance(ip, IPv6Address)
+                    frame, interval = unsolicited_na(ip, io.spec.mac), io.spec.gna_interval
+                    line = f"Sending unsolicited Neighbour Advert on {spec.ifname} for {ip}"
+                self._log.log(line, LogLevel.DETAIL)
+                io.frames.send(frame)
+                if interval > 0:
+                    await self._sleep(interval)
+
+
+class FallbackNotifier:
+    """Fire-and-forget notify scripts until daemon/notifier.py lands (no queue, no FIFO)."""
+
+    def __init__(self, log: LogSink) -> None:
+        self._log = log
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def notify(self, instance: str, state: NotifyState, priority: int,
+               commands: NotifyCommands) -> None:
+        specific = {NotifyState.MASTER: commands.master, NotifyState.BACKUP: commands.backup,
+                    NotifyState.FAULT: commands.fault, NotifyState.STOP: commands.stop}[state]
+        if specific:
+            self._spawn(specific)
+        if commands.generic:
+            self._spawn((*commands.generic, "INSTANCE", instance, state.value, str(priority)))
+
+    def _spawn(self, argv: tuple[str, ...]) -> None:
+        task = asyncio.get_running_loop().create_task(self._run(argv))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, argv: tuple[str, ...]) -> None:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            self._log.log(f"Error exec-ing command '{argv[0]}', error {exc.errno}: "
+                          f"{exc.strerror}")
+            return
+        await proc.wait()  # reaps it; nobody waits on this task except drain()
+
+    async def drain(self, limit: float) -> None:
+        if self._tasks:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True),
+                                       limit)

@@ -1,0 +1,316 @@
+"""The driver over fake ports: dispatch, drops, tracking, VIP re-add, reload and stop."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv6Address, ip_interface
+from typing import TYPE_CHECKING, Any
+
+from pykeepalived.adapters.datagram import Datagram
+from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
+from pykeepalived.daemon.reload import plan_reload
+from pykeepalived.daemon.runtime import Ports, Runtime
+from pykeepalived.vrrp.advert import Advertisement
+from pykeepalived.vrrp.packet import encode
+from pykeepalived.vrrp.params import State
+from pykeepalived.vrrp.tracking import ScriptResult
+from tests.unit.daemon.rt_fakes import FakeFrames, FakeLog, FakeNetlink, FakeNotifier, Recorder
+from tests.unit.daemon.rt_specs import daemon_from, instance_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from pykeepalived.daemon.build import DaemonSpec
+
+PEER = IPv4Address("192.0.2.12")
+GROUP = IPv4Address("224.0.0.18")
+
+
+@dataclass
+class FakeSocket:
+    rec: Recorder
+    callback: Callable[[Datagram], None] | None = None
+    closed: bool = False
+
+    def send(self, payload: bytes, destination: object) -> bool:
+        self.rec.calls.append(("advert", str(destination), payload[2]))
+        return True
+
+    def start(self, callback: Callable[[Datagram], None]) -> None:
+        self.callback = callback
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class FakeWatcher:
+    callback: Callable[[Any], None]
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+@dataclass
+class Harness:
+    rec: Recorder = field(default_factory=Recorder)
+    log: FakeLog = field(default_factory=FakeLog)
+    sockets: list[FakeSocket] = field(default_factory=list)
+    watcher: FakeWatcher | None = None
+
+    def ports(self) -> Ports:
+        def open_socket(spec: object) -> FakeSocket:
+            sock = FakeSocket(self.rec)
+            self.sockets.append(sock)
+            return sock
+
+        def make_watcher(callback: Callable[[Any], None]) -> FakeWatcher:
+            self.watcher = FakeWatcher(callback)
+            return self.watcher
+
+        async def run_script(spec: object) -> ScriptResult:
+            return ScriptResult.exited(0)
+
+        return Ports(netlink=FakeNetlink(self.rec), open_socket=open_socket,
+                     open_frames=lambda ifname: FakeFrames(self.rec), make_watcher=make_watcher,
+                     notifier=FakeNotifier(self.rec), run_script=run_script)
+
+    async def runtime(self, daemon: DaemonSpec) -> Runtime:
+        runtime = Runtime(self.ports(), self.log)
+        await runtime.start_watcher()
+        await runtime.gather_facts(["eth0"])
+        runtime.start(daemon)
+        await runtime.settle()
+        return runtime
+
+
+def datagram(vrid: int = 171, priority: int = 200, payload: bytes | None = None) -> Datagram:
+    if payload is None:
+        advert = Advertisement(version=2, vrid=vrid, priority=priority, interval_cs=100,
+                               addresses=(IPv4Address("192.0.2.171"),))
+        payload = encode(advert, source=PEER, destination=GROUP)
+    return Datagram(payload=payload, source=PEER, destination=GROUP, ttl=255, ifindex=2,
+                    protocol=112)
+
+
+def test_receive_dispatch_drops_and_the_exception_boundary(tmp_path: Path) -> None:
+    harness = Harness()
+
+    async def scenario() -> None:
+        runtime = await harness.runtime(daemon_from(instance_text(), tmp_path))
+        inst = runtime.nodes["VI_T"].instance
+        assert inst.state is State.BACKUP
+        deliver = harness.sockets[0].callback
+        assert deliver is not None
+        deliver(datagram())
+        assert (inst.stats.advert_rcvd, inst.state) == (1, State.BACKUP)
+        corrupted = bytearray(datagram().payload)
+        corrupted[7] ^= 0xFF
+        deliver(datagram(payload=bytes(corrupted)))
+        assert inst.stats.chk_err == 1
+        deliver(datagram(vrid=99))
+        assert runtime.unknown_vrid == 1
+        odd = Datagram(payload=datagram().payload, source=PEER,
+                       destination=IPv6Address("ff02::12"), ttl=255, ifindex=2, protocol=112)
+        deliver(odd)  # families differ: the codec raises ValueError, the boundary holds
+        assert runtime.unexpected_errors == 1
+        await runtime.stop()
+
+    asyncio.run(scenario())
+    # a backup at start clears VIPs a crashed predecessor may have left
+    assert ("delete", "192.0.2.171/24") in harness.rec.calls
+    assert "(VI_T) Entering BACKUP STATE (init)" in harness.log.text()
+
+
+def test_link_down_faults_and_link_up_recovers(tmp_path: Path) -> None:
+    harness = Harness()
+
+    async def scenario() -> list[State]:
+        runtime = await harness.runtime(daemon_from(instance_text(), tmp_path))
+        inst = runtime.nodes["VI_T"].instance
+        assert harness.watcher is not None
+        seen = [inst.state]
+        harness.watcher.callback(LinkChanged("eth0", 2, False, "DOWN"))
+        seen.append(inst.state)
+        harness.watcher.callback(LinkChanged("eth0", 2, False, "DOWN"))  # no change: ignored
+        harness.watcher.callback(LinkChanged("eth0", 2, True, "UP"))
+        seen.append(inst.state)
+        await runtime.stop()
+        return seen
+
+    assert asyncio.run(scenario()) == [State.BACKUP, State.FAULT, State.BACKUP]
+    assert harness.log.text().count("Netlink reports eth0 down") == 1
+    assert "(VI_T) Entering FAULT STATE" in harness.log.text()
+
+
+def owner_text(priority: int = 255, vips: str = "192.0.2.171/24") -> str:
+    return instance_text(priority=priority, vips=vips)
+
+
+def test_vip_removed_behind_our_back_is_put_back(tmp_path: Path) -> None:
+    harness = Harness()
+
+    async def scenario() -> None:
+        runtime = await harness.runtime(daemon_from(owner_text(), tmp_path))
+        assert runtime.nodes["VI_T"].instance.state is State.MASTER
+        harness.rec.calls.clear()
+        assert harness.watcher is not None
+        harness.watcher.callback(AddressRemoved("eth0", 2, ip_interface("192.0.2.171/24")))
+        harness.watcher.callback(AddressRemoved("eth0", 2, ip_interface("192.0.2.99/24")))
+        await runtime.settle()
+        assert harness.rec.calls == [("add", "192.0.2.171/24"), ("frame", "0806")]
+        await runtime.stop()
+
+    asyncio.run(scenario())
+
+
+def test_reload_of_a_changed_master_keeps_it_master_silently(tmp_path: Path) -> None:
+    harness = Harness()
+
+    async def scenario() -> None:
+        old = daemon_from(owner_text(), tmp_path, "a.conf")
+        runtime = await harness.runtime(old)
+        new = daemon_from(owner_text(priority=200, vips="192.0.2.172/24"), tmp_path, "b.conf")
+        harness.rec.calls.clear()
+        plan = plan_reload({s.name: s for s in old.instances}, new.instances)
+        await runtime.apply_reload(new, plan)
+        await runtime.settle()
+        node = runtime.nodes["VI_T"]
+        assert (node.instance.state, node.instance.effective_priority) == (State.MASTER, 200)
+        calls = harness.rec.calls
+        assert ("delete", "192.0.2.171/24") in calls  # no longer configured
+        assert calls[calls.index(("delete", "192.0.2.171/24")) + 1:][:2] == [
+            ("advert", "224.0.0.18", 200), ("add", "192.0.2.172/24")]
+        assert not [c for c in calls if c[0] == "notify"]
+        assert harness.sockets[0].closed
+        assert not harness.sockets[1].closed
+        await runtime.stop()
+
+    asyncio.run(scenario())
+
+
+def test_reload_removing_an_instance_shuts_it_down(tmp_path: Path) -> None:
+    harness = Harness()
+
+    async def scenario() -> None:
+        old = daemon_from(owner_text(), tmp_path, "a.conf")
+        runtime = await harness.runtime(old)
+        new = daemon_from(instance_text(vrid=172, vips="192.0.2.172/24"), tmp_path, "b.conf")
+        harness.rec.calls.clear()
+        plan = plan_reload({s.name: s for s in old.instances}, new.instances)
+        await runtime.apply_reload(new, plan)
+        await runtime.settle()
+        calls = harness.rec.calls
+        assert calls[:3] == [("advert", "224.0.0.18", 0), ("delete", "192.0.2.171/24"),
+                             ("notify", "VI_T", "STOP", 255)]
+        assert runtime.nodes["VI_T"].spec.params.vrid == 172
+        await runtime.stop()
+
+    asyncio.run(scenario())
+
+
+def test_stop_shuts_every_instance_down_and_drains_notifies(tmp_path: Path) -> None:
+    harness = Harness()
+
+    async def scenario() -> None:
+        runtime = await harness.runtime(daemon_from(owner_text(), tmp_path))
+        harness.rec.calls.clear()
+        await runtime.stop()
+
+    asyncio.run(scenario())
+    assert harness.rec.calls == [("advert", "224.0.0.18", 0), ("delete", "192.0.2.171/24"),
+                                 ("notify", "VI_T", "STOP", 255), ("drain", 1.0)]
+    assert harness.sockets[0].closed
+
+
+def test_dash_v_keeps_vips_at_stop_only(tmp_path: Path) -> None:
+    harness = Harness()
+
+    async def scenario() -> None:
+        runtime = Runtime(harness.ports(), harness.log, release_vips=False)
+        await runtime.start_watcher()
+        await runtime.gather_facts(["eth0"])
+        runtime.start(daemon_from(owner_text(), tmp_path))
+        await runtime.settle()
+        assert runtime.executor.release_vips  # a running MASTER that steps down still releases
+        harness.rec.calls.clear()
+        await runtime.stop()
+
+    asyncio.run(scenario())
+    assert ("advert", "224.0.0.18", 0) in harness.rec.calls
+    assert not [c for c in harness.rec.calls if c[0] == "delete"]
+
+
+SCRIPTED = """vrrp_script chk {
+    script "/bin/false"
+    interval 1
+    weight -60
+}
+""" + instance_text(extra="track_script {\n chk\n }")
+
+
+def test_a_failing_weighted_script_lowers_the_priority(tmp_path: Path) -> None:
+    harness = Harness()
+    ran = asyncio.Event()
+
+    async def failing(spec: object) -> ScriptResult:
+        ran.set()
+        return ScriptResult.exited(1)
+
+    async def scenario() -> int:
+        ports = harness.ports()
+        ports.run_script = failing
+        runtime = Runtime(ports, harness.log)
+        await runtime.start_watcher()
+        await runtime.gather_facts(["eth0"])
+        runtime.start(daemon_from(SCRIPTED, tmp_path))
+        await asyncio.wait_for(ran.wait(), 2.0)
+        inst = runtime.nodes["VI_T"].instance
+        for _ in range(10):  # the verdict is fed right after the run returns
+            if inst.effective_priority != 100:
+                break
+            await asyncio.sleep(0)
+        await runtime.stop()
+        return inst.effective_priority
+
+    assert asyncio.run(scenario()) == 40
+    assert "VRRP_Script(chk) failed (exited with status 1)" in harness.log.text()
+    assert "(VI_T) Changing effective priority from 100 to 40" in harness.log.text()
+
+
+def test_dump_signals_write_keepalived_files_and_stats_clear_zeroes(tmp_path: Path) -> None:
+    import json
+
+    from pykeepalived.config.load import load_config
+    from pykeepalived.daemon.reload import Running
+    from pykeepalived.daemon.runtime import _dump
+    from pykeepalived.daemon.signals import Control
+    from tests.unit.daemon.rt_specs import HOST
+
+    harness = Harness()
+    path = tmp_path / "k.conf"
+    path.write_text(owner_text())
+    config = load_config(str(path), host=HOST).config
+    assert config is not None
+    out = tmp_path / "dumps"
+    out.mkdir()
+
+    async def scenario() -> None:
+        daemon = daemon_from(owner_text(), tmp_path)
+        runtime = await harness.runtime(daemon)
+        running = Running(config, daemon)
+        _dump(runtime, running, Control.JSON, str(out))
+        _dump(runtime, running, Control.STATS_CLEAR, str(out))
+        assert runtime.nodes["VI_T"].instance.stats.advert_sent == 0
+        await runtime.stop()
+
+    asyncio.run(scenario())
+    (entry,) = json.loads((out / "keepalived.json").read_text())
+    assert (entry["data"]["iname"], entry["data"]["state"]) == ("VI_T", 2)
+    assert entry["stats"]["advert_sent"] == 1
+    assert "Sent: 1" in (out / "keepalived.stats").read_text()
