@@ -1,0 +1,409 @@
+"""A frozen picture of the running VRRP side, taken at one instant, for dumps and status.
+
+The dump renderers (`dumps.py`) and the status view must not reach into live, mutable
+objects: a dump is written while the event loop keeps running, and a renderer that read
+`VrrpInstance` directly could show a half-applied transition or be tempted to mutate it.
+So the daemon calls `build_snapshot` once per signal; everything after that is pure text.
+
+Times in the core are monotonic seconds; keepalived's dumps show wall-clock epoch seconds.
+`build_snapshot` takes both clocks read once by the caller (`wall_now`, `mono_now`) and
+converts, so this module stays free of clock reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pykeepalived.vrrp.params import State
+from pykeepalived.vrrp.tracking import ScriptStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from pykeepalived.config import model
+    from pykeepalived.vrrp.instance import VrrpInstance
+    from pykeepalived.vrrp.tracking import ScriptTracker
+
+#: keepalived's numeric states in the JSON dump (vrrp.h VRRP_STATE_*).
+STATE_CODES = {State.INIT: 0, State.BACKUP: 1, State.MASTER: 2, State.FAULT: 3}
+
+#: (config attribute, keepalived's dump word, JSON key), in keepalived's dump order.
+NOTIFY_SLOTS = (
+    ("notify_backup", "Backup", "script_backup"),
+    ("notify_master", "Master", "script_master"),
+    ("notify_fault", "Fault", "script_fault"),
+    ("notify_stop", "Stop", "script_stop"),
+    ("notify_deleted", "Deleted", "script_deleted"),
+    ("notify", "Generic", "script"),
+    ("notify_master_rx_lower_pri", "Master rx lower pri", "script_master_rx_lower_pri"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyEntry:
+    """One configured notify script, already in keepalived's quoted command form."""
+
+    word: str
+    json_key: str
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedScript:
+    """A `track_script` entry of one instance with the weight that applies to it."""
+
+    name: str
+    command: str
+    weight: int
+    reverse: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptSnapshot:
+    """One vrrp_script: its settings, keepalived's debounce reading and who tracks it."""
+
+    name: str
+    command: str
+    interval_s: int
+    timeout_s: int
+    weight: int
+    weight_reverse: bool
+    rise: int
+    fall: int
+    result: int
+    init_state: str
+    #: keepalived's word: GOOD iff result >= rise
+    status: str
+    #: pykeepalived's tracker reading (init, init-reload, good, bad)
+    tracker_state: str
+    tracking: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceSnapshot:
+    """Everything keepalived shows of one vrrp_instance, plus the why of the last change."""
+
+    name: str
+    version: int
+    family: int
+    state: State
+    wantstate: State
+    interface: str | None
+    vrid: int
+    base_priority: int
+    effective_priority: int
+    adver_int_cs: int
+    master_adver_int_cs: int
+    master_router: str
+    master_priority: int
+    last_transition: float | None
+    last_transition_reason: str
+    read_timeout: float | None
+    master_down_timer_us: int
+    src_ip: str | None = None
+    src_from_config: bool = False
+    mcast_address: str = "224.0.0.18"
+    sync_group: str | None = None
+    unicast_peers: tuple[str, ...] = ()
+    unicast_ttl: int | None = None
+    check_unicast_src: bool = False
+    unicast_fault_no_peer: bool = False
+    garp_delay_s: int = 5
+    garp_repeat: int = 5
+    garp_refresh_s: int = 0
+    garp_refresh_repeat: int = 1
+    garp_lower_prio_delay_s: int = 5
+    garp_lower_prio_repeat: int = 5
+    down_timer_adverts: int = 3
+    lower_prio_no_advert: bool = False
+    higher_prio_send_advert: bool = False
+    accept: bool = True
+    nopreempt: bool = False
+    preempt_delay_s: float = 0.0
+    promote_secondaries: bool = False
+    dont_track_primary: bool = False
+    skip_check_adv_addr: bool = False
+    strict_mode: bool = False
+    debug: int = 0
+    #: keepalived's vrrp->flags has a bit set (its data dump then lists them)
+    any_flag: bool = False
+    #: (fd_in, fd_out) of the instance's sockets, None before they are open
+    socket_fds: tuple[int, int] | None = None
+    auth_type: int = 0
+    auth_data: str = ""
+    vipset: bool = False
+    vips: tuple[str, ...] = ()
+    evips: tuple[str, ...] = ()
+    vroutes: tuple[str, ...] = ()
+    vrules: tuple[str, ...] = ()
+    track_interfaces: tuple[tuple[str, int], ...] = ()
+    track_scripts: tuple[TrackedScript, ...] = ()
+    smtp_alert: bool = False
+    notify_deleted: bool = False
+    notify_scripts: tuple[NotifyEntry, ...] = ()
+    #: keepalived's 14 JSON counters, in its order
+    stats: tuple[tuple[str, int], ...] = ()
+    #: pykeepalived's extra counters (SNMP-only in keepalived, and our own)
+    extra_stats: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def state_code(self) -> int:
+        return STATE_CODES[self.state]
+
+    def stat(self, key: str) -> int:
+        return dict(self.stats + self.extra_stats)[key]
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalSnapshot:
+    """The global_defs values the data dump shows (the rest are keepalived constants)."""
+
+    router_id: str = ""
+    default_interface: str = "eth0"
+    dynamic_interfaces: bool = False
+    vrrp_version: int = 2
+    mcast_group4: str = "224.0.0.18"
+    mcast_group6: str = "ff02::12"
+    garp_delay_s: int = 5
+    garp_repeat: int = 5
+    garp_refresh_s: int = 0
+    garp_refresh_repeat: int = 1
+    garp_lower_prio_delay_s: int = 5
+    garp_lower_prio_repeat: int = 5
+    down_timer_adverts: int = 3
+    lower_prio_no_advert: bool = False
+    higher_prio_send_advert: bool = False
+    garp_interval_us: int = 0
+    gna_interval_us: int = 0
+    check_unicast_src: bool = False
+    skip_check_adv_addr: bool = False
+    strict: bool = False
+    max_auto_priority: int = 0
+    smtp_alert: bool | None = None
+    enable_traps: bool = False
+    script_security: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DumpSnapshot:
+    taken_at: float
+    globals: GlobalSnapshot = field(default_factory=GlobalSnapshot)
+    instances: tuple[InstanceSnapshot, ...] = ()
+    scripts: tuple[ScriptSnapshot, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Clocks:
+    """Both clocks, read once by the caller: converts core (monotonic) times to epoch."""
+
+    wall_now: float
+    mono_now: float
+
+    def to_wall(self, monotonic: float | None) -> float | None:
+        return None if monotonic is None else self.wall_now + (monotonic - self.mono_now)
+
+
+def cmd_str(command: tuple[str, ...]) -> str:
+    """keepalived's quoted form of a command: every word in single quotes, space-joined."""
+    return " ".join(w if i == 0 and w[:1] in "<>" and w else f"'{w}'"
+                    for i, w in enumerate(command))
+
+
+def build_snapshot(
+    config: model.Config,
+    cores: Mapping[str, VrrpInstance],
+    trackers: Mapping[str, ScriptTracker],
+    *,
+    wall_now: float,
+    mono_now: float,
+    src_ips: Mapping[str, str] | None = None,
+    socket_fds: Mapping[str, tuple[int, int]] | None = None,
+) -> DumpSnapshot:
+    """The daemon's one call: config + running cores (by instance name) + script trackers.
+
+    Instances without a running core (not started, or dropped by the config check) are
+    left out, as keepalived's dumps only list the instances it runs.
+    """
+    clocks = Clocks(wall_now, mono_now)
+    gdefs = snapshot_globals(config.global_defs)
+    instances = tuple(
+        snapshot_instance(cfg, cores[cfg.name], config, clocks, gdefs,
+                          src_ip=(src_ips or {}).get(cfg.name),
+                          socket_fds=(socket_fds or {}).get(cfg.name))
+        for cfg in config.instances if cfg.name in cores
+    )
+    scripts = tuple(
+        snapshot_script(script, trackers.get(script.name), instances)
+        for script in config.vrrp_scripts
+    )
+    return DumpSnapshot(taken_at=wall_now, globals=gdefs, instances=instances,
+                        scripts=scripts)
+
+
+def snapshot_globals(g: model.GlobalDefs) -> GlobalSnapshot:
+    lower_delay = g.vrrp_garp_lower_prio_delay
+    lower_repeat = g.vrrp_garp_lower_prio_repeat
+    return GlobalSnapshot(
+        router_id=g.router_id or "", default_interface=g.default_interface or "eth0",
+        dynamic_interfaces=g.dynamic_interfaces, vrrp_version=g.vrrp_version,
+        mcast_group4=str(g.vrrp_mcast_group4), mcast_group6=str(g.vrrp_mcast_group6),
+        garp_delay_s=g.vrrp_garp_master_delay, garp_repeat=g.vrrp_garp_master_repeat,
+        garp_refresh_s=g.vrrp_garp_master_refresh,
+        garp_refresh_repeat=g.vrrp_garp_master_refresh_repeat,
+        garp_lower_prio_delay_s=g.vrrp_garp_master_delay if lower_delay is None else lower_delay,
+        garp_lower_prio_repeat=g.vrrp_garp_master_repeat if lower_repeat is None
+        else lower_repeat,
+        down_timer_adverts=g.vrrp_down_timer_adverts,
+        lower_prio_no_advert=g.vrrp_lower_prio_no_advert,
+        higher_prio_send_advert=g.vrrp_higher_prio_send_advert,
+        garp_interval_us=g.vrrp_garp_interval_us, gna_interval_us=g.vrrp_gna_interval_us,
+        check_unicast_src=g.vrrp_check_unicast_src,
+        skip_check_adv_addr=g.vrrp_skip_check_adv_addr, strict=g.vrrp_strict,
+        max_auto_priority=g.max_auto_priority or 0, smtp_alert=g.smtp_alert,
+        enable_traps=g.enable_traps, script_security=g.enable_script_security,
+    )
+
+
+def snapshot_instance(
+    cfg: model.VrrpInstance,
+    core: VrrpInstance,
+    config: model.Config,
+    clocks: Clocks,
+    gdefs: GlobalSnapshot,
+    *,
+    src_ip: str | None = None,
+    socket_fds: tuple[int, int] | None = None,
+) -> InstanceSnapshot:
+    p = core.params
+    vipset = core.state is State.MASTER
+    mcast = gdefs.mcast_group4 if p.family == 4 else gdefs.mcast_group6
+    # the core records itself as master on taking over; keepalived keeps the last *heard*
+    heard = None if core.master_source == p.primary_address else core.master_source
+    down = core.master_down_timer
+    return InstanceSnapshot(
+        name=cfg.name, version=p.version, family=p.family, state=core.state,
+        wantstate=core.wantstate, interface=cfg.interface, vrid=p.vrid,
+        base_priority=p.priority, effective_priority=core.effective_priority,
+        adver_int_cs=p.advert_int_cs, master_adver_int_cs=core.master_adver_int_cs,
+        master_router=mcast if heard is None else str(heard),
+        master_priority=0 if heard is None else core.master_priority,
+        last_transition=clocks.to_wall(core.stats.last_transition),
+        last_transition_reason=core.stats.last_transition_reason,
+        read_timeout=clocks.to_wall(core.next_deadline()),
+        master_down_timer_us=int(down * 1_000_000),  # keepalived truncates
+        src_ip=src_ip or _text(cfg.unicast_src_ip or cfg.mcast_src_ip),
+        src_from_config=(cfg.unicast_src_ip or cfg.mcast_src_ip) is not None,
+        mcast_address=mcast, sync_group=cfg.sync_group,
+        unicast_peers=tuple(str(peer.address) for peer in cfg.unicast_peers),
+        unicast_ttl=cfg.unicast_ttl, check_unicast_src=p.check_unicast_src,
+        unicast_fault_no_peer=cfg.unicast_fault_no_peer,
+        garp_delay_s=round(p.garp.master_delay), garp_repeat=p.garp.master_repeat,
+        garp_refresh_s=round(p.garp.master_refresh), garp_refresh_repeat=p.garp.refresh_repeat,
+        garp_lower_prio_delay_s=round(p.garp.lower_prio_delay),
+        garp_lower_prio_repeat=p.garp.lower_prio_repeat,
+        down_timer_adverts=p.down_timer_adverts, lower_prio_no_advert=p.lower_prio_no_advert,
+        higher_prio_send_advert=p.higher_prio_send_advert, accept=p.accept,
+        nopreempt=not p.preempt, preempt_delay_s=p.effective_preempt_delay,
+        promote_secondaries=cfg.promote_secondaries, dont_track_primary=cfg.dont_track_primary,
+        skip_check_adv_addr=p.skip_check_adv_addr, strict_mode=p.strict_mode, debug=cfg.debug,
+        socket_fds=socket_fds,
+        any_flag=any((cfg.unicast_peers, cfg.unicast_fault_no_peer, cfg.dont_track_primary,
+                      p.skip_check_adv_addr, cfg.unicast_src_ip or cfg.mcast_src_ip,
+                      p.check_unicast_src, cfg.promote_secondaries, not p.preempt)),
+        auth_type=int(p.auth_type), auth_data=p.auth_data.rstrip(b"\0").decode(errors="replace"),
+        vipset=vipset,
+        vips=tuple(format_vip(v, cfg.interface, vipset) for v in cfg.virtual_ipaddresses),
+        evips=tuple(format_vip(v, cfg.interface, vipset)
+                    for v in cfg.virtual_ipaddresses_excluded),
+        vroutes=tuple(str(r) for r in cfg.virtual_routes),
+        vrules=tuple(str(r) for r in cfg.virtual_rules),
+        track_interfaces=tuple((t.name, t.weight or 0) for t in cfg.track_interfaces),
+        track_scripts=_tracked_scripts(cfg, config),
+        smtp_alert=bool(cfg.smtp_alert), notify_deleted=cfg.notify_deleted is not None,
+        notify_scripts=_notify_entries(cfg),
+        stats=tuple(core.stats.keepalived_json().items()),
+        extra_stats=(("chk_err", core.stats.chk_err), ("vers_err", core.stats.vers_err),
+                     ("vrid_err", core.stats.vrid_err),
+                     ("uncounted_drops", core.stats.uncounted_drops),
+                     ("malformed", core.stats.malformed)),
+    )
+
+
+def format_vip(vip: model.VirtualAddress, interface: str | None, is_set: bool) -> str:
+    """keepalived's format_ipaddress text; ` set` marks an address currently installed."""
+    text = f"{vip.address}/{vip.prefix}"
+    if vip.broadcast is not None and vip.address.version == 4:
+        text += f" brd {vip.broadcast}"
+    text += f" dev {vip.dev or interface or '(null)'}"
+    if vip.use_vmac:
+        text += " use_vmac"
+    text += f" scope {vip.scope or _default_scope(vip)}"
+    if vip.label is not None:
+        text += f" label {vip.label}"
+    if vip.peer is not None:
+        text += f" peer {vip.peer}/{vip.prefix}"
+    if vip.no_track:
+        text += " no_track"
+    return text + (" set" if is_set else "")
+
+
+def _default_scope(vip: model.VirtualAddress) -> str:
+    return "link" if vip.address.is_link_local else "global"
+
+
+def _tracked_scripts(cfg: model.VrrpInstance, config: model.Config) -> tuple[TrackedScript, ...]:
+    out: list[TrackedScript] = []
+    for ref in cfg.track_scripts:
+        script = config.script(ref.name)
+        if script is None:
+            continue
+        weight = script.weight if ref.weight is None else ref.weight
+        reverse = ref.reverse if ref.weight is not None else script.weight_reverse
+        command = cmd_str(script.script.command) if script.script is not None else ""
+        out.append(TrackedScript(ref.name, command, weight, reverse))
+    return tuple(out)
+
+
+def _notify_entries(cfg: model.VrrpInstance) -> tuple[NotifyEntry, ...]:
+    entries: list[NotifyEntry] = []
+    for attr, word, json_key in NOTIFY_SLOTS:
+        script: model.NotifyScript | None = getattr(cfg, attr)
+        if script is not None:
+            entries.append(NotifyEntry(word, json_key, cmd_str(script.command)))
+    return tuple(entries)
+
+
+_INIT_WORDS = {ScriptStatus.INIT: "INIT", ScriptStatus.INIT_RELOAD: "INIT/RELOAD"}
+
+
+def snapshot_script(
+    script: model.VrrpScript,
+    tracker: ScriptTracker | None,
+    instances: tuple[InstanceSnapshot, ...],
+) -> ScriptSnapshot:
+    """keepalived's counter is private to the tracker; its value follows from the status
+    in every steady state (GOOD: top, BAD: 0, before the first result: rise - 1)."""
+    status = tracker.status if tracker is not None else ScriptStatus.INIT
+    top = script.rise + script.fall - 1
+    result = {ScriptStatus.GOOD: top, ScriptStatus.BAD: 0}.get(status, script.rise - 1)
+    if script.init_fail and status is ScriptStatus.INIT:
+        result = 0
+    tracking = tuple(
+        (inst.name, ts.weight) for inst in instances for ts in inst.track_scripts
+        if ts.name == script.name
+    )
+    return ScriptSnapshot(
+        name=script.name,
+        command=cmd_str(script.script.command) if script.script is not None else "",
+        interval_s=script.interval, timeout_s=script.timeout or 0, weight=script.weight,
+        weight_reverse=script.weight_reverse, rise=script.rise, fall=script.fall,
+        result=result, init_state=_INIT_WORDS.get(status, "unknown"),
+        status="GOOD" if result >= script.rise else "BAD", tracker_state=status.value,
+        tracking=tracking,
+    )
+
+
+def _text(value: object | None) -> str | None:
+    return None if value is None else str(value)
+
