@@ -7,16 +7,20 @@ validation takes a `HostFacts`, so tests use fake facts and stay pure.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 import pwd
 import shutil
 import socket
 import stat
+import subprocess
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from ipaddress import IPv4Address, IPv6Address
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,8 @@ class HostFacts:
     scripts: Mapping[str, ScriptFacts] = field(default_factory=dict)
     users: frozenset[str] = frozenset({"root"})
     resolvable: frozenset[str] = frozenset()
+    #: interface name -> its addresses; None when not gathered (then nothing is judged)
+    addresses: Mapping[str, frozenset[IPv4Address | IPv6Address]] | None = None
 
     def script(self, path: str) -> ScriptFacts:
         return self.scripts.get(path, MISSING)
@@ -95,8 +101,32 @@ def _resolves(name: str) -> bool:
     return True
 
 
+def interface_addresses() -> dict[str, frozenset[IPv4Address | IPv6Address]] | None:
+    """Addresses per interface from `ip -j addr` (a subprocess, so it is safe from any
+    thread or event loop); None when they cannot be read, so no advice guesses."""
+    ip = shutil.which("ip")
+    if ip is None:
+        return None
+    try:
+        done = subprocess.run([ip, "-j", "addr", "show"], capture_output=True, text=True,
+                              timeout=5, check=True)
+        links = json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    found: dict[str, frozenset[IPv4Address | IPv6Address]] = {}
+    for link in links if isinstance(links, list) else []:
+        local = set()
+        for info in link.get("addr_info", []):
+            try:
+                local.add(ipaddress.ip_address(info.get("local", "")))
+            except ValueError:
+                continue
+        found[str(link.get("ifname", ""))] = frozenset(local)
+    return found
+
+
 def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = (),
-                      users: Iterable[str] = ()) -> HostFacts:
+                      users: Iterable[str] = (), *, addresses: bool = False) -> HostFacts:
     names, loopbacks = list_interfaces()
     known_users = {"root"}
     for user in users:
@@ -118,4 +148,5 @@ def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = 
         scripts={program: inspect_script(program) for program in set(programs)},
         users=frozenset(known_users),
         resolvable=frozenset(name for name in set(host_names) if _resolves(name)),
+        addresses=interface_addresses() if addresses else None,
     )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived.config import tree
+from pykeepalived.config.advice import Advice, advise, declared_instances, peer_advice
 from pykeepalived.config.diagnostics import Diagnostic, Kind
 from pykeepalived.config.host import HostFacts, gather_host_facts
 from pykeepalived.config.nesting import takes_block
@@ -29,11 +30,12 @@ from pykeepalived.config.schema import Abort, Ctx, Fields, NodeLike, walk
 from pykeepalived.config.schema_static import ROOT
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from pykeepalived.config.model import Config
 
-__all__ = ["EXIT_MISSING_PARAMETER", "LoadResult", "load_config", "load_text", "validate"]
+__all__ = ["EXIT_MISSING_PARAMETER", "LoadResult", "load_config", "load_text", "validate",
+           "with_peer_advice"]
 
 #: keepalived exits with KEEPALIVED_EXIT_CONFIG (2) on a keyword missing its parameter.
 EXIT_MISSING_PARAMETER = 2
@@ -48,6 +50,8 @@ class LoadResult:
     files: tuple[str, ...]
     #: keepalived stopped reading at once (missing parameter): `-t` exits 2
     aborted: bool = False
+    #: pykeepalived's own advice (config/advice.py); never part of the `-t` verdict
+    advice: tuple[Advice, ...] = ()
 
 
 def load_config(path: str, *, config_id: str | None = None, all_config: bool = False,
@@ -69,6 +73,25 @@ def load_text(text: str, *, path: str = "<string>", config_id: str | None = None
     return validate(parsed.nodes, parsed.diagnostics, parsed.files, host=host)
 
 
+def with_peer_advice(result: LoadResult, peer_paths: Sequence[str]) -> tuple[Advice, ...]:
+    """`result.advice` plus the checks that need the peers' priorities. Peer files are
+    another host's, so they are read with neutral host facts (no I/O on their behalf)
+    and their own diagnostics are not ours to report, unless they cannot be read."""
+    if result.config is None:
+        return result.advice
+    peers: list[Config] = []
+    unreadable: list[Advice] = []
+    for path in peer_paths:
+        peer = load_config(path, host=HostFacts())
+        missing = next((d for d in peer.diagnostics if d.kind is Kind.FILE_NOT_FOUND), None)
+        if peer.config is None or missing is not None:
+            why = missing.render() if missing else "keepalived would stop reading it"
+            unreadable.append(Advice(f"peer config {path} not used: {why}"))
+            continue
+        peers.append(peer.config)
+    return (*result.advice, *unreadable, *peer_advice(result.config, peers))
+
+
 def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
              files: tuple[str, ...] = (), *, host: HostFacts | None = None) -> LoadResult:
     """Schema + resolution over already-parsed nodes."""
@@ -81,9 +104,13 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
                           aborted=True)
     if host is None:
         smtp = root.get("global_defs", {}).get("smtp_server")
-        host = gather_host_facts(script_programs(root), [smtp] if smtp else [])
+        sources = any(f.get("unicast_src_ip") for f in root.get("instances", []))
+        host = gather_host_facts(script_programs(root), [smtp] if smtp else [],
+                                 addresses=sources)
+    declared = declared_instances(root)
     config = resolve(ctx, root, host)
-    return LoadResult(config, tuple(ctx.diagnostics), files)
+    return LoadResult(config, tuple(ctx.diagnostics), files,
+                      advice=advise(config, declared=declared, host=host))
 
 
 def _read_before_abort(syntax: tuple[Diagnostic, ...], reported: list[Diagnostic]
