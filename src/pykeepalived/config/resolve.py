@@ -181,12 +181,29 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
                    " unicast peers. Defaulting to multicast. This usage is deprecated - please"
                    " update your configuration.", loc)
     _preempt_checks(ctx, f, name, state, priority, strict)
+    _strict_checks(ctx, f, name, family=family, version=version, strict=strict,
+                   priority=priority, unicast=unicast)
     f["advert_int_us"] = _advert_int(ctx, name, int(f.get("advert_int_us") or TIMER_HZ), version)
     group = sync_of.get(name)
     _owner_and_sync_weights(ctx, f, name, priority, group, scripts)
     f.update(state=state, priority=priority, version=version, family=family,
              sync_group=group["name"] if group else None)
     return build(VrrpInstance, f)
+
+
+def _strict_checks(ctx: Ctx, f: Fields, name: str, *, family: int, version: int,
+                   strict: bool, priority: int, unicast: bool) -> None:
+    """RFC rules keepalived enforces only in strict mode (vrrp_complete_instance)."""
+    vips = f.get("virtual_ipaddresses") or []
+    if (strict and family == 6 and not unicast and vips
+            and not vips[0].address.is_link_local):
+        ctx.error(f"({name}) the first IPv6 VIP address must be link local", f["location"])
+    accept = f.get("accept")
+    accept = (priority == 255 or not strict) if accept is None else accept
+    if accept and priority != 255 and strict and version == 2:
+        ctx.error(f"({name}) warning - accept mode for VRRP version 2 does not comply with"
+                  " RFC3768 - resetting", f["location"])
+        f["accept"] = False
 
 
 def _track_interfaces(ctx: Ctx, f: Fields, hosts: _HostCheck) -> list[TrackedRef]:
