@@ -66,12 +66,15 @@ class Declared:
     state: str | None = None
     nopreempt: bool = False
     track_scripts: tuple[TrackedRef, ...] = ()
+    #: as written: resolve resets `accept` for strict VRRPv2, as keepalived does
+    accept: bool | None = None
 
 
 def declared_instances(root: Fields) -> dict[str, Declared]:
     """Snapshot of the parsed instance fields; call before `resolve` mutates them."""
     return {f["name"]: Declared(f["name"], f["location"], f.get("state"),
-                                bool(f.get("nopreempt")), tuple(f.get("track_scripts", [])))
+                                bool(f.get("nopreempt")), tuple(f.get("track_scripts", [])),
+                                f.get("accept"))
             for f in root.get("instances", [])}
 
 
@@ -83,7 +86,7 @@ def advise(config: Config, *, declared: dict[str, Declared] | None = None,
     for inst in config.instances:
         out += _fault_scripts(config, inst)
         out += _clamped_weights(config, inst)
-        out += _strict_no_accept(config, inst)
+        out += _strict_no_accept(config, inst, said.get(inst.name))
         out += _strict_ipv6(config, inst)
         out += _unicast_src(inst, host)
     for entry in said.values():
@@ -219,11 +222,13 @@ def _strict(config: Config, inst: VrrpInstance) -> str | None:
     return "strict_mode" if inst.strict_mode else None
 
 
-def _strict_no_accept(config: Config, inst: VrrpInstance) -> list[Advice]:
+def _strict_no_accept(config: Config, inst: VrrpInstance,
+                      declared: Declared | None) -> list[Advice]:
     keyword = _strict(config, inst)
-    if keyword is None or inst.priority == _OWNER or inst.accept is False:
+    accept = declared.accept if declared is not None else inst.accept
+    if keyword is None or inst.priority == _OWNER or accept is False:
         return []
-    if inst.accept and inst.version != 2:
+    if accept and inst.version != 2:
         return []
     vips = ", ".join(str(v.address) for v in inst.virtual_ipaddresses[:3]) or "its VIPs"
     fix = ("use version 3 with `accept` (strict VRRPv2 refuses accept)" if inst.version == 2
