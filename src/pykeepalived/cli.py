@@ -2,7 +2,8 @@
 
 Scripts, unit files and exporters call keepalived by its flags and parse what it
 prints (`-v` banner on stderr, `--signum` numbers on stdout), so those match keepalived
-2.2.7. Without `-t` it runs the VRRP daemon (daemon/runtime.py), in the foreground.
+2.2.7. Without `-t` it runs the VRRP daemon (daemon/service.py), in the foreground.
+`pykeepalived status [...]` shows what a running daemon is doing (daemon/status.py).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.config.diagnostics import config_status, exit_code
-from pykeepalived.config.load import EXIT_MISSING_PARAMETER, load_config
+from pykeepalived.config.load import EXIT_MISSING_PARAMETER, load_config, with_peer_advice
 from pykeepalived.config.model import Config, RouteSpec, VirtualAddress
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("-X", "--release-vips", action="store_true", help="drop VIPs on transition from signal")
     add("-R", "--dont-respawn", action="store_true", help="don't respawn child processes")
     add("-v", "--version", action="store_true", help="display the version number")
+    add("--peer-config", action="append", default=[], metavar="FILE",
+        help="pykeepalived: a peer node's config, so -t can judge tracker weights")
     add("--signum", metavar="SIGFUNC", help="return signal number for STOP, RELOAD, DATA, "
         "STATS, STATS_CLEAR, JSON")
     return parser
@@ -94,11 +97,14 @@ def _dump_value(out: list[str], value: Any, depth: int) -> None:
             out.append(f"{pad}{item.name} = {shown}")
 
 
-def config_test(path: str, *, config_id: str | None, all_config: bool, dump: bool) -> int:
+def config_test(path: str, *, config_id: str | None, all_config: bool, dump: bool,
+                peers: Sequence[str] = ()) -> int:
     result = load_config(path, config_id=config_id, all_config=all_config)
     with_file = len(result.files) > 1
     for diagnostic in result.diagnostics:
         print(diagnostic.render(with_file=with_file), file=sys.stderr)
+    for advice in with_peer_advice(result, peers):  # ours, never part of the exit code
+        print(advice.render(with_file=with_file or bool(peers)), file=sys.stderr)
     if dump and result.config is not None:
         print(dump_config(result.config), file=sys.stderr)
     if result.aborted:
@@ -107,9 +113,14 @@ def config_test(path: str, *, config_id: str | None, all_config: bool, dump: boo
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words[:1] == ["status"]:
+        from pykeepalived.daemon.status import main_status
+
+        return main_status(words[1:])
     parser = build_parser()
     try:
-        args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+        args = parser.parse_args(words)
     except SystemExit as exc:
         return int(exc.code or 0)
     if args.version:
@@ -125,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = args.config_test or args.use_file or DEFAULT_CONFIG
     if args.config_test is not None:
         return config_test(path, config_id=args.config_id, all_config=args.all_config,
-                           dump=args.dump_conf)
+                           dump=args.dump_conf, peers=args.peer_config)
     if args.dump_conf:
         config_test(path, config_id=args.config_id, all_config=args.all_config, dump=True)
     return run_daemon(args, path)
@@ -137,7 +148,7 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
 
     from pykeepalived.daemon.logs import DaemonLog, LogSettings, install_bridge
     from pykeepalived.daemon.pidfile import MAIN_PIDFILE, VRRP_PIDFILE
-    from pykeepalived.daemon.runtime import DaemonOptions, serve
+    from pykeepalived.daemon.service import DaemonOptions, serve
 
     log = DaemonLog(LogSettings.from_flags(
         log_console=args.log_console, dont_fork=args.dont_fork, no_syslog=args.no_syslog,

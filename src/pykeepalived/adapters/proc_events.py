@@ -222,7 +222,21 @@ class ProcessMonitor:
         self._rescan(initial=True)
         loop.add_reader(self._sock.fileno(), self._readable)
 
+    async def start_polling(self, interval: float = 1.0) -> None:
+        """Fallback when the connector is refused (it only works in the initial network
+        namespace, as for keepalived): rescan /proc every `interval` seconds."""
+        self._rescan(initial=True)
+        self._poller = asyncio.get_running_loop().create_task(self._poll(interval))
+
+    async def _poll(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self._rescan()
+
     def close(self) -> None:
+        poller = getattr(self, "_poller", None)
+        if poller is not None:
+            poller.cancel()
         for handle in self._timers.values():
             handle.cancel()
         if self._sock is not None:

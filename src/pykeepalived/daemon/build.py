@@ -7,7 +7,7 @@ root. The specs are frozen values, which is also what makes a reload diffable: t
 specs compare equal exactly when the instance would run the same way.
 
 Out of scope here (reported as `BuildError` or skipped with a warning): IPsec-AH
-authentication, virtual_rules, track_file / track_process, use_vmac.
+authentication, virtual_rules, use_vmac.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from ipaddress import IPv4Address, IPv6Address, ip_address, ip_interface, ip_net
 from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
+from pykeepalived.adapters.proc_events import ProcessMatcher
+from pykeepalived.daemon.build_tracks import instance_tracks
+from pykeepalived.daemon.notifier import FifoSpec, NotifyTarget, fifo_specs
 from pykeepalived.vrrp.advert import AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.params import GarpParams, InstanceParams, State, UnicastPeer
@@ -126,21 +129,60 @@ class InstanceSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """A vrrp_sync_group: its members move together (vrrp/sync_group.py)."""
+
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    """A track_file as the runtime reads it; `init` is `init_file [VALUE] [overwrite]`."""
+
+    name: str
+    path: str
+    init: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DaemonSpec:
     instances: tuple[InstanceSpec, ...]
     scripts: tuple[ScriptSpec, ...]
     warnings: tuple[str, ...] = ()
+    groups: tuple[GroupSpec, ...] = ()
+    files: tuple[FileSpec, ...] = ()
+    processes: tuple[ProcessMatcher, ...] = ()
+    notify_targets: tuple[NotifyTarget, ...] = ()
+    fifos: tuple[FifoSpec, ...] = ()
+    #: vrrp_startup_delay in seconds: instances start this long after the daemon
+    startup_delay: float = 0.0
+    global_defs: model.GlobalDefs | None = None
 
 
 def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> DaemonSpec:
     """Every instance's spec; raises BuildError with a keepalived-style message."""
     warnings: list[str] = []
     instances = tuple(_instance(config, inst, interfaces, warnings) for inst in config.instances)
-    used = {t.name for spec in instances for t in spec.track if t.kind is TrackKind.SCRIPT}
-    scripts = tuple(_script(s) for s in config.vrrp_scripts if s.name in used)
-    if config.sync_groups:
-        warnings.append("vrrp_sync_group is not run yet: members run independently")
-    return DaemonSpec(instances, scripts, tuple(warnings))
+    scripts = tuple(_script(s, config.global_defs) for s in config.vrrp_scripts
+                    if s.name in _used(instances, TrackKind.SCRIPT))
+    files = tuple(FileSpec(f.name, f.file, f.init_file) for f in config.track_files
+                  if f.file and f.name in _used(instances, TrackKind.FILE))
+    processes = tuple(ProcessMatcher.from_config(p) for p in config.track_processes
+                      if p.process and p.name in _used(instances, TrackKind.PROCESS))
+    groups = tuple(GroupSpec(g.name, tuple(m.name for m in g.members))
+                   for g in config.sync_groups if g.members)
+    g = config.global_defs
+    targets = (*(NotifyTarget.for_instance(i, g) for i in config.instances),
+               *(NotifyTarget.for_group(s, g) for s in config.sync_groups))
+    return DaemonSpec(instances, scripts, tuple(warnings), groups=groups, files=files,
+                      processes=processes, notify_targets=targets,
+                      fifos=tuple(fifo_specs(g)), startup_delay=g.vrrp_startup_delay_us / 1e6,
+                      global_defs=g)
+
+
+def _used(instances: tuple[InstanceSpec, ...], kind: TrackKind) -> frozenset[str]:
+    return frozenset(t.name for spec in instances for t in spec.track if t.kind is kind)
 
 
 def interfaces_needed(config: model.Config) -> frozenset[str]:
@@ -173,8 +215,6 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
         warnings.append(f"({inst.name}) use_vmac is not supported yet; using the NIC MAC")
     if inst.virtual_rules:
         warnings.append(f"({inst.name}) virtual_rules are not applied yet")
-    if inst.track_files or inst.track_processes:
-        warnings.append(f"({inst.name}) track_file/track_process are not run yet")
     params = instance_params(config.global_defs, inst, _primary(inst, facts))
     vips = tuple(_address(v, ifname) for v in (*inst.virtual_ipaddresses,
                                                  *inst.virtual_ipaddresses_excluded))
@@ -186,7 +226,7 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
     g = config.global_defs
     return InstanceSpec(
         name=inst.name, params=params, socket=_socket(g, inst, facts, params), mac=facts.mac,
-        vips=vips, tracked_vips=tracked, routes=routes, track=_tracks(config, inst, ifname),
+        vips=vips, tracked_vips=tracked, routes=routes, track=instance_tracks(config, inst, ifname),
         notify=_notify(inst), garp_interval=g.vrrp_garp_interval_us / 1e6,
         gna_interval=g.vrrp_gna_interval_us / 1e6)
 
@@ -322,32 +362,15 @@ def _route(spec: model.RouteSpec, ifname: str, name: str,
         return None
 
 
-def _tracks(config: model.Config, inst: model.VrrpInstance, ifname: str) -> tuple[TrackSpec, ...]:
-    specs: dict[tuple[TrackKind, str], TrackSpec] = {}
-    if not inst.dont_track_primary:
-        specs[(TrackKind.INTERFACE, ifname)] = TrackSpec(TrackKind.INTERFACE, ifname)
-    for ref in inst.track_interfaces:
-        specs[(TrackKind.INTERFACE, ref.name)] = TrackSpec(
-            TrackKind.INTERFACE, ref.name, ref.weight or 0, ref.reverse)
-    for ref in inst.track_scripts:
-        script = config.script(ref.name)
-        if script is None or script.script is None:
-            continue
-        weight = script.weight if ref.weight is None else ref.weight
-        reverse = ref.reverse if ref.weight is not None else script.weight_reverse
-        specs[(TrackKind.SCRIPT, ref.name)] = TrackSpec(TrackKind.SCRIPT, ref.name, weight,
-                                                        reverse)
-    return tuple(specs.values())
-
-
-def _script(script: model.VrrpScript) -> ScriptSpec:
+def _script(script: model.VrrpScript, g: model.GlobalDefs) -> ScriptSpec:
     assert script.script is not None
     interval = float(max(script.interval, 1))
     timeout = float(script.timeout) if script.timeout else interval
     return ScriptSpec(name=script.name, command=script.script.command, interval=interval,
                       timeout=timeout, rise=script.rise, fall=script.fall,
-                      init_fail=script.init_fail, user=script.user or script.script.user,
-                      group=script.group or script.script.group)
+                      init_fail=script.init_fail,
+                      user=script.user or script.script.user or g.script_user,
+                      group=script.group or script.script.group or g.script_group)
 
 
 def _notify(inst: model.VrrpInstance) -> NotifyCommands:

@@ -5,17 +5,14 @@ gratuitous ARPs/NAs, then notify); this module only has to keep that order while
 steps are asynchronous (netlink requests, paced GARP bursts). Every adapter is reached
 through a small Protocol, so tests drive the executor with recording fakes.
 
-Seams for the other engineers' modules: `Notifier` is what `daemon/notifier.py` must
-provide (`notify(...)` queued, fire-and-forget; `drain(limit)` at stop, which is how
-notify_stop gets keepalived's "wait up to a second"). Until it exists, `FallbackNotifier`
-execs the commands itself without waiting for them (keepalived's own order: the specific
-script first, then the generic `notify` with `INSTANCE NAME STATE PRIORITY`).
+`Notifier` is the part of `daemon/notifier.Notifier` the executor uses: `notify(...)`
+only enqueues (the per-instance queue runs the specific script, then the generic
+`notify` with `INSTANCE NAME STATE PRIORITY`), so a transition never waits on a script.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -27,7 +24,6 @@ from pykeepalived.vrrp.actions import (
     Log,
     LogLevel,
     Notify,
-    NotifyState,
     RemoveVips,
     SendAdvert,
     SendGratuitous,
@@ -40,7 +36,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
-    from pykeepalived.daemon.build import InstanceSpec, NotifyCommands
+    from pykeepalived.adapters.smtp import Kind
+    from pykeepalived.daemon.build import InstanceSpec
     from pykeepalived.vrrp.advert import Advertisement, IPAddress
 
 _S = TypeVar("_S")
@@ -66,12 +63,9 @@ class AddressPort(Protocol):
 
 
 class Notifier(Protocol):
-    """The seam daemon/notifier.py plugs into."""
+    """What the executor needs of daemon/notifier.Notifier."""
 
-    def notify(self, instance: str, state: NotifyState, priority: int,
-               commands: NotifyCommands) -> None: ...
-
-    async def drain(self, limit: float) -> None: ...
+    def notify(self, kind: Kind, name: str, state: str, priority: int) -> None: ...
 
 
 @dataclass
@@ -107,8 +101,8 @@ class Executor:
                 case SendGratuitous():
                     await self.gratuitous(io, action.count)
                 case Notify():
-                    self._notifier.notify(io.spec.name, action.state, action.priority,
-                                          io.spec.notify)
+                    self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
+                                          action.priority)
                 case Log():
                     self._log.log(action.message, action.level)
                 case StateChanged():
@@ -191,42 +185,3 @@ class Executor:
                 io.frames.send(frame)
                 if interval > 0:
                     await self._sleep(interval)
-
-
-class FallbackNotifier:
-    """Fire-and-forget notify scripts until daemon/notifier.py lands (no queue, no FIFO)."""
-
-    def __init__(self, log: LogSink) -> None:
-        self._log = log
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def notify(self, instance: str, state: NotifyState, priority: int,
-               commands: NotifyCommands) -> None:
-        specific = {NotifyState.MASTER: commands.master, NotifyState.BACKUP: commands.backup,
-                    NotifyState.FAULT: commands.fault, NotifyState.STOP: commands.stop}[state]
-        if specific:
-            self._spawn(specific)
-        if commands.generic:
-            self._spawn((*commands.generic, "INSTANCE", instance, state.value, str(priority)))
-
-    def _spawn(self, argv: tuple[str, ...]) -> None:
-        task = asyncio.get_running_loop().create_task(self._run(argv))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _run(self, argv: tuple[str, ...]) -> None:
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
-        except OSError as exc:
-            self._log.log(f"Error exec-ing command '{argv[0]}', error {exc.errno}: "
-                          f"{exc.strerror}")
-            return
-        await proc.wait()  # reaps it; nobody waits on this task except drain()
-
-    async def drain(self, limit: float) -> None:
-        if self._tasks:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True),
-                                       limit)

@@ -20,6 +20,11 @@ Public API:
     notifier.notify("INSTANCE", "VI_1", NotifyState.MASTER, 100)   # never blocks
     await notifier.drain(budget=1.0)    # at shutdown, after the STOP notifies
     await notifier.close()
+
+A reload calls `notifier.set_targets(targets, fifos=..., smtp=SmtpSettings or None)`:
+FIFOs whose path and script are unchanged stay open (their reader keeps running), the
+queue of a kept instance or group keeps its pending scripts, and the queue of a removed
+one is drained before its worker ends, so a DELETED notify queued just before still runs.
 """
 
 from __future__ import annotations
@@ -34,11 +39,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.scripts import ScriptCommand, ScriptRefused, run_script
+from pykeepalived.adapters.smtp import SmtpAlerter
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping
 
-    from pykeepalived.adapters.smtp import Kind, SmtpAlerter
+    from pykeepalived.adapters.smtp import Kind, SmtpSettings
     from pykeepalived.config.model import GlobalDefs, NotifyScript, SyncGroup, VrrpInstance
     from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -174,19 +180,25 @@ class _Event:
 class Notifier:
     """Per-object ordered queues of notify scripts, plus FIFO lines and SMTP alerts."""
 
-    def __init__(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[FifoSpec] = (),
-                 smtp: SmtpAlerter | None = None, runner: Runner | None = None,
-                 script_timeout: float = DEFAULT_NOTIFY_TIMEOUT,
+    def __init__(self, targets: Iterable[NotifyTarget] = (), *,
+                 fifos: Iterable[FifoSpec] = (), smtp: SmtpAlerter | None = None,
+                 runner: Runner | None = None, script_timeout: float = DEFAULT_NOTIFY_TIMEOUT,
                  stop_timeout: float = STOP_TIMEOUT, enforce_security: bool = False) -> None:
-        self._targets = {(t.kind, t.name): t for t in targets}
-        self._fifos = [_OpenFifo(spec) for spec in fifos]
+        self._targets: dict[tuple[str, str], NotifyTarget] = {
+            (t.kind, t.name): t for t in targets}
+        self._fifo_specs = list(fifos)
+        self._fifos: list[_OpenFifo] = []
         self._smtp = smtp
         self._runner = runner or self._run_real
         self._script_timeout = script_timeout
         self._stop_timeout = stop_timeout
         self._enforce_security = enforce_security
         self._queues: dict[tuple[str, str], asyncio.Queue[_Event]] = {}
-        self._workers: list[asyncio.Task[None]] = []
+        self._workers: dict[tuple[str, str], asyncio.Task[None]] = {}
+        #: removed by a reload, still running what was queued before
+        self._retiring: dict[tuple[str, str], NotifyTarget] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._started = False
 
     async def _run_real(self, command: ScriptCommand, time_limit: float | None,
                         ) -> ScriptResult:
@@ -195,22 +207,86 @@ class Notifier:
 
     async def start(self) -> None:
         """Open the FIFOs (starting their scripts) and the per-object workers."""
+        self._started = True
+        self._open_fifos(self._fifo_specs)
+        self._ensure_workers()
+
+    def set_targets(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[FifoSpec] = (),
+                    smtp: SmtpSettings | None = None) -> None:
+        """Follow a (re)load; needs the running loop. See the module docstring."""
+        new: dict[tuple[str, str], NotifyTarget] = {(t.kind, t.name): t for t in targets}
+        for key in self._targets.keys() - new.keys():
+            self._retire(key, self._targets[key])
+        for key in new.keys() & self._retiring.keys():
+            del self._retiring[key]  # back before its queue ran dry: keep the worker
+        self._targets = new
+        self._set_smtp(smtp)
+        self._set_fifos(list(fifos))
+        self._started = True
+        self._ensure_workers()
+
+    def _ensure_workers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for key, target in self._targets.items():
+            if key not in self._workers:
+                queue: asyncio.Queue[_Event] = asyncio.Queue()
+                self._queues[key] = queue
+                self._workers[key] = loop.create_task(self._work(key, queue),
+                                                      name=f"notify {target.label}")
+
+    def _retire(self, key: tuple[str, str], target: NotifyTarget) -> None:
+        if key not in self._workers:
+            return
+        self._retiring[key] = target
+        self._spawn(self._end_when_drained(key))
+
+    async def _end_when_drained(self, key: tuple[str, str]) -> None:
+        await self._queues[key].join()
+        if key not in self._retiring:
+            return  # re-added meanwhile
+        del self._retiring[key]
+        worker = self._workers.pop(key)
+        del self._queues[key]
+        worker.cancel()
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _set_smtp(self, settings: SmtpSettings | None) -> None:
+        old = self._smtp
+        if (old.settings if old is not None else None) == settings:
+            return
+        self._smtp = SmtpAlerter(settings) if settings is not None else None
+        if old is not None:
+            self._spawn(old.aclose(budget=self._stop_timeout))
+
+    def _set_fifos(self, specs: list[FifoSpec]) -> None:
+        kept = [f for f in self._fifos if f.spec in specs]
         for fifo in self._fifos:
+            if fifo not in kept:
+                self._spawn(fifo.close(budget=self._stop_timeout))
+        self._fifos = kept
+        self._fifo_specs = specs
+        self._open_fifos([s for s in specs if all(f.spec != s for f in kept)])
+
+    def _open_fifos(self, specs: Iterable[FifoSpec]) -> None:
+        for spec in specs:
+            fifo = _OpenFifo(spec)
             try:
                 fifo.open(self._runner)
             except OSError as exc:
-                log.error("Unable to open notify fifo %s - %s", fifo.spec.path, exc.strerror)
-        self._fifos = [f for f in self._fifos if f.fd != -1]
-        loop = asyncio.get_running_loop()
-        for key, target in self._targets.items():
-            queue: asyncio.Queue[_Event] = asyncio.Queue()
-            self._queues[key] = queue
-            self._workers.append(loop.create_task(self._work(target, queue),
-                                                  name=f"notify {target.label}"))
+                log.error("Unable to open notify fifo %s - %s", spec.path, exc.strerror)
+                continue
+            self._fifos.append(fifo)
+
+    def _target(self, key: tuple[str, str]) -> NotifyTarget | None:
+        return self._targets.get(key) or self._retiring.get(key)
 
     def notify(self, kind: Kind, name: str, state: str, priority: int) -> None:
         """A state change: FIFO line now, scripts queued behind earlier ones, SMTP alert."""
-        target = self._targets.get((kind, name))
+        target = self._target((kind, name))
         state = str(state)
         if state == "DELETED" and (target is None or "DELETED" not in target.scripts):
             state = "FAULT"  # keepalived's backward-compatible report of a deletion
@@ -218,15 +294,19 @@ class Notifier:
             fifo.write(fifo_line(kind, name, state, priority))
         if target is None:
             return
-        self._queues[(kind, name)].put_nowait(_Event(state, priority))
+        queue = self._queues.get((kind, name))
+        if queue is not None:
+            queue.put_nowait(_Event(state, priority))
         if self._smtp is not None and target.smtp_alert and state in GENERIC_STATES:
             self._smtp.alert(kind, name, state)
 
-    async def _work(self, target: NotifyTarget, queue: asyncio.Queue[_Event]) -> None:
+    async def _work(self, key: tuple[str, str], queue: asyncio.Queue[_Event]) -> None:
         while True:
             event = await queue.get()
             try:
-                await self._run_event(target, event)
+                target = self._target(key)
+                if target is not None:
+                    await self._run_event(target, event)
             finally:
                 queue.task_done()
 
@@ -266,13 +346,17 @@ class Notifier:
 
     async def close(self) -> None:
         """Stop the workers (killing running scripts), close FIFOs, flush SMTP."""
-        for worker in self._workers:
+        workers = [*self._workers.values(), *self._background]
+        for worker in workers:
             worker.cancel()
-        for worker in self._workers:
+        for worker in workers:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
         self._workers.clear()
+        self._queues.clear()
+        self._retiring.clear()
         for fifo in self._fifos:
             await fifo.close(budget=self._stop_timeout)
+        self._fifos.clear()
         if self._smtp is not None:
             await self._smtp.aclose(budget=self._stop_timeout)

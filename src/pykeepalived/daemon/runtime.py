@@ -1,9 +1,11 @@
 """The driver: one asyncio loop running every VrrpInstance against the real world.
 
-Per instance there is one timer, `loop.call_at(next_deadline())`, re-armed after every
-core call, and one chain of executor tasks, so the actions of successive core calls run
-in the order the core produced them even when some of them await netlink. The core's
-clock is the loop's (`loop.time()`, monotonic), so deadlines need no conversion.
+A standalone instance has one timer, `loop.call_at(next_deadline())`, re-armed after
+every core call; the members of a vrrp_sync_group are driven through their
+`SyncGroup` instead, with one timer per group (see groups.py). Every instance has one
+chain of executor tasks, so the actions of successive core calls run in the order the
+core produced them even when some of them await netlink. The core's clock is the loop's
+(`loop.time()`, monotonic), so deadlines need no conversion.
 
 Each instance has its own raw socket (its own source address and group), and a raw
 socket sees every VRRP packet on its interface: packets are dispatched by VRID, and a
@@ -11,131 +13,64 @@ VRID nobody on that link runs is counted once, in `unknown_vrid`. A per-datagram
 exception boundary logs and counts anything unexpected (`unexpected_errors`): a packet
 can never stop the daemon.
 
-Every adapter is reached through `Ports`, so the same driver runs over fakes in tests.
+Every adapter is reached through `Ports` (ports.py), so the same driver runs over fakes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import functools
-import os
-import platform
-import socket
-import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
-from pykeepalived.adapters.gratuitous import FrameSender
 from pykeepalived.adapters.links import InterfaceNotFound
-from pykeepalived.adapters.netlink import Netlink
-from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged, NetlinkWatcher
-from pykeepalived.adapters.scripts import ScriptCommand, run_script
-from pykeepalived.adapters.vrrp_socket import VrrpSocket, VrrpSocketConfig
-from pykeepalived.config.load import load_config
-from pykeepalived.daemon import sdnotify, signals
-from pykeepalived.daemon.build import (
-    BuildError,
-    DaemonSpec,
-    InterfaceFacts,
-    build,
-    interfaces_needed,
-)
-from pykeepalived.daemon.dumps import dump_on_signal
-from pykeepalived.daemon.executor import Executor, FallbackNotifier, InstanceIO
-from pykeepalived.daemon.pidfile import PidFileError, acquire
-from pykeepalived.daemon.reload import Running, load_errors, reload_running, warnings_of
-from pykeepalived.daemon.signals import Control
-from pykeepalived.daemon.snapshot import build_snapshot
-from pykeepalived.vrrp.actions import Action, LogLevel, Notify
-from pykeepalived.vrrp.events import (
-    AdvertReceived,
-    Event,
-    FaultChanged,
-    PacketDropped,
-    PriorityChanged,
-    Shutdown,
-    Startup,
-    Timeout,
-)
+from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
+from pykeepalived.daemon.build import DaemonSpec, InterfaceFacts
+from pykeepalived.daemon.executor import Executor, InstanceIO
+from pykeepalived.daemon.groups import Group, Groups
+from pykeepalived.daemon.packets import receive
+from pykeepalived.daemon.tracking_io import Trackers
+from pykeepalived.vrrp.actions import LogLevel, Notify
+from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Shutdown, Startup, Timeout
 from pykeepalived.vrrp.frames import parse_mac
 from pykeepalived.vrrp.instance import VrrpInstance
-from pykeepalived.vrrp.packet import MalformedPacket, decode_full
 from pykeepalived.vrrp.params import State
-from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
-from pykeepalived.vrrp.tracking import PriorityTracker, ScriptResult, ScriptTracker, TrackKind
+from pykeepalived.vrrp.tracking import PriorityTracker, TrackKind
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from pykeepalived.adapters.datagram import Datagram
-    from pykeepalived.adapters.links import InterfaceInfo
-    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
     from pykeepalived.adapters.netlink_events import NetlinkEvent
-    from pykeepalived.config.load import LoadResult
-    from pykeepalived.config.model import GlobalDefs
-    from pykeepalived.daemon.build import InstanceSpec, ScriptSpec, SocketSpec
-    from pykeepalived.daemon.executor import AddressPort, FramePort, LogSink, Notifier
+    from pykeepalived.daemon.build import InstanceSpec
+    from pykeepalived.daemon.executor import AddressPort, FramePort, LogSink
+    from pykeepalived.daemon.ports import NetlinkPort, Ports, SocketPort, WatcherPort
     from pykeepalived.daemon.reload import ReloadPlan
-    from pykeepalived.vrrp.advert import IPAddress
-    from pykeepalived.vrrp.tracking import Reading
+    from pykeepalived.vrrp.actions import Action
+    from pykeepalived.vrrp.events import Event
+    from pykeepalived.vrrp.tracking import Reading, ScriptTracker
 
 #: Bound on waiting for an instance's pending actions at stop/reload.
 DRAIN_LIMIT = 5.0
 #: keepalived waits up to a second for notify_stop.
 NOTIFY_STOP_LIMIT = 1.0
+EMPTY = DaemonSpec((), ())
 
 
-class SocketPort(Protocol):
-    def send(self, payload: bytes, destination: IPAddress) -> bool: ...
-    def start(self, callback: Callable[[Datagram], None]) -> None: ...
-    def close(self) -> None: ...
-
-
-class NetlinkPort(Protocol):
-    async def add_address(self, spec: AddressSpec) -> bool: ...
-    async def delete_address(self, spec: AddressSpec) -> bool: ...
-    async def add_route(self, spec: RouteSpec) -> bool: ...
-    async def delete_route(self, spec: RouteSpec) -> bool: ...
-    async def interface(self, ifname: str) -> InterfaceInfo: ...
-
-
-class WatcherPort(Protocol):
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-
-
-@dataclass
-class Ports:
-    netlink: NetlinkPort
-    open_socket: Callable[[SocketSpec], SocketPort]
-    open_frames: Callable[[str], FramePort | None]
-    make_watcher: Callable[[Callable[[NetlinkEvent], None]], WatcherPort]
-    notifier: Notifier
-    run_script: Callable[[ScriptSpec], Awaitable[ScriptResult]]
-    close: Callable[[], Awaitable[None]] | None = None
-
-
-@dataclass(eq=False)
 class Node:
     """One running instance and everything that belongs to it alone."""
 
-    spec: InstanceSpec
-    instance: VrrpInstance
-    tracker: PriorityTracker
-    io: InstanceIO
-    sock: SocketPort
-    timer: asyncio.TimerHandle | None = None
-    chain: asyncio.Task[None] | None = None
-
-
-@dataclass(eq=False)
-class ScriptState:
-    spec: ScriptSpec
-    tracker: ScriptTracker
-    task: asyncio.Task[None] | None = None
+    def __init__(self, spec: InstanceSpec, instance: VrrpInstance, tracker: PriorityTracker,
+                 io: InstanceIO, sock: SocketPort) -> None:
+        self.spec = spec
+        self.instance = instance
+        self.tracker = tracker
+        self.io = io
+        self.sock = sock
+        self.timer: asyncio.TimerHandle | None = None
+        self.chain: asyncio.Task[None] | None = None
+        #: the sync group driving this instance, if any
+        self.group: Group | None = None
 
 
 class Runtime:
@@ -146,12 +81,14 @@ class Runtime:
         #: `-V`: keep the VIPs at stop (transitions while running still remove them)
         self.release_vips_at_stop = release_vips
         self.nodes: dict[str, Node] = {}
-        self.scripts: dict[str, ScriptState] = {}
-        self.link_up: dict[str, bool] = {}
+        self.trackers = Trackers(ports, log, self.tracker_reading)
+        self.daemon = EMPTY
         self.unknown_vrid = 0
         self.unexpected_errors = 0
         self._frames: dict[str, FramePort | None] = {}
         self._watcher: WatcherPort | None = None
+        self._delayed: asyncio.TimerHandle | None = None
+        self.groups = Groups(self)
 
     @staticmethod
     def now() -> float:
@@ -160,8 +97,13 @@ class Runtime:
     def cores(self) -> dict[str, VrrpInstance]:
         return {name: node.instance for name, node in self.nodes.items()}
 
+    @property
+    def startup_at(self) -> float | None:
+        """When a delayed startup (vrrp_startup_delay) will start the instances."""
+        return self._delayed.when() if self._delayed is not None else None
+
     def script_trackers(self) -> dict[str, ScriptTracker]:
-        return {name: state.tracker for name, state in self.scripts.items()}
+        return self.trackers.script_trackers()
 
     # --- lifecycle ----------------------------------------------------------------------
 
@@ -177,7 +119,7 @@ class Runtime:
                 ifname=name, ifindex=info.link.index, mac=_mac(info.link.mac),
                 up=info.link.up, primary_ipv4=info.primary_ipv4,
                 link_local=info.ipv6_link_local)
-            self.link_up.setdefault(name, info.link.up)
+            self.trackers.readings.setdefault((TrackKind.INTERFACE, name), info.link.up)
         return facts
 
     async def start_watcher(self) -> None:
@@ -185,20 +127,39 @@ class Runtime:
         self._watcher = self.ports.make_watcher(self._on_netlink)
         await self._watcher.start()
 
-    def start(self, daemon: DaemonSpec) -> None:
-        for script in daemon.scripts:
-            self.scripts[script.name] = ScriptState(script, ScriptTracker(
-                script.name, rise=script.rise, fall=script.fall, init_fail=script.init_fail))
+    async def start(self, daemon: DaemonSpec) -> None:
+        """Trackers first (their first readings), then the instances (after any delay)."""
+        self.daemon = daemon
+        self._set_notify_targets(daemon)
+        await self.trackers.start(daemon)
         for spec in daemon.instances:
-            self._start_node(spec, keep_master=False)
-        self._start_scripts()
+            self._make_node(spec)
+        if daemon.startup_delay > 0:
+            self.log.log(f"Delaying VRRP startup for {daemon.startup_delay:g} seconds")
+            self._delayed = asyncio.get_running_loop().call_later(
+                daemon.startup_delay, self._launch, daemon)
+        else:
+            self._launch(daemon)
+        self.trackers.run()
+
+    def _launch(self, daemon: DaemonSpec) -> None:
+        self._delayed = None
+        grouped = {m for g in daemon.groups for m in g.members}
+        for name, node in self.nodes.items():
+            if name not in grouped:
+                self._startup_solo(node, keep_master=False)
+        for group in daemon.groups:
+            self.groups.start(group)
 
     async def stop(self) -> None:
         """Every instance gets Shutdown (priority 0 from a MASTER, VIPs removed unless -V)."""
-        self._stop_scripts()
+        if self._delayed is not None:
+            self._delayed.cancel()
+        await self.trackers.stop()
         self.executor.release_vips = self.release_vips_at_stop
+        self.groups.stop()
         for name in list(self.nodes):
-            await self._retire(name, shutdown=True)
+            await self._retire(name, shutdown=self.nodes[name].group is None)
         await self.ports.notifier.drain(NOTIFY_STOP_LIMIT)
         if self._watcher is not None:
             await self._watcher.stop()
@@ -210,11 +171,11 @@ class Runtime:
             await self.ports.close()
 
     async def apply_reload(self, daemon: DaemonSpec, plan: ReloadPlan) -> None:
-        """See reload.py for what each part of the plan means."""
-        self._stop_scripts()
-        self._reload_scripts(daemon.scripts)
+        """See reload.py for what each part of the plan means; groups in groups.py."""
+        regroup = self.groups.dissolve_changed(daemon, plan)
+        await self.trackers.reload(daemon)
         for name in plan.remove:
-            await self._retire(name, shutdown=True)
+            await self._retire_deleted(name)
         for old_name, spec in plan.keep:
             self.nodes[spec.name] = self.nodes.pop(old_name)
         for old_name, spec in plan.change:
@@ -225,12 +186,22 @@ class Runtime:
                 kept = {(v.ifname, v.address) for v in spec.vips}
                 await self.executor.remove_addresses(
                     [v for v in old.spec.vips if (v.ifname, v.address) not in kept])
-            self._start_node(spec, keep_master=was_master)
+            self._startup_solo(self._make_node(spec), keep_master=was_master)
         for spec in plan.add:
-            self._start_node(spec, keep_master=False)
-        self._start_scripts()
+            self._startup_solo(self._make_node(spec), keep_master=False)
+        for group in regroup:
+            self.groups.wrap(group)
+        self._set_notify_targets(daemon)
+        self.daemon = daemon
 
-    def _start_node(self, spec: InstanceSpec, *, keep_master: bool) -> Node:
+    def _set_notify_targets(self, daemon: DaemonSpec) -> None:
+        defs = daemon.global_defs
+        self.ports.notifier.set_targets(
+            daemon.notify_targets, fifos=daemon.fifos,
+            smtp=self.ports.smtp_settings(defs) if defs is not None else None)
+
+    def _make_node(self, spec: InstanceSpec) -> Node:
+        """Socket, core and trackers, fed the trackers' readings; not started yet."""
         sock = self.ports.open_socket(spec.socket)
         instance = VrrpInstance(spec.params)
         tracker = PriorityTracker(spec.name, spec.params.priority, spec.track,
@@ -238,22 +209,28 @@ class Runtime:
         node = Node(spec, instance, tracker, InstanceIO(spec, sock, self._frame_port(spec)), sock)
         self.nodes[spec.name] = node
         sock.start(lambda datagram: self._on_datagram(node, datagram))
-        now = self.now()
         if tracker.effective_priority != spec.params.priority:
             instance.handle(PriorityChanged(tracker.effective_priority, "trackers at startup"),
-                            now=now)
-        if tracker.faulted:
-            instance.handle(FaultChanged(True, tracker.fault_reasons[0]), now=now)
+                            now=self.now())
+        return node
+
+    def _startup_solo(self, node: Node, *, keep_master: bool) -> None:
+        instance, now = node.instance, self.now()
+        if node.tracker.faulted:
+            instance.handle(FaultChanged(True, node.tracker.fault_reasons[0]), now=now)
         actions = instance.handle(Startup(), now=now)
         if keep_master and instance.state is State.BACKUP:
             # reload of a changed MASTER: back to MASTER at once, silently (reload.py)
             forced = instance.force_state(State.MASTER, now=now, reason="reload kept MASTER")
             actions = [a for a in forced if not isinstance(a, Notify)]
-        elif not keep_master and instance.state is not State.MASTER:
-            # VIPs left behind by a crashed predecessor must not answer for a backup
+        elif not keep_master:
+            self.clear_stale_vips(node)
+        self.after_core(node, actions)
+
+    def clear_stale_vips(self, node: Node) -> None:
+        """VIPs left behind by a crashed predecessor must not answer for a backup."""
+        if node.instance.state is not State.MASTER:
             self._enqueue(node, functools.partial(self.executor.remove_vips, node.io))
-        self._after_core(node, actions)
-        return node
 
     async def settle(self) -> None:
         """Wait (bounded) until every instance's queued actions have run."""
@@ -267,11 +244,36 @@ class Runtime:
             node.timer.cancel()
             node.timer = None
         if shutdown:
-            self._execute(node, node.instance.handle(Shutdown(), now=self.now()))
+            self.execute(node, node.instance.handle(Shutdown(), now=self.now()))
+        await self._drain(node)
+
+    async def _drain(self, node: Node) -> None:
         if node.chain is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.wait({node.chain}), DRAIN_LIMIT)
         node.sock.close()
+
+    async def _retire_deleted(self, name: str) -> None:
+        """Removed by a reload: keepalived releases a MASTER and reports DELETED (or, with
+        no notify_deleted, FAULT), and stays silent for an instance already in FAULT."""
+        node = self.nodes.pop(name)
+        if node.timer is not None:
+            node.timer.cancel()
+        was = node.instance.state
+        priority = node.instance.effective_priority
+        actions: list[Action] = [a for a in node.instance.handle(Shutdown(), now=self.now())
+                                 if not isinstance(a, Notify)]
+        self.execute(node, actions)
+        has_deleted = any(t.kind == "INSTANCE" and t.name == name and "DELETED" in t.scripts
+                          for t in self.daemon.notify_targets)
+        if was is not State.FAULT or has_deleted:
+            notifier = self.ports.notifier
+
+            async def deleted() -> None:
+                notifier.notify("INSTANCE", name, "DELETED", priority)
+
+            self._enqueue(node, deleted)
+        await self._drain(node)
 
     def _frame_port(self, spec: InstanceSpec) -> FramePort | None:
         ifname = spec.socket.ifname
@@ -286,25 +288,28 @@ class Runtime:
     # --- feeding the core ---------------------------------------------------------------
 
     def feed(self, node: Node, event: Event) -> None:
-        self._after_core(node, node.instance.handle(event, now=self.now()))
+        if node.group is not None:
+            self.groups.event(node.group, node.spec.name, event)
+            return
+        self.after_core(node, node.instance.handle(event, now=self.now()))
 
     def _on_timer(self, node: Node) -> None:
         node.timer = None
         deadline = node.instance.next_deadline()
         now = max(self.now(), deadline or 0.0)  # call_at may fire a hair early
-        self._after_core(node, node.instance.handle(Timeout(), now=now))
+        self.after_core(node, node.instance.handle(Timeout(), now=now))
 
-    def _after_core(self, node: Node, actions: list[Action]) -> None:
+    def after_core(self, node: Node, actions: list[Action]) -> None:
         if self.nodes.get(node.spec.name) is not node:
             return  # retired meanwhile
         if node.timer is not None:
             node.timer.cancel()
-        deadline = node.instance.next_deadline()
+        deadline = None if node.group is not None else node.instance.next_deadline()
         loop = asyncio.get_running_loop()
         node.timer = None if deadline is None else loop.call_at(deadline, self._on_timer, node)
-        self._execute(node, actions)
+        self.execute(node, actions)
 
-    def _execute(self, node: Node, actions: list[Action]) -> None:
+    def execute(self, node: Node, actions: list[Action]) -> None:
         if actions:
             self._enqueue(node, lambda: self.executor.run(node.io, actions))
 
@@ -343,29 +348,22 @@ class Runtime:
             if peers and peers[0] is node and all(n.spec.params.vrid != vrid for n in peers):
                 self.unknown_vrid += 1
             return
-        try:
-            decoded = decode_full(payload, source=datagram.source,
-                                  destination=datagram.destination, protocol=datagram.protocol,
-                                  checksums=sock.accept_checksums, auth_type=sock.auth_type,
-                                  auth_key=sock.auth_key, ip_header=datagram.ip_header or None)
-        except MalformedPacket as exc:
-            self.log.log(f"({node.spec.name}) dropped packet from {datagram.source}: "
-                         f"{exc.detail}", LogLevel.DETAIL)
-            self.feed(node, PacketDropped(exc.reason.value))
-            return
-        self.feed(node, AdvertReceived(advert=decoded.advert, source=datagram.source,
-                                       ttl=datagram.ttl,
-                                       unicast=not datagram.destination.is_multicast))
+        event, line = receive(node.spec, datagram)
+        if line is not None:
+            self.log.log(line, LogLevel.DETAIL)
+        self.feed(node, event)
 
     # --- tracking -----------------------------------------------------------------------
 
     def _readings(self, spec: InstanceSpec) -> dict[tuple[TrackKind, str], Reading]:
+        known = self.trackers.readings
         readings: dict[tuple[TrackKind, str], Reading] = {}
         for track in spec.track:
+            key = (track.kind, track.name)
             if track.kind is TrackKind.INTERFACE:
-                readings[(track.kind, track.name)] = self.link_up.get(track.name, False)
-            elif track.kind is TrackKind.SCRIPT and track.name in self.scripts:
-                readings[(track.kind, track.name)] = self.scripts[track.name].tracker.status
+                readings[key] = known.get(key, False)
+            elif key in known:
+                readings[key] = known[key]
         return readings
 
     def tracker_reading(self, kind: TrackKind, name: str, reading: Reading) -> None:
@@ -378,11 +376,10 @@ class Runtime:
 
     def _on_netlink(self, event: NetlinkEvent) -> None:
         if isinstance(event, LinkChanged):
-            if self.link_up.get(event.ifname) == event.up:
+            if self.trackers.readings.get((TrackKind.INTERFACE, event.ifname)) == event.up:
                 return
-            self.link_up[event.ifname] = event.up
             self.log.log(f"Netlink reports {event.ifname} {'up' if event.up else 'down'}")
-            self.tracker_reading(TrackKind.INTERFACE, event.ifname, event.up)
+            self.trackers.link_changed(event.ifname, event.up)
         elif isinstance(event, AddressRemoved):
             self._vip_removed(event)
 
@@ -399,49 +396,6 @@ class Runtime:
                          LogLevel.DETAIL)
             self._enqueue(node, functools.partial(self.executor.readd_vip, node.io, ip))
 
-    # --- vrrp_scripts -------------------------------------------------------------------
-
-    def _start_scripts(self) -> None:
-        loop = asyncio.get_running_loop()
-        for state in self.scripts.values():
-            state.task = loop.create_task(self._script_loop(state), name=state.spec.name)
-
-    def _stop_scripts(self) -> None:
-        for state in self.scripts.values():
-            if state.task is not None:
-                state.task.cancel()
-                state.task = None
-
-    def _reload_scripts(self, scripts: Iterable[ScriptSpec]) -> None:
-        fresh: dict[str, ScriptState] = {}
-        for spec in scripts:
-            old = self.scripts.get(spec.name)
-            if old is None:
-                tracker = ScriptTracker(spec.name, rise=spec.rise, fall=spec.fall,
-                                        init_fail=spec.init_fail, added_by_reload=True)
-            else:
-                tracker, lines = old.tracker.reloaded(rise=spec.rise, fall=spec.fall)
-                for line in lines:
-                    self.log.log(line)
-            fresh[spec.name] = ScriptState(spec, tracker)
-        self.scripts = fresh
-
-    async def _script_loop(self, state: ScriptState) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            started = loop.time()
-            try:
-                result = await self.ports.run_script(state.spec)
-            except Exception as exc:  # refused (user, security): count as a failure
-                self.log.log(f"VRRP_Script({state.spec.name}) cannot run: {exc}")
-                result = ScriptResult.exited(126)
-            verdict = state.tracker.record(result)
-            for line in verdict.logs:
-                self.log.log(line)
-            if verdict.changed:
-                self.tracker_reading(TrackKind.SCRIPT, state.spec.name, verdict.status)
-            await asyncio.sleep(max(0.0, state.spec.interval - (loop.time() - started)))
-
 
 def _mac(text: str) -> bytes:
     try:
@@ -452,157 +406,3 @@ def _mac(text: str) -> bytes:
 
 def _as_address_port(netlink: NetlinkPort) -> AddressPort:
     return netlink  # structurally the same four methods
-
-
-# --- the real adapters --------------------------------------------------------------------
-
-
-async def open_real_ports(log: LogSink, defaults: GlobalDefs) -> Ports:
-    """The production adapters; other engineers' modules plug in here (see report)."""
-    netlink = await Netlink.open()
-
-    def open_socket(spec: SocketSpec) -> SocketPort:
-        return VrrpSocket.open(VrrpSocketConfig(
-            ifname=spec.ifname, ifindex=spec.ifindex,
-            family=socket.AF_INET if spec.family == 4 else socket.AF_INET6,
-            group=spec.group, join_group=not spec.unicast, source=spec.source,
-            unicast_ttl=spec.unicast_ttl))
-
-    async def run_one(spec: ScriptSpec) -> ScriptResult:
-        command = ScriptCommand(spec.command, spec.user or defaults.script_user,
-                                spec.group or defaults.script_group)
-        return await run_script(command, time_limit=spec.timeout)
-
-    return Ports(netlink=netlink, open_socket=open_socket, open_frames=FrameSender.open,
-                 make_watcher=lambda callback: NetlinkWatcher(callback),
-                 notifier=FallbackNotifier(log), run_script=run_one, close=netlink.close)
-
-
-# --- the daemon's life: start, serve signals, stop ------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DaemonOptions:
-    config_path: str
-    config_id: str | None = None
-    all_config: bool = False
-    release_vips: bool = True
-    pid_files: tuple[str, ...] = ()
-    dump_directory: str = "/tmp"
-    command_line: str = ""
-    #: comm to take once running (exporters look for a process named keepalived)
-    process_name: str | None = None
-
-
-async def serve(options: DaemonOptions, log: LogSink,
-                open_ports: Callable[[LogSink, GlobalDefs], Awaitable[Ports]] = open_real_ports,
-                ) -> int:
-    """Run until SIGTERM/SIGINT; 0 after a clean stop, 1 when startup is impossible."""
-    banner = f"Keepalived v{KEEPALIVED_COMPAT_VERSION} (pykeepalived {__version__})"
-    log.log(f"Starting {banner}")
-    log.log(f"Running on {platform.system()} {platform.release()} {platform.version()}")
-    if options.command_line:
-        log.log(f"Command line: {options.command_line}")
-    log.log(f"Opening file '{options.config_path}'.")
-
-    def load() -> LoadResult:
-        return load_config(options.config_path, config_id=options.config_id,
-                           all_config=options.all_config)
-
-    result = await asyncio.to_thread(load)
-    errors = load_errors(result)
-    if result.config is None or errors:
-        for line in errors:
-            log.log(line)
-        return 1
-    for line in warnings_of(result):
-        log.log(line)
-    try:
-        pids = acquire(options.pid_files)
-    except PidFileError as exc:
-        log.log(str(exc))
-        return 1
-    try:
-        return await _run(options, log, open_ports, Running(result.config, _EMPTY), load, banner)
-    finally:
-        pids.release()
-
-
-_EMPTY = DaemonSpec((), ())
-
-
-async def _run(options: DaemonOptions, log: LogSink,
-               open_ports: Callable[[LogSink, GlobalDefs], Awaitable[Ports]],
-               running: Running, load: Callable[[], LoadResult], banner: str) -> int:
-    log.log(f"Starting VRRP child process, pid={os.getpid()}")
-    if options.process_name:
-        set_process_name(options.process_name)
-    controls: asyncio.Queue[Control] = asyncio.Queue()
-    remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
-    runtime: Runtime | None = None
-    try:
-        runtime = Runtime(await open_ports(log, running.config.global_defs), log,
-                          release_vips=options.release_vips)
-        await runtime.start_watcher()
-        facts = await runtime.gather_facts(interfaces_needed(running.config))
-        running = Running(running.config, build(running.config, facts))
-        for line in running.daemon.warnings:
-            log.log(line)
-        runtime.start(running.daemon)
-        await runtime.settle()
-        log.log("Startup complete")
-        sdnotify.ready()
-        running = await _serve_controls(runtime, running, controls, load, options, log)
-        log.log("Stopping")
-        sdnotify.stopping()
-        return 0
-    except (BuildError, OSError, LookupError) as exc:
-        log.log(f"Cannot start: {exc}")
-        return 1
-    finally:
-        if runtime is not None:
-            await runtime.stop()
-        remove_handlers()
-        log.log(f"Stopped {banner}")
-
-
-async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.Queue[Control],
-                          load: Callable[[], LoadResult], options: DaemonOptions,
-                          log: LogSink) -> Running:
-    """One control at a time; a STOP ends it (later signals are never read: ignored)."""
-    while True:
-        control = await controls.get()
-        if control is Control.STOP:
-            return running
-        if control is Control.RELOAD:
-            sdnotify.reloading()
-            running = await reload_running(runtime, running, load, log)
-            sdnotify.ready()
-            continue
-        try:
-            _dump(runtime, running, control, options.dump_directory)
-        except (OSError, ValueError) as exc:
-            log.log(f"Cannot write the {control.value} dump: {exc}")
-
-
-_DUMP_KINDS = {Control.DATA: "data", Control.STATS: "stats", Control.STATS_CLEAR: "stats",
-               Control.JSON: "json"}
-
-
-def _dump(runtime: Runtime, running: Running, control: Control, directory: str) -> None:
-    snapshot = build_snapshot(running.config, runtime.cores(), runtime.script_trackers(),
-                              wall_now=time.time(), mono_now=runtime.now())
-    dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
-    if control is Control.STATS_CLEAR:
-        for core in runtime.cores().values():
-            for key in KEEPALIVED_STATS_KEYS:
-                setattr(core.stats, key, 0)
-
-
-def set_process_name(name: str) -> bool:
-    """prctl(PR_SET_NAME): optional, so any failure just leaves the name as it was."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return bool(libc.prctl(15, name.encode()[:15], 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False

@@ -13,6 +13,7 @@ Public API:
     sched = ScriptScheduler(jobs, on_verdict=lambda name, verdict: ...)
     sched.start()             # inside a running loop: first runs start at once
     sched.tick("chk")         # what the timer calls; tests drive it directly
+    await sched.reload(jobs)  # SIGHUP: kept names keep their verdict (ScriptTracker.reloaded)
     await sched.stop()        # cancels timers and kills running scripts
 
 `on_verdict(name, verdict)` gets every `ScriptVerdict` (verdict.changed says whether the
@@ -25,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.scripts import ScriptCommand, ScriptRefused, run_script
@@ -35,10 +36,12 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from pykeepalived.config.model import GlobalDefs, VrrpScript
+    from pykeepalived.daemon.build import ScriptSpec
     from pykeepalived.vrrp.tracking import ScriptResult, ScriptVerdict
 
     Runner = Callable[[ScriptCommand, float], Awaitable[ScriptResult]]
     OnVerdict = Callable[[str, ScriptVerdict], None]
+    LogLine = Callable[[str, int], None]  # (line, logging level)
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +69,24 @@ class ScheduledScript:
         time_limit = script.timeout if script.timeout is not None else script.interval
         return cls(script.name, command, float(script.interval), float(time_limit), tracker)
 
+    @classmethod
+    def from_spec(cls, spec: ScriptSpec) -> ScheduledScript:
+        """From the daemon's built spec (user/group defaults already applied)."""
+        tracker = ScriptTracker(spec.name, rise=spec.rise, fall=spec.fall,
+                                init_fail=spec.init_fail)
+        return cls(spec.name, ScriptCommand(spec.command, spec.user, spec.group),
+                   spec.interval, spec.timeout, tracker)
+
 
 class ScriptScheduler:
     """Owns the timers and the at-most-one running task of every tracked script."""
 
     def __init__(self, scripts: Iterable[ScheduledScript], on_verdict: OnVerdict, *,
-                 runner: Runner | None = None, enforce_security: bool = False) -> None:
-        self._jobs: dict[str, ScheduledScript] = {}
-        for job in scripts:
-            if job.name in self._jobs:
-                raise ValueError(f"VRRP_Script({job.name}) scheduled twice")
-            self._jobs[job.name] = job
+                 runner: Runner | None = None, enforce_security: bool = False,
+                 log_line: LogLine | None = None) -> None:
+        self._jobs = _by_name(scripts)
         self._on_verdict = on_verdict
+        self._log_line = log_line or _log_info
         self._runner = runner or self._run_real
         self._enforce_security = enforce_security
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -90,6 +99,9 @@ class ScriptScheduler:
 
     def tracker(self, name: str) -> ScriptTracker:
         return self._jobs[name].tracker
+
+    def trackers(self) -> dict[str, ScriptTracker]:
+        return {name: job.tracker for name, job in self._jobs.items()}
 
     def is_running(self, name: str) -> bool:
         task = self._running.get(name)
@@ -106,7 +118,8 @@ class ScriptScheduler:
         if name in self._disabled:
             return False
         if self.is_running(name):
-            log.info("Track script %s is already running, expect idle - skipping run", name)
+            self._log_line(f"Track script {name} is already running, expect idle - "
+                           "skipping run", logging.INFO)
             return False
         self._running[name] = asyncio.get_running_loop().create_task(
             self._run_once(self._jobs[name]), name=f"vrrp_script {name}")
@@ -116,12 +129,12 @@ class ScriptScheduler:
         try:
             result = await self._runner(job.command, job.time_limit)
         except ScriptRefused as refused:
-            log.error("VRRP_Script(%s): %s", job.name, refused)
+            self._log_line(f"VRRP_Script({job.name}): {refused}", logging.ERROR)
             self._disabled.add(job.name)
             return
         verdict = job.tracker.record(result)
         for line in verdict.logs:
-            log.info("%s", line)
+            self._log_line(line, logging.INFO)
         self._on_verdict(job.name, verdict)
 
     def start(self) -> None:
@@ -148,3 +161,41 @@ class ScriptScheduler:
                 await task
         self._timers.clear()
         self._running.clear()
+
+    async def reload(self, scripts: Iterable[ScheduledScript]) -> None:
+        """New jobs; a kept name keeps its verdict, a new one starts as `added by reload`.
+
+        Runs in progress are stopped (as at stop) and every timer restarts at once, so a
+        changed command or interval applies from the first run after the reload.
+        """
+        running = bool(self._timers)
+        await self.stop()
+        fresh: list[ScheduledScript] = []
+        for job in scripts:
+            old = self._jobs.get(job.name)
+            if old is None:
+                tracker = ScriptTracker(job.name, rise=job.tracker.rise, fall=job.tracker.fall,
+                                        init_fail=False, added_by_reload=True)
+            else:
+                tracker, lines = old.tracker.reloaded(rise=job.tracker.rise,
+                                                      fall=job.tracker.fall)
+                for line in lines:
+                    self._log_line(line, logging.INFO)
+            fresh.append(replace(job, tracker=tracker))
+        self._jobs = _by_name(fresh)
+        self._disabled &= set(self._jobs)
+        if running:
+            self.start()
+
+
+def _by_name(scripts: Iterable[ScheduledScript]) -> dict[str, ScheduledScript]:
+    jobs: dict[str, ScheduledScript] = {}
+    for job in scripts:
+        if job.name in jobs:
+            raise ValueError(f"VRRP_Script({job.name}) scheduled twice")
+        jobs[job.name] = job
+    return jobs
+
+
+def _log_info(line: str, level: int) -> None:
+    log.log(level, "%s", line)

@@ -382,13 +382,11 @@ def snapshot_script(
     tracker: ScriptTracker | None,
     instances: tuple[InstanceSnapshot, ...],
 ) -> ScriptSnapshot:
-    """keepalived's counter is private to the tracker; its value follows from the status
-    in every steady state (GOOD: top, BAD: 0, before the first result: rise - 1)."""
+    """`Result` is the tracker's own rise/fall counter; a script nobody runs (not tracked)
+    shows keepalived's starting value."""
     status = tracker.status if tracker is not None else ScriptStatus.INIT
-    top = script.rise + script.fall - 1
-    result = {ScriptStatus.GOOD: top, ScriptStatus.BAD: 0}.get(status, script.rise - 1)
-    if script.init_fail and status is ScriptStatus.INIT:
-        result = 0
+    initial = 0 if script.init_fail else script.rise - 1
+    result = tracker.result if tracker is not None else initial
     tracking = tuple(
         (inst.name, ts.weight) for inst in instances for ts in inst.track_scripts
         if ts.name == script.name

@@ -137,6 +137,11 @@ class ScriptTracker:
             self._result = rise - 1
 
     @property
+    def result(self) -> int:
+        """keepalived's rise/fall counter, in [0, rise + fall - 1] (its dump's `Result`)."""
+        return self._result
+
+    @property
     def status(self) -> ScriptStatus:
         if self._init is _Init.INIT:
             return ScriptStatus.INIT

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address
+from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.links import AddressEntry, InterfaceInfo, LinkState
 from pykeepalived.daemon.build import InterfaceFacts
 from pykeepalived.vrrp.actions import LogLevel
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from pykeepalived.daemon.notifier import NotifyTarget
 
 MAC = bytes.fromhex("02000000aa0b")
 FACTS = {
@@ -69,12 +75,22 @@ class FakeNetlink:
 @dataclass
 class FakeNotifier:
     rec: Recorder
+    targets: list[str] = field(default_factory=list)
 
-    def notify(self, instance: str, state: object, priority: int, commands: object) -> None:
-        self.rec.calls.append(("notify", instance, str(state), priority))
+    def notify(self, kind: str, name: str, state: str, priority: int) -> None:
+        tag = "notify" if kind == "INSTANCE" else "group_notify"
+        self.rec.calls.append((tag, name, str(state), priority))
 
-    async def drain(self, limit: float) -> None:
-        self.rec.calls.append(("drain", limit))
+    def set_targets(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[object] = (),
+                    smtp: object = None) -> None:
+        self.targets = [t.name for t in targets]
+
+    async def drain(self, budget: float = 1.0) -> bool:
+        self.rec.calls.append(("drain", budget))
+        return True
+
+    async def close(self) -> None:
+        self.rec.calls.append(("close",))
 
 
 @dataclass

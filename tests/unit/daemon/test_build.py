@@ -59,11 +59,11 @@ def test_haproxy_node1_unicast_pass_nopreempt() -> None:
     assert spec.notify.generic is None
 
 
-def test_haproxy_node1_tracks_its_interface_and_weighted_script() -> None:
+def test_haproxy_node1_tracks_its_interface_and_its_fault_script() -> None:
     daemon = build(load("examples/haproxy-pair/keepalived-node1.conf"), FACTS)
     assert daemon.instances[0].track == (
         TrackSpec(TrackKind.INTERFACE, "eth0"),
-        TrackSpec(TrackKind.SCRIPT, "chk_haproxy", -30, False),
+        TrackSpec(TrackKind.SCRIPT, "chk_haproxy", 0, False),
     )
     (script,) = daemon.scripts
     assert (script.name, script.command) == ("chk_haproxy", ("/usr/bin/pgrep", "-x", "haproxy"))
@@ -108,7 +108,7 @@ def test_unicast_pair_globals_merge_into_instances() -> None:
     assert u.params.unicast_peers == (UnicastPeer(IPv4Address("192.0.2.22"), 250, 255),)
     assert u.socket.source == IPv4Address("192.0.2.21")
     assert u.tracked_vips == {IPv4Address("192.0.2.71"), IPv4Address("192.0.2.72")}
-    assert any("vrrp_sync_group" in w for w in daemon.warnings)
+    assert [(g.name, g.members) for g in daemon.groups] == [("SG", ("VI_U", "VI_V"))]
 
 
 def test_missing_interface_is_a_clear_error() -> None:

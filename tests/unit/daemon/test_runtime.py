@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
+from pykeepalived.daemon.ports import Ports
 from pykeepalived.daemon.reload import plan_reload
-from pykeepalived.daemon.runtime import Ports, Runtime
+from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.vrrp.advert import Advertisement
 from pykeepalived.vrrp.packet import encode
 from pykeepalived.vrrp.params import State
@@ -73,18 +74,18 @@ class Harness:
             self.watcher = FakeWatcher(callback)
             return self.watcher
 
-        async def run_script(spec: object) -> ScriptResult:
+        async def run_command(command: object, time_limit: float) -> ScriptResult:
             return ScriptResult.exited(0)
 
         return Ports(netlink=FakeNetlink(self.rec), open_socket=open_socket,
                      open_frames=lambda ifname: FakeFrames(self.rec), make_watcher=make_watcher,
-                     notifier=FakeNotifier(self.rec), run_script=run_script)
+                     notifier=FakeNotifier(self.rec), run_command=run_command)
 
     async def runtime(self, daemon: DaemonSpec) -> Runtime:
         runtime = Runtime(self.ports(), self.log)
         await runtime.start_watcher()
         await runtime.gather_facts(["eth0"])
-        runtime.start(daemon)
+        await runtime.start(daemon)
         await runtime.settle()
         return runtime
 
@@ -194,7 +195,7 @@ def test_reload_of_a_changed_master_keeps_it_master_silently(tmp_path: Path) -> 
     asyncio.run(scenario())
 
 
-def test_reload_removing_an_instance_shuts_it_down(tmp_path: Path) -> None:
+def test_reload_removing_an_instance_releases_it_and_reports_deleted(tmp_path: Path) -> None:
     harness = Harness()
 
     async def scenario() -> None:
@@ -207,7 +208,7 @@ def test_reload_removing_an_instance_shuts_it_down(tmp_path: Path) -> None:
         await runtime.settle()
         calls = harness.rec.calls
         assert calls[:3] == [("advert", "224.0.0.18", 0), ("delete", "192.0.2.171/24"),
-                             ("notify", "VI_T", "STOP", 255)]
+                             ("notify", "VI_T", "DELETED", 255)]
         assert runtime.nodes["VI_T"].spec.params.vrid == 172
         await runtime.stop()
 
@@ -235,7 +236,7 @@ def test_dash_v_keeps_vips_at_stop_only(tmp_path: Path) -> None:
         runtime = Runtime(harness.ports(), harness.log, release_vips=False)
         await runtime.start_watcher()
         await runtime.gather_facts(["eth0"])
-        runtime.start(daemon_from(owner_text(), tmp_path))
+        await runtime.start(daemon_from(owner_text(), tmp_path))
         await runtime.settle()
         assert runtime.executor.release_vips  # a running MASTER that steps down still releases
         harness.rec.calls.clear()
@@ -258,17 +259,17 @@ def test_a_failing_weighted_script_lowers_the_priority(tmp_path: Path) -> None:
     harness = Harness()
     ran = asyncio.Event()
 
-    async def failing(spec: object) -> ScriptResult:
+    async def failing(command: object, time_limit: float) -> ScriptResult:
         ran.set()
         return ScriptResult.exited(1)
 
     async def scenario() -> int:
         ports = harness.ports()
-        ports.run_script = failing
+        ports.run_command = failing
         runtime = Runtime(ports, harness.log)
         await runtime.start_watcher()
         await runtime.gather_facts(["eth0"])
-        runtime.start(daemon_from(SCRIPTED, tmp_path))
+        await runtime.start(daemon_from(SCRIPTED, tmp_path))
         await asyncio.wait_for(ran.wait(), 2.0)
         inst = runtime.nodes["VI_T"].instance
         for _ in range(10):  # the verdict is fed right after the run returns
@@ -288,7 +289,7 @@ def test_dump_signals_write_keepalived_files_and_stats_clear_zeroes(tmp_path: Pa
 
     from pykeepalived.config.load import load_config
     from pykeepalived.daemon.reload import Running
-    from pykeepalived.daemon.runtime import _dump
+    from pykeepalived.daemon.service import _dump
     from pykeepalived.daemon.signals import Control
     from tests.unit.daemon.rt_specs import HOST
 

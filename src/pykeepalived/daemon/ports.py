@@ -1,0 +1,113 @@
+"""The runtime's seams: every adapter it drives, as a Protocol, and the production set.
+
+The runtime reaches the world only through `Ports`, so the same driver runs over the
+real adapters in the daemon and over recording fakes in the unit tests.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from pykeepalived.adapters.gratuitous import FrameSender
+from pykeepalived.adapters.netlink import Netlink
+from pykeepalived.adapters.netlink_events import NetlinkWatcher
+from pykeepalived.adapters.proc_events import ProcessMonitor
+from pykeepalived.adapters.scripts import ScriptCommand, run_script
+from pykeepalived.adapters.smtp import SmtpSettings
+from pykeepalived.adapters.vrrp_socket import VrrpSocket, VrrpSocketConfig
+from pykeepalived.daemon.notifier import Notifier
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable, Sequence
+
+    from pykeepalived.adapters.datagram import Datagram
+    from pykeepalived.adapters.links import InterfaceInfo
+    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
+    from pykeepalived.adapters.netlink_events import NetlinkEvent
+    from pykeepalived.adapters.proc_events import ProcessMatcher
+    from pykeepalived.adapters.smtp import Kind
+    from pykeepalived.config.model import GlobalDefs
+    from pykeepalived.daemon.build import SocketSpec
+    from pykeepalived.daemon.executor import FramePort, LogSink
+    from pykeepalived.daemon.notifier import FifoSpec, NotifyTarget
+    from pykeepalived.vrrp.advert import IPAddress
+    from pykeepalived.vrrp.tracking import ScriptResult
+
+
+class SocketPort(Protocol):
+    def send(self, payload: bytes, destination: IPAddress) -> bool: ...
+    def start(self, callback: Callable[[Datagram], None]) -> None: ...
+    def close(self) -> None: ...
+
+
+class NetlinkPort(Protocol):
+    async def add_address(self, spec: AddressSpec) -> bool: ...
+    async def delete_address(self, spec: AddressSpec) -> bool: ...
+    async def add_route(self, spec: RouteSpec) -> bool: ...
+    async def delete_route(self, spec: RouteSpec) -> bool: ...
+    async def interface(self, ifname: str) -> InterfaceInfo: ...
+
+
+class WatcherPort(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+class NotifierPort(Protocol):
+    """daemon/notifier.Notifier: queued notifies, reload-safe targets, bounded drain."""
+
+    def notify(self, kind: Kind, name: str, state: str, priority: int) -> None: ...
+    def set_targets(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[FifoSpec] = (),
+                    smtp: SmtpSettings | None = None) -> None: ...
+    async def drain(self, budget: float = ...) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class ProcessMonitorPort(Protocol):
+    async def start(self) -> None: ...
+    async def start_polling(self, interval: float = ...) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class Ports:
+    netlink: NetlinkPort
+    open_socket: Callable[[SocketSpec], SocketPort]
+    open_frames: Callable[[str], FramePort | None]
+    make_watcher: Callable[[Callable[[NetlinkEvent], None]], WatcherPort]
+    notifier: NotifierPort
+    run_command: Callable[[ScriptCommand, float], Awaitable[ScriptResult]]
+    make_process_monitor: Callable[[Sequence[ProcessMatcher], Callable[[str, bool], None]],
+                                   ProcessMonitorPort] = ProcessMonitor
+    #: global_defs → SMTP settings (the real one resolves the host name)
+    smtp_settings: Callable[[GlobalDefs], SmtpSettings | None] = lambda _defs: None
+    close: Callable[[], Awaitable[None]] | None = None
+
+
+async def open_real_ports(log: LogSink, defaults: GlobalDefs) -> Ports:
+    """The production adapters."""
+    netlink = await Netlink.open()
+
+    def open_socket(spec: SocketSpec) -> SocketPort:
+        return VrrpSocket.open(VrrpSocketConfig(
+            ifname=spec.ifname, ifindex=spec.ifindex,
+            family=socket.AF_INET if spec.family == 4 else socket.AF_INET6,
+            group=spec.group, join_group=not spec.unicast, source=spec.source,
+            unicast_ttl=spec.unicast_ttl))
+
+    async def run_one(command: ScriptCommand, time_limit: float) -> ScriptResult:
+        return await run_script(command, time_limit=time_limit,
+                                enforce_security=defaults.enable_script_security)
+
+    notifier = Notifier(enforce_security=defaults.enable_script_security)
+
+    async def close() -> None:
+        await notifier.close()
+        await netlink.close()
+
+    return Ports(netlink=netlink, open_socket=open_socket, open_frames=FrameSender.open,
+                 make_watcher=lambda callback: NetlinkWatcher(callback),
+                 notifier=notifier, run_command=run_one,
+                 smtp_settings=SmtpSettings.from_global_defs, close=close)

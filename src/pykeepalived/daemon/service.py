@@ -1,0 +1,163 @@
+"""The daemon's life: load, start, serve signals (reload, dumps), stop.
+
+`serve` is what `pykeepalived` (cli.run_daemon) runs. It loads the configuration before
+anything else so a broken file never takes the pid files, then hands the running
+configuration to the runtime and serves one control at a time from the signal queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import platform
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
+from pykeepalived.config.load import load_config
+from pykeepalived.daemon import sdnotify, signals
+from pykeepalived.daemon.build import BuildError, DaemonSpec, build, interfaces_needed
+from pykeepalived.daemon.dumps import dump_on_signal
+from pykeepalived.daemon.pidfile import PidFileError, acquire
+from pykeepalived.daemon.ports import open_real_ports
+from pykeepalived.daemon.reload import Running, load_errors, reload_running, warnings_of
+from pykeepalived.daemon.runtime import Runtime
+from pykeepalived.daemon.signals import Control
+from pykeepalived.daemon.snapshot import build_snapshot
+from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from pykeepalived.config.load import LoadResult
+    from pykeepalived.config.model import GlobalDefs
+    from pykeepalived.daemon.executor import LogSink
+    from pykeepalived.daemon.ports import Ports
+
+@dataclass(frozen=True, slots=True)
+class DaemonOptions:
+    config_path: str
+    config_id: str | None = None
+    all_config: bool = False
+    release_vips: bool = True
+    pid_files: tuple[str, ...] = ()
+    dump_directory: str = "/tmp"
+    command_line: str = ""
+    #: comm to take once running (exporters look for a process named keepalived)
+    process_name: str | None = None
+
+
+async def serve(options: DaemonOptions, log: LogSink,
+                open_ports: Callable[[LogSink, GlobalDefs], Awaitable[Ports]] = open_real_ports,
+                ) -> int:
+    """Run until SIGTERM/SIGINT; 0 after a clean stop, 1 when startup is impossible."""
+    banner = f"Keepalived v{KEEPALIVED_COMPAT_VERSION} (pykeepalived {__version__})"
+    log.log(f"Starting {banner}")
+    log.log(f"Running on {platform.system()} {platform.release()} {platform.version()}")
+    if options.command_line:
+        log.log(f"Command line: {options.command_line}")
+    log.log(f"Opening file '{options.config_path}'.")
+
+    def load() -> LoadResult:
+        return load_config(options.config_path, config_id=options.config_id,
+                           all_config=options.all_config)
+
+    result = await asyncio.to_thread(load)
+    errors = load_errors(result)
+    if result.config is None or errors:
+        for line in errors:
+            log.log(line)
+        return 1
+    for line in warnings_of(result):
+        log.log(line)
+    try:
+        pids = acquire(options.pid_files)
+    except PidFileError as exc:
+        log.log(str(exc))
+        return 1
+    try:
+        return await _run(options, log, open_ports, Running(result.config, _EMPTY), load, banner)
+    finally:
+        pids.release()
+
+
+_EMPTY = DaemonSpec((), ())
+
+
+async def _run(options: DaemonOptions, log: LogSink,
+               open_ports: Callable[[LogSink, GlobalDefs], Awaitable[Ports]],
+               running: Running, load: Callable[[], LoadResult], banner: str) -> int:
+    log.log(f"Starting VRRP child process, pid={os.getpid()}")
+    if options.process_name:
+        set_process_name(options.process_name)
+    controls: asyncio.Queue[Control] = asyncio.Queue()
+    remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
+    runtime: Runtime | None = None
+    try:
+        runtime = Runtime(await open_ports(log, running.config.global_defs), log,
+                          release_vips=options.release_vips)
+        await runtime.start_watcher()
+        facts = await runtime.gather_facts(interfaces_needed(running.config))
+        running = Running(running.config, build(running.config, facts))
+        for line in running.daemon.warnings:
+            log.log(line)
+        await runtime.start(running.daemon)
+        await runtime.settle()
+        log.log("Startup complete")
+        sdnotify.ready()
+        running = await _serve_controls(runtime, running, controls, load, options, log)
+        log.log("Stopping")
+        sdnotify.stopping()
+        return 0
+    except (BuildError, OSError, LookupError) as exc:
+        log.log(f"Cannot start: {exc}")
+        return 1
+    finally:
+        if runtime is not None:
+            await runtime.stop()
+        remove_handlers()
+        log.log(f"Stopped {banner}")
+
+
+async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.Queue[Control],
+                          load: Callable[[], LoadResult], options: DaemonOptions,
+                          log: LogSink) -> Running:
+    """One control at a time; a STOP ends it (later signals are never read: ignored)."""
+    while True:
+        control = await controls.get()
+        if control is Control.STOP:
+            return running
+        if control is Control.RELOAD:
+            sdnotify.reloading()
+            running = await reload_running(runtime, running, load, log)
+            sdnotify.ready()
+            continue
+        try:
+            _dump(runtime, running, control, options.dump_directory)
+        except (OSError, ValueError) as exc:
+            log.log(f"Cannot write the {control.value} dump: {exc}")
+
+
+_DUMP_KINDS = {Control.DATA: "data", Control.STATS: "stats", Control.STATS_CLEAR: "stats",
+               Control.JSON: "json"}
+
+
+def _dump(runtime: Runtime, running: Running, control: Control, directory: str) -> None:
+    snapshot = build_snapshot(running.config, runtime.cores(), runtime.script_trackers(),
+                              wall_now=time.time(), mono_now=runtime.now())
+    dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
+    if control is Control.STATS_CLEAR:
+        for core in runtime.cores().values():
+            for key in KEEPALIVED_STATS_KEYS:
+                setattr(core.stats, key, 0)
+
+
+def set_process_name(name: str) -> bool:
+    """prctl(PR_SET_NAME): optional, so any failure just leaves the name as it was."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(15, name.encode()[:15], 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False

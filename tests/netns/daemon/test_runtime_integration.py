@@ -1,0 +1,146 @@
+"""Two pykeepalived nodes: a sync group moves together, a process tracker moves the VIP,
+and `pykeepalived status` reads a running daemon.
+
+Lab base 183: hosts a (192.0.2.184, priority 150) and b (.185, priority 100); VRIDs
+183-185, VIPs 192.0.2.193-195. VRRPv3 at 0.1 s keeps Master_Down_Interval near 0.35 s.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.netns.daemon.nodes import PyNode, has_address, wait_address
+from tests.netns.lab import wait_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.netns.lab import Lab
+
+pytestmark = [pytest.mark.netns, pytest.mark.slow]
+
+TAKEOVER = 5.0
+GLOBALS = """global_defs {
+    vrrp_version 3
+    vrrp_garp_master_delay 1
+}
+"""
+
+
+def instance(name: str, vrid: int, priority: int, vip: str, extra: str = "") -> str:
+    return f"""vrrp_instance {name} {{
+    interface eth0
+    virtual_router_id {vrid}
+    priority {priority}
+    advert_int 0.1
+    {extra}
+    virtual_ipaddress {{
+        {vip}/24
+    }}
+}}
+"""
+
+
+def grouped(priority: int) -> str:
+    return GLOBALS + instance("VI_GA", 183, priority, "192.0.2.193",
+                              "track_interface {\n trk0\n }") \
+        + instance("VI_GB", 184, priority, "192.0.2.194") + """
+vrrp_sync_group G183 {
+    group {
+        VI_GA
+        VI_GB
+    }
+}
+"""
+
+
+def test_a_tracked_link_down_moves_the_whole_sync_group(make_lab: Callable[..., Lab]) -> None:
+    lab = make_lab(("a", "b"), base=183)
+    for host in ("a", "b"):
+        # no dummy module on every kernel: a veth pair inside the host is as good
+        lab.run(host, ["ip", "link", "add", "trk0", "type", "veth", "peer", "name", "trk1"])
+        lab.run(host, ["ip", "link", "set", "trk1", "up"])
+        lab.run(host, ["ip", "link", "set", "trk0", "up"])
+    a = PyNode(lab, "a", grouped(150)).start()
+    b = PyNode(lab, "b", grouped(100)).start()
+    for vip in ("192.0.2.193", "192.0.2.194"):
+        wait_address(lab, "a", vip, timeout=TAKEOVER)
+    mark = len(a.log())
+    lab.run("a", ["ip", "link", "set", "trk0", "down"])
+    for vip in ("192.0.2.193", "192.0.2.194"):
+        wait_address(lab, "b", vip, timeout=TAKEOVER)
+        wait_address(lab, "a", vip, present=False, timeout=TAKEOVER)
+    a.wait_for_log("VRRP_Group(G183) Syncing instances to FAULT state", after=mark)
+    b.wait_for_log("(VI_GB) Entering MASTER STATE")
+    assert a.stop() == 0
+    assert b.stop() == 0
+
+
+def test_a_killed_tracked_process_moves_the_vip(make_lab: Callable[..., Lab]) -> None:
+    lab = make_lab(("a", "b"), base=183)
+    assert lab.workdir is not None
+    program = lab.workdir / "pyka185sleep"  # a comm nobody else on the machine runs
+    shutil.copy("/bin/sleep", program)
+    tracked = lab.spawn("a", [str(program), "600"], name="tracked")
+    conf = GLOBALS + """vrrp_track_process p185 {
+    process pyka185sleep
+    weight 0
+}
+"""
+    a = PyNode(lab, "a", conf + instance("VI_P", 185, 150, "192.0.2.195",
+                                         "track_process {\n p185\n }")).start()
+    b = PyNode(lab, "b", GLOBALS + instance("VI_P", 185, 100, "192.0.2.195")).start()
+    wait_address(lab, "a", "192.0.2.195", timeout=TAKEOVER)
+    tracked.stop(signal.SIGKILL)
+    # in a netns the connector is refused (initial namespace only): /proc is polled every
+    # 0.5 s, then b takes over after Master_Down_Interval (~0.35 s)
+    wait_for(lambda: has_address(lab, "b", "192.0.2.195"), 0.5 + 0.35 + 1.5,
+             what=f"b to take over; a logged:\n{a.log()[-3000:]}")
+    assert not has_address(lab, "a", "192.0.2.195")
+    assert a.stop() == 0
+    assert b.stop() == 0
+
+
+def private_tmp_node(lab: Lab, host: str, config: str) -> tuple[PyNode, str]:
+    """A node whose /tmp is its own directory (the JSON dump path is fixed)."""
+    node = PyNode(lab, host, config, name="status")
+    d = node.directory
+    # the lab's directory is itself under /tmp: inside, its files are /tmp/<name>
+    inner = (f"mount --bind {d} /tmp && exec {sys.executable} -m pykeepalived -n -l -D -G "
+             "-f /tmp/keepalived.conf -p /tmp/keepalived.pid -r /tmp/vrrp.pid")
+    node.process = lab.spawn(host, ["unshare", "--mount", "--propagation", "private",
+                                    "sh", "-c", inner], name="pykeepalived")
+    return node, str(d)
+
+
+def test_status_command_shows_state_and_last_reason(make_lab: Callable[..., Lab]) -> None:
+    lab = make_lab(("a", "b"), base=183)
+    a, a_dir = private_tmp_node(lab, "a", GLOBALS + instance("VI_S", 186, 150, "192.0.2.196"))
+    b, b_dir = private_tmp_node(lab, "b", GLOBALS + instance("VI_S", 186, 100, "192.0.2.196"))
+    wait_for(lambda: has_address(lab, "a", "192.0.2.196"), TAKEOVER,
+             what=f"a to take over; a logged:\n{a.log()[-3000:]}")
+    b.wait_for_log("(VI_S) Entering BACKUP STATE")
+
+    def status(directory: str, *extra: str) -> str:
+        done = lab.run("a", [sys.executable, "-m", "pykeepalived", "status", "--pid",
+                             f"{directory}/keepalived.pid", "--dir", directory, *extra],
+                       check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    table = status(a_dir)
+    row = next(line for line in table.splitlines() if line.startswith("VI_S"))
+    assert "MASTER" in row.split()
+    assert row.split()[-1] != "-"
+    metrics = status(b_dir, "--metrics")
+    state = next(line for line in metrics.splitlines()
+                 if line.startswith('keepalived_vrrp_state{iname="VI_S"'))
+    assert state.endswith(" 1")  # BACKUP
+    assert 'pykeepalived_last_transition_info{iname="VI_S",reason="' in metrics
+    assert a.stop() == 0
+    assert b.stop() == 0
