@@ -11,7 +11,7 @@ test: debs venv lint typecheck
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: debs venv
-	$(VENV)/bin/pykeepalived -t -d -l -f examples/haproxy-pair/keepalived-node1.conf
+	$(PY) demo/haproxy_pair.py
 
 debs:
 	@scripts/install-debs.sh $(DEBS)
@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench demo
 
 typecheck: venv
 	$(VENV)/bin/mypy
