@@ -209,8 +209,12 @@ def _drop(reason: DropReason, detail: str) -> MalformedPacket:
 
 
 def _check_length_and_version(message: bytes, source: IPAddress) -> int:
+    """keepalived's order: the whole packet's length first, computed as keepalived does
+    from the header's own version bits and address count (expected_vrrp_pkt_len), then
+    the version. A garbage packet is therefore a length error, as in keepalived's stats."""
     if len(message) < HEADER_LEN:
         raise _drop(DropReason.PACKET_LENGTH, f"{len(message)} octets, a VRRP header has 8")
+    _check_count(message, source)
     version = message[0] >> 4
     if version not in (2, 3):
         raise _drop(DropReason.VERSION, f"version {version}")
@@ -238,15 +242,14 @@ def _match_checksum(
     raise _drop(DropReason.CHECKSUM, f"invalid VRRPv3 checksum (tried {names})")
 
 
-def _check_count(message: bytes, version: int, source: IPAddress) -> int:
+def _check_count(message: bytes, source: IPAddress) -> int:
     count = message[3]
-    width = 4 if isinstance(source, IPv4Address) else 16
-    expected = HEADER_LEN + count * width + (V2_AUTH_LEN if version == 2 else 0)
+    ipv4 = isinstance(source, IPv4Address)
+    auth = V2_AUTH_LEN if ipv4 and message[0] >> 4 == 2 else 0
+    expected = HEADER_LEN + count * (4 if ipv4 else 16) + auth
     if len(message) != expected:
         raise _drop(DropReason.ADDRESS_COUNT,
                     f"{count} addresses need {expected} octets, got {len(message)}")
-    if version == 3 and count == 0:
-        raise _drop(DropReason.NO_ADDRESSES, "VRRPv3 advert with no addresses")
     return count
 
 
@@ -277,19 +280,22 @@ def _decode_message(
     checksums: Collection[ChecksumMode], auth_type: AuthType, auth_key: bytes,
 ) -> Decoded:
     version = _check_length_and_version(message, source)
-    mode = _match_checksum(message, version, source, destination, checksums)
+    auth, auth_data = AuthType.NONE, b""
+    if version == 2:
+        auth_data = _check_v2_auth(message, auth_type, auth_key)
+        auth = auth_type
     if message[0] & 0x0F != ADVERTISEMENT_TYPE:
         raise _drop(DropReason.INVALID_TYPE, f"packet type {message[0] & 0x0F}")
-    count = _check_count(message, version, source)
+    count = message[3]
+    if version == 3 and count == 0:
+        raise _drop(DropReason.NO_ADDRESSES, "VRRPv3 advert with no addresses")
+    mode = _match_checksum(message, version, source, destination, checksums)
     if version == 3:
         interval = struct.unpack_from("!H", message, 4)[0] & _MAX_V3_INTERVAL_CS
         if interval == 0:
             raise _drop(DropReason.INTERVAL_ZERO, "Max Adver Int 0")
-        auth, auth_data = AuthType.NONE, b""
     else:
         interval = message[5] * 100
-        auth_data = _check_v2_auth(message, auth_type, auth_key)
-        auth = auth_type
     advert = Advertisement(version=version, vrid=message[1], priority=message[2],
                            interval_cs=interval, addresses=_addresses(message, count, source),
                            auth_type=auth, auth_data=auth_data)

@@ -187,8 +187,9 @@ def test_unknown_version_is_a_version_error_before_the_checksum() -> None:
     assert drop_reason(b"\x41" + GOOD_V3[1:]) is DropReason.VERSION
 
 
-def test_v2_over_ipv6_is_a_version_error() -> None:
-    assert drop_reason(GOOD_V2, source=SRC6, destination=GROUP6) is DropReason.VERSION
+def test_v2_over_ipv6_is_a_length_error_as_in_keepalived() -> None:
+    # keepalived sizes an IPv6 packet as 8 + 16 x count: a v2 message never fits
+    assert drop_reason(GOOD_V2, source=SRC6, destination=GROUP6) is DropReason.ADDRESS_COUNT
 
 
 def test_corrupt_octet_is_a_checksum_error() -> None:
@@ -260,12 +261,15 @@ def test_other_ip_protocol_is_not_vrrp() -> None:
     assert drop_reason(GOOD_V3, protocol=17) is DropReason.NOT_VRRP
 
 
-def test_checks_run_in_order_length_version_checksum_type() -> None:
-    """A packet wrong in every way is reported for the first check in the fixed order."""
+def test_checks_run_in_keepalived_order_length_version_auth_type_checksum() -> None:
+    """A packet wrong in several ways is counted for the first check in keepalived's order
+    (vrrp_check_packet), so an exporter sees the same counter move for either daemon."""
     everything_wrong = b"\x44" + GOOD_V3[1:6] + b"\0\0" + GOOD_V3[8:] + b"\0"
-    assert drop_reason(everything_wrong) is DropReason.VERSION
+    assert drop_reason(everything_wrong) is DropReason.ADDRESS_COUNT
+    version_and_sum = b"\x44" + GOOD_V3[1:6] + b"\0\0" + GOOD_V3[8:]
+    assert drop_reason(version_and_sum) is DropReason.VERSION
     bad_sum_and_type = b"\x32" + GOOD_V3[1:]
-    assert drop_reason(bad_sum_and_type) is DropReason.CHECKSUM
+    assert drop_reason(bad_sum_and_type) is DropReason.INVALID_TYPE
 
 
 def test_malformed_packet_carries_a_readable_detail() -> None:
