@@ -61,6 +61,7 @@ class Ctx:
 
 
 Handler = Callable[[Ctx, NodeLike, Fields], None]
+Reader = Callable[[str, int, int, values.Report], int | None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,10 +126,13 @@ def fmt(template: str | None, fields: Fields, value: str) -> str | None:
 # --- handler factories -------------------------------------------------------------
 
 
-def unsigned(name: str, lo: int, hi: int, invalid: str | None = None) -> Handler:
+def _number(name: str, read: Reader, lo: int, hi: int, invalid: str | None) -> Handler:
+    """One keyword taking one number: keepalived's reader reports range/syntax errors,
+    `invalid` (a template) adds the keyword's own complaint, and the field is left unset."""
+
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         text = arg(ctx, node)
-        value = values.read_unsigned(text, lo, hi, ctx.reporter(node.location))
+        value = read(text, lo, hi, ctx.reporter(node.location))
         if value is None:
             message = fmt(invalid, fields, text)
             if message:
@@ -137,36 +141,19 @@ def unsigned(name: str, lo: int, hi: int, invalid: str | None = None) -> Handler
         fields[name] = value
 
     return handle
+
+
+def unsigned(name: str, lo: int, hi: int, invalid: str | None = None) -> Handler:
+    return _number(name, values.read_unsigned, lo, hi, invalid)
 
 
 def signed(name: str, lo: int, hi: int, invalid: str | None = None) -> Handler:
-    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-        text = arg(ctx, node)
-        value = values.read_int(text, lo, hi, ctx.reporter(node.location))
-        if value is None:
-            message = fmt(invalid, fields, text)
-            if message:
-                ctx.error(message, node.location)
-            return
-        fields[name] = value
-
-    return handle
+    return _number(name, values.read_int, lo, hi, invalid)
 
 
 def decimal(name: str, lo_us: int, hi_us: int, invalid: str | None = None) -> Handler:
     """A TIMER value in seconds with up to 6 decimals, stored in microseconds."""
-
-    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-        text = arg(ctx, node)
-        value = values.read_decimal(text, lo_us, hi_us, ctx.reporter(node.location))
-        if value is None:
-            message = fmt(invalid, fields, text)
-            if message:
-                ctx.error(message, node.location)
-            return
-        fields[name] = value
-
-    return handle
+    return _number(name, values.read_decimal, lo_us, hi_us, invalid)
 
 
 def flag(name: str, value: object = True) -> Handler:
