@@ -6,17 +6,25 @@ instance, picking the advert source address or the multicast group is tested wit
 root. The specs are frozen values, which is also what makes a reload diffable: two
 specs compare equal exactly when the instance would run the same way.
 
-Out of scope here (reported as `BuildError` or skipped with a warning): IPsec-AH
-authentication, virtual_rules, use_vmac.
+Out of scope here (skipped with a warning): use_vmac.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from ipaddress import IPv4Address, IPv6Address, ip_address, ip_interface, ip_network
+from ipaddress import (
+    IPv4Address,
+    IPv4Network,
+    IPv6Address,
+    IPv6Network,
+    ip_address,
+    ip_interface,
+    ip_network,
+)
+from socket import AF_INET, AF_INET6
 from typing import TYPE_CHECKING, TypeVar
 
-from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
+from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
 from pykeepalived.adapters.proc_events import ProcessMatcher
 from pykeepalived.daemon.build_tracks import instance_tracks
 from pykeepalived.daemon.notifier import FifoSpec, NotifyTarget, fifo_specs
@@ -117,6 +125,8 @@ class InstanceSpec:
     #: VIPs whose external removal keepalived reacts to (not `no_track`)
     tracked_vips: frozenset[IPAddress] = frozenset()
     routes: tuple[RouteSpec, ...] = ()
+    #: virtual_rules: `ip rule`s held while MASTER
+    rules: tuple[RuleSpec, ...] = ()
     track: tuple[TrackSpec, ...] = ()
     notify: NotifyCommands = field(default_factory=NotifyCommands)
     garp_interval: float = 0.0
@@ -163,7 +173,9 @@ class DaemonSpec:
 def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> DaemonSpec:
     """Every instance's spec; raises BuildError with a keepalived-style message."""
     warnings: list[str] = []
-    instances = tuple(_instance(config, inst, interfaces, warnings) for inst in config.instances)
+    preferences = _RulePreferences()
+    instances = tuple(_instance(config, inst, interfaces, warnings, preferences)
+                      for inst in config.instances)
     scripts = tuple(_script(s, config.global_defs) for s in config.vrrp_scripts
                     if s.name in _used(instances, TrackKind.SCRIPT))
     files = tuple(FileSpec(f.name, f.file, f.init_file) for f in config.track_files
@@ -201,7 +213,8 @@ def interfaces_needed(config: model.Config) -> frozenset[str]:
 
 
 def _instance(config: model.Config, inst: model.VrrpInstance,
-              interfaces: Mapping[str, InterfaceFacts], warnings: list[str]) -> InstanceSpec:
+              interfaces: Mapping[str, InterfaceFacts], warnings: list[str],
+              preferences: _RulePreferences) -> InstanceSpec:
     ifname = inst.interface or config.global_defs.default_interface
     if not ifname:
         raise BuildError(f"({inst.name}) Unknown interface !")
@@ -209,12 +222,10 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
     if facts is None:
         raise BuildError(f"({inst.name}) WARNING - interface {ifname} doesn't exist")
     if inst.authentication is not None and inst.authentication.auth_type == "AH" \
-            and inst.version == 2:
-        raise BuildError(f"({inst.name}) auth_type AH is not supported by pykeepalived yet")
+            and inst.family != 4:
+        raise BuildError(f"({inst.name}) auth_type AH needs IPv4 (VRRPv2)")
     if inst.use_vmac is not None:
         warnings.append(f"({inst.name}) use_vmac is not supported yet; using the NIC MAC")
-    if inst.virtual_rules:
-        warnings.append(f"({inst.name}) virtual_rules are not applied yet")
     params = instance_params(config.global_defs, inst, _primary(inst, facts))
     vips = tuple(_address(v, ifname) for v in (*inst.virtual_ipaddresses,
                                                  *inst.virtual_ipaddresses_excluded))
@@ -223,10 +234,13 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
                         if not v.no_track)
     routes = tuple(r for r in (_route(rt, ifname, inst.name, warnings)
                                for rt in inst.virtual_routes) if r is not None)
+    rules = tuple(r for r in (_rule(rule, inst.name, warnings, preferences)
+                              for rule in inst.virtual_rules) if r is not None)
     g = config.global_defs
     return InstanceSpec(
         name=inst.name, params=params, socket=_socket(g, inst, facts, params), mac=facts.mac,
-        vips=vips, tracked_vips=tracked, routes=routes, track=instance_tracks(config, inst, ifname),
+        vips=vips, tracked_vips=tracked, routes=routes, rules=rules,
+        track=instance_tracks(config, inst, ifname),
         notify=_notify(inst), garp_interval=g.vrrp_garp_interval_us / 1e6,
         gna_interval=g.vrrp_gna_interval_us / 1e6)
 
@@ -310,8 +324,7 @@ def _socket(g: model.GlobalDefs, inst: model.VrrpInstance, facts: InterfaceFacts
         peers=tuple(p.address for p in inst.unicast_peers),
         unicast_ttl=inst.unicast_ttl or 255, send_checksum=send, accept_checksums=accept,
         auth_type=params.auth_type,
-        auth_key=inst.authentication.auth_pass.encode()
-        if inst.authentication is not None and inst.version == 2 else b"")
+        auth_key=params.auth_data)
 
 
 def _address(vip: model.VirtualAddress, ifname: str) -> AddressSpec:
@@ -360,6 +373,58 @@ def _route(spec: model.RouteSpec, ifname: str, name: str,
     except (ValueError, IndexError) as exc:
         warnings.append(f"({name}) virtual_route '{spec}' skipped: {exc}")
         return None
+
+
+#: iproute2's reserved table names (keepalived reads rt_tables; these are always there)
+_TABLES = {"main": 254, "local": 255, "default": 253}
+_RULE_PRIORITY_WORDS = frozenset({"priority", "preference", "pref", "order"})
+_ANY = frozenset({"all", "any", "default"})
+#: keepalived numbers rules without a preference down from here, per family
+_RULE_START_PRIORITY = 16384
+
+
+@dataclass
+class _RulePreferences:
+    next: dict[int, int] = field(default_factory=lambda: {4: _RULE_START_PRIORITY,
+                                                          6: _RULE_START_PRIORITY})
+
+    def take(self, family: int) -> int:
+        self.next[family] -= 1
+        return self.next[family] + 1
+
+
+def _rule(spec: model.RouteSpec, name: str, warnings: list[str],
+          preferences: _RulePreferences) -> RuleSpec | None:
+    """`[from P] [to P] [table T] [priority N] [iif IF] [oif IF] [fwmark N]`; else skipped."""
+    words, values = list(spec.words), {}
+    try:
+        while words:
+            word = words.pop(0)
+            key = "priority" if word in _RULE_PRIORITY_WORDS else \
+                "table" if word == "lookup" else "iif" if word == "dev" else word
+            if key not in ("from", "to", "table", "priority", "iif", "oif", "fwmark"):
+                raise ValueError(f"unsupported word {word!r}")
+            values[key] = words.pop(0)
+        table = values.get("table", "254")
+        family = spec.family
+        if "priority" not in values:
+            values["priority"] = str(preferences.take(family))
+            warnings.append(f"({name}) Rule has no preference specified - setting to "
+                            f"{values['priority']}. This is probably not what you want.")
+        return RuleSpec(
+            family=AF_INET if family == 4 else AF_INET6,
+            table=_TABLES[table] if table in _TABLES else int(table, 0),
+            priority=int(values["priority"], 0),
+            source=_selector(values.get("from")), destination=_selector(values.get("to")),
+            iifname=values.get("iif"), oifname=values.get("oif"),
+            fwmark=int(values["fwmark"], 0) if "fwmark" in values else None)
+    except (ValueError, IndexError) as exc:
+        warnings.append(f"({name}) virtual_rule '{spec}' skipped: {exc}")
+        return None
+
+
+def _selector(text: str | None) -> IPv4Network | IPv6Network | None:
+    return None if text is None or text in _ANY else ip_network(text, strict=False)
 
 
 def _script(script: model.VrrpScript, g: model.GlobalDefs) -> ScriptSpec:

@@ -18,6 +18,7 @@ from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from pykeepalived.adapters.netlink import NetlinkRequestError
+from pykeepalived.daemon.packets import advert_datagrams
 from pykeepalived.vrrp.actions import (
     Action,
     AddVips,
@@ -30,14 +31,15 @@ from pykeepalived.vrrp.actions import (
     StateChanged,
 )
 from pykeepalived.vrrp.frames import gratuitous_arp, unsolicited_na
-from pykeepalived.vrrp.packet import encode
+from pykeepalived.vrrp.params import State
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
-    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
+    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
     from pykeepalived.adapters.smtp import Kind
     from pykeepalived.daemon.build import InstanceSpec
+    from pykeepalived.daemon.packets import AhState
     from pykeepalived.vrrp.advert import Advertisement, IPAddress
 
 _S = TypeVar("_S")
@@ -60,6 +62,8 @@ class AddressPort(Protocol):
     async def delete_address(self, spec: AddressSpec) -> bool: ...
     async def add_route(self, spec: RouteSpec) -> bool: ...
     async def delete_route(self, spec: RouteSpec) -> bool: ...
+    async def add_rule(self, spec: RuleSpec) -> bool: ...
+    async def delete_rule(self, spec: RuleSpec) -> bool: ...
 
 
 class Notifier(Protocol):
@@ -70,11 +74,15 @@ class Notifier(Protocol):
 
 @dataclass
 class InstanceIO:
-    """What one running instance talks through; `frames` None = cannot GARP on it."""
+    """What one running instance talks through; `frames` None = cannot GARP on it.
+
+    `ah` is the instance's IPsec-AH counters (None unless `auth_type AH`).
+    """
 
     spec: InstanceSpec
     sender: AdvertSender
     frames: FramePort | None
+    ah: AhState | None = None
 
 
 class Executor:
@@ -106,6 +114,8 @@ class Executor:
                 case Log():
                     self._log.log(action.message, action.level)
                 case StateChanged():
+                    if action.new is State.MASTER and io.ah is not None:
+                        io.ah.sequence.on_become_master()
                     self._log.log(f"({io.spec.name}) {action.old.value} -> "
                                   f"{action.new.value}: {action.reason}", LogLevel.DEBUG)
 
@@ -116,25 +126,24 @@ class Executor:
             self._log.log(f"({io.spec.name}) no source address on {sock.ifname}, "
                           "advert not sent", LogLevel.DEBUG)
             return 0
-        targets = (sock.group,) if sock.group is not None else sock.peers
-        sent = 0
-        for destination in targets:
-            try:
-                payload = encode(advert, source=sock.source, destination=destination,
-                                 checksum=sock.send_checksum, auth_key=sock.auth_key)
-            except ValueError as exc:
-                self._log.log(f"({io.spec.name}) cannot encode advert: {exc}")
-                continue
-            sent += io.sender.send(payload, destination)
-        return sent
+        try:
+            datagrams = advert_datagrams(sock, advert, io.ah)
+        except ValueError as exc:
+            self._log.log(f"({io.spec.name}) cannot encode advert: {exc}")
+            return 0
+        return sum(io.sender.send(payload, destination) for payload, destination in datagrams)
 
     async def add_vips(self, io: InstanceIO) -> None:
         for spec in io.spec.vips:
             await self._request(self._addresses.add_address, spec)
         for route in io.spec.routes:
             await self._request(self._addresses.add_route, route)
+        for rule in io.spec.rules:
+            await self._request(self._addresses.add_rule, rule)
 
     async def remove_vips(self, io: InstanceIO) -> None:
+        for rule in io.spec.rules:
+            await self._request(self._addresses.delete_rule, rule)
         for route in io.spec.routes:
             await self._request(self._addresses.delete_route, route)
         for spec in io.spec.vips:

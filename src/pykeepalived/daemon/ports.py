@@ -16,15 +16,16 @@ from pykeepalived.adapters.netlink_events import NetlinkWatcher
 from pykeepalived.adapters.proc_events import ProcessMonitor
 from pykeepalived.adapters.scripts import ScriptCommand, run_script
 from pykeepalived.adapters.smtp import SmtpSettings
-from pykeepalived.adapters.vrrp_socket import VrrpSocket, VrrpSocketConfig
+from pykeepalived.adapters.vrrp_socket import AH_PROTOCOL, VrrpSocket, VrrpSocketConfig
 from pykeepalived.daemon.notifier import Notifier
+from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Sequence
 
     from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.adapters.links import InterfaceInfo
-    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec
+    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.adapters.proc_events import ProcessMatcher
     from pykeepalived.adapters.smtp import Kind
@@ -47,6 +48,8 @@ class NetlinkPort(Protocol):
     async def delete_address(self, spec: AddressSpec) -> bool: ...
     async def add_route(self, spec: RouteSpec) -> bool: ...
     async def delete_route(self, spec: RouteSpec) -> bool: ...
+    async def add_rule(self, spec: RuleSpec) -> bool: ...
+    async def delete_rule(self, spec: RuleSpec) -> bool: ...
     async def interface(self, ifname: str) -> InterfaceInfo: ...
 
 
@@ -86,16 +89,23 @@ class Ports:
     close: Callable[[], Awaitable[None]] | None = None
 
 
+def socket_config(spec: SocketSpec) -> VrrpSocketConfig:
+    """keepalived's AH goes over IP protocol 51 with a header we write (its ICV covers it)."""
+    ah = spec.auth_type is AuthType.AH
+    return VrrpSocketConfig(
+        ifname=spec.ifname, ifindex=spec.ifindex,
+        family=socket.AF_INET if spec.family == 4 else socket.AF_INET6,
+        group=spec.group, join_group=not spec.unicast, source=spec.source,
+        unicast_ttl=spec.unicast_ttl, protocol=AH_PROTOCOL if ah else VRRP_PROTOCOL,
+        header_included=ah)
+
+
 async def open_real_ports(log: LogSink, defaults: GlobalDefs) -> Ports:
     """The production adapters."""
     netlink = await Netlink.open()
 
     def open_socket(spec: SocketSpec) -> SocketPort:
-        return VrrpSocket.open(VrrpSocketConfig(
-            ifname=spec.ifname, ifindex=spec.ifindex,
-            family=socket.AF_INET if spec.family == 4 else socket.AF_INET6,
-            group=spec.group, join_group=not spec.unicast, source=spec.source,
-            unicast_ttl=spec.unicast_ttl))
+        return VrrpSocket.open(socket_config(spec))
 
     async def run_one(command: ScriptCommand, time_limit: float) -> ScriptResult:
         return await run_script(command, time_limit=time_limit,

@@ -28,7 +28,14 @@ from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
 from pykeepalived.daemon.build import DaemonSpec, InterfaceFacts
 from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Group, Groups
-from pykeepalived.daemon.packets import receive
+from pykeepalived.daemon.packets import (
+    AhState,
+    ah_state_for,
+    answers_lower_priority,
+    datagram_vrid,
+    receive,
+    sync_from_lower_priority,
+)
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.vrrp.actions import LogLevel, Notify
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Shutdown, Startup, Timeout
@@ -186,7 +193,7 @@ class Runtime:
                 kept = {(v.ifname, v.address) for v in spec.vips}
                 await self.executor.remove_addresses(
                     [v for v in old.spec.vips if (v.ifname, v.address) not in kept])
-            self._startup_solo(self._make_node(spec), keep_master=was_master)
+            self._startup_solo(self._make_node(spec, ah=old.io.ah), keep_master=was_master)
         for spec in plan.add:
             self._startup_solo(self._make_node(spec), keep_master=False)
         for group in regroup:
@@ -200,13 +207,20 @@ class Runtime:
             daemon.notify_targets, fifos=daemon.fifos,
             smtp=self.ports.smtp_settings(defs) if defs is not None else None)
 
-    def _make_node(self, spec: InstanceSpec) -> Node:
-        """Socket, core and trackers, fed the trackers' readings; not started yet."""
+    def _make_node(self, spec: InstanceSpec, *, ah: AhState | None = None) -> Node:
+        """Socket, core and trackers, fed the trackers' readings; not started yet.
+
+        `ah`: the AH counters of the instance this one replaces at a reload (keepalived
+        keeps its anti-replay counter, so peers do not see old sequence numbers again).
+        """
         sock = self.ports.open_socket(spec.socket)
         instance = VrrpInstance(spec.params)
         tracker = PriorityTracker(spec.name, spec.params.priority, spec.track,
                                   initial=self._readings(spec))
-        node = Node(spec, instance, tracker, InstanceIO(spec, sock, self._frame_port(spec)), sock)
+        fresh = ah_state_for(spec)
+        io = InstanceIO(spec, sock, self._frame_port(spec),
+                        ah=ah if ah is not None and fresh is not None else fresh)
+        node = Node(spec, instance, tracker, io, sock)
         self.nodes[spec.name] = node
         sock.start(lambda datagram: self._on_datagram(node, datagram))
         if tracker.effective_priority != spec.params.priority:
@@ -339,8 +353,7 @@ class Runtime:
 
     def _receive(self, node: Node, datagram: Datagram) -> None:
         sock = node.spec.socket
-        payload = datagram.payload
-        vrid = payload[1] if len(payload) >= 2 else None
+        vrid = datagram_vrid(datagram)
         if vrid != node.spec.params.vrid:
             peers = [n for n in self.nodes.values()
                      if (n.spec.socket.ifindex, n.spec.socket.family) == (sock.ifindex,
@@ -348,10 +361,17 @@ class Runtime:
             if peers and peers[0] is node and all(n.spec.params.vrid != vrid for n in peers):
                 self.unknown_vrid += 1
             return
-        event, line = receive(node.spec, datagram)
+        ah, state = node.io.ah, node.instance.state
+        event, line = receive(node.spec, datagram, ah, state=state)
         if line is not None:
-            self.log.log(line, LogLevel.DETAIL)
+            self.log.log(line.message, line.level)
+        resync = ah is not None and answers_lower_priority(
+            node.spec, state, node.instance.effective_priority, event)
         self.feed(node, event)
+        if resync and ah is not None:
+            # before the answering advert is numbered: the executor runs after this
+            synced = sync_from_lower_priority(node.spec, ah, datagram)
+            self.log.log(synced.message, synced.level)
 
     # --- tracking -----------------------------------------------------------------------
 
@@ -405,4 +425,4 @@ def _mac(text: str) -> bytes:
 
 
 def _as_address_port(netlink: NetlinkPort) -> AddressPort:
-    return netlink  # structurally the same four methods
+    return netlink  # structurally the same methods

@@ -66,6 +66,14 @@ class FakeNetlink:
         self.rec.calls.append(("delete_route", str(getattr(spec, "destination", spec))))
         return True
 
+    async def add_rule(self, spec: object) -> bool:
+        self.rec.calls.append(("add_rule", str(getattr(spec, "priority", spec))))
+        return True
+
+    async def delete_rule(self, spec: object) -> bool:
+        self.rec.calls.append(("delete_rule", str(getattr(spec, "priority", spec))))
+        return True
+
     async def interface(self, ifname: str) -> InterfaceInfo:
         link = LinkState(ifname, 2, "02:00:00:00:aa:0b", True, True, "UP")
         entry = AddressEntry(2, IPv4Interface("192.0.2.11/24"), 0, ifname)
