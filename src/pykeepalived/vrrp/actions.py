@@ -31,6 +31,10 @@ class NotifyState(StrEnum):
     BACKUP = "BACKUP"
     FAULT = "FAULT"
     STOP = "STOP"
+    #: not a transition: a MASTER heard a lower-priority advert (a split brain healing);
+    #: runs only `notify_master_rx_lower_pri` and writes the FIFO line (keepalived's
+    #: send_event_notify), so cloud hooks can re-claim what the other node grabbed
+    MASTER_RX_LOWER_PRI = "MASTER_RX_LOWER_PRI"
 
 
 @dataclass(frozen=True, slots=True)

@@ -379,6 +379,7 @@ class VrrpInstance:
             actions.append(SendGratuitous(p.garp.lower_prio_repeat))
             if p.garp.lower_prio_delay:
                 self._garp_lower_at = now + p.garp.lower_prio_delay
+        actions.append(Notify(NotifyState.MASTER_RX_LOWER_PRI, self._effective))
         return actions
 
     def _yield_to(self, event: AdvertReceived, now: float, pre: list[Action]) -> list[Action]:

@@ -114,6 +114,8 @@ def test_lower_advert_forces_new_election_with_garp(prio: int, source: IPv4Addre
             "forcing new election"),
         ours(150),
         SendGratuitous(5),
+        # keepalived's send_event_notify: notify_master_rx_lower_pri + FIFO line
+        Notify(NotifyState.MASTER_RX_LOWER_PRI, 150),
     ]
     assert inst.state is State.MASTER
     # Adver_Timer restarted by the advert; lower-prio GARP burst again after 5 s
@@ -129,7 +131,7 @@ def test_lower_prio_no_advert_stays_quiet():
     inst = master(lower_prio_no_advert=True, garp=GarpParams(lower_prio_repeat=0))
     actions = inst.handle(rx(100, HIGHER_IP), now=4.0)
     assert actions == [Log("(VI_1) Received advert from 192.0.2.12 with lower priority 100, "
-                           "ours 150")]
+                           "ours 150"), Notify(NotifyState.MASTER_RX_LOWER_PRI, 150)]
     assert inst.next_deadline() == 3.4140625 + 1.0
 
 
