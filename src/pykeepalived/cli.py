@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import platform
 import sys
 from typing import TYPE_CHECKING, Any
@@ -142,13 +143,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_daemon(args, path)
 
 
+def daemonize() -> bool:
+    """Go to the background as keepalived does without `-n`: double fork, new session,
+    cwd /, standard streams on /dev/null. True in the daemon, False in the caller, which
+    exits 0 at once (start-up errors then only reach syslog, as with keepalived)."""
+    if os.fork() > 0:
+        return False
+    os.setsid()
+    if os.fork() > 0:
+        os._exit(0)
+    os.chdir("/")
+    null = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(null, stream)
+    os.close(null)
+    return True
+
+
 def run_daemon(args: argparse.Namespace, path: str) -> int:
-    """The VRRP daemon, always in the foreground (no fork, with or without `-n`)."""
+    """The VRRP daemon; in the background unless `-n` (the Debian unit passes `-n`)."""
     import asyncio
 
     from pykeepalived.daemon.logs import DaemonLog, LogSettings, install_bridge
     from pykeepalived.daemon.pidfile import MAIN_PIDFILE, VRRP_PIDFILE
     from pykeepalived.daemon.service import DaemonOptions, serve
+
+    # the daemon changes directory to /: every path it keeps must be absolute
+    path = os.path.abspath(path)
+    pid_files = tuple(os.path.abspath(p) for p in (args.pid or MAIN_PIDFILE,
+                                                   args.vrrp_pid or VRRP_PIDFILE))
+    if not args.dont_fork and not daemonize():
+        return 0
 
     log = DaemonLog(LogSettings.from_flags(
         log_console=args.log_console, dont_fork=args.dont_fork, no_syslog=args.no_syslog,
@@ -156,7 +181,7 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
     options = DaemonOptions(
         config_path=path, config_id=args.config_id, all_config=args.all_config,
         release_vips=not args.dont_release_vrrp,
-        pid_files=(args.pid or MAIN_PIDFILE, args.vrrp_pid or VRRP_PIDFILE),
+        pid_files=(pid_files[0], pid_files[1]),
         command_line=" ".join(sys.argv), process_name="keepalived")
     remove_bridge = install_bridge(log)
     try:
