@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("-v", "--version", action="store_true", help="display the version number")
     add("--peer-config", action="append", default=[], metavar="FILE",
         help="pykeepalived: a peer node's config, so -t can judge tracker weights")
+    add("--dump-dir", default="/tmp", metavar="DIR",
+        help="pykeepalived: where DATA/STATS/JSON dumps go (keepalived: always /tmp)")
     add("--signum", metavar="SIGFUNC", help="return signal number for STOP, RELOAD, DATA, "
         "STATS, STATS_CLEAR, JSON")
     return parser
@@ -182,7 +184,8 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
         config_path=path, config_id=args.config_id, all_config=args.all_config,
         release_vips=not args.dont_release_vrrp,
         pid_files=(pid_files[0], pid_files[1]),
-        command_line=" ".join(sys.argv), process_name="keepalived")
+        command_line=" ".join(sys.argv), process_name="keepalived",
+        dump_directory=os.path.abspath(args.dump_dir))
     remove_bridge = install_bridge(log)
     try:
         return asyncio.run(serve(options, log))

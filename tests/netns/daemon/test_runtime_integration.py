@@ -107,14 +107,10 @@ def test_a_killed_tracked_process_moves_the_vip(make_lab: Callable[..., Lab]) ->
 
 
 def private_tmp_node(lab: Lab, host: str, config: str) -> tuple[PyNode, str]:
-    """A node whose /tmp is its own directory (the JSON dump path is fixed)."""
+    """A node whose dumps go to its own directory (`--dump-dir`), not the shared /tmp."""
     node = PyNode(lab, host, config, name="status")
     d = node.directory
-    # the lab's directory is itself under /tmp: inside, its files are /tmp/<name>
-    inner = (f"mount --bind {d} /tmp && exec {sys.executable} -m pykeepalived -n -l -D -G "
-             "-f /tmp/keepalived.conf -p /tmp/keepalived.pid -r /tmp/vrrp.pid")
-    node.process = lab.spawn(host, ["unshare", "--mount", "--propagation", "private",
-                                    "sh", "-c", inner], name="pykeepalived")
+    node.process = lab.spawn(host, [*node.argv(), "--dump-dir", str(d)], name="pykeepalived")
     return node, str(d)
 
 

@@ -111,12 +111,17 @@ _PID_FLAGS = ["-p", "/tmp/keepalived.pid", "-r", "/tmp/vrrp.pid", "-c", "/tmp/ch
 
 
 class PrivatePyNode(PyNode):
-    """pykeepalived whose /tmp (config, pid files, dumps) is `self.directory`."""
+    """pykeepalived whose config, pid files and dumps are in `self.directory`.
+
+    Not a /tmp bind mount like keepalived's: the interpreter and the checkout may live
+    under /tmp themselves (a CI clone), so `--dump-dir` points the dumps there instead."""
 
     def argv(self) -> list[str]:
-        command = [sys.executable, "-m", "pykeepalived", "-n", "-l",
-                   "-D", "-G", "-f", "/tmp/keepalived.conf", *_PID_FLAGS]
-        return _private_argv(command, self.directory)
+        d = self.directory
+        return [sys.executable, "-m", "pykeepalived", "-n", "-l", "-D", "-G",
+                "-f", str(d / "keepalived.conf"), "-p", str(d / "keepalived.pid"),
+                "-r", str(d / "vrrp.pid"), "-c", str(d / "checkers.pid"),
+                "--dump-dir", str(d)]
 
     def daemon_pid(self) -> int:
         return pid_from_file(self.directory)
