@@ -47,6 +47,8 @@ IPNetwork = IPv4Network | IPv6Network
 #: Scope names as keepalived.conf and `ip` write them (rt_scopes).
 SCOPES: Final = {"global": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
 MAIN_TABLE: Final = 254
+#: IN6_ADDR_GEN_MODE_NONE: no automatic link-local (a vmac's, RFC 5798 §7.4)
+_ADDR_GEN_MODE_NONE: Final = 1
 
 _ADD_TOLERATED: Final = frozenset({errno.EEXIST})
 _DELETE_TOLERATED: Final = frozenset({errno.EADDRNOTAVAIL, errno.ESRCH, errno.ENOENT, errno.ENODEV})
@@ -194,6 +196,44 @@ class Netlink:
         info = await self.interface(ifname)
         return any(entry.address.ip == ip for entry in info.addresses)
 
+    async def link_kind(self, ifname: str) -> str | None:
+        """The link's IFLA_INFO_KIND (`macvlan`, `veth`...); "" for none, None if absent."""
+        try:
+            index = await self.ifindex(ifname)
+        except InterfaceNotFound:
+            return None
+        messages = [m async for m in await self._ipr.link("dump", index=index)]
+        info = messages[0].get("IFLA_LINKINFO") if messages else None
+        return str(info.get("IFLA_INFO_KIND") or "") if info is not None else ""
+
+    async def add_macvlan(self, ifname: str, base_ifname: str, mac: str) -> int:
+        """A private-mode macvlan on `base_ifname` (use_vmac); returns its index."""
+        base = await self.ifindex(base_ifname)
+        await self._request("add", f"macvlan {ifname} on {base_ifname}", self._ipr.link,
+                            {"ifname": ifname, "kind": "macvlan", "link": base,
+                             "macvlan_mode": "private", "address": mac})
+        return await self.ifindex(ifname)
+
+    async def link_up(self, ifname: str, *, addr_gen_none: bool = False) -> None:
+        """Up; `addr_gen_none` first stops the kernel adding an EUI-64 link-local."""
+        index = await self.ifindex(ifname)
+        if addr_gen_none:
+            spec = {"attrs": [["AF_INET6", {"attrs": [["IFLA_INET6_ADDR_GEN_MODE",
+                                                       _ADDR_GEN_MODE_NONE]]}]]}
+            await self._request("set", f"addrgenmode of {ifname}", self._ipr.link,
+                                {"index": index, "IFLA_AF_SPEC": spec})
+        await self._request("set", f"link {ifname} up", self._ipr.link,
+                            {"index": index, "state": "up"})
+
+    async def delete_link(self, ifname: str) -> bool:
+        """Remove an interface we made; False when it was already gone."""
+        try:
+            index = await self.ifindex(ifname)
+        except InterfaceNotFound:
+            return False
+        return await self._request("delete", f"link {ifname}", self._ipr.link,
+                                   {"index": index})
+
     async def add_address(self, spec: AddressSpec) -> bool:
         """Add a VIP; False when it was already there."""
         args = await self._address_args(spec)
@@ -261,7 +301,7 @@ class Netlink:
         return await self._request("delete", spec.describe(), self._ipr.rule, _rule_args(spec))
 
     async def _request(self, action: str, what: str, method: Any, args: dict[str, Any]) -> bool:
-        command = "add" if action == "add" else "del"
+        command = {"add": "add", "set": "set"}.get(action, "del")
         tolerated = _ADD_TOLERATED if action == "add" else _DELETE_TOLERATED
         try:
             await method(command, **args)

@@ -6,7 +6,9 @@ instance, picking the advert source address or the multicast group is tested wit
 root. The specs are frozen values, which is also what makes a reload diffable: two
 specs compare equal exactly when the instance would run the same way.
 
-Out of scope here (skipped with a warning): use_vmac.
+`use_vmac` (adapters/vmac.py) moves the instance's VIPs, GARPs and, unless `vmac_xmit_base`,
+its socket onto a macvlan that exists only once the runtime made it: such a socket's
+ifindex is 0 here and filled in by the runtime.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
 from pykeepalived.adapters.proc_events import ProcessMatcher
+from pykeepalived.adapters.vmac import (
+    VmacSpec,
+    default_vmac_name,
+    parse_vmac_mac,
+    valid_ifname,
+    virtual_mac,
+)
 from pykeepalived.daemon.build_tracks import instance_tracks
 from pykeepalived.daemon.notifier import FifoSpec, NotifyTarget, fifo_specs
 from pykeepalived.vrrp.advert import AuthType, IPAddress
@@ -131,6 +140,13 @@ class InstanceSpec:
     notify: NotifyCommands = field(default_factory=NotifyCommands)
     garp_interval: float = 0.0
     gna_interval: float = 0.0
+    #: use_vmac: the macvlan the runtime creates before opening the socket
+    vmac: VmacSpec | None = None
+
+    @property
+    def garp_ifname(self) -> str:
+        """GARPs/NAs leave from the vmac even with vmac_xmit_base."""
+        return self.vmac.ifname if self.vmac is not None else self.socket.ifname
 
     @property
     def key(self) -> ReloadKey:
@@ -174,7 +190,8 @@ def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> Dae
     """Every instance's spec; raises BuildError with a keepalived-style message."""
     warnings: list[str] = []
     preferences = _RulePreferences()
-    instances = tuple(_instance(config, inst, interfaces, warnings, preferences)
+    vmac_names: set[str] = set()
+    instances = tuple(_instance(config, inst, interfaces, warnings, preferences, vmac_names)
                       for inst in config.instances)
     scripts = tuple(_script(s, config.global_defs) for s in config.vrrp_scripts
                     if s.name in _used(instances, TrackKind.SCRIPT))
@@ -214,7 +231,7 @@ def interfaces_needed(config: model.Config) -> frozenset[str]:
 
 def _instance(config: model.Config, inst: model.VrrpInstance,
               interfaces: Mapping[str, InterfaceFacts], warnings: list[str],
-              preferences: _RulePreferences) -> InstanceSpec:
+              preferences: _RulePreferences, vmac_names: set[str]) -> InstanceSpec:
     ifname = inst.interface or config.global_defs.default_interface
     if not ifname:
         raise BuildError(f"({inst.name}) Unknown interface !")
@@ -224,11 +241,11 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
     if inst.authentication is not None and inst.authentication.auth_type == "AH" \
             and inst.family != 4:
         raise BuildError(f"({inst.name}) auth_type AH needs IPv4 (VRRPv2)")
-    if inst.use_vmac is not None:
-        warnings.append(f"({inst.name}) use_vmac is not supported yet; using the NIC MAC")
     params = instance_params(config.global_defs, inst, _primary(inst, facts))
-    vips = tuple(_address(v, ifname) for v in (*inst.virtual_ipaddresses,
-                                                 *inst.virtual_ipaddresses_excluded))
+    vmac = _vmac(config.global_defs, inst, ifname, params, vmac_names, warnings)
+    vip_ifname = vmac.ifname if vmac is not None else ifname
+    vips = tuple(_address(v, vip_ifname) for v in (*inst.virtual_ipaddresses,
+                                                     *inst.virtual_ipaddresses_excluded))
     tracked = frozenset(v.address for v in (*inst.virtual_ipaddresses,
                                               *inst.virtual_ipaddresses_excluded)
                         if not v.no_track)
@@ -237,12 +254,68 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
     rules = tuple(r for r in (_rule(rule, inst.name, warnings, preferences)
                               for rule in inst.virtual_rules) if r is not None)
     g = config.global_defs
+    sock = _socket(g, inst, facts, params)
+    if vmac is not None and not vmac.xmit_base:
+        sock = replace(sock, ifname=vmac.ifname, ifindex=0)
     return InstanceSpec(
-        name=inst.name, params=params, socket=_socket(g, inst, facts, params), mac=facts.mac,
+        name=inst.name, params=params, socket=sock,
+        mac=vmac.mac if vmac is not None else facts.mac,
         vips=vips, tracked_vips=tracked, routes=routes, rules=rules,
         track=instance_tracks(config, inst, ifname),
         notify=_notify(inst), garp_interval=g.vrrp_garp_interval_us / 1e6,
-        gna_interval=g.vrrp_gna_interval_us / 1e6)
+        gna_interval=g.vrrp_gna_interval_us / 1e6, vmac=vmac)
+
+
+def _vmac(g: model.GlobalDefs, inst: model.VrrpInstance, ifname: str,
+          params: InstanceParams, taken: set[str], warnings: list[str]) -> VmacSpec | None:
+    """`use_vmac [NAME] [MAC]` + `vmac_xmit_base`, corrected as keepalived corrects them."""
+    name = inst.name
+    if inst.use_vmac is None:
+        if inst.vmac_xmit_base:
+            warnings.append(f"({name}) vmac_xmit_base is only valid with a vmac")
+        return None
+    ifname_wanted, mac = None, virtual_mac(params.vrid, params.family)
+    for word in inst.use_vmac.split()[:2]:
+        if ":" in word:
+            try:
+                mac = parse_vmac_mac(word, params.vrid)
+            except ValueError as exc:
+                warnings.append(str(exc))
+        elif _is_default_vmac_name(word, params.vrid):
+            continue  # the parser's own default: keepalived picks the name at the end
+        elif not valid_ifname(word) or word in taken:
+            warnings.append(f"VMAC interface name '{word}' too long or invalid characters"
+                            " - ignoring" if word not in taken else
+                            f"({name}) VMAC interface name {word} already in use - ignoring")
+        else:
+            ifname_wanted = word
+    if params.strict_mode and mac != virtual_mac(params.vrid, params.family):
+        warnings.append(f"({name}): cannot specify MAC address with strict mode - clearing")
+        mac = virtual_mac(params.vrid, params.family)
+    xmit_base = inst.vmac_xmit_base
+    if inst.unicast and not xmit_base:
+        warnings.append(f"({name}) unicast with use_vmac requires vmac_xmit_base - setting")
+        xmit_base = True
+    if params.strict_mode and xmit_base:
+        warnings.append(f"({name}) xmit_base is incompatible with strict mode - resetting")
+        xmit_base = False
+    vmac_ifname = ifname_wanted or default_vmac_name(
+        _global_option(g, "vmac_prefix") or "vrrp", params.vrid, taken, params.family)
+    taken.add(vmac_ifname)
+    ipv6 = params.family == 6 or any(v.address.version == 6 and v.dev is None
+                                     for v in inst.virtual_ipaddresses_excluded)
+    link_local = params.primary_address if params.family == 6 else None
+    return VmacSpec(vmac_ifname, ifname, mac, params.family, xmit_base, ipv6,
+                    link_local if isinstance(link_local, IPv6Address) else None)
+
+
+def _is_default_vmac_name(word: str, vrid: int) -> bool:
+    """config/schema_vrrp names a bare `use_vmac` `vrrp.VRID` (`vrrp.0` before the VRID)."""
+    return word in ("vrrp.0", f"vrrp.{vrid}")
+
+
+def _global_option(g: model.GlobalDefs, keyword: str) -> str | None:
+    return next((o.args[0] for o in g.options if o.keyword == keyword and o.args), None)
 
 
 def instance_params(g: model.GlobalDefs, inst: model.VrrpInstance,

@@ -16,6 +16,7 @@ from pykeepalived.adapters.netlink_events import NetlinkWatcher
 from pykeepalived.adapters.proc_events import ProcessMonitor
 from pykeepalived.adapters.scripts import ScriptCommand, run_script
 from pykeepalived.adapters.smtp import SmtpSettings
+from pykeepalived.adapters.vmac import VmacManager
 from pykeepalived.adapters.vrrp_socket import AH_PROTOCOL, VrrpSocket, VrrpSocketConfig
 from pykeepalived.daemon.notifier import Notifier
 from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.adapters.proc_events import ProcessMatcher
     from pykeepalived.adapters.smtp import Kind
+    from pykeepalived.adapters.vmac import VmacSpec
     from pykeepalived.config.model import GlobalDefs
     from pykeepalived.daemon.build import SocketSpec
     from pykeepalived.daemon.executor import FramePort, LogSink
@@ -51,6 +53,14 @@ class NetlinkPort(Protocol):
     async def add_rule(self, spec: RuleSpec) -> bool: ...
     async def delete_rule(self, spec: RuleSpec) -> bool: ...
     async def interface(self, ifname: str) -> InterfaceInfo: ...
+
+
+class VmacPort(Protocol):
+    """adapters/vmac.VmacManager: use_vmac's macvlans and the sysctls they need."""
+
+    async def create(self, spec: VmacSpec, instance: str) -> int: ...
+    async def delete(self, spec: VmacSpec) -> None: ...
+    def restore(self) -> None: ...
 
 
 class WatcherPort(Protocol):
@@ -87,6 +97,8 @@ class Ports:
     #: global_defs → SMTP settings (the real one resolves the host name)
     smtp_settings: Callable[[GlobalDefs], SmtpSettings | None] = lambda _defs: None
     close: Callable[[], Awaitable[None]] | None = None
+    #: None: no use_vmac support (the runtime then refuses a vmac instance)
+    vmac: VmacPort | None = None
 
 
 def socket_config(spec: SocketSpec) -> VrrpSocketConfig:
@@ -120,4 +132,5 @@ async def open_real_ports(log: LogSink, defaults: GlobalDefs) -> Ports:
     return Ports(netlink=netlink, open_socket=open_socket, open_frames=FrameSender.open,
                  make_watcher=lambda callback: NetlinkWatcher(callback),
                  notifier=notifier, run_command=run_one,
-                 smtp_settings=SmtpSettings.from_global_defs, close=close)
+                 smtp_settings=SmtpSettings.from_global_defs, close=close,
+                 vmac=VmacManager(netlink, log.log))

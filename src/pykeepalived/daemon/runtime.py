@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
+from pykeepalived.adapters.vmac import VmacError
 from pykeepalived.daemon.build import DaemonSpec, InterfaceFacts
 from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Group, Groups
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 
     from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.adapters.netlink_events import NetlinkEvent
+    from pykeepalived.adapters.vmac import VmacSpec
     from pykeepalived.daemon.build import InstanceSpec
     from pykeepalived.daemon.executor import AddressPort, FramePort, LogSink
     from pykeepalived.daemon.ports import NetlinkPort, Ports, SocketPort, WatcherPort
@@ -93,6 +96,8 @@ class Runtime:
         self.unknown_vrid = 0
         self.unexpected_errors = 0
         self._frames: dict[str, FramePort | None] = {}
+        #: use_vmac: instance name -> the vmac we made for it and its ifindex
+        self._vmacs: dict[str, tuple[VmacSpec, int]] = {}
         self._watcher: WatcherPort | None = None
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
@@ -140,7 +145,7 @@ class Runtime:
         self._set_notify_targets(daemon)
         await self.trackers.start(daemon)
         for spec in daemon.instances:
-            self._make_node(spec)
+            self._make_node(await self._with_vmac(spec))
         if daemon.startup_delay > 0:
             self.log.log(f"Delaying VRRP startup for {daemon.startup_delay:g} seconds")
             self._delayed = asyncio.get_running_loop().call_later(
@@ -171,9 +176,12 @@ class Runtime:
         if self._watcher is not None:
             await self._watcher.stop()
         for frames in self._frames.values():
-            close = getattr(frames, "close", None)
-            if close is not None:
-                close()
+            _close(frames)
+        self._frames.clear()
+        for name in list(self._vmacs):
+            await self._drop_vmac(name)
+        if self.ports.vmac is not None:
+            self.ports.vmac.restore()
         if self.ports.close is not None:
             await self.ports.close()
 
@@ -183,8 +191,11 @@ class Runtime:
         await self.trackers.reload(daemon)
         for name in plan.remove:
             await self._retire_deleted(name)
+            await self._drop_vmac(name)
         for old_name, spec in plan.keep:
             self.nodes[spec.name] = self.nodes.pop(old_name)
+            if old_name in self._vmacs:
+                self._vmacs[spec.name] = self._vmacs.pop(old_name)
         for old_name, spec in plan.change:
             old = self.nodes[old_name]
             was_master = old.instance.state is State.MASTER
@@ -193,9 +204,14 @@ class Runtime:
                 kept = {(v.ifname, v.address) for v in spec.vips}
                 await self.executor.remove_addresses(
                     [v for v in old.spec.vips if (v.ifname, v.address) not in kept])
+            if old_name in self._vmacs:
+                self._vmacs[spec.name] = self._vmacs.pop(old_name)
+                if self._vmacs[spec.name][0] != spec.vmac:
+                    await self._drop_vmac(spec.name)
+            spec = await self._with_vmac(spec)
             self._startup_solo(self._make_node(spec, ah=old.io.ah), keep_master=was_master)
         for spec in plan.add:
-            self._startup_solo(self._make_node(spec), keep_master=False)
+            self._startup_solo(self._make_node(await self._with_vmac(spec)), keep_master=False)
         for group in regroup:
             self.groups.wrap(group)
         self._set_notify_targets(daemon)
@@ -289,8 +305,34 @@ class Runtime:
             self._enqueue(node, deleted)
         await self._drain(node)
 
+    async def _with_vmac(self, spec: InstanceSpec) -> InstanceSpec:
+        """use_vmac: the macvlan exists (and the socket on it knows its ifindex) before
+        the instance's sockets are opened; kept across a reload that leaves it alone."""
+        vmac = spec.vmac
+        if vmac is None:
+            return spec
+        if self.ports.vmac is None:
+            raise VmacError(f"({spec.name}) use_vmac is not available here")
+        known = self._vmacs.get(spec.name)
+        if known is not None and known[0] == vmac:
+            index = known[1]
+        else:
+            index = await self.ports.vmac.create(vmac, spec.name)
+            self._vmacs[spec.name] = (vmac, index)
+        if vmac.xmit_base:
+            return spec
+        return replace(spec, socket=replace(spec.socket, ifindex=index))
+
+    async def _drop_vmac(self, name: str) -> None:
+        """After the instance let go of it: its GARP socket closed, then the link."""
+        known = self._vmacs.pop(name, None)
+        if known is None or self.ports.vmac is None:
+            return
+        _close(self._frames.pop(known[0].ifname, None))
+        await self.ports.vmac.delete(known[0])
+
     def _frame_port(self, spec: InstanceSpec) -> FramePort | None:
-        ifname = spec.socket.ifname
+        ifname = spec.garp_ifname
         if ifname not in self._frames:
             try:
                 self._frames[ifname] = self.ports.open_frames(ifname)
@@ -422,6 +464,12 @@ def _mac(text: str) -> bytes:
         return parse_mac(text)
     except ValueError:
         return bytes(6)
+
+
+def _close(frames: FramePort | None) -> None:
+    close = getattr(frames, "close", None)
+    if close is not None:
+        close()
 
 
 def _as_address_port(netlink: NetlinkPort) -> AddressPort:
