@@ -212,7 +212,7 @@ def _track_interfaces(ctx: Ctx, f: Fields, hosts: _HostCheck) -> list[TrackedRef
         if not hosts.exists(ref.name):
             ctx.error(f"({f['name']}) tracked interface {ref.name} doesn't exist", ref.location)
             continue
-        if ref.name == f.get("interface") and not f.get("use_vmac"):
+        if ref.name == f.get("interface") and f.get("use_vmac") is None:
             ctx.error(f"({f['name']}) Ignoring track_interface {ref.name} since own interface",
                       None)
             continue

@@ -218,7 +218,9 @@ def _authentication(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
 
 
 def _use_vmac(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-    fields["use_vmac"] = node.args[0] if node.args else f"vrrp.{fields.get('virtual_router_id', 0)}"
+    """`use_vmac [NAME] [MAC]`, kept as written ("" for the bare keyword): the name's
+    default depends on the VRID and vmac_prefix, which the daemon's build decides."""
+    fields["use_vmac"] = " ".join(node.args[:2])
 
 
 def _optional_word(name: str, default: str) -> Handler:

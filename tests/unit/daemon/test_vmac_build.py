@@ -38,8 +38,15 @@ def test_named_vmac(tmp_path: Path) -> None:
     assert (spec.vmac.ifname, spec.vmac.mac) == ("vrrp51", VMAC_171)
 
 
+def test_name_and_mac_from_the_config_text(tmp_path: Path) -> None:
+    text = instance_text(extra="use_vmac vrrp51 02:00:00:00:00:33")
+    vmac = daemon_from(text, tmp_path).instances[0].vmac
+    assert vmac is not None
+    assert (vmac.ifname, vmac.mac) == ("vrrp51", bytes.fromhex("020000000033"))
+
+
 def test_name_and_mac_words_are_both_read(tmp_path: Path) -> None:
-    """The parser keeps only the first word today; build reads both when given both."""
+    """build reads both words, in either order."""
     result = load_config(str(_write(tmp_path, instance_text(extra="use_vmac"))),
                          host=HostFacts(interfaces=frozenset({"eth0"})))
     assert result.config is not None
