@@ -24,7 +24,8 @@ from pykeepalived.vrrp.advert import (
     IPAddress,
 )
 from pykeepalived.vrrp.checksum import ChecksumMode
-from pykeepalived.vrrp.packet import build_ipv4_packet, decode_full, encode
+from pykeepalived.vrrp.ipv4 import build_ipv4_packet
+from pykeepalived.vrrp.packet import decode_full, encode
 from tests.conftest import skip_or_fail
 from tests.netns.lab import KeepalivedPeer, Lab, send_frames, wait_for, write_pcap
 

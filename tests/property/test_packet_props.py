@@ -10,14 +10,8 @@ from hypothesis import strategies as st
 
 from pykeepalived.vrrp.advert import Advertisement, AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
-from pykeepalived.vrrp.packet import (
-    MalformedPacket,
-    build_ipv4_packet,
-    decode,
-    decode_full,
-    encode,
-    split_ipv4_packet,
-)
+from pykeepalived.vrrp.ipv4 import build_ipv4_packet, split_ipv4_packet
+from pykeepalived.vrrp.packet import MalformedPacket, decode, decode_full, encode
 
 ipv4: st.SearchStrategy[IPAddress] = st.builds(IPv4Address, st.integers(0, 2**32 - 1))
 ipv6: st.SearchStrategy[IPAddress] = st.builds(IPv6Address, st.integers(0, 2**128 - 1))

@@ -3,9 +3,10 @@
 keepalived's `-t` judges syntax and values; it is silent when a tracker weight is too small
 to ever move the VIP, when nopreempt is set where it is ignored, when vrrp_strict quietly
 firewalls the VIP, or when a vrrp_script is never run. Those are the questions users keep
-asking (keepalived-reference.md §3.1 items 8-10), so we answer them here. Advice never
-changes `-t`'s exit code: it is a separate list, printed after keepalived's diagnostics,
-each line marked `pykeepalived:` so operators can tell ours from keepalived's.
+asking (keepalived-reference.md §3.1 items 8-10), so we answer them here (checks that
+need the peers' configs are in advice_peers.py). Advice never changes `-t`'s exit code:
+it is a separate list, printed after keepalived's diagnostics, each line marked
+`pykeepalived:` so operators can tell ours from keepalived's.
 
 Weight arithmetic follows keepalived (vrrp_track.c): a tracker moves the priority by
 |weight| between its two states; positive weights add while OK, negative ones subtract
@@ -16,26 +17,30 @@ its lowering state falls *below* the best backup's (equal priorities do not pree
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+from pykeepalived.config.advice_weights import (
+    HIGH,
+    LOW,
+    OWNER,
+    clamp_priority,
+    instance_trackers,
+    priority_total,
+)
 
+if TYPE_CHECKING:
     from pykeepalived.config.diagnostics import Location
     from pykeepalived.config.host import HostFacts
     from pykeepalived.config.model import Config, TrackedRef, VrrpInstance
     from pykeepalived.config.schema import Fields
 
-__all__ = ["PREFIX", "Advice", "Declared", "advise", "declared_instances", "peer_advice"]
+__all__ = ["HERE", "PREFIX", "Advice", "Declared", "advise", "declared_instances"]
 
 #: marks our lines apart from keepalived's in `-t` output
 PREFIX = "pykeepalived: "
-_OWNER = 255
-_LOW, _HIGH = 1, 254
-_MAX_WEIGHT = 253
-_HERE = "this node"
+#: how the advice names the node whose config is being checked
+HERE = "this node"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,81 +100,6 @@ def advise(config: Config, *, declared: dict[str, Declared] | None = None,
     return tuple(out)
 
 
-# --- trackers and their weights ---------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class _Tracker:
-    kind: str
-    name: str
-    weight: int
-    reverse: bool
-    location: Location
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.kind, self.name
-
-    def shown(self) -> str:
-        return f"{self.kind} {self.name} weight {self.weight}{' reverse' * self.reverse}"
-
-    def lowering_state(self) -> str:
-        return "while it succeeds (reverse)" if self.reverse else "when it fails"
-
-
-def _raises(weight: int, reverse: bool) -> bool:
-    """Does the tracker add |weight| in its good state (rather than subtract in its bad)?"""
-    return (weight > 0) != reverse
-
-
-def _tracker(kind: str, ref: TrackedRef, weight: int, reverse: bool) -> _Tracker:
-    if ref.weight is not None:  # a per-instance `weight N [reverse]` overrides the block's
-        weight, reverse = ref.weight, ref.reverse
-    return _Tracker(kind, ref.name, weight, reverse, ref.location)
-
-
-def _trackers(config: Config, inst: VrrpInstance) -> list[_Tracker]:
-    found = []
-    for ref in inst.track_scripts:
-        script = config.script(ref.name)
-        found.append(_tracker("track_script", ref, script.weight if script else 0,
-                              script.weight_reverse if script else False))
-    found += [_tracker("track_interface", ref, 0, False) for ref in inst.track_interfaces]
-    for ref in inst.track_processes:
-        process = next((p for p in config.track_processes if p.name == ref.name), None)
-        found.append(_tracker("track_process", ref, process.weight if process else 0,
-                              process.weight_reverse if process else False))
-    return found
-
-
-def _clamp(total: int) -> int:
-    return min(max(total, _LOW), _HIGH)
-
-
-def _total(priority: int, trackers: Iterable[_Tracker], lowered: tuple[str, str] | None,
-           weights: dict[tuple[str, str], int]) -> int:
-    """Unclamped priority with every tracker good except `lowered`; `weights` overrides."""
-    total = priority
-    for tracker in trackers:
-        weight = weights.get(tracker.key, tracker.weight)
-        raises, low = _raises(weight, tracker.reverse), tracker.key == lowered
-        if raises and not low:
-            total += abs(weight)
-        elif low and not raises:
-            total -= abs(weight)
-    return total
-
-
-def _terms(priority: int, trackers: Iterable[_Tracker]) -> str:
-    """`150 + 20`: the base and the weights a good state adds, so the reader can redo it."""
-    raised = [abs(t.weight) for t in trackers if t.weight and _raises(t.weight, t.reverse)]
-    return " + ".join(str(v) for v in (priority, *raised))
-
-
-def _equals(expression: str, total: int) -> str:
-    text = expression if expression == str(total) else f"{expression} = {total}"
-    return text if _clamp(total) == total else f"{text}, kept at {_clamp(total)}"
-
-
 # --- single-node advice -----------------------------------------------------------------
 
 def _untracked_scripts(config: Config, said: dict[str, Declared]) -> list[Advice]:
@@ -184,7 +114,7 @@ def _untracked_scripts(config: Config, said: dict[str, Declared]) -> list[Advice
 
 def _fault_scripts(config: Config, inst: VrrpInstance) -> list[Advice]:
     out = []
-    for tracker in _trackers(config, inst):
+    for tracker in instance_trackers(config, inst):
         if tracker.kind != "track_script" or tracker.weight:
             continue
         when = "succeeds (weight 0 reverse)" if tracker.reverse else "fails"
@@ -197,21 +127,21 @@ def _fault_scripts(config: Config, inst: VrrpInstance) -> list[Advice]:
 
 
 def _clamped_weights(config: Config, inst: VrrpInstance) -> list[Advice]:
-    trackers = [t for t in _trackers(config, inst) if t.weight]
-    if inst.priority == _OWNER:
+    trackers = [t for t in instance_trackers(config, inst) if t.weight]
+    if inst.priority == OWNER:
         return []
     out = []
-    good = _total(inst.priority, trackers, None, {})
+    good = priority_total(inst.priority, trackers, None, {})
     for tracker in trackers:
-        low = _total(inst.priority, trackers, tracker.key, {})
-        moved = _clamp(good) - _clamp(low)
+        low = priority_total(inst.priority, trackers, tracker.key, {})
+        moved = clamp_priority(good) - clamp_priority(low)
         if moved >= abs(tracker.weight):
             continue
-        cut = f"{good} is kept at {_HIGH}" if good > _HIGH else f"{low} is kept at {_LOW}"
+        cut = f"{good} is kept at {HIGH}" if good > HIGH else f"{low} is kept at {LOW}"
         out.append(Advice(
             f"{tracker.shown()} moves {inst.name}'s priority by only {moved}, not"
             f" {abs(tracker.weight)}: keepalived keeps effective priorities within"
-            f" {_LOW}..{_HIGH}, so {cut}", tracker.location))
+            f" {LOW}..{HIGH}, so {cut}", tracker.location))
     return out
 
 
@@ -226,7 +156,7 @@ def _strict_no_accept(config: Config, inst: VrrpInstance,
                       declared: Declared | None) -> list[Advice]:
     keyword = _strict(config, inst)
     accept = declared.accept if declared is not None else inst.accept
-    if keyword is None or inst.priority == _OWNER or accept is False:
+    if keyword is None or inst.priority == OWNER or accept is False:
         return []
     if accept and inst.version != 2:
         return []
@@ -279,7 +209,7 @@ def _ignored_nopreempt(config: Config, entry: Declared) -> list[Advice]:
     inst = config.instance(entry.name)
     if not entry.nopreempt or inst is None:
         return []
-    if inst.priority == _OWNER:
+    if inst.priority == OWNER:
         why = "the address owner (priority 255) always takes the VIP"
     elif entry.state == "MASTER":
         why = "keepalived ignores nopreempt with `state MASTER`"
@@ -297,7 +227,7 @@ def _dropped_weighted_scripts(config: Config, entry: Declared) -> list[Advice]:
         return []
     group = next((g for g in config.sync_groups if g.name == inst.sync_group), None)
     in_sync = group is not None and not group.sync_group_tracking_weight
-    if not in_sync and inst.priority != _OWNER:
+    if not in_sync and inst.priority != OWNER:
         return []
     out = []
     for ref in entry.track_scripts:
@@ -315,125 +245,4 @@ def _dropped_weighted_scripts(config: Config, entry: Declared) -> list[Advice]:
                    " use weight 0 to send it to FAULT on failure, or a lower priority")
         out.append(Advice(f"track_script {ref.name} weight {weight} is ignored and never"
                           f" runs for {entry.name}: {why}", ref.location))
-    return out
-
-
-# --- advice that needs the peers' configs -------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class _Node:
-    label: str
-    inst: VrrpInstance
-    trackers: tuple[_Tracker, ...]
-
-    def priority(self, lowered: tuple[str, str] | None = None,
-                 weights: dict[tuple[str, str], int] | None = None) -> int:
-        if self.inst.priority == _OWNER:
-            return _OWNER
-        return _clamp(_total(self.inst.priority, self.trackers, lowered, weights or {}))
-
-
-def _peer_label(config: Config, inst: VrrpInstance) -> str:
-    return f"peer {config.global_defs.router_id or os.path.basename(inst.location.path)}"
-
-
-def _match(peer: Config, inst: VrrpInstance) -> VrrpInstance | None:
-    """The peer's instance of the same virtual router: VRID and family, name as tie-break."""
-    same = [p for p in peer.instances
-            if (p.virtual_router_id, p.family) == (inst.virtual_router_id, inst.family)]
-    return next((p for p in same if p.name == inst.name), same[0] if same else None)
-
-
-def peer_advice(config: Config, peers: Sequence[Config]) -> tuple[Advice, ...]:
-    """Checks that need every node's priorities: the seed article's two weight rules
-    (negative: master - |w| < backup; positive: master < backup + w) for every master
-    candidate and weighted tracker, and nopreempt undone by a preempting peer."""
-    out: list[Advice] = []
-    for inst in config.instances:
-        nodes = [_Node(_HERE, inst, tuple(_trackers(config, inst)))]
-        for peer in peers:
-            match = _match(peer, inst)
-            if match is not None:
-                nodes.append(_Node(_peer_label(peer, match), match,
-                                   tuple(_trackers(peer, match))))
-        if len(nodes) < 2:
-            continue
-        for node in nodes:
-            others = [n for n in nodes if n is not node]
-            out += _stuck_weights(node, others)
-            out += _preempted_nopreempt(node, others)
-    return tuple(out)
-
-
-def _best(others: Sequence[_Node], weights: dict[tuple[str, str], int] | None = None
-          ) -> _Node:
-    return max(others, key=lambda n: n.priority(None, weights))
-
-
-def _stuck_weights(node: _Node, others: Sequence[_Node]) -> list[Advice]:
-    """Only a backup without nopreempt takes over from a live master on priority alone
-    (vrrp.c vrrp_state_backup), so only those count as where the VIP could go."""
-    if any(o.priority() > node.priority() and not o.inst.nopreempt for o in others):
-        return []  # a backup: a preempting peer outranks it, its trackers move nothing
-    weighted = [t for t in node.trackers if t.weight]
-    preempting = [o for o in others if not o.inst.nopreempt]
-    if not preempting:
-        who = "every peer has" if len(others) > 1 else (
-            "this node has" if others[0].label == _HERE else "the peer has")
-        return [Advice(
-            f"{t.shown()} can never move {node.inst.name} off {node.label}: {who} nopreempt,"
-            " and a backup with nopreempt never takes over from a live master whatever the"
-            f" priorities; use weight 0 so a failure sends {node.inst.name} to FAULT and"
-            " releases the VIP, or drop nopreempt on the backup", t.location)
-            for t in weighted]
-    best = _best(preempting)
-    theirs = "the peer's" if len(others) == 1 and best.label != _HERE else f"{best.label}'s"
-    out = []
-    for tracker in weighted:
-        if node.priority(tracker.key) < best.priority():
-            continue
-        low = _total(node.inst.priority, node.trackers, tracker.key, {})
-        ours = _equals(f"{_terms(node.inst.priority, node.trackers)} - {abs(tracker.weight)}",
-                       low)
-        peer = _equals(_terms(best.inst.priority, best.trackers),
-                       _total(best.inst.priority, best.trackers, None, {}))
-        out.append(Advice(
-            f"{tracker.shown()} can never move {node.inst.name} off {node.label}:"
-            f" {tracker.lowering_state()}, {ours} is not below {theirs} {peer}"
-            f" ({_fix(node, preempting, tracker)})", tracker.location))
-    return out
-
-
-def _fix(node: _Node, others: Sequence[_Node], tracker: _Tracker) -> str:
-    """The smallest weight (same sign first, shared by every node tracking the same
-    name) that would let a failure move the VIP."""
-    signs = (1, -1) if tracker.weight > 0 else (-1,)
-    for sign in signs:
-        start = abs(tracker.weight) + 1 if sign * tracker.weight > 0 else 1
-        for size in range(start, _MAX_WEIGHT + 1):
-            weights = {tracker.key: sign * size}
-            if node.priority(tracker.key, weights) < _best(others, weights).priority(
-                    None, weights):
-                if sign * tracker.weight < 0:
-                    return (f"no positive weight up to {_MAX_WEIGHT} can, as it also raises"
-                            f" whoever else tracks it; give a weight of at least {-size}")
-                return f"give a weight of at least {sign * size}"
-    gap = node.priority() - _best(others).priority()
-    return (f"no weight up to {_MAX_WEIGHT} can; narrow the priority gap of {gap} between"
-            " the nodes")
-
-
-def _preempted_nopreempt(node: _Node, others: Sequence[_Node]) -> list[Advice]:
-    if not node.inst.nopreempt or node.label != _HERE:
-        return []
-    out = []
-    for other in others:
-        if other.inst.nopreempt or other.priority() <= node.priority():
-            continue
-        state = " with state MASTER" if other.inst.state == "MASTER" else ""
-        out.append(Advice(
-            f"nopreempt on {node.inst.name} does not stop {other.label} (priority"
-            f" {other.priority()}{state}, no nopreempt) from taking the VIP back when it"
-            " returns: nopreempt only acts on the node that would preempt; set `state"
-            " BACKUP` and nopreempt on every node", node.inst.location))
     return out

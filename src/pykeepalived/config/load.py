@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived.config import tree
-from pykeepalived.config.advice import Advice, advise, declared_instances, peer_advice
+from pykeepalived.config.advice import Advice, advise, declared_instances
+from pykeepalived.config.advice_peers import peer_advice
 from pykeepalived.config.diagnostics import Diagnostic, Kind
 from pykeepalived.config.host import HostFacts, gather_host_facts
 from pykeepalived.config.nesting import takes_block

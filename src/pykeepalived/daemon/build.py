@@ -9,33 +9,20 @@ specs compare equal exactly when the instance would run the same way.
 `use_vmac` (adapters/vmac.py) moves the instance's VIPs, GARPs and, unless `vmac_xmit_base`,
 its socket onto a macvlan that exists only once the runtime made it: such a socket's
 ifindex is 0 here and filled in by the runtime.
+
+The parts with grammars of their own live beside this module: `build_vmac.py`
+(use_vmac), `build_routes.py` (VIPs, virtual_routes, virtual_rules), `build_tracks.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from ipaddress import (
-    IPv4Address,
-    IPv4Network,
-    IPv6Address,
-    IPv6Network,
-    ip_address,
-    ip_interface,
-    ip_network,
-)
-from socket import AF_INET, AF_INET6
 from typing import TYPE_CHECKING, TypeVar
 
-from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
 from pykeepalived.adapters.proc_events import ProcessMatcher
-from pykeepalived.adapters.vmac import (
-    VmacSpec,
-    default_vmac_name,
-    parse_vmac_mac,
-    valid_ifname,
-    virtual_mac,
-)
+from pykeepalived.daemon.build_routes import RulePreferences, address_spec, route_spec, rule_spec
 from pykeepalived.daemon.build_tracks import instance_tracks
+from pykeepalived.daemon.build_vmac import vmac_spec
 from pykeepalived.daemon.notifier import FifoSpec, NotifyTarget, fifo_specs
 from pykeepalived.vrrp.advert import AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
@@ -44,7 +31,10 @@ from pykeepalived.vrrp.tracking import TrackKind, TrackSpec
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from ipaddress import IPv4Address, IPv6Address
 
+    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
+    from pykeepalived.adapters.vmac import VmacSpec
     from pykeepalived.config import model
 
 _T = TypeVar("_T")
@@ -189,7 +179,7 @@ class DaemonSpec:
 def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> DaemonSpec:
     """Every instance's spec; raises BuildError with a keepalived-style message."""
     warnings: list[str] = []
-    preferences = _RulePreferences()
+    preferences = RulePreferences()
     vmac_names: set[str] = set()
     instances = tuple(_instance(config, inst, interfaces, warnings, preferences, vmac_names)
                       for inst in config.instances)
@@ -231,7 +221,7 @@ def interfaces_needed(config: model.Config) -> frozenset[str]:
 
 def _instance(config: model.Config, inst: model.VrrpInstance,
               interfaces: Mapping[str, InterfaceFacts], warnings: list[str],
-              preferences: _RulePreferences, vmac_names: set[str]) -> InstanceSpec:
+              preferences: RulePreferences, vmac_names: set[str]) -> InstanceSpec:
     ifname = inst.interface or config.global_defs.default_interface
     if not ifname:
         raise BuildError(f"({inst.name}) Unknown interface !")
@@ -242,16 +232,16 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
             and inst.family != 4:
         raise BuildError(f"({inst.name}) auth_type AH needs IPv4 (VRRPv2)")
     params = instance_params(config.global_defs, inst, _primary(inst, facts))
-    vmac = _vmac(config.global_defs, inst, ifname, params, vmac_names, warnings)
+    vmac = vmac_spec(config.global_defs, inst, ifname, params, vmac_names, warnings)
     vip_ifname = vmac.ifname if vmac is not None else ifname
-    vips = tuple(_address(v, vip_ifname) for v in (*inst.virtual_ipaddresses,
+    vips = tuple(address_spec(v, vip_ifname) for v in (*inst.virtual_ipaddresses,
                                                      *inst.virtual_ipaddresses_excluded))
     tracked = frozenset(v.address for v in (*inst.virtual_ipaddresses,
                                               *inst.virtual_ipaddresses_excluded)
                         if not v.no_track)
-    routes = tuple(r for r in (_route(rt, ifname, inst.name, warnings)
+    routes = tuple(r for r in (route_spec(rt, ifname, inst.name, warnings)
                                for rt in inst.virtual_routes) if r is not None)
-    rules = tuple(r for r in (_rule(rule, inst.name, warnings, preferences)
+    rules = tuple(r for r in (rule_spec(rule, inst.name, warnings, preferences)
                               for rule in inst.virtual_rules) if r is not None)
     g = config.global_defs
     sock = _socket(g, inst, facts, params)
@@ -265,57 +255,6 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
         notify=_notify(inst), garp_interval=g.vrrp_garp_interval_us / 1e6,
         gna_interval=g.vrrp_gna_interval_us / 1e6, vmac=vmac)
 
-
-def _vmac(g: model.GlobalDefs, inst: model.VrrpInstance, ifname: str,
-          params: InstanceParams, taken: set[str], warnings: list[str]) -> VmacSpec | None:
-    """`use_vmac [NAME] [MAC]` + `vmac_xmit_base`, corrected as keepalived corrects them."""
-    name = inst.name
-    if inst.use_vmac is None:
-        if inst.vmac_xmit_base:
-            warnings.append(f"({name}) vmac_xmit_base is only valid with a vmac")
-        return None
-    ifname_wanted, mac = None, virtual_mac(params.vrid, params.family)
-    for word in inst.use_vmac.split()[:2]:
-        if ":" in word:
-            try:
-                mac = parse_vmac_mac(word, params.vrid)
-            except ValueError as exc:
-                warnings.append(str(exc))
-        elif _is_default_vmac_name(word, params.vrid):
-            continue  # the parser's own default: keepalived picks the name at the end
-        elif not valid_ifname(word) or word in taken:
-            warnings.append(f"VMAC interface name '{word}' too long or invalid characters"
-                            " - ignoring" if word not in taken else
-                            f"({name}) VMAC interface name {word} already in use - ignoring")
-        else:
-            ifname_wanted = word
-    if params.strict_mode and mac != virtual_mac(params.vrid, params.family):
-        warnings.append(f"({name}): cannot specify MAC address with strict mode - clearing")
-        mac = virtual_mac(params.vrid, params.family)
-    xmit_base = inst.vmac_xmit_base
-    if inst.unicast and not xmit_base:
-        warnings.append(f"({name}) unicast with use_vmac requires vmac_xmit_base - setting")
-        xmit_base = True
-    if params.strict_mode and xmit_base:
-        warnings.append(f"({name}) xmit_base is incompatible with strict mode - resetting")
-        xmit_base = False
-    vmac_ifname = ifname_wanted or default_vmac_name(
-        _global_option(g, "vmac_prefix") or "vrrp", params.vrid, taken, params.family)
-    taken.add(vmac_ifname)
-    ipv6 = params.family == 6 or any(v.address.version == 6 and v.dev is None
-                                     for v in inst.virtual_ipaddresses_excluded)
-    link_local = params.primary_address if params.family == 6 else None
-    return VmacSpec(vmac_ifname, ifname, mac, params.family, xmit_base, ipv6,
-                    link_local if isinstance(link_local, IPv6Address) else None)
-
-
-def _is_default_vmac_name(word: str, vrid: int) -> bool:
-    """config/schema_vrrp names a bare `use_vmac` `vrrp.VRID` (`vrrp.0` before the VRID)."""
-    return word in ("vrrp.0", f"vrrp.{vrid}")
-
-
-def _global_option(g: model.GlobalDefs, keyword: str) -> str | None:
-    return next((o.args[0] for o in g.options if o.keyword == keyword and o.args), None)
 
 
 def instance_params(g: model.GlobalDefs, inst: model.VrrpInstance,
@@ -399,105 +338,6 @@ def _socket(g: model.GlobalDefs, inst: model.VrrpInstance, facts: InterfaceFacts
         auth_type=params.auth_type,
         auth_key=params.auth_data)
 
-
-def _address(vip: model.VirtualAddress, ifname: str) -> AddressSpec:
-    broadcast = None
-    if vip.broadcast is not None and vip.address.version == 4:
-        try:
-            broadcast = IPv4Address(vip.broadcast)
-        except ValueError:
-            broadcast = None  # `brd +`/`-`: let the kernel decide
-    return AddressSpec(
-        ifname=vip.dev or ifname, address=ip_interface(f"{vip.address}/{vip.prefix}"),
-        broadcast=broadcast, scope=vip.scope or "global",
-        label=vip.label if vip.address.version == 4 else None,
-        # a tentative (DAD) VIP cannot be used right after a takeover
-        nodad=vip.address.version == 6, preferred_lft=vip.preferred_lft)
-
-
-_ROUTE_VALUE_WORDS = frozenset({"via", "gw", "dev", "src", "scope", "metric", "table", "to"})
-
-
-def _route(spec: model.RouteSpec, ifname: str, name: str,
-           warnings: list[str]) -> RouteSpec | None:
-    """`[to] DST [via GW] [dev IF] [src IP] [scope S] [metric N] [table T]`; else skipped."""
-    words = list(spec.words)
-    values: dict[str, str] = {}
-    destination: str | None = None
-    try:
-        while words:
-            word = words.pop(0)
-            if word in _ROUTE_VALUE_WORDS and word != "to":
-                values["via" if word == "gw" else word] = words.pop(0)
-            elif word != "to" and destination is None:
-                destination = "0.0.0.0/0" if word == "default" and spec.family == 4 else word
-            else:
-                raise ValueError(f"unsupported word {word!r}")
-        if destination is None:
-            raise ValueError("no destination")
-        return RouteSpec(
-            destination=ip_network(destination, strict=False),
-            via=ip_address(values["via"]) if "via" in values else None,
-            ifname=values.get("dev") or (None if "via" in values else ifname),
-            source=ip_address(values["src"]) if "src" in values else None,
-            scope=values.get("scope"),
-            metric=int(values["metric"]) if "metric" in values else None,
-            table=int(values.get("table", "254")))
-    except (ValueError, IndexError) as exc:
-        warnings.append(f"({name}) virtual_route '{spec}' skipped: {exc}")
-        return None
-
-
-#: iproute2's reserved table names (keepalived reads rt_tables; these are always there)
-_TABLES = {"main": 254, "local": 255, "default": 253}
-_RULE_PRIORITY_WORDS = frozenset({"priority", "preference", "pref", "order"})
-_ANY = frozenset({"all", "any", "default"})
-#: keepalived numbers rules without a preference down from here, per family
-_RULE_START_PRIORITY = 16384
-
-
-@dataclass
-class _RulePreferences:
-    next: dict[int, int] = field(default_factory=lambda: {4: _RULE_START_PRIORITY,
-                                                          6: _RULE_START_PRIORITY})
-
-    def take(self, family: int) -> int:
-        self.next[family] -= 1
-        return self.next[family] + 1
-
-
-def _rule(spec: model.RouteSpec, name: str, warnings: list[str],
-          preferences: _RulePreferences) -> RuleSpec | None:
-    """`[from P] [to P] [table T] [priority N] [iif IF] [oif IF] [fwmark N]`; else skipped."""
-    words, values = list(spec.words), {}
-    try:
-        while words:
-            word = words.pop(0)
-            key = "priority" if word in _RULE_PRIORITY_WORDS else \
-                "table" if word == "lookup" else "iif" if word == "dev" else word
-            if key not in ("from", "to", "table", "priority", "iif", "oif", "fwmark"):
-                raise ValueError(f"unsupported word {word!r}")
-            values[key] = words.pop(0)
-        table = values.get("table", "254")
-        family = spec.family
-        if "priority" not in values:
-            values["priority"] = str(preferences.take(family))
-            warnings.append(f"({name}) Rule has no preference specified - setting to "
-                            f"{values['priority']}. This is probably not what you want.")
-        return RuleSpec(
-            family=AF_INET if family == 4 else AF_INET6,
-            table=_TABLES[table] if table in _TABLES else int(table, 0),
-            priority=int(values["priority"], 0),
-            source=_selector(values.get("from")), destination=_selector(values.get("to")),
-            iifname=values.get("iif"), oifname=values.get("oif"),
-            fwmark=int(values["fwmark"], 0) if "fwmark" in values else None)
-    except (ValueError, IndexError) as exc:
-        warnings.append(f"({name}) virtual_rule '{spec}' skipped: {exc}")
-        return None
-
-
-def _selector(text: str | None) -> IPv4Network | IPv6Network | None:
-    return None if text is None or text in _ANY else ip_network(text, strict=False)
 
 
 def _script(script: model.VrrpScript, g: model.GlobalDefs) -> ScriptSpec:

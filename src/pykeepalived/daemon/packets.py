@@ -20,13 +20,8 @@ from pykeepalived.vrrp.actions import Log, LogLevel
 from pykeepalived.vrrp.advert import VRRP_TTL, AuthType
 from pykeepalived.vrrp.ah import AH_HEADER_LEN, AH_PROTOCOL, AhSequence, unpack_header
 from pykeepalived.vrrp.events import AdvertReceived, PacketDropped
-from pykeepalived.vrrp.packet import (
-    DropReason,
-    MalformedPacket,
-    build_ipv4_packet,
-    decode_full,
-    encode,
-)
+from pykeepalived.vrrp.ipv4 import build_ipv4_packet
+from pykeepalived.vrrp.packet import DropReason, MalformedPacket, decode_full, encode
 from pykeepalived.vrrp.params import State
 from pykeepalived.vrrp.receive import check_advert
 from pykeepalived.vrrp.stats import InstanceStats

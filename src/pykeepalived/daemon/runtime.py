@@ -9,9 +9,9 @@ core produced them even when some of them await netlink. The core's clock is the
 
 Each instance has its own raw socket (its own source address and group), and a raw
 socket sees every VRRP packet on its interface: packets are dispatched by VRID, and a
-VRID nobody on that link runs is counted once, in `unknown_vrid`. A per-datagram
-exception boundary logs and counts anything unexpected (`unexpected_errors`): a packet
-can never stop the daemon.
+VRID nobody on that link runs is counted once, in `unknown_vrid` (one too short to
+carry a VRID in `short_datagrams`). A per-datagram exception boundary logs and counts
+anything unexpected (`unexpected_errors`): a packet can never stop the daemon.
 
 Every adapter is reached through `Ports` (ports.py), so the same driver runs over fakes.
 """
@@ -21,12 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
-from pykeepalived.adapters.vmac import VmacError
 from pykeepalived.daemon.build import DaemonSpec, InterfaceFacts
 from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Group, Groups
@@ -39,6 +37,7 @@ from pykeepalived.daemon.packets import (
     sync_from_lower_priority,
 )
 from pykeepalived.daemon.tracking_io import Trackers
+from pykeepalived.daemon.vmac_links import VmacLinks
 from pykeepalived.vrrp.actions import LogLevel, Notify
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Shutdown, Startup, Timeout
 from pykeepalived.vrrp.frames import parse_mac
@@ -51,9 +50,8 @@ if TYPE_CHECKING:
 
     from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.adapters.netlink_events import NetlinkEvent
-    from pykeepalived.adapters.vmac import VmacSpec
     from pykeepalived.daemon.build import InstanceSpec
-    from pykeepalived.daemon.executor import AddressPort, FramePort, LogSink
+    from pykeepalived.daemon.executor import AddressPort, LogSink
     from pykeepalived.daemon.ports import NetlinkPort, Ports, SocketPort, WatcherPort
     from pykeepalived.daemon.reload import ReloadPlan
     from pykeepalived.vrrp.actions import Action
@@ -94,10 +92,10 @@ class Runtime:
         self.trackers = Trackers(ports, log, self.tracker_reading)
         self.daemon = EMPTY
         self.unknown_vrid = 0
+        #: too short to carry a VRID, so no instance's to judge
+        self.short_datagrams = 0
         self.unexpected_errors = 0
-        self._frames: dict[str, FramePort | None] = {}
-        #: use_vmac: instance name -> the vmac we made for it and its ifindex
-        self._vmacs: dict[str, tuple[VmacSpec, int]] = {}
+        self.links = VmacLinks(ports, log)
         self._watcher: WatcherPort | None = None
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
@@ -145,7 +143,7 @@ class Runtime:
         self._set_notify_targets(daemon)
         await self.trackers.start(daemon)
         for spec in daemon.instances:
-            self._make_node(await self._with_vmac(spec))
+            self._make_node(await self.links.with_vmac(spec))
         if daemon.startup_delay > 0:
             self.log.log(f"Delaying VRRP startup for {daemon.startup_delay:g} seconds")
             self._delayed = asyncio.get_running_loop().call_later(
@@ -175,13 +173,7 @@ class Runtime:
         await self.ports.notifier.drain(NOTIFY_STOP_LIMIT)
         if self._watcher is not None:
             await self._watcher.stop()
-        for frames in self._frames.values():
-            _close(frames)
-        self._frames.clear()
-        for name in list(self._vmacs):
-            await self._drop_vmac(name)
-        if self.ports.vmac is not None:
-            self.ports.vmac.restore()
+        await self.links.close()
         if self.ports.close is not None:
             await self.ports.close()
 
@@ -191,11 +183,10 @@ class Runtime:
         await self.trackers.reload(daemon)
         for name in plan.remove:
             await self._retire_deleted(name)
-            await self._drop_vmac(name)
+            await self.links.drop_vmac(name)
         for old_name, spec in plan.keep:
             self.nodes[spec.name] = self.nodes.pop(old_name)
-            if old_name in self._vmacs:
-                self._vmacs[spec.name] = self._vmacs.pop(old_name)
+            self.links.rename(old_name, spec.name)
         for old_name, spec in plan.change:
             old = self.nodes[old_name]
             was_master = old.instance.state is State.MASTER
@@ -204,14 +195,11 @@ class Runtime:
                 kept = {(v.ifname, v.address) for v in spec.vips}
                 await self.executor.remove_addresses(
                     [v for v in old.spec.vips if (v.ifname, v.address) not in kept])
-            if old_name in self._vmacs:
-                self._vmacs[spec.name] = self._vmacs.pop(old_name)
-                if self._vmacs[spec.name][0] != spec.vmac:
-                    await self._drop_vmac(spec.name)
-            spec = await self._with_vmac(spec)
+            await self.links.carry(old_name, spec)
+            spec = await self.links.with_vmac(spec)
             self._startup_solo(self._make_node(spec, ah=old.io.ah), keep_master=was_master)
         for spec in plan.add:
-            self._startup_solo(self._make_node(await self._with_vmac(spec)), keep_master=False)
+            self._startup_solo(self._make_node(await self.links.with_vmac(spec)), keep_master=False)
         for group in regroup:
             self.groups.wrap(group)
         self._set_notify_targets(daemon)
@@ -234,7 +222,7 @@ class Runtime:
         tracker = PriorityTracker(spec.name, spec.params.priority, spec.track,
                                   initial=self._readings(spec))
         fresh = ah_state_for(spec)
-        io = InstanceIO(spec, sock, self._frame_port(spec),
+        io = InstanceIO(spec, sock, self.links.frame_port(spec),
                         ah=ah if ah is not None and fresh is not None else fresh)
         node = Node(spec, instance, tracker, io, sock)
         self.nodes[spec.name] = node
@@ -305,42 +293,6 @@ class Runtime:
             self._enqueue(node, deleted)
         await self._drain(node)
 
-    async def _with_vmac(self, spec: InstanceSpec) -> InstanceSpec:
-        """use_vmac: the macvlan exists (and the socket on it knows its ifindex) before
-        the instance's sockets are opened; kept across a reload that leaves it alone."""
-        vmac = spec.vmac
-        if vmac is None:
-            return spec
-        if self.ports.vmac is None:
-            raise VmacError(f"({spec.name}) use_vmac is not available here")
-        known = self._vmacs.get(spec.name)
-        if known is not None and known[0] == vmac:
-            index = known[1]
-        else:
-            index = await self.ports.vmac.create(vmac, spec.name)
-            self._vmacs[spec.name] = (vmac, index)
-        if vmac.xmit_base:
-            return spec
-        return replace(spec, socket=replace(spec.socket, ifindex=index))
-
-    async def _drop_vmac(self, name: str) -> None:
-        """After the instance let go of it: its GARP socket closed, then the link."""
-        known = self._vmacs.pop(name, None)
-        if known is None or self.ports.vmac is None:
-            return
-        _close(self._frames.pop(known[0].ifname, None))
-        await self.ports.vmac.delete(known[0])
-
-    def _frame_port(self, spec: InstanceSpec) -> FramePort | None:
-        ifname = spec.garp_ifname
-        if ifname not in self._frames:
-            try:
-                self._frames[ifname] = self.ports.open_frames(ifname)
-            except OSError as exc:
-                self.log.log(f"cannot open a gratuitous ARP socket on {ifname}: {exc}")
-                self._frames[ifname] = None
-        return self._frames[ifname]
-
     # --- feeding the core ---------------------------------------------------------------
 
     def feed(self, node: Node, event: Event) -> None:
@@ -394,14 +346,9 @@ class Runtime:
                          f"{datagram.source}: {exc!r}")
 
     def _receive(self, node: Node, datagram: Datagram) -> None:
-        sock = node.spec.socket
         vrid = datagram_vrid(datagram)
         if vrid != node.spec.params.vrid:
-            peers = [n for n in self.nodes.values()
-                     if (n.spec.socket.ifindex, n.spec.socket.family) == (sock.ifindex,
-                                                                         sock.family)]
-            if peers and peers[0] is node and all(n.spec.params.vrid != vrid for n in peers):
-                self.unknown_vrid += 1
+            self._count_undelivered(node, vrid)
             return
         ah, state = node.io.ah, node.instance.state
         event, line = receive(node.spec, datagram, ah, state=state)
@@ -414,6 +361,23 @@ class Runtime:
             # before the answering advert is numbered: the executor runs after this
             synced = sync_from_lower_priority(node.spec, ah, datagram)
             self.log.log(synced.message, synced.level)
+
+    def _count_undelivered(self, node: Node, vrid: int | None) -> None:
+        """Every socket on a link sees every datagram: the link's first node counts it."""
+        sock = node.spec.socket
+        peers = [n for n in self.nodes.values()
+                 if (n.spec.socket.ifindex, n.spec.socket.family) == (sock.ifindex, sock.family)]
+        if not peers or peers[0] is not node:
+            return
+        if vrid is None:
+            self.short_datagrams += 1
+        elif all(n.spec.params.vrid != vrid for n in peers):
+            self.unknown_vrid += 1
+
+    def counters(self) -> dict[str, int]:
+        """Daemon-wide drops no instance owns (status and metrics show them)."""
+        return {"unknown_vrid": self.unknown_vrid, "short_datagrams": self.short_datagrams,
+                "unexpected_errors": self.unexpected_errors}
 
     # --- tracking -----------------------------------------------------------------------
 
@@ -464,12 +428,6 @@ def _mac(text: str) -> bytes:
         return parse_mac(text)
     except ValueError:
         return bytes(6)
-
-
-def _close(frames: FramePort | None) -> None:
-    close = getattr(frames, "close", None)
-    if close is not None:
-        close()
 
 
 def _as_address_port(netlink: NetlinkPort) -> AddressPort:

@@ -146,7 +146,9 @@ _DUMP_KINDS = {Control.DATA: "data", Control.STATS: "stats", Control.STATS_CLEAR
 
 def _dump(runtime: Runtime, running: Running, control: Control, directory: str) -> None:
     snapshot = build_snapshot(running.config, runtime.cores(), runtime.script_trackers(),
-                              wall_now=time.time(), mono_now=runtime.now())
+                              wall_now=time.time(), mono_now=runtime.now(),
+                              vmac_ifnames=runtime.links.vmac_ifnames(),
+                              daemon_counters=runtime.counters())
     dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
     if control is Control.STATS_CLEAR:
         for core in runtime.cores().values():

@@ -107,6 +107,8 @@ class InstanceSnapshot:
     sync_group: str | None = None
     unicast_peers: tuple[str, ...] = ()
     unicast_ttl: int | None = None
+    #: use_vmac: the macvlan the instance runs on ("" without one, as keepalived)
+    vmac_ifname: str = ""
     check_unicast_src: bool = False
     unicast_fault_no_peer: bool = False
     garp_delay_s: int = 5
@@ -191,6 +193,8 @@ class DumpSnapshot:
     globals: GlobalSnapshot = field(default_factory=GlobalSnapshot)
     instances: tuple[InstanceSnapshot, ...] = ()
     scripts: tuple[ScriptSnapshot, ...] = ()
+    #: the runtime's drops that belong to no instance (runtime.Runtime.counters)
+    daemon_counters: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +223,8 @@ def build_snapshot(
     mono_now: float,
     src_ips: Mapping[str, str] | None = None,
     socket_fds: Mapping[str, tuple[int, int]] | None = None,
+    vmac_ifnames: Mapping[str, str] | None = None,
+    daemon_counters: Mapping[str, int] | None = None,
 ) -> DumpSnapshot:
     """The daemon's one call: config + running cores (by instance name) + script trackers.
 
@@ -230,7 +236,8 @@ def build_snapshot(
     instances = tuple(
         snapshot_instance(cfg, cores[cfg.name], config, clocks, gdefs,
                           src_ip=(src_ips or {}).get(cfg.name),
-                          socket_fds=(socket_fds or {}).get(cfg.name))
+                          socket_fds=(socket_fds or {}).get(cfg.name),
+                          vmac_ifname=(vmac_ifnames or {}).get(cfg.name, ""))
         for cfg in config.instances if cfg.name in cores
     )
     scripts = tuple(
@@ -238,7 +245,7 @@ def build_snapshot(
         for script in config.vrrp_scripts
     )
     return DumpSnapshot(taken_at=wall_now, globals=gdefs, instances=instances,
-                        scripts=scripts)
+                        scripts=scripts, daemon_counters=tuple((daemon_counters or {}).items()))
 
 
 def snapshot_globals(g: model.GlobalDefs) -> GlobalSnapshot:
@@ -274,6 +281,7 @@ def snapshot_instance(
     *,
     src_ip: str | None = None,
     socket_fds: tuple[int, int] | None = None,
+    vmac_ifname: str = "",
 ) -> InstanceSnapshot:
     p = core.params
     vipset = core.state is State.MASTER
@@ -296,7 +304,7 @@ def snapshot_instance(
         src_from_config=(cfg.unicast_src_ip or cfg.mcast_src_ip) is not None,
         mcast_address=mcast, sync_group=cfg.sync_group,
         unicast_peers=tuple(str(peer.address) for peer in cfg.unicast_peers),
-        unicast_ttl=cfg.unicast_ttl, check_unicast_src=p.check_unicast_src,
+        unicast_ttl=cfg.unicast_ttl, vmac_ifname=vmac_ifname, check_unicast_src=p.check_unicast_src,
         unicast_fault_no_peer=cfg.unicast_fault_no_peer,
         garp_delay_s=round(p.garp.master_delay), garp_repeat=p.garp.master_repeat,
         garp_refresh_s=round(p.garp.master_refresh), garp_refresh_repeat=p.garp.refresh_repeat,

@@ -88,6 +88,8 @@ class StatusView:
     instances: tuple[InstanceStatus, ...]
     scripts: tuple[ScriptStatusView, ...] = ()
     source: str = STATUS_FILE
+    #: drops no instance owns (unknown VRIDs, short datagrams, unexpected errors)
+    daemon_counters: dict[str, int] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ the daemon's side
@@ -107,6 +109,7 @@ def encode_status(snapshot: DumpSnapshot) -> str:
         ],
         "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
                     for s in snapshot.scripts],
+        "daemon_stats": dict(snapshot.daemon_counters),
     }
     return json.dumps(document, indent=1) + "\n"
 
@@ -131,9 +134,11 @@ def parse_status(text: str) -> StatusView:
             for i in doc["instances"])
         scripts = tuple(ScriptStatusView(str(s["name"]), str(s["status"]),
                                          str(s["tracker_state"])) for s in doc["scripts"])
-    except (ValueError, KeyError, TypeError) as exc:
+        # absent from status files written before these counters existed
+        daemon = {k: int(v) for k, v in doc.get("daemon_stats", {}).items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StatusError(f"{STATUS_FILE} is not a status document: {exc}") from None
-    return StatusView(instances, scripts, STATUS_FILE)
+    return StatusView(instances, scripts, STATUS_FILE, daemon_counters=daemon)
 
 
 def parse_keepalived_json(text: str) -> StatusView:
@@ -179,6 +184,9 @@ def format_table(view: StatusView) -> str:
         lines.append(f"{inst.name}: {counters}")
     lines += [f"script {s.name}: {s.status}" + (f" ({s.tracker_state})" * bool(s.tracker_state))
               for s in view.scripts]
+    daemon = " ".join(f"{k}={v}" for k, v in view.daemon_counters.items() if v)
+    if daemon:
+        lines.append(f"daemon: {daemon}")
     return "\n".join(lines) + "\n"
 
 
@@ -235,6 +243,8 @@ def _extra_metrics(view: StatusView) -> list[str]:
     out.append("# TYPE pykeepalived_extra_errors_total counter")
     out += [f"pykeepalived_extra_errors_total{_labels(iname=i.name, kind=k)} {v}"
             for i in view.instances for k, v in i.extra_counters.items()]
+    out += [f"pykeepalived_extra_errors_total{_labels(kind=k)} {v}"
+            for k, v in view.daemon_counters.items()]
     return out
 
 

@@ -12,6 +12,8 @@ master's Adver_Timer or the backup's Master_Down_Timer, by state) and `_ms_down`
 ms_down_timer, kept because keepalived derives later deadlines from it (a priority change
 shifts a running down timer by the difference of the two intervals). Delayed GARP bursts
 have their own deadlines. `next_deadline()` is the earliest of them.
+
+Advert handling (BACKUP and MASTER receive) is in instance_adverts.py, mixed in.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ from pykeepalived.vrrp.events import (
     Startup,
     Timeout,
 )
+from pykeepalived.vrrp.instance_adverts import ReceivesAdverts
 from pykeepalived.vrrp.params import InstanceParams, State
-from pykeepalived.vrrp.receive import check_advert
 from pykeepalived.vrrp.stats import InstanceStats
 from pykeepalived.vrrp.timing import (
     PRIORITY_OWNER,
@@ -51,7 +53,6 @@ from pykeepalived.vrrp.timing import (
     interval_seconds,
     master_down_interval,
     min_skew_time,
-    skew_time,
 )
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ _NOTIFY = {
 }
 
 
-class VrrpInstance:
+class VrrpInstance(ReceivesAdverts):
     """A virtual router; see docs/core-api.md for the contract."""
 
     def __init__(self, params: InstanceParams) -> None:
@@ -268,141 +269,6 @@ class VrrpInstance:
             self._garp_refresh_at = now + garp.master_refresh
         self._sands = now + interval_seconds(self.params.advert_int_cs)
         return actions
-
-    # --- adverts ------------------------------------------------------------------------
-
-    def _on_advert(self, event: AdvertReceived, now: float) -> list[Action]:
-        if self._state is State.BACKUP:
-            return self._backup_rx(event, now)
-        if self._state is State.MASTER:
-            return self._master_rx(event, now)
-        return []  # INIT/FAULT: keepalived does not process adverts there
-
-    def _backup_rx(self, event: AdvertReceived, now: float) -> list[Action]:
-        p, adv, source = self.params, event.advert, event.source
-        check_addresses = not p.skip_check_adv_addr or source != self.master_source
-        refused = check_advert(p, self.stats, event, check_addresses)
-        if refused is not None:
-            return [refused]  # the down timer keeps running
-        if adv.priority == PRIORITY_STOP:
-            self._ms_down = skew_time(self._effective, self._master_adver_int_cs,
-                                      version=self.params.version)
-            self._sands = now + self._ms_down
-            self._down_reason = f"priority 0 advert from {source}"
-            return [Log(msg.backup_received_zero(self.name), LogLevel.DETAIL)]
-        if self._accepts_as_master(adv.priority, now):
-            return self._follow_master(event, now)
-        self.master_source = source
-        self._down_reason = f"lower priority ({adv.priority}) advert from {source} discarded"
-        return [Log(msg.lower_priority_discarding(self.name, adv.priority, source))]
-
-    def _accepts_as_master(self, priority: int, now: float) -> bool:
-        delay = self.params.effective_preempt_delay
-        return (
-            self.params.effective_nopreempt
-            or priority >= self._effective
-            or (delay > 0 and (self._preempt_time is None or self._preempt_time > now))
-        )
-
-    def _follow_master(self, event: AdvertReceived, now: float) -> list[Action]:
-        actions = self._adopt_interval(event.advert)
-        self._ms_down = self._full_down_interval()
-        self.master_source, self.master_priority = event.source, event.advert.priority
-        actions += self._preempt_delay_step(event.advert.priority, now)
-        self._wantstate = State.BACKUP
-        self._sands = now + self._ms_down
-        self._down_reason = (
-            f"no advert from master {event.source} (priority {event.advert.priority}) "
-            f"for {self._ms_down} s"
-        )
-        return actions
-
-    def _preempt_delay_step(self, priority: int, now: float) -> list[Action]:
-        delay = self.params.effective_preempt_delay
-        if delay <= 0:
-            return []
-        if priority >= self._effective:
-            if self._preempt_time is None:
-                return []
-            self._preempt_time = None
-            return [Log(msg.stop_preempt_delay(self.name), LogLevel.DETAIL)]
-        if self._preempt_time is not None:
-            return []
-        self._preempt_time = now + delay
-        return [Log(msg.start_preempt_delay(self.name, delay), LogLevel.DETAIL)]
-
-    def _adopt_interval(self, adv: Advertisement) -> list[Action]:
-        """RFC 5798 §6.4.2: a v3 backup times the master out on the master's interval."""
-        if self.params.version != 3 or adv.interval_cs == self._master_adver_int_cs:
-            return []
-        old, self._master_adver_int_cs = self._master_adver_int_cs, adv.interval_cs
-        return [Log(msg.interval_updated(self.name, old, adv.interval_cs), LogLevel.DETAIL)]
-
-    def _master_rx(self, event: AdvertReceived, now: float) -> list[Action]:
-        refused = check_advert(self.params, self.stats, event, check_addresses=True)
-        if refused is not None:
-            return [refused]
-        prio, cmp = event.advert.priority, self._compare_with_primary(event.source)
-        wins = prio > self._effective or (prio == self._effective and cmp > 0)
-        actions: list[Action] = []
-        if prio == PRIORITY_STOP or (self.params.higher_prio_send_advert and wins):
-            actions.append(self._advert(self._effective))
-            if prio == PRIORITY_STOP:
-                self._sands = now + interval_seconds(self.params.advert_int_cs)
-                return [*actions, Log(msg.master_received_zero(self.name), LogLevel.DETAIL)]
-        actions += self._equal_priority_checks(prio, cmp)
-        if prio < self._effective or (prio == self._effective and cmp < 0):
-            return actions + self._answer_lower(event, now)
-        if prio > self._effective or (prio == self._effective and cmp > 0):
-            return self._yield_to(event, now, actions)
-        return actions
-
-    def _equal_priority_checks(self, prio: int, cmp: int) -> list[Action]:
-        if prio != self._effective:
-            return []
-        if cmp == 0:
-            return [Log(msg.equal_priority_our_address(self.name))]
-        if self._effective == PRIORITY_OWNER:
-            self._effective = self._base_priority = PRIORITY_OWNER - 1
-            return [Log(msg.both_owners(self.name))]
-        return []
-
-    def _answer_lower(self, event: AdvertReceived, now: float) -> list[Action]:
-        p = self.params
-        forcing = not p.lower_prio_no_advert
-        actions: list[Action] = [Log(msg.master_lower_priority(
-            self.name, event.source, event.advert.priority, self._effective, forcing))]
-        if forcing:
-            actions.append(self._advert(self._effective))
-            self._sands = now + interval_seconds(p.advert_int_cs)
-        if p.garp.lower_prio_repeat:
-            actions.append(SendGratuitous(p.garp.lower_prio_repeat))
-            if p.garp.lower_prio_delay:
-                self._garp_lower_at = now + p.garp.lower_prio_delay
-        actions.append(Notify(NotifyState.MASTER_RX_LOWER_PRI, self._effective))
-        return actions
-
-    def _yield_to(self, event: AdvertReceived, now: float, pre: list[Action]) -> list[Action]:
-        prio, source = event.advert.priority, event.source
-        if prio > self._effective:
-            line = msg.master_higher_priority(self.name, source, prio, self._effective)
-            reason = f"higher priority ({prio}) advert from {source}, ours {self._effective}"
-        else:
-            line = msg.master_same_priority_higher_ip(self.name, source, prio)
-            reason = f"same priority ({prio}) advert from higher address {source}"
-        pre = [*pre, Log(line), *self._adopt_interval(event.advert)]
-        self._ms_down = self._full_down_interval()
-        self.master_source, self.master_priority = source, prio
-        self._wantstate = State.BACKUP
-        self._down_reason = f"no advert from master {source} (priority {prio})"
-        return self._change_state(State.BACKUP, reason, now, pre=pre)
-
-    def _compare_with_primary(self, source: IPAddress) -> int:
-        """RFC 5798 §6.4.3: unsigned compare in network order; 0 when unknown/other family."""
-        ours = self.params.primary_address
-        if ours is None or ours.version != source.version:
-            return 0
-        return (int(source) > int(ours)) - (int(source) < int(ours))
 
     # --- transitions --------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pykeepalived import cli
-from pykeepalived.config.advice import peer_advice
+from pykeepalived.config.advice_peers import peer_advice
 from pykeepalived.config.diagnostics import config_status, exit_code
 from pykeepalived.config.host import HostFacts, ScriptFacts, interface_addresses
 from pykeepalived.config.load import LoadResult, load_config, load_text, with_peer_advice

@@ -31,7 +31,7 @@ from pykeepalived.vrrp.actions import SendAdvert, StateChanged
 from pykeepalived.vrrp.advert import Advertisement, AuthType
 from pykeepalived.vrrp.ah import AH_PROTOCOL
 from pykeepalived.vrrp.events import AdvertReceived, PacketDropped
-from pykeepalived.vrrp.packet import build_ipv4_packet, split_ipv4_packet
+from pykeepalived.vrrp.ipv4 import build_ipv4_packet, split_ipv4_packet
 from pykeepalived.vrrp.params import State
 from tests.unit.daemon.rt_fakes import FakeLog, FakeNetlink, FakeNotifier, Recorder
 from tests.unit.daemon.rt_specs import daemon_from

@@ -11,13 +11,8 @@ import pytest
 
 from pykeepalived.vrrp import ah
 from pykeepalived.vrrp.advert import Advertisement, AuthType
-from pykeepalived.vrrp.packet import (
-    DropReason,
-    MalformedPacket,
-    build_ipv4_packet,
-    decode_full,
-    split_ipv4_packet,
-)
+from pykeepalived.vrrp.ipv4 import build_ipv4_packet, split_ipv4_packet
+from pykeepalived.vrrp.packet import DropReason, MalformedPacket, decode_full
 
 SRC, GROUP, PEER = IPv4Address("192.0.2.11"), IPv4Address("224.0.0.18"), IPv4Address("192.0.2.12")
 ADVERT = Advertisement(version=2, vrid=63, priority=150, interval_cs=100,

@@ -10,15 +10,8 @@ import pytest
 
 from pykeepalived.vrrp.advert import Advertisement, AuthType
 from pykeepalived.vrrp.checksum import ChecksumMode, internet_checksum
-from pykeepalived.vrrp.packet import (
-    DropReason,
-    MalformedPacket,
-    build_ipv4_packet,
-    decode,
-    decode_full,
-    encode,
-    split_ipv4_packet,
-)
+from pykeepalived.vrrp.ipv4 import build_ipv4_packet, split_ipv4_packet
+from pykeepalived.vrrp.packet import DropReason, MalformedPacket, decode, decode_full, encode
 
 SRC4, DST4 = IPv4Address("192.0.2.12"), IPv4Address("192.0.2.11")
 GROUP4 = IPv4Address("224.0.0.18")

@@ -11,14 +11,8 @@ import pytest
 
 from pykeepalived.vrrp.advert import Advertisement, AuthType
 from pykeepalived.vrrp.checksum import ChecksumMode
-from pykeepalived.vrrp.packet import (
-    DropReason,
-    MalformedPacket,
-    build_ipv4_packet,
-    decode_full,
-    encode,
-    split_ipv4_packet,
-)
+from pykeepalived.vrrp.ipv4 import build_ipv4_packet, split_ipv4_packet
+from pykeepalived.vrrp.packet import DropReason, MalformedPacket, decode_full, encode
 
 GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden"
 ADVERTS = sorted(p.stem for p in GOLDEN.glob("*.json")

@@ -1,0 +1,85 @@
+"""The small gaps: vmac_ifname in the JSON dump, and the runtime's daemon-wide counters
+(unknown VRIDs apart from datagrams too short to carry a VRID) in status and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import pytest
+
+from pykeepalived.adapters.datagram import Datagram
+from pykeepalived.daemon.dumps import render_json
+from pykeepalived.daemon.status import (
+    StatusError,
+    encode_status,
+    format_metrics,
+    format_table,
+    parse_status,
+)
+from tests.unit.daemon.rt_specs import daemon_from, instance_text
+from tests.unit.daemon.test_dumps import capture_snapshot
+from tests.unit.daemon.test_runtime import GROUP, PEER, Harness, datagram
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from pykeepalived.daemon.snapshot import DumpSnapshot
+
+
+@pytest.fixture(scope="module")
+def snapshot() -> DumpSnapshot:
+    return capture_snapshot()
+
+
+def test_json_dump_names_the_vmac_the_instance_runs_on(snapshot: DumpSnapshot) -> None:
+    a, b = snapshot.instances
+    with_vmac = replace(snapshot, instances=(replace(a, vmac_ifname="vrrp.161"), b))
+    dumped = json.loads(render_json(with_vmac))
+    assert [d["data"]["vmac_ifname"] for d in dumped] == ["vrrp.161", ""]
+
+
+def test_short_datagram_is_not_an_unknown_vrid(tmp_path: Path) -> None:
+    harness = Harness()
+
+    async def scenario() -> dict[str, int]:
+        runtime = await harness.runtime(daemon_from(instance_text(), tmp_path))
+        deliver = harness.sockets[0].callback
+        assert deliver is not None
+        deliver(Datagram(payload=b"\x21", source=PEER, destination=GROUP, ttl=255,
+                         ifindex=2, protocol=112))
+        deliver(datagram(vrid=99))
+        deliver(datagram(vrid=98))
+        counters = runtime.counters()
+        await runtime.stop()
+        return counters
+
+    assert asyncio.run(scenario()) == {"unknown_vrid": 2, "short_datagrams": 1,
+                                       "unexpected_errors": 0}
+
+
+def test_daemon_counters_reach_status_table_and_metrics(snapshot: DumpSnapshot) -> None:
+    counted = replace(snapshot, daemon_counters=(("unknown_vrid", 4), ("short_datagrams", 0)))
+    view = parse_status(encode_status(counted))
+    assert view.daemon_counters == {"unknown_vrid": 4, "short_datagrams": 0}
+    assert "daemon: unknown_vrid=4\n" in format_table(view)
+    metrics = format_metrics(view).splitlines()
+    assert 'pykeepalived_extra_errors_total{kind="unknown_vrid"} 4' in metrics
+    assert 'pykeepalived_extra_errors_total{kind="short_datagrams"} 0' in metrics
+
+
+def test_status_file_without_daemon_counters_still_reads(snapshot: DumpSnapshot) -> None:
+    document = json.loads(encode_status(snapshot))
+    del document["daemon_stats"]
+    view = parse_status(json.dumps(document))
+    assert (view.daemon_counters, len(view.instances)) == ({}, 2)
+    assert "daemon:" not in format_table(view)
+
+
+def test_malformed_daemon_counters_are_a_clear_error(snapshot: DumpSnapshot) -> None:
+    document = json.loads(encode_status(snapshot))
+    document["daemon_stats"] = ["not", "a", "mapping"]
+    with pytest.raises(StatusError, match="is not a status document"):
+        parse_status(json.dumps(document))
