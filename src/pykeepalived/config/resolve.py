@@ -271,29 +271,26 @@ def _preempt_checks(ctx: Ctx, f: Fields, name: str, state: str, priority: int,
             f["preempt_delay_us"] = 0
 
 
+#: per version: unit (µs), exclusive limit in units, and keepalived's words for both fixes
+_INTERVAL_RULES = {
+    2: (TIMER_HZ, 256, "256s", "255s", "must be an integer. rounding"),
+    3: (TIMER_HZ // 100, 4096, "40.96s", "40.95s", "must be in units of 10ms - rounding"),
+}
+
+
 def _advert_int(ctx: Ctx, name: str, micros: int, version: int) -> int:
+    """keepalived's range clamp and rounding: whole seconds for v2, centiseconds for v3."""
+    unit, limit, less_than, setting, rounding = _INTERVAL_RULES[version]
     seconds = micros / TIMER_HZ
-    if version == 2:
-        if micros >= 256 * TIMER_HZ:
-            ctx.error(f"({name}) VRRPv2 advertisement interval {seconds:.2f}s is out of range."
-                      " Must be less than 256s. Setting to 255s", None)
-            return 255 * TIMER_HZ
-        if micros % TIMER_HZ:
-            ctx.error(f"({name}) VRRPv2 advertisement interval {seconds:f}s must be an"
-                      " integer. rounding", None)
-            rounded = micros + TIMER_HZ // 2
-            return max(rounded - rounded % TIMER_HZ, TIMER_HZ)
-        return micros
-    centi = TIMER_HZ // 100
-    if micros >= 4096 * centi:
-        ctx.error(f"({name}) VRRPv3 advertisement interval {seconds:.2f}s is out of range."
-                  " Must be less than 40.96s. Setting to 40.95s", None)
-        return 4095 * centi
-    if micros % centi:
-        ctx.error(f"({name}) VRRPv3 advertisement interval {seconds:f}s must be in units of"
-                  " 10ms - rounding", None)
-        rounded = micros + centi // 2
-        return max(rounded - rounded % centi, centi)
+    if micros >= limit * unit:
+        ctx.error(f"({name}) VRRPv{version} advertisement interval {seconds:.2f}s is out of"
+                  f" range. Must be less than {less_than}. Setting to {setting}", None)
+        return (limit - 1) * unit
+    if micros % unit:
+        ctx.error(f"({name}) VRRPv{version} advertisement interval {seconds:f}s {rounding}",
+                  None)
+        rounded = micros + unit // 2
+        return max(rounded - rounded % unit, unit)
     return micros
 
 
