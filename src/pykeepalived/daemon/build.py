@@ -24,6 +24,7 @@ from pykeepalived.daemon.build_routes import RulePreferences, address_spec, rout
 from pykeepalived.daemon.build_tracks import instance_tracks
 from pykeepalived.daemon.build_vmac import vmac_spec
 from pykeepalived.daemon.notifier import FifoSpec, NotifyTarget, fifo_specs
+from pykeepalived.daemon.statics import StaticSpec, static_spec
 from pykeepalived.vrrp.advert import AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.params import GarpParams, InstanceParams, State, UnicastPeer
@@ -174,12 +175,15 @@ class DaemonSpec:
     #: vrrp_startup_delay in seconds: instances start this long after the daemon
     startup_delay: float = 0.0
     global_defs: model.GlobalDefs | None = None
+    #: static_ipaddress / static_routes / static_rules (daemon/statics.py)
+    statics: StaticSpec = field(default_factory=StaticSpec)
 
 
 def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> DaemonSpec:
     """Every instance's spec; raises BuildError with a keepalived-style message."""
     warnings: list[str] = []
     preferences = RulePreferences()
+    statics = static_spec(config, preferences, warnings)
     vmac_names: set[str] = set()
     instances = tuple(_instance(config, inst, interfaces, warnings, preferences, vmac_names)
                       for inst in config.instances)
@@ -197,7 +201,7 @@ def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> Dae
     return DaemonSpec(instances, scripts, tuple(warnings), groups=groups, files=files,
                       processes=processes, notify_targets=targets,
                       fifos=tuple(fifo_specs(g)), startup_delay=g.vrrp_startup_delay_us / 1e6,
-                      global_defs=g)
+                      global_defs=g, statics=statics)
 
 
 def _used(instances: tuple[InstanceSpec, ...], kind: TrackKind) -> frozenset[str]:

@@ -36,15 +36,28 @@ def address_spec(vip: model.VirtualAddress, ifname: str) -> AddressSpec:
 _ROUTE_VALUE_WORDS = frozenset({"via", "gw", "dev", "src", "scope", "metric", "table", "to"})
 
 
-def route_spec(spec: model.RouteSpec, ifname: str, name: str,
-           warnings: list[str]) -> RouteSpec | None:
-    """`[to] DST [via GW] [dev IF] [src IP] [scope S] [metric N] [table T]`; else skipped."""
+#: words that only mark the line (the family is already known, tracking is not ours here)
+_FLAG_WORDS = frozenset({"inet", "inet6", "no_track"})
+
+
+def route_spec(spec: model.RouteSpec, ifname: str | None, name: str,
+               warnings: list[str], kind: str = "virtual_route") -> RouteSpec | None:
+    """`[to] DST [via GW] [dev IF] [src IP] [scope S] [metric N] [table T]`; else skipped.
+
+    `ifname` is the device of a route naming neither `dev` nor `via` (the instance's
+    interface); a static route has none, so such a route is skipped.
+    """
     words = list(spec.words)
     values: dict[str, str] = {}
     destination: str | None = None
     try:
         while words:
             word = words.pop(0)
+            if word in _FLAG_WORDS:
+                continue
+            if word == "track_group":
+                words.pop(0)  # static_routes' track_group: not supported, ignored
+                continue
             if word in _ROUTE_VALUE_WORDS and word != "to":
                 values["via" if word == "gw" else word] = words.pop(0)
             elif word != "to" and destination is None:
@@ -60,10 +73,14 @@ def route_spec(spec: model.RouteSpec, ifname: str, name: str,
             source=ip_address(values["src"]) if "src" in values else None,
             scope=values.get("scope"),
             metric=int(values["metric"]) if "metric" in values else None,
-            table=int(values.get("table", "254")))
+            table=_table(values.get("table", "main")))
     except (ValueError, IndexError) as exc:
-        warnings.append(f"({name}) virtual_route '{spec}' skipped: {exc}")
+        warnings.append(f"({name}) {kind} '{spec}' skipped: {exc}")
         return None
+
+
+def _table(text: str) -> int:
+    return _TABLES[text] if text in _TABLES else int(text, 0)
 
 
 #: iproute2's reserved table names (keepalived reads rt_tables; these are always there)
@@ -85,12 +102,17 @@ class RulePreferences:
 
 
 def rule_spec(spec: model.RouteSpec, name: str, warnings: list[str],
-          preferences: RulePreferences) -> RuleSpec | None:
+              preferences: RulePreferences, kind: str = "virtual_rule") -> RuleSpec | None:
     """`[from P] [to P] [table T] [priority N] [iif IF] [oif IF] [fwmark N]`; else skipped."""
     words, values = list(spec.words), {}
     try:
         while words:
             word = words.pop(0)
+            if word in _FLAG_WORDS:
+                continue
+            if word == "track_group":
+                words.pop(0)
+                continue
             key = "priority" if word in _RULE_PRIORITY_WORDS else \
                 "table" if word == "lookup" else "iif" if word == "dev" else word
             if key not in ("from", "to", "table", "priority", "iif", "oif", "fwmark"):
@@ -104,13 +126,13 @@ def rule_spec(spec: model.RouteSpec, name: str, warnings: list[str],
                             f"{values['priority']}. This is probably not what you want.")
         return RuleSpec(
             family=AF_INET if family == 4 else AF_INET6,
-            table=_TABLES[table] if table in _TABLES else int(table, 0),
+            table=_table(table),
             priority=int(values["priority"], 0),
             source=_selector(values.get("from")), destination=_selector(values.get("to")),
             iifname=values.get("iif"), oifname=values.get("oif"),
             fwmark=int(values["fwmark"], 0) if "fwmark" in values else None)
     except (ValueError, IndexError) as exc:
-        warnings.append(f"({name}) virtual_rule '{spec}' skipped: {exc}")
+        warnings.append(f"({name}) {kind} '{spec}' skipped: {exc}")
         return None
 
 

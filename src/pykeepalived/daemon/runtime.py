@@ -36,6 +36,7 @@ from pykeepalived.daemon.packets import (
     receive,
     sync_from_lower_priority,
 )
+from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
 from pykeepalived.vrrp.actions import LogLevel, Notify
@@ -96,6 +97,7 @@ class Runtime:
         self.short_datagrams = 0
         self.unexpected_errors = 0
         self.links = VmacLinks(ports, log)
+        self.statics = Statics(_as_address_port(ports.netlink), log)
         self._watcher: WatcherPort | None = None
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
@@ -138,8 +140,9 @@ class Runtime:
         await self._watcher.start()
 
     async def start(self, daemon: DaemonSpec) -> None:
-        """Trackers first (their first readings), then the instances (after any delay)."""
+        """Statics, trackers (their first readings), then the instances (after any delay)."""
         self.daemon = daemon
+        await self.statics.start(daemon.statics, release_all=not self.release_vips_at_stop)
         self._set_notify_targets(daemon)
         await self.trackers.start(daemon)
         for spec in daemon.instances:
@@ -170,6 +173,8 @@ class Runtime:
         self.groups.stop()
         for name in list(self.nodes):
             await self._retire(name, shutdown=self.nodes[name].group is None)
+        # -V keeps the VIPs but never the statics (it only removes more of them)
+        await self.statics.stop(release_all=not self.release_vips_at_stop)
         await self.ports.notifier.drain(NOTIFY_STOP_LIMIT)
         if self._watcher is not None:
             await self._watcher.stop()
@@ -180,6 +185,7 @@ class Runtime:
     async def apply_reload(self, daemon: DaemonSpec, plan: ReloadPlan) -> None:
         """See reload.py for what each part of the plan means; groups in groups.py."""
         regroup = self.groups.dissolve_changed(daemon, plan)
+        await self.statics.drop_removed(daemon.statics)
         await self.trackers.reload(daemon)
         for name in plan.remove:
             await self._retire_deleted(name)
@@ -202,6 +208,7 @@ class Runtime:
             self._startup_solo(self._make_node(await self.links.with_vmac(spec)), keep_master=False)
         for group in regroup:
             self.groups.wrap(group)
+        await self.statics.add_pending()
         self._set_notify_targets(daemon)
         self.daemon = daemon
 
@@ -408,6 +415,7 @@ class Runtime:
             self.trackers.link_changed(event.ifname, event.up)
         elif isinstance(event, AddressRemoved):
             self._vip_removed(event)
+            self.statics.address_removed(event.ifname, event.address.ip)
 
     def _vip_removed(self, event: AddressRemoved) -> None:
         """keepalived leaves MASTER and retakes it after Skew_Time, re-adding the VIP;
