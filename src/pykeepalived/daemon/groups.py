@@ -149,22 +149,41 @@ class Groups:
                 deadline, self._on_timer, group)
         batch: list[Action] = []
         current: Node | None = None
+        flushed: list[Node] = []
         for out in outputs:
             if isinstance(out, MemberAction):
                 node = self._rt.nodes.get(out.member)
                 if node is not current:
-                    self._flush(current, batch)
+                    self._flush(current, batch, flushed)
                     current, batch = node, []
                 batch.append(out.action)
                 continue
-            self._flush(current, batch)
+            self._flush(current, batch, flushed)
             current, batch = None, []
             if isinstance(out, GroupNotify):
-                self._rt.ports.notifier.notify("GROUP", out.group, out.state.value, 0)
+                self._notify_after_members(group, out, flushed)
             elif isinstance(out, Log):
                 self._rt.log.log(out.message, out.level)
-        self._flush(current, batch)
+        self._flush(current, batch, flushed)
 
-    def _flush(self, node: Node | None, batch: list[Action]) -> None:
+    def _flush(self, node: Node | None, batch: list[Action], flushed: list[Node]) -> None:
         if node is not None and batch:
             self._rt.execute(node, batch)
+            flushed.append(node)
+
+    def _notify_after_members(self, group: Group, out: GroupNotify,
+                              flushed: list[Node]) -> None:
+        """keepalived notifies the members first, then the group. Member notifies run on
+        their executor chains, so the group's goes on its first member's chain, after
+        whatever the other members had queued: FIFO lines keep keepalived's order, and
+        retiring the members at stop waits for it."""
+        anchor = group.members[0]
+        others = {n.chain for n in flushed if n is not anchor and n.chain is not None}
+        notifier = self._rt.ports.notifier
+
+        async def notify() -> None:
+            if others:
+                await asyncio.wait(others)
+            notifier.notify("GROUP", out.group, out.state.value, 0)
+
+        self._rt.run_after(anchor, notify)

@@ -105,10 +105,11 @@ class DaemonLog:
 
 
 class StdlibBridge(logging.Handler):
-    """Adapters' `logging` records (warnings and up, or all with debug) into DaemonLog."""
+    """Adapters' `logging` records (info and up, or all with debug) into DaemonLog: notify
+    scripts' exit status and SMTP failures are logged at info and operators need them."""
 
     def __init__(self, log: DaemonLog) -> None:
-        super().__init__(logging.DEBUG if log.settings.debug else logging.WARNING)
+        super().__init__(logging.DEBUG if log.settings.debug else logging.INFO)
         self._log = log
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -118,7 +119,7 @@ class StdlibBridge(logging.Handler):
                 text = f"{text}: {record.exc_info[1]!r}"
         except Exception:
             text = str(record.msg)
-        level = LogLevel.INFO if record.levelno >= logging.WARNING else LogLevel.DEBUG
+        level = LogLevel.INFO if record.levelno >= logging.INFO else LogLevel.DEBUG
         self._log.log(text, level)
 
 

@@ -328,6 +328,10 @@ class Runtime:
         if actions:
             self._enqueue(node, lambda: self.executor.run(node.io, actions))
 
+    def run_after(self, node: Node, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` after every action already queued for `node` (its executor chain)."""
+        self._enqueue(node, work)
+
     def _enqueue(self, node: Node, work: Callable[[], Awaitable[None]]) -> None:
         previous = node.chain
         node.chain = asyncio.get_running_loop().create_task(self._chained(previous, node, work))
