@@ -185,7 +185,7 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
         release_vips=not args.dont_release_vrrp,
         pid_files=(pid_files[0], pid_files[1]),
         command_line=" ".join(sys.argv), process_name="keepalived",
-        dump_directory=os.path.abspath(args.dump_dir))
+        dump_directory=os.path.abspath(args.dump_dir), log_detail=args.log_detail)
     remove_bridge = install_bridge(log)
     try:
         return asyncio.run(serve(options, log))

@@ -109,6 +109,7 @@ async def reload_running(runtime: Runtime, running: Running, load: Loader,
                          log: LogSink) -> Running:
     """SIGHUP: everything is checked before anything changes; returns what now runs."""
     log.log("Reloading ...")
+    log.log("Reloading")  # keepalived's VRRP child answering its parent's "Reloading ..."
     try:
         result = await asyncio.to_thread(load)
     except Exception as exc:  # the loader must never take the daemon down

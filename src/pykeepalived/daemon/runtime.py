@@ -39,6 +39,7 @@ from pykeepalived.daemon.packets import (
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
+from pykeepalived.vrrp import messages
 from pykeepalived.vrrp.actions import LogLevel, Notify
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Shutdown, Startup, Timeout
 from pykeepalived.vrrp.frames import parse_mac
@@ -253,8 +254,13 @@ class Runtime:
         self.after_core(node, actions)
 
     def clear_stale_vips(self, node: Node) -> None:
-        """VIPs left behind by a crashed predecessor must not answer for a backup."""
+        """VIPs left behind by a crashed predecessor must not answer for a backup.
+
+        keepalived does the same at start (vrrp_restore_interfaces_startup) and says so
+        with -D, before the instance's "Entering BACKUP STATE (init)"."""
         if node.instance.state is not State.MASTER:
+            if node.spec.params.virtual_addresses:
+                self.log.log(messages.removing_vips(node.spec.name), LogLevel.DETAIL)
             self._enqueue(node, functools.partial(self.executor.remove_vips, node.io))
 
     async def settle(self) -> None:

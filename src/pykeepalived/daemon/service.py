@@ -11,6 +11,7 @@ import asyncio
 import ctypes
 import os
 import platform
+import resource
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -47,6 +48,20 @@ class DaemonOptions:
     command_line: str = ""
     #: comm to take once running (exporters look for a process named keepalived)
     process_name: str | None = None
+    #: -D: keepalived's detail lines (here: resource usage at stop)
+    log_detail: bool = False
+
+
+def stopped_line(*, detail: bool) -> str:
+    """keepalived's log_stopping(): with -D the CPU time used, else a bare "Stopped"."""
+    if not detail:
+        return "Stopped"
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
+        resource.RUSAGE_CHILDREN)
+    if children.ru_utime:
+        return (f"Stopped - used (self/children) {own.ru_utime:.6f}/{children.ru_utime:.6f}"
+                f" user time, {own.ru_stime:.6f}/{children.ru_stime:.6f} system time")
+    return f"Stopped - used {own.ru_utime:.6f} user time, {own.ru_stime:.6f} system time"
 
 
 async def serve(options: DaemonOptions, log: LogSink,
@@ -118,6 +133,7 @@ async def _run(options: DaemonOptions, log: LogSink,
         if runtime is not None:
             await runtime.stop()
         remove_handlers()
+        log.log(stopped_line(detail=options.log_detail))
         log.log(f"Stopped {banner}")
 
 
