@@ -40,7 +40,7 @@ from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
 from pykeepalived.vrrp import messages
-from pykeepalived.vrrp.actions import LogLevel, Notify
+from pykeepalived.vrrp.actions import Log, LogLevel, Notify
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Shutdown, Startup, Timeout
 from pykeepalived.vrrp.frames import parse_mac
 from pykeepalived.vrrp.instance import VrrpInstance
@@ -204,7 +204,8 @@ class Runtime:
                     [v for v in old.spec.vips if (v.ifname, v.address) not in kept])
             await self.links.carry(old_name, spec)
             spec = await self.links.with_vmac(spec)
-            self._startup_solo(self._make_node(spec, ah=old.io.ah), keep_master=was_master)
+            self._startup_solo(self._make_node(spec, ah=old.io.ah), keep_master=was_master,
+                               reloaded=True)
         for spec in plan.add:
             self._startup_solo(self._make_node(await self.links.with_vmac(spec)), keep_master=False)
         for group in regroup:
@@ -240,17 +241,18 @@ class Runtime:
                             now=self.now())
         return node
 
-    def _startup_solo(self, node: Node, *, keep_master: bool) -> None:
+    def _startup_solo(self, node: Node, *, keep_master: bool, reloaded: bool = False) -> None:
         instance, now = node.instance, self.now()
         if node.tracker.faulted:
             instance.handle(FaultChanged(True, node.tracker.fault_reasons[0]), now=now)
         actions = instance.handle(Startup(), now=now)
         if keep_master and instance.state is State.BACKUP:
-            # reload of a changed MASTER: back to MASTER at once, silently (reload.py)
-            forced = instance.force_state(State.MASTER, now=now, reason="reload kept MASTER")
-            actions = [a for a in forced if not isinstance(a, Notify)]
-        elif not keep_master:
+            # reload of a changed MASTER: back to MASTER at once (reload.py)
+            actions = instance.force_state(State.MASTER, now=now, reason="reload kept MASTER")
+        elif not reloaded:
             self.clear_stale_vips(node)
+        if reloaded:
+            actions = _quiet_restart(node.spec.name, actions)
         self.after_core(node, actions)
 
     def clear_stale_vips(self, node: Node) -> None:
@@ -450,3 +452,12 @@ def _mac(text: str) -> bytes:
 
 def _as_address_port(netlink: NetlinkPort) -> AddressPort:
     return netlink  # structurally the same methods
+
+
+def _quiet_restart(name: str, actions: list[Action]) -> list[Action]:
+    """A changed instance restarted by a reload resumes the state it had: keepalived
+    reports no transition for it and runs no notify (it re-asserts "setting VIPs.")."""
+    entering = f"({name}) Entering "
+    return [a for a in actions
+            if not isinstance(a, Notify)
+            and not (isinstance(a, Log) and a.message.startswith(entering))]
