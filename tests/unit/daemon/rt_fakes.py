@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pykeepalived.adapters.links import AddressEntry, InterfaceInfo, LinkState
 from pykeepalived.daemon.build import InterfaceFacts
+from pykeepalived.daemon.ports import Ports
+from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.vrrp.actions import LogLevel
+from pykeepalived.vrrp.tracking import ScriptResult
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
+    from pykeepalived.adapters.datagram import Datagram
+    from pykeepalived.daemon.build import DaemonSpec
     from pykeepalived.daemon.notifier import NotifyTarget
 
 MAC = bytes.fromhex("02000000aa0b")
@@ -110,3 +115,73 @@ class FakeLog:
 
     def text(self) -> list[str]:
         return [line for line, _ in self.lines]
+
+
+@dataclass
+class FakeSocket:
+    """A VRRP socket: sends are recorded as ("advert", destination, priority) if `record`."""
+
+    rec: Recorder
+    record: bool = True
+    callback: Callable[[Datagram], None] | None = None
+    closed: bool = False
+
+    def send(self, payload: bytes, destination: object) -> bool:
+        if self.record:
+            self.rec.calls.append(("advert", str(destination), payload[2]))
+        return True
+
+    def start(self, callback: Callable[[Datagram], None]) -> None:
+        self.callback = callback
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
+class FakeWatcher:
+    callback: Callable[[Any], None]
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+
+@dataclass
+class Harness:
+    """A Runtime over recording fakes; subclasses swap the netlink or socket fake."""
+
+    rec: Recorder = field(default_factory=Recorder)
+    log: FakeLog = field(default_factory=FakeLog)
+    sockets: list[FakeSocket] = field(default_factory=list)
+    watcher: FakeWatcher | None = None
+
+    def make_netlink(self) -> FakeNetlink:
+        return FakeNetlink(self.rec)
+
+    def make_socket(self) -> FakeSocket:
+        sock = FakeSocket(self.rec)
+        self.sockets.append(sock)
+        return sock
+
+    def ports(self) -> Ports:
+        def make_watcher(callback: Callable[[Any], None]) -> FakeWatcher:
+            self.watcher = FakeWatcher(callback)
+            return self.watcher
+
+        async def run_command(command: object, time_limit: float) -> ScriptResult:
+            return ScriptResult.exited(0)
+
+        return Ports(netlink=self.make_netlink(), open_socket=lambda spec: self.make_socket(),
+                     open_frames=lambda ifname: FakeFrames(self.rec), make_watcher=make_watcher,
+                     notifier=FakeNotifier(self.rec), run_command=run_command)
+
+    async def runtime(self, daemon: DaemonSpec, *, release_vips: bool = True) -> Runtime:
+        runtime = Runtime(self.ports(), self.log, release_vips=release_vips)
+        await runtime.start_watcher()
+        await runtime.gather_facts(["eth0"])
+        await runtime.start(daemon)
+        await runtime.settle()
+        return runtime

@@ -3,91 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address, ip_interface
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
-from pykeepalived.daemon.ports import Ports
 from pykeepalived.daemon.reload import plan_reload
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.vrrp.advert import Advertisement
 from pykeepalived.vrrp.packet import encode
 from pykeepalived.vrrp.params import State
 from pykeepalived.vrrp.tracking import ScriptResult
-from tests.unit.daemon.rt_fakes import FakeFrames, FakeLog, FakeNetlink, FakeNotifier, Recorder
+from tests.unit.daemon.rt_fakes import Harness
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
-    from pykeepalived.daemon.build import DaemonSpec
 
 PEER = IPv4Address("192.0.2.12")
 GROUP = IPv4Address("224.0.0.18")
-
-
-@dataclass
-class FakeSocket:
-    rec: Recorder
-    callback: Callable[[Datagram], None] | None = None
-    closed: bool = False
-
-    def send(self, payload: bytes, destination: object) -> bool:
-        self.rec.calls.append(("advert", str(destination), payload[2]))
-        return True
-
-    def start(self, callback: Callable[[Datagram], None]) -> None:
-        self.callback = callback
-
-    def close(self) -> None:
-        self.closed = True
-
-
-@dataclass
-class FakeWatcher:
-    callback: Callable[[Any], None]
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        pass
-
-
-@dataclass
-class Harness:
-    rec: Recorder = field(default_factory=Recorder)
-    log: FakeLog = field(default_factory=FakeLog)
-    sockets: list[FakeSocket] = field(default_factory=list)
-    watcher: FakeWatcher | None = None
-
-    def ports(self) -> Ports:
-        def open_socket(spec: object) -> FakeSocket:
-            sock = FakeSocket(self.rec)
-            self.sockets.append(sock)
-            return sock
-
-        def make_watcher(callback: Callable[[Any], None]) -> FakeWatcher:
-            self.watcher = FakeWatcher(callback)
-            return self.watcher
-
-        async def run_command(command: object, time_limit: float) -> ScriptResult:
-            return ScriptResult.exited(0)
-
-        return Ports(netlink=FakeNetlink(self.rec), open_socket=open_socket,
-                     open_frames=lambda ifname: FakeFrames(self.rec), make_watcher=make_watcher,
-                     notifier=FakeNotifier(self.rec), run_command=run_command)
-
-    async def runtime(self, daemon: DaemonSpec) -> Runtime:
-        runtime = Runtime(self.ports(), self.log)
-        await runtime.start_watcher()
-        await runtime.gather_facts(["eth0"])
-        await runtime.start(daemon)
-        await runtime.settle()
-        return runtime
 
 
 def datagram(vrid: int = 171, priority: int = 200, payload: bytes | None = None) -> Datagram:

@@ -11,8 +11,8 @@ from pykeepalived.daemon.reload import plan_reload
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.tracking_io import parse_track_file
 from pykeepalived.vrrp.params import State
+from tests.unit.daemon.rt_fakes import Harness
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
-from tests.unit.daemon.test_runtime import Harness
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

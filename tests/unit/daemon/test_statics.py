@@ -9,17 +9,15 @@ import errno
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, ip_interface, ip_network
 from socket import AF_INET6
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink import NetlinkRequestError
 from pykeepalived.adapters.netlink_events import AddressRemoved
-from pykeepalived.daemon.ports import Ports
 from pykeepalived.daemon.reload import plan_reload
-from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.vrrp.actions import LogLevel
-from pykeepalived.vrrp.tracking import ScriptResult
-from tests.unit.daemon.rt_fakes import FakeFrames, FakeLog, FakeNetlink, FakeNotifier, Recorder
+from tests.unit.daemon.rt_fakes import FakeNetlink, FakeSocket
+from tests.unit.daemon.rt_fakes import Harness as BaseHarness
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 
 if TYPE_CHECKING:
@@ -27,6 +25,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pykeepalived.daemon.build import DaemonSpec
+    from pykeepalived.daemon.runtime import Runtime
 
 STATICS = """
 static_ipaddress {
@@ -114,59 +113,25 @@ class Netlink(FakeNetlink):
 
 
 @dataclass
-class FakeSocket:
-    def send(self, payload: bytes, destination: object) -> bool:
-        return True
+class Harness(BaseHarness):
+    """Silent sockets, and a Netlink that `setup` can prime before the runtime starts."""
 
-    def start(self, callback: object) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-@dataclass
-class FakeWatcher:
-    callback: Callable[[Any], None]
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        pass
-
-
-@dataclass
-class Harness:
-    rec: Recorder = field(default_factory=Recorder)
-    log: FakeLog = field(default_factory=FakeLog)
     netlink: Netlink | None = None
-    watcher: FakeWatcher | None = None
+    setup: Callable[[Netlink], None] | None = None
 
-    def ports(self) -> Ports:
+    def make_netlink(self) -> Netlink:
         self.netlink = Netlink(self.rec)
+        if self.setup is not None:
+            self.setup(self.netlink)
+        return self.netlink
 
-        def make_watcher(callback: Callable[[Any], None]) -> FakeWatcher:
-            self.watcher = FakeWatcher(callback)
-            return self.watcher
-
-        async def run_command(command: object, time_limit: float) -> ScriptResult:
-            return ScriptResult.exited(0)
-
-        return Ports(netlink=self.netlink, open_socket=lambda spec: FakeSocket(),
-                     open_frames=lambda ifname: FakeFrames(self.rec), make_watcher=make_watcher,
-                     notifier=FakeNotifier(self.rec), run_command=run_command)
+    def make_socket(self) -> FakeSocket:
+        return FakeSocket(self.rec, record=False)
 
     async def runtime(self, daemon: DaemonSpec, *, release_vips: bool = True,
                       setup: Callable[[Netlink], None] | None = None) -> Runtime:
-        runtime = Runtime(self.ports(), self.log, release_vips=release_vips)
-        if setup is not None and self.netlink is not None:
-            setup(self.netlink)
-        await runtime.start_watcher()
-        await runtime.gather_facts(["eth0"])
-        await runtime.start(daemon)
-        await runtime.settle()
-        return runtime
+        self.setup = setup
+        return await super().runtime(daemon, release_vips=release_vips)
 
     def netlink_calls(self) -> list[tuple[object, ...]]:
         return [c for c in self.rec.calls if c[0] not in ("advert", "frame", "drain", "close")]

@@ -7,9 +7,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pykeepalived.daemon.runtime import Runtime
-from tests.unit.daemon.rt_fakes import FakeNetlink, Recorder
+from tests.unit.daemon.rt_fakes import FakeNetlink, FakeSocket, Harness, Recorder
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
-from tests.unit.daemon.test_runtime import FakeSocket, Harness
 
 if TYPE_CHECKING:
     from pathlib import Path
