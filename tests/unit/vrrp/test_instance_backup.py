@@ -8,9 +8,9 @@ import pytest
 
 from pykeepalived.vrrp.actions import Log, LogLevel, StateChanged
 from pykeepalived.vrrp.advert import Advertisement
-from pykeepalived.vrrp.events import AdvertReceived, PriorityChanged, Startup, Timeout
+from pykeepalived.vrrp.events import AdvertReceived, PriorityChanged, Timeout
 from pykeepalived.vrrp.instance import State, VrrpInstance
-from pykeepalived.vrrp.params import InstanceParams
+from tests.unit.vrrp.instances import started
 
 VIP = IPv4Address("192.0.2.100")
 ME = IPv4Address("192.0.2.12")
@@ -20,14 +20,7 @@ SKEW_100 = 0.609375
 
 
 def backup(now: float = 0.0, **kw: object) -> VrrpInstance:
-    base: dict[str, object] = {
-        "name": "VI_1", "vrid": 51, "version": 3, "priority": 100,
-        "virtual_addresses": (VIP,), "primary_address": ME,
-    }
-    base.update(kw)
-    inst = VrrpInstance(InstanceParams(**base))  # type: ignore[arg-type]
-    inst.handle(Startup(), now=now)
-    return inst
+    return started(now, **{"priority": 100, "primary_address": ME, **kw})
 
 
 def rx(priority: int, interval_cs: int = 100, source: IPv4Address = PEER) -> AdvertReceived:

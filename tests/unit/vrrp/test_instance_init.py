@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,19 +21,17 @@ from pykeepalived.vrrp.actions import (
 from pykeepalived.vrrp.advert import Advertisement
 from pykeepalived.vrrp.events import FaultChanged, Shutdown, Startup, Timeout
 from pykeepalived.vrrp.instance import State, VrrpInstance
-from pykeepalived.vrrp.params import InstanceParams
+from tests.unit.vrrp.instances import instance_params
+
+if TYPE_CHECKING:
+    from pykeepalived.vrrp.params import InstanceParams
 
 VIP = IPv4Address("192.0.2.100")
 ME = IPv4Address("192.0.2.11")
 
 
 def params(**kw: object) -> InstanceParams:
-    base: dict[str, object] = {
-        "name": "VI_1", "vrid": 51, "version": 3, "priority": 150,
-        "virtual_addresses": (VIP,), "primary_address": ME,
-    }
-    base.update(kw)
-    return InstanceParams(**base)  # type: ignore[arg-type]
+    return instance_params(**{"priority": 150, "primary_address": ME, **kw})
 
 
 def advert(priority: int, version: int = 3) -> SendAdvert:

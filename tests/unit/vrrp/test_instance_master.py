@@ -17,9 +17,10 @@ from pykeepalived.vrrp.actions import (
     StateChanged,
 )
 from pykeepalived.vrrp.advert import Advertisement
-from pykeepalived.vrrp.events import AdvertReceived, Startup, Timeout
+from pykeepalived.vrrp.events import AdvertReceived, Timeout
 from pykeepalived.vrrp.instance import State, VrrpInstance
-from pykeepalived.vrrp.params import GarpParams, InstanceParams
+from pykeepalived.vrrp.params import GarpParams
+from tests.unit.vrrp.instances import started
 
 VIP = IPv4Address("192.0.2.100")
 ME = IPv4Address("192.0.2.11")
@@ -29,13 +30,7 @@ HIGHER_IP = IPv4Address("192.0.2.12")
 
 def master(priority: int = 150, **kw: object) -> VrrpInstance:
     """A MASTER since t=0 (it won its down timer at 3.4140625 for prio 150)."""
-    base: dict[str, object] = {
-        "name": "VI_1", "vrid": 51, "version": 3, "priority": priority,
-        "virtual_addresses": (VIP,), "primary_address": ME,
-    }
-    base.update(kw)
-    inst = VrrpInstance(InstanceParams(**base))  # type: ignore[arg-type]
-    inst.handle(Startup(), now=0.0)
+    inst = started(**{"priority": priority, "primary_address": ME, **kw})
     if inst.state is not State.MASTER:
         deadline = inst.next_deadline()
         assert deadline is not None

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv6Address
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pykeepalived.vrrp.actions import Log, LogLevel
 from pykeepalived.vrrp.advert import Advertisement, AuthType
-from pykeepalived.vrrp.events import AdvertReceived, PacketDropped, Startup
-from pykeepalived.vrrp.instance import VrrpInstance
-from pykeepalived.vrrp.params import InstanceParams, UnicastPeer
+from pykeepalived.vrrp.events import AdvertReceived, PacketDropped
+from pykeepalived.vrrp.params import UnicastPeer
+from tests.unit.vrrp.instances import started
+
+if TYPE_CHECKING:
+    from pykeepalived.vrrp.instance import VrrpInstance
 
 VIP = IPv4Address("192.0.2.100")
 VIP2 = IPv4Address("192.0.2.101")
@@ -29,12 +33,7 @@ UNICAST = {"unicast_peers": (UnicastPeer(PEER, min_ttl=250, max_ttl=255),),
 
 
 def backup(**kw: object) -> VrrpInstance:
-    base: dict[str, object] = {"name": "VI_1", "vrid": 51, "version": 3,
-                               "virtual_addresses": (VIP,)}
-    base.update(kw)
-    inst = VrrpInstance(InstanceParams(**base))  # type: ignore[arg-type]
-    inst.handle(Startup(), now=0.0)
-    return inst
+    return started(**kw)
 
 
 GOOD3 = Advertisement(3, 51, 150, 100, (VIP,))
