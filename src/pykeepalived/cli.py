@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.config.diagnostics import config_status, exit_code
 from pykeepalived.config.load import EXIT_MISSING_PARAMETER, load_config, with_peer_advice
-from pykeepalived.config.model import Config, RouteSpec, VirtualAddress
+from pykeepalived.config.model import Config, RouteLine, VirtualAddress
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 DEFAULT_CONFIG = "/etc/keepalived/keepalived.conf"
-_LEAVES = (VirtualAddress, RouteSpec)
+_LEAVES = (VirtualAddress, RouteLine)
 
 #: keepalived --signum answers (lib/signals.h; SIGRTMAX-1 and SIGRTMIN+2 on Linux).
 SIGNUMS = {"STOP": 15, "RELOAD": 1, "DATA": 10, "STATS": 12, "STATS_CLEAR": 63, "JSON": 36}

@@ -32,7 +32,7 @@ from pykeepalived.config.advice_weights import (
 if TYPE_CHECKING:
     from pykeepalived.config.diagnostics import Location
     from pykeepalived.config.host import HostFacts
-    from pykeepalived.config.model import Config, TrackedRef, VrrpInstance
+    from pykeepalived.config.model import Config, TrackedRef, VrrpInstanceConfig
     from pykeepalived.config.schema import Fields
 
 __all__ = ["HERE", "PREFIX", "Advice", "Declared", "advise", "declared_instances"]
@@ -112,7 +112,7 @@ def _untracked_scripts(config: Config, said: dict[str, Declared]) -> list[Advice
             for s in config.vrrp_scripts if s.name not in tracked]
 
 
-def _fault_scripts(config: Config, inst: VrrpInstance) -> list[Advice]:
+def _fault_scripts(config: Config, inst: VrrpInstanceConfig) -> list[Advice]:
     out = []
     for tracker in instance_trackers(config, inst):
         if tracker.kind != "track_script" or tracker.weight:
@@ -126,7 +126,7 @@ def _fault_scripts(config: Config, inst: VrrpInstance) -> list[Advice]:
     return out
 
 
-def _clamped_weights(config: Config, inst: VrrpInstance) -> list[Advice]:
+def _clamped_weights(config: Config, inst: VrrpInstanceConfig) -> list[Advice]:
     trackers = [t for t in instance_trackers(config, inst) if t.weight]
     if inst.priority == OWNER:
         return []
@@ -145,14 +145,14 @@ def _clamped_weights(config: Config, inst: VrrpInstance) -> list[Advice]:
     return out
 
 
-def _strict(config: Config, inst: VrrpInstance) -> str | None:
+def _strict(config: Config, inst: VrrpInstanceConfig) -> str | None:
     """Which keyword turned strict mode on, if it is on."""
     if inst.strict_mode is None:
         return "vrrp_strict" if config.global_defs.vrrp_strict else None
     return "strict_mode" if inst.strict_mode else None
 
 
-def _strict_no_accept(config: Config, inst: VrrpInstance,
+def _strict_no_accept(config: Config, inst: VrrpInstanceConfig,
                       declared: Declared | None) -> list[Advice]:
     keyword = _strict(config, inst)
     accept = declared.accept if declared is not None else inst.accept
@@ -171,7 +171,7 @@ def _strict_no_accept(config: Config, inst: VrrpInstance,
         f" {keyword}", inst.location)]
 
 
-def _strict_ipv6(config: Config, inst: VrrpInstance) -> list[Advice]:
+def _strict_ipv6(config: Config, inst: VrrpInstanceConfig) -> list[Advice]:
     vips = inst.virtual_ipaddresses
     if (inst.family != 6 or inst.unicast or not vips or _strict(config, inst) is None
             or vips[0].address.is_link_local):
@@ -183,7 +183,7 @@ def _strict_ipv6(config: Config, inst: VrrpInstance) -> list[Advice]:
         vips[0].location)]
 
 
-def _unicast_src(inst: VrrpInstance, host: HostFacts | None) -> list[Advice]:
+def _unicast_src(inst: VrrpInstanceConfig, host: HostFacts | None) -> list[Advice]:
     source = inst.unicast_src_ip
     if source is None or host is None or host.addresses is None:
         return []

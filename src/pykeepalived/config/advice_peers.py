@@ -27,7 +27,7 @@ from pykeepalived.config.advice_weights import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pykeepalived.config.model import Config, VrrpInstance
+    from pykeepalived.config.model import Config, VrrpInstanceConfig
 
 __all__ = ["peer_advice"]
 
@@ -35,7 +35,7 @@ __all__ = ["peer_advice"]
 @dataclass(frozen=True, slots=True)
 class _Node:
     label: str
-    inst: VrrpInstance
+    inst: VrrpInstanceConfig
     trackers: tuple[Tracker, ...]
 
     def priority(self, lowered: tuple[str, str] | None = None,
@@ -46,11 +46,11 @@ class _Node:
                                              weights or {}))
 
 
-def _peer_label(config: Config, inst: VrrpInstance) -> str:
+def _peer_label(config: Config, inst: VrrpInstanceConfig) -> str:
     return f"peer {config.global_defs.router_id or os.path.basename(inst.location.path)}"
 
 
-def _match(peer: Config, inst: VrrpInstance) -> VrrpInstance | None:
+def _match(peer: Config, inst: VrrpInstanceConfig) -> VrrpInstanceConfig | None:
     """The peer's instance of the same virtual router: VRID and family, name as tie-break."""
     same = [p for p in peer.instances
             if (p.virtual_router_id, p.family) == (inst.virtual_router_id, inst.family)]

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from pykeepalived.config.diagnostics import Location
-    from pykeepalived.config.model import Config, TrackedRef, VrrpInstance
+    from pykeepalived.config.model import Config, TrackedRef, VrrpInstanceConfig
 
 OWNER = 255
 LOW, HIGH = 1, 254
@@ -53,7 +53,7 @@ def make_tracker(kind: str, ref: TrackedRef, weight: int, reverse: bool) -> Trac
     return Tracker(kind, ref.name, weight, reverse, ref.location)
 
 
-def instance_trackers(config: Config, inst: VrrpInstance) -> list[Tracker]:
+def instance_trackers(config: Config, inst: VrrpInstanceConfig) -> list[Tracker]:
     found = []
     for ref in inst.track_scripts:
         script = config.script(ref.name)

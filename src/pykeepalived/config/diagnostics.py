@@ -87,11 +87,3 @@ def exit_code(status: Kind) -> int:
         return EXIT_SECURITY
     return EXIT_ERRORS
 
-
-class ConfigError(Exception):
-    """A config that cannot be used; carries every diagnostic, first one in the message."""
-
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
-        self.diagnostics = diagnostics
-        first = diagnostics[0].render() if diagnostics else "invalid configuration"
-        super().__init__(first)

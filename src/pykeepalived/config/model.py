@@ -122,7 +122,7 @@ class VirtualAddress:
 
 
 @dataclass(frozen=True, slots=True)
-class RouteSpec:
+class RouteLine:
     """A route or rule line in `ip route`/`ip rule` syntax, kept as words plus key facts."""
 
     words: tuple[str, ...]
@@ -136,7 +136,7 @@ class RouteSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class UnicastPeer:
+class UnicastPeerConfig:
     address: IPAddress
     location: Location
     min_ttl: int | None = None
@@ -203,7 +203,7 @@ class TrackProcess:
 
 
 @dataclass(frozen=True, slots=True)
-class SyncGroup:
+class SyncGroupConfig:
     name: str
     location: Location
     members: tuple[TrackedRef, ...] = ()
@@ -222,7 +222,7 @@ class SyncGroup:
 
 
 @dataclass(frozen=True, slots=True)
-class VrrpInstance:
+class VrrpInstanceConfig:
     """One vrrp_instance, with keepalived's defaults and corrections applied."""
 
     name: str
@@ -239,10 +239,10 @@ class VrrpInstance:
     authentication: Authentication | None = None
     virtual_ipaddresses: tuple[VirtualAddress, ...] = ()
     virtual_ipaddresses_excluded: tuple[VirtualAddress, ...] = ()
-    virtual_routes: tuple[RouteSpec, ...] = ()
-    virtual_rules: tuple[RouteSpec, ...] = ()
+    virtual_routes: tuple[RouteLine, ...] = ()
+    virtual_rules: tuple[RouteLine, ...] = ()
     unicast_src_ip: IPAddress | None = None
-    unicast_peers: tuple[UnicastPeer, ...] = ()
+    unicast_peers: tuple[UnicastPeerConfig, ...] = ()
     mcast_src_ip: IPAddress | None = None
     track_scripts: tuple[TrackedRef, ...] = ()
     track_interfaces: tuple[TrackedRef, ...] = ()
@@ -342,18 +342,18 @@ class Config:
 
     global_defs: GlobalDefs = field(default_factory=GlobalDefs)
     static_ipaddresses: tuple[VirtualAddress, ...] = ()
-    static_routes: tuple[RouteSpec, ...] = ()
-    static_rules: tuple[RouteSpec, ...] = ()
+    static_routes: tuple[RouteLine, ...] = ()
+    static_rules: tuple[RouteLine, ...] = ()
     vrrp_scripts: tuple[VrrpScript, ...] = ()
     track_files: tuple[TrackFile, ...] = ()
     track_processes: tuple[TrackProcess, ...] = ()
-    sync_groups: tuple[SyncGroup, ...] = ()
-    instances: tuple[VrrpInstance, ...] = ()
+    sync_groups: tuple[SyncGroupConfig, ...] = ()
+    instances: tuple[VrrpInstanceConfig, ...] = ()
     virtual_server_groups: tuple[VirtualServerGroup, ...] = ()
     virtual_servers: tuple[VirtualServer, ...] = ()
     options: tuple[Option, ...] = ()
 
-    def instance(self, name: str) -> VrrpInstance | None:
+    def instance(self, name: str) -> VrrpInstanceConfig | None:
         return next((i for i in self.instances if i.name == name), None)
 
     def script(self, name: str) -> VrrpScript | None:

@@ -17,17 +17,18 @@ from pykeepalived.config.model import (
     Authentication,
     Config,
     GlobalDefs,
-    RouteSpec,
-    SyncGroup,
+    RouteLine,
+    SyncGroupConfig,
     TrackedRef,
     TrackFile,
     TrackProcess,
     VirtualAddress,
-    VrrpInstance,
+    VrrpInstanceConfig,
     VrrpScript,
 )
 from pykeepalived.config.resolve_scripts import script_security
 from pykeepalived.config.values import TIMER_HZ
+from pykeepalived.constants import PRIORITY_DEFAULT, PRIORITY_OWNER
 
 T = TypeVar("T", bound="DataclassInstance")
 
@@ -55,7 +56,7 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
     for route in (*root.get("static_routes", []), *root.get("static_rules", [])):
         state.route_devs(route)
     sync_of = _sync_membership(root)
-    instances: list[VrrpInstance] = []
+    instances: list[VrrpInstanceConfig] = []
     for fields in root.get("instances", []):
         instance = _instance(ctx, fields, gdefs, state, scripts, sync_of)
         if instance is not None:
@@ -120,7 +121,7 @@ class _HostCheck:
             self.ctx.error(f"WARNING - interface {vip.dev} for ip address {shown} doesn't exist",
                            vip.location)
 
-    def route_devs(self, route: RouteSpec) -> None:
+    def route_devs(self, route: RouteLine) -> None:
         for dev in route.devices:
             if not self.exists(dev):
                 self.ctx.error(f"WARNING - interface {dev} for VROUTE nexthop doesn't exist",
@@ -136,7 +137,8 @@ def _sync_membership(root: Fields) -> dict[str, Fields]:
 
 
 def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
-              scripts: tuple[VrrpScript, ...], sync_of: dict[str, Fields]) -> VrrpInstance | None:
+              scripts: tuple[VrrpScript, ...], sync_of: dict[str, Fields],
+              ) -> VrrpInstanceConfig | None:
     name = f["name"]
     iface = f.get("interface")
     if iface is not None:
@@ -173,8 +175,8 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
             return None
         ctx.error(f"({name}) No VIP specified; at least one is sensible", loc)
     state = f.get("state")
-    priority = f.get("priority") or (255 if state == "MASTER" else 100)
-    state = state or ("MASTER" if priority == 255 else "BACKUP")
+    priority = f.get("priority") or (PRIORITY_OWNER if state == "MASTER" else PRIORITY_DEFAULT)
+    state = state or ("MASTER" if priority == PRIORITY_OWNER else "BACKUP")
     f["authentication"] = _auth(ctx, f, version, family, strict, state, priority)
     if f.get("unicast_configured") and not unicast and not f.get("unicast_fault_no_peer"):
         ctx.report(Kind.DEPRECATED, f"({name}) A unicast keyword has been specified without any"
@@ -188,7 +190,7 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
     _owner_and_sync_weights(ctx, f, name, priority, group, scripts)
     f.update(state=state, priority=priority, version=version, family=family,
              sync_group=group["name"] if group else None)
-    return build(VrrpInstance, f)
+    return build(VrrpInstanceConfig, f)
 
 
 def _strict_checks(ctx: Ctx, f: Fields, name: str, *, family: int, version: int,
@@ -199,8 +201,8 @@ def _strict_checks(ctx: Ctx, f: Fields, name: str, *, family: int, version: int,
             and not vips[0].address.is_link_local):
         ctx.error(f"({name}) the first IPv6 VIP address must be link local", f["location"])
     accept = f.get("accept")
-    accept = (priority == 255 or not strict) if accept is None else accept
-    if accept and priority != 255 and strict and version == 2:
+    accept = (priority == PRIORITY_OWNER or not strict) if accept is None else accept
+    if accept and priority != PRIORITY_OWNER and strict and version == 2:
         ctx.error(f"({name}) warning - accept mode for VRRP version 2 does not comply with"
                   " RFC3768 - resetting", f["location"])
         f["accept"] = False
@@ -235,7 +237,7 @@ def _auth(ctx: Ctx, f: Fields, version: int, family: int, strict: bool, state: s
         problem = "Authentication specified but no password given. Ignoring"
     elif family == 6 and auth.auth_type == "AH":
         problem = "Cannot use AH authentication with IPv6. ignoring"
-    elif auth.auth_type == "AH" and state == "MASTER" and priority != 255:
+    elif auth.auth_type == "AH" and state == "MASTER" and priority != PRIORITY_OWNER:
         ctx.error(f"({name}) Initial state master is incompatible with AH authentication"
                   " - clearing", None)
         return auth
@@ -247,7 +249,7 @@ def _auth(ctx: Ctx, f: Fields, version: int, family: int, strict: bool, state: s
 
 def _preempt_checks(ctx: Ctx, f: Fields, name: str, state: str, priority: int,
                     strict: bool) -> None:
-    if priority == 255 and f.get("nopreempt"):
+    if priority == PRIORITY_OWNER and f.get("nopreempt"):
         ctx.error(f"({name}) nopreempt is incompatible with priority 255. resetting nopreempt",
                   None)
         f["nopreempt"] = False
@@ -298,7 +300,7 @@ def _owner_and_sync_weights(ctx: Ctx, f: Fields, name: str, priority: int,
                             group: Fields | None, scripts: tuple[VrrpScript, ...]) -> None:
     """Sync-group members and address owners may not use weighted trackers."""
     in_sync = group is not None and not group.get("sync_group_tracking_weight")
-    if not in_sync and priority != 255:
+    if not in_sync and priority != PRIORITY_OWNER:
         return
     why = "SYNC group" if in_sync else "address_owner"
     kept_ifs = []
@@ -324,8 +326,8 @@ def _owner_and_sync_weights(ctx: Ctx, f: Fields, name: str, priority: int,
     f["track_scripts"] = kept_scripts
 
 
-def _sync_groups(ctx: Ctx, groups: list[Fields], instances: list[VrrpInstance]
-                 ) -> tuple[SyncGroup, ...]:
+def _sync_groups(ctx: Ctx, groups: list[Fields], instances: list[VrrpInstanceConfig]
+                 ) -> tuple[SyncGroupConfig, ...]:
     names = {i.name for i in instances}
     claimed: set[str] = set()
     result = []
@@ -349,11 +351,11 @@ def _sync_groups(ctx: Ctx, groups: list[Fields], instances: list[VrrpInstance]
         if len(members) == 1:
             ctx.error(f"Sync group {gname} has only 1 virtual router(s) - this probably isn't"
                       " what you want", None)
-        result.append(build(SyncGroup, {**fields, "members": members}))
+        result.append(build(SyncGroupConfig, {**fields, "members": members}))
     return tuple(result)
 
 
-def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstance]) -> None:
+def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstanceConfig]) -> None:
     for index, first in enumerate(instances):
         for second in instances[index + 1:]:
             if (first.virtual_router_id, first.family, first.unicast) != (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pykeepalived.config.diagnostics import Kind
-from pykeepalived.config.model import NotifyScript, SyncGroup, VrrpInstance
+from pykeepalived.config.model import NotifyScript, SyncGroupConfig, VrrpInstanceConfig
 
 if TYPE_CHECKING:
     from pykeepalived.config.host import HostFacts
@@ -21,16 +21,16 @@ if TYPE_CHECKING:
 __all__ = ["script_programs", "script_security"]
 
 
-def _notify_scripts(obj: VrrpInstance | SyncGroup) -> list[NotifyScript | None]:
+def _notify_scripts(obj: VrrpInstanceConfig | SyncGroupConfig) -> list[NotifyScript | None]:
     common = [obj.notify_master, obj.notify_backup, obj.notify_fault, obj.notify_stop,
               obj.notify]
-    if isinstance(obj, VrrpInstance):
+    if isinstance(obj, VrrpInstanceConfig):
         common += [obj.notify_deleted, obj.notify_master_rx_lower_pri]
     return common
 
 
 def script_security(ctx: Ctx, gdefs: GlobalDefs, scripts: tuple[VrrpScript, ...],
-                     instances: list[VrrpInstance], groups: tuple[SyncGroup, ...],
+                     instances: list[VrrpInstanceConfig], groups: tuple[SyncGroupConfig, ...],
                      host: HostFacts) -> None:
     """keepalived's check_vrrp_script_security: missing track scripts, then the verdict."""
     found_any = insecure_any = False
@@ -46,7 +46,7 @@ def script_security(ctx: Ctx, gdefs: GlobalDefs, scripts: tuple[VrrpScript, ...]
         insecure_any |= facts.insecure
     notifies: list[NotifyScript | None] = [gdefs.notify_fifo_script,
                                            gdefs.vrrp_notify_fifo_script]
-    owners: list[VrrpInstance | SyncGroup] = [*instances, *groups]
+    owners: list[VrrpInstanceConfig | SyncGroupConfig] = [*instances, *groups]
     for owner in owners:
         notifies += _notify_scripts(owner)
     for notify in notifies:

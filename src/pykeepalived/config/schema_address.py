@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pykeepalived.config import values
-from pykeepalived.config.model import RouteSpec, VirtualAddress
+from pykeepalived.config.model import RouteLine, VirtualAddress
 
 if TYPE_CHECKING:
     from pykeepalived.config.schema import Ctx, NodeLike
@@ -103,10 +103,10 @@ def _preferred_lft(ctx: Ctx, node: NodeLike, param: str) -> int | None:
     return value
 
 
-def parse_route_line(ctx: Ctx, node: NodeLike, kind: str) -> RouteSpec:
+def parse_route_line(ctx: Ctx, node: NodeLike, kind: str) -> RouteLine:
     """Route/rule lines are kept as words; the devices they name are checked in resolve."""
     words = (node.keyword, *node.args)
     devices = tuple(words[i + 1] for i, word in enumerate(words[:-1])
                     if word in ("dev", "oif", "iif"))
     family = 6 if any(":" in word for word in words) or "inet6" in words else 4
-    return RouteSpec(words, node.location, family, devices, "no_track" in words)
+    return RouteLine(words, node.location, family, devices, "no_track" in words)

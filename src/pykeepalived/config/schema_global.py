@@ -23,9 +23,7 @@ from pykeepalived.config.schema import (
 )
 from pykeepalived.config.schema_script import script
 from pykeepalived.config.values import TIMER_HZ
-
-_UINT_MAX = 2**32 - 1
-_INT_MAX = 2**31 - 1
+from pykeepalived.constants import INT_MAX, UINT_MAX
 
 
 def _smtp_server(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -42,7 +40,7 @@ def _smtp_server(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
 
 def _smtp_timeout(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     raw = arg(ctx, node)
-    hi = _UINT_MAX // TIMER_HZ
+    hi = UINT_MAX // TIMER_HZ
     value = values.read_unsigned(raw, 0, hi, ctx.reporter(node.location))
     if value is None:
         ctx.error(f"smtp_connect_timeout '{raw}' must be in [0, {hi}] - ignoring", node.location)
@@ -86,7 +84,7 @@ def _mcast_group(name: str, version: int) -> Handler:
 def _garp_repeat(name: str) -> Handler:
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         raw = arg(ctx, node)
-        value = values.read_unsigned(raw, 0, _INT_MAX, ctx.reporter(node.location))
+        value = values.read_unsigned(raw, 0, INT_MAX, ctx.reporter(node.location))
         if value is None:
             ctx.error(f"{name} '{raw}' invalid - ignoring", node.location)
             return
@@ -134,7 +132,7 @@ def _smtp_alert(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["smtp_alert"] = value
 
 
-_GARP_DELAY_HI = _UINT_MAX // TIMER_HZ
+_GARP_DELAY_HI = UINT_MAX // TIMER_HZ
 
 GLOBAL_DEFS = Block(
     keywords={
@@ -158,7 +156,7 @@ GLOBAL_DEFS = Block(
                                            "vrrp_garp_master_delay '{value}' invalid - ignoring"),
         "vrrp_garp_master_repeat": _garp_repeat(
             "vrrp_garp_master_repeat"),
-        "vrrp_garp_master_refresh": unsigned("vrrp_garp_master_refresh", 0, _UINT_MAX,
+        "vrrp_garp_master_refresh": unsigned("vrrp_garp_master_refresh", 0, UINT_MAX,
                                              "Invalid vrrp_garp_master_refresh '{value}'"
                                              " - ignoring"),
         "vrrp_garp_master_refresh_repeat": _garp_repeat(
@@ -166,11 +164,11 @@ GLOBAL_DEFS = Block(
         "vrrp_garp_lower_prio_delay": unsigned(
             "vrrp_garp_lower_prio_delay", 0, _GARP_DELAY_HI,
             "vrrp_garp_lower_prio_delay '{value}' invalid - ignoring"),
-        "vrrp_garp_lower_prio_repeat": unsigned("vrrp_garp_lower_prio_repeat", 0, _INT_MAX,
+        "vrrp_garp_lower_prio_repeat": unsigned("vrrp_garp_lower_prio_repeat", 0, INT_MAX,
                                                 "Invalid vrrp_garp_lower_prio_repeat '{value}'"),
-        "vrrp_garp_interval": decimal("vrrp_garp_interval_us", 0, _INT_MAX,
+        "vrrp_garp_interval": decimal("vrrp_garp_interval_us", 0, INT_MAX,
                                       "vrrp_garp_interval '{value}' is invalid"),
-        "vrrp_gna_interval": decimal("vrrp_gna_interval_us", 0, _INT_MAX,
+        "vrrp_gna_interval": decimal("vrrp_gna_interval_us", 0, INT_MAX,
                                      "vrrp_gna_interval '{value}' is invalid"),
         "vrrp_min_garp": boolean("vrrp_min_garp", "Invalid value for vrrp_min_garp specified"),
         "vrrp_lower_prio_no_advert": boolean("vrrp_lower_prio_no_advert"),

@@ -25,9 +25,7 @@ from pykeepalived.config.schema import (
 from pykeepalived.config.schema_script import make_script, script
 from pykeepalived.config.schema_vrrp import tracked_refs
 from pykeepalived.config.values import TIMER_HZ
-
-_UINT_MAX = 2**32 - 1
-_INT_MAX = 2**31 - 1
+from pykeepalived.constants import INT_MAX, UINT_MAX
 
 
 def _script_command(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -65,14 +63,14 @@ def _weight(kind: str, lo: int, hi: int) -> Handler:
 VRRP_SCRIPT = Block(
     keywords={
         "script": _script_command,
-        "interval": unsigned("interval", 0, _UINT_MAX // TIMER_HZ,
+        "interval": unsigned("interval", 0, UINT_MAX // TIMER_HZ,
                              "vrrp_script {name} interval '{value}' must be >= 1 - ignoring"),
-        "timeout": unsigned("timeout", 0, _UINT_MAX // TIMER_HZ,
+        "timeout": unsigned("timeout", 0, UINT_MAX // TIMER_HZ,
                             "vrrp_script {name} timeout '{value}' invalid - ignoring"),
         "weight": _weight("vrrp_script", -253, 253),
-        "rise": unsigned("rise", 1, _INT_MAX,
+        "rise": unsigned("rise", 1, INT_MAX,
                          "vrrp_script {name} rise value '{value}' invalid - defaulting to 1"),
-        "fall": unsigned("fall", 1, _INT_MAX,
+        "fall": unsigned("fall", 1, INT_MAX,
                          "vrrp_script {name} fall value '{value}' invalid - defaulting to 1"),
         "user": _user,
         "init_fail": flag("init_fail"),

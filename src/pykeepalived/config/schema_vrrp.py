@@ -8,11 +8,10 @@ the line itself is here, reported on that line.
 from __future__ import annotations
 
 from pykeepalived.config import values
-from pykeepalived.config.diagnostics import Location
 from pykeepalived.config.model import (
     Authentication,
     TrackedRef,
-    UnicastPeer,
+    UnicastPeerConfig,
 )
 from pykeepalived.config.schema import (
     Block,
@@ -33,9 +32,7 @@ from pykeepalived.config.schema import (
 from pykeepalived.config.schema_address import parse_address_line, parse_route_line
 from pykeepalived.config.schema_script import script
 from pykeepalived.config.values import TIMER_HZ
-
-_UINT_MAX = 2**32 - 1
-_INT_MAX = 2**31 - 1
+from pykeepalived.constants import INT_MAX, UINT_MAX
 
 
 def _state(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -131,7 +128,7 @@ def _unicast_peers(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
             ctx.error(f"({fields['name']}) min_ttl {ttl['min_ttl']} > max_ttl {ttl['max_ttl']}"
                       " - all packets will be discarded", child.location)
         given = {k: v for k, v in ttl.items() if k in args}
-        peers.append(UnicastPeer(address, child.location, given.get("min_ttl"),
+        peers.append(UnicastPeerConfig(address, child.location, given.get("min_ttl"),
                                  given.get("max_ttl")))
 
 
@@ -231,7 +228,7 @@ def _optional_word(name: str, default: str) -> Handler:
 
 
 def _garp_delay(name: str) -> Handler:
-    return unsigned(name, 0, _UINT_MAX // TIMER_HZ,
+    return unsigned(name, 0, UINT_MAX // TIMER_HZ,
                     "({name}): " + name + " '{value}' invalid - ignoring")
 
 
@@ -294,11 +291,11 @@ INSTANCE = Block(
         "notify_master_rx_lower_pri": script("notify_master_rx_lower_pri"),
         "smtp_alert": _bool("smtp_alert"),
         "garp_master_delay": _garp_delay("garp_master_delay"),
-        "garp_master_repeat": unsigned("garp_master_repeat", 0, _UINT_MAX),
-        "garp_master_refresh": unsigned("garp_master_refresh", 0, _UINT_MAX),
-        "garp_master_refresh_repeat": unsigned("garp_master_refresh_repeat", 0, _UINT_MAX),
+        "garp_master_repeat": unsigned("garp_master_repeat", 0, UINT_MAX),
+        "garp_master_refresh": unsigned("garp_master_refresh", 0, UINT_MAX),
+        "garp_master_refresh_repeat": unsigned("garp_master_refresh_repeat", 0, UINT_MAX),
         "garp_lower_prio_delay": _garp_delay("garp_lower_prio_delay"),
-        "garp_lower_prio_repeat": unsigned("garp_lower_prio_repeat", 0, _INT_MAX),
+        "garp_lower_prio_repeat": unsigned("garp_lower_prio_repeat", 0, INT_MAX),
         "accept": flag("accept"),
         "no_accept": flag("accept", False),
         "strict_mode": _bool("strict_mode"),
@@ -336,12 +333,6 @@ def vrrp_instance(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     sub: Fields = {"name": name, "location": node.location}
     walk(ctx, INSTANCE, children(node), sub)
     fields.setdefault("instances", []).append(sub)
-
-
-def location_of(fields: Fields) -> Location:
-    loc = fields.get("location")
-    assert isinstance(loc, Location)
-    return loc
 
 
 __all__ = ["INSTANCE", "tracked_refs", "vrrp_instance"]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pykeepalived.config.diagnostics import Kind
+from pykeepalived.constants import INT_MAX, UINT_MAX
 
 #: A sink for (kind, message); the caller adds the location.
 Report = Callable[[Kind, str], None]
@@ -22,7 +23,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _INT_RE = re.compile(r"[ \t]*[+-]?[0-9]+")
 _UNSIGNED_RE = re.compile(r"[ \t]*\+?[0-9]+")
-_INT_MIN, _INT_MAX, _UINT_MAX = -(2**31), 2**31 - 1, 2**32 - 1
+_INT_MIN = -(2**31)
 
 #: keepalived's TIMER_HZ is microseconds: decimal values keep 6 places.
 TIMER_DIGITS = 6
@@ -35,7 +36,7 @@ def read_int(text: str, lo: int, hi: int, report: Report) -> int | None:
         report(Kind.INVALID_NUMBER, f"invalid number '{text}'")
         return None
     value = int(text)
-    if not _INT_MIN <= value <= _INT_MAX:
+    if not _INT_MIN <= value <= INT_MAX:
         report(Kind.INVALID_NUMBER, f"number '{text}' outside integer range")
         return None
     if not lo <= value <= hi:
@@ -53,7 +54,7 @@ def read_unsigned(text: str, lo: int, hi: int, report: Report) -> int | None:
         report(Kind.INVALID_NUMBER, f"invalid number '{text}'")
         return None
     value = int(text)
-    if value > _UINT_MAX:
+    if value > UINT_MAX:
         report(Kind.INVALID_NUMBER, f"number '{text}' outside unsigned integer range")
         return None
     if not lo <= value <= hi:

@@ -223,7 +223,7 @@ def interfaces_needed(config: model.Config) -> frozenset[str]:
 # ---------------------------------------------------------------------------- instances
 
 
-def _instance(config: model.Config, inst: model.VrrpInstance,
+def _instance(config: model.Config, inst: model.VrrpInstanceConfig,
               interfaces: Mapping[str, InterfaceFacts], warnings: list[str],
               preferences: RulePreferences, vmac_names: set[str]) -> InstanceSpec:
     ifname = inst.interface or config.global_defs.default_interface
@@ -261,7 +261,7 @@ def _instance(config: model.Config, inst: model.VrrpInstance,
 
 
 
-def instance_params(g: model.GlobalDefs, inst: model.VrrpInstance,
+def instance_params(g: model.GlobalDefs, inst: model.VrrpInstanceConfig,
                     primary: IPAddress | None) -> InstanceParams:
     """global_defs merged into the instance, as keepalived's vrrp_complete_instance does."""
     auth_type, auth_data = AuthType.NONE, b""
@@ -299,7 +299,7 @@ def _pick(own: _T | None, default: _T) -> _T:
     return default if own is None else own
 
 
-def _garp(g: model.GlobalDefs, inst: model.VrrpInstance) -> GarpParams:
+def _garp(g: model.GlobalDefs, inst: model.VrrpInstanceConfig) -> GarpParams:
     delay = _pick(inst.garp_master_delay, g.vrrp_garp_master_delay)
     repeat = _pick(inst.garp_master_repeat, g.vrrp_garp_master_repeat)
     return GarpParams(
@@ -314,7 +314,7 @@ def _garp(g: model.GlobalDefs, inst: model.VrrpInstance) -> GarpParams:
                                 _pick(g.vrrp_garp_lower_prio_repeat, repeat)))
 
 
-def _primary(inst: model.VrrpInstance, facts: InterfaceFacts) -> IPAddress | None:
+def _primary(inst: model.VrrpInstanceConfig, facts: InterfaceFacts) -> IPAddress | None:
     """The advert source: unicast_src_ip / mcast_src_ip, else the interface's own."""
     configured = inst.unicast_src_ip or inst.mcast_src_ip
     if configured is not None:
@@ -322,7 +322,7 @@ def _primary(inst: model.VrrpInstance, facts: InterfaceFacts) -> IPAddress | Non
     return facts.primary_ipv4 if inst.family == 4 else facts.link_local
 
 
-def _socket(g: model.GlobalDefs, inst: model.VrrpInstance, facts: InterfaceFacts,
+def _socket(g: model.GlobalDefs, inst: model.VrrpInstanceConfig, facts: InterfaceFacts,
             params: InstanceParams) -> SocketSpec:
     unicast = inst.unicast
     group: IPAddress | None = None
@@ -355,7 +355,7 @@ def _script(script: model.VrrpScript, g: model.GlobalDefs) -> ScriptSpec:
                       group=script.group or script.script.group or g.script_group)
 
 
-def _notify(inst: model.VrrpInstance) -> NotifyCommands:
+def _notify(inst: model.VrrpInstanceConfig) -> NotifyCommands:
     def command(script: model.NotifyScript | None) -> tuple[str, ...] | None:
         return script.command if script is not None and script.command else None
 
@@ -363,8 +363,3 @@ def _notify(inst: model.VrrpInstance) -> NotifyCommands:
                           fault=command(inst.notify_fault), stop=command(inst.notify_stop),
                           generic=command(inst.notify))
 
-
-def with_primary(spec: InstanceSpec, primary: IPAddress | None) -> InstanceSpec:
-    """The same spec advertising from another primary address (tests, address changes)."""
-    params = replace(spec.params, primary_address=primary)
-    return replace(spec, params=params, socket=replace(spec.socket, source=primary))

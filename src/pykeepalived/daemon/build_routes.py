@@ -40,7 +40,7 @@ _ROUTE_VALUE_WORDS = frozenset({"via", "gw", "dev", "src", "scope", "metric", "t
 _FLAG_WORDS = frozenset({"inet", "inet6", "no_track"})
 
 
-def route_spec(spec: model.RouteSpec, ifname: str | None, name: str,
+def route_spec(spec: model.RouteLine, ifname: str | None, name: str,
                warnings: list[str], kind: str = "virtual_route") -> RouteSpec | None:
     """`[to] DST [via GW] [dev IF] [src IP] [scope S] [metric N] [table T]`; else skipped.
 
@@ -101,7 +101,7 @@ class RulePreferences:
         return self.next[family] + 1
 
 
-def rule_spec(spec: model.RouteSpec, name: str, warnings: list[str],
+def rule_spec(spec: model.RouteLine, name: str, warnings: list[str],
               preferences: RulePreferences, kind: str = "virtual_rule") -> RuleSpec | None:
     """`[from P] [to P] [table T] [priority N] [iif IF] [oif IF] [fwmark N]`; else skipped."""
     words, values = list(spec.words), {}

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from pykeepalived.config import model
 
 
-def instance_tracks(config: model.Config, inst: model.VrrpInstance,
+def instance_tracks(config: model.Config, inst: model.VrrpInstanceConfig,
                     ifname: str) -> tuple[TrackSpec, ...]:
     specs: dict[tuple[TrackKind, str], TrackSpec] = {}
     if not inst.dont_track_primary:

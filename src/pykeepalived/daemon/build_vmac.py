@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pykeepalived.vrrp.params import InstanceParams
 
 
-def vmac_spec(g: model.GlobalDefs, inst: model.VrrpInstance, ifname: str,
+def vmac_spec(g: model.GlobalDefs, inst: model.VrrpInstanceConfig, ifname: str,
               params: InstanceParams, taken: set[str], warnings: list[str]) -> VmacSpec | None:
     """`use_vmac [NAME] [MAC]` + `vmac_xmit_base`, corrected as keepalived corrects them."""
     name = inst.name

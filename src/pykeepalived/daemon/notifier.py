@@ -45,7 +45,12 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Mapping
 
     from pykeepalived.adapters.smtp import Kind, SmtpSettings
-    from pykeepalived.config.model import GlobalDefs, NotifyScript, SyncGroup, VrrpInstance
+    from pykeepalived.config.model import (
+        GlobalDefs,
+        NotifyScript,
+        SyncGroupConfig,
+        VrrpInstanceConfig,
+    )
     from pykeepalived.vrrp.tracking import ScriptResult
 
     Runner = Callable[[ScriptCommand, float | None], Awaitable[ScriptResult]]
@@ -78,7 +83,7 @@ class NotifyTarget:
         return f"({self.name})" if self.kind == "INSTANCE" else f"VRRP_Group({self.name})"
 
     @classmethod
-    def for_instance(cls, inst: VrrpInstance, defaults: GlobalDefs | None = None,
+    def for_instance(cls, inst: VrrpInstanceConfig, defaults: GlobalDefs | None = None,
                      ) -> NotifyTarget:
         by_state = {"MASTER": inst.notify_master, "BACKUP": inst.notify_backup,
                     "FAULT": inst.notify_fault, "STOP": inst.notify_stop,
@@ -88,7 +93,7 @@ class NotifyTarget:
                    _command(inst.notify, defaults), _smtp_flag(inst.smtp_alert, defaults))
 
     @classmethod
-    def for_group(cls, group: SyncGroup, defaults: GlobalDefs | None = None) -> NotifyTarget:
+    def for_group(cls, group: SyncGroupConfig, defaults: GlobalDefs | None = None) -> NotifyTarget:
         by_state = {"MASTER": group.notify_master, "BACKUP": group.notify_backup,
                     "FAULT": group.notify_fault, "STOP": group.notify_stop}
         return cls("GROUP", group.name, _commands(by_state, defaults),

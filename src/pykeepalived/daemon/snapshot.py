@@ -273,7 +273,7 @@ def snapshot_globals(g: model.GlobalDefs) -> GlobalSnapshot:
 
 
 def snapshot_instance(
-    cfg: model.VrrpInstance,
+    cfg: model.VrrpInstanceConfig,
     core: VrrpInstance,
     config: model.Config,
     clocks: Clocks,
@@ -360,7 +360,8 @@ def _default_scope(vip: model.VirtualAddress) -> str:
     return "link" if vip.address.is_link_local else "global"
 
 
-def _tracked_scripts(cfg: model.VrrpInstance, config: model.Config) -> tuple[TrackedScript, ...]:
+def _tracked_scripts(cfg: model.VrrpInstanceConfig,
+                     config: model.Config) -> tuple[TrackedScript, ...]:
     out: list[TrackedScript] = []
     for ref in cfg.track_scripts:
         script = config.script(ref.name)
@@ -373,7 +374,7 @@ def _tracked_scripts(cfg: model.VrrpInstance, config: model.Config) -> tuple[Tra
     return tuple(out)
 
 
-def _notify_entries(cfg: model.VrrpInstance) -> tuple[NotifyEntry, ...]:
+def _notify_entries(cfg: model.VrrpInstanceConfig) -> tuple[NotifyEntry, ...]:
     entries: list[NotifyEntry] = []
     for attr, word, json_key in NOTIFY_SLOTS:
         script: model.NotifyScript | None = getattr(cfg, attr)

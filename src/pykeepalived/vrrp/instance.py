@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pykeepalived.constants import PRIORITY_OWNER
 from pykeepalived.vrrp import messages as msg
 from pykeepalived.vrrp.actions import (
     Action,
@@ -48,7 +49,6 @@ from pykeepalived.vrrp.instance_adverts import ReceivesAdverts
 from pykeepalived.vrrp.params import InstanceParams, State
 from pykeepalived.vrrp.stats import InstanceStats
 from pykeepalived.vrrp.timing import (
-    PRIORITY_OWNER,
     PRIORITY_STOP,
     interval_seconds,
     master_down_interval,

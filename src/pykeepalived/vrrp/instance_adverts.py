@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pykeepalived.constants import PRIORITY_OWNER
 from pykeepalived.vrrp import messages as msg
 from pykeepalived.vrrp.actions import Action, Log, LogLevel, Notify, NotifyState, SendGratuitous
 from pykeepalived.vrrp.params import State
 from pykeepalived.vrrp.receive import check_advert
-from pykeepalived.vrrp.timing import PRIORITY_OWNER, PRIORITY_STOP, interval_seconds, skew_time
+from pykeepalived.vrrp.timing import PRIORITY_STOP, interval_seconds, skew_time
 
 if TYPE_CHECKING:
     from pykeepalived.vrrp.actions import SendAdvert

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv6Address
 
+from pykeepalived.constants import PRIORITY_OWNER
 from pykeepalived.vrrp.advert import AuthType, IPAddress
-from pykeepalived.vrrp.timing import DOWN_TIMER_ADVERTS, PRIORITY_OWNER
+from pykeepalived.vrrp.timing import DOWN_TIMER_ADVERTS
 
 
 class State(StrEnum):

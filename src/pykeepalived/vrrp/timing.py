@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from pykeepalived.constants import PRIORITY_OWNER
+
 #: Default number of missed adverts before a backup takes over (RFC: 3).
 DOWN_TIMER_ADVERTS = 3
-#: Priorities with special meaning (RFC 5798 §5.2.4).
+#: A master giving up its role (RFC 5798 §5.2.4); the owner's 255 is in constants.py.
 PRIORITY_STOP = 0
-PRIORITY_OWNER = 255
 
 
 def _cs_to_s(value: Fraction) -> float:

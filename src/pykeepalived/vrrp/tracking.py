@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from pykeepalived.constants import PRIORITY_OWNER
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-#: The address owner's priority: tracking never adjusts it (RFC 5798 §5.2.4).
-OWNER_PRIORITY = 255
 #: Effective priorities of non-owners stay inside [1, 254] whatever the weights say.
 MIN_EFFECTIVE = 1
 MAX_EFFECTIVE = 254
@@ -290,8 +289,8 @@ def _fault_words(spec: TrackSpec, ok: bool) -> str:
 
 def clamp_priority(base: int, total: int) -> int:
     """Effective priority: the owner keeps 255, others are held inside [1, 254]."""
-    if base == OWNER_PRIORITY:
-        return OWNER_PRIORITY
+    if base == PRIORITY_OWNER:
+        return PRIORITY_OWNER
     return max(MIN_EFFECTIVE, min(MAX_EFFECTIVE, total))
 
 
@@ -329,7 +328,7 @@ class PriorityTracker:
         specs: Iterable[TrackSpec],
         initial: dict[tuple[TrackKind, str], Reading] | None = None,
     ) -> None:
-        if not 1 <= base_priority <= OWNER_PRIORITY:
+        if not 1 <= base_priority <= PRIORITY_OWNER:
             raise ValueError(f"({instance}) priority {base_priority} outside 1..255")
         self.instance = instance
         self.base_priority = base_priority

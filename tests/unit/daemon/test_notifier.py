@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.scripts import ScriptCommand
 from pykeepalived.config.diagnostics import Location
-from pykeepalived.config.model import GlobalDefs, NotifyScript, SyncGroup, VrrpInstance
+from pykeepalived.config.model import GlobalDefs, NotifyScript, SyncGroupConfig, VrrpInstanceConfig
 from pykeepalived.daemon.notifier import FifoSpec, Notifier, NotifyTarget, fifo_specs
 from pykeepalived.vrrp.actions import NotifyState
 
@@ -74,7 +74,7 @@ def test_scripts_run_in_order_one_at_a_time_and_the_caller_never_waits(tmp_path:
 def test_generic_notify_gets_exactly_keepalived_argv(tmp_path: Path) -> None:
     out = tmp_path / "argv"
     script = write_script(tmp_path / "notify.sh", f"printf '%s\\n' \"$0\" \"$@\" > {out}")
-    inst = VrrpInstance("VI_1", HERE, notify=NotifyScript((str(script), "my arg"), HERE))
+    inst = VrrpInstanceConfig("VI_1", HERE, notify=NotifyScript((str(script), "my arg"), HERE))
 
     async def scenario() -> None:
         notifier = Notifier([NotifyTarget.for_instance(inst)])
@@ -202,10 +202,10 @@ def test_targets_and_fifos_from_config() -> None:
     defs = GlobalDefs(notify_fifo="/run/a.fifo", vrrp_notify_fifo="/run/a.fifo",
                       smtp_alert=True, script_user="nobody")
     assert [s.path for s in fifo_specs(defs)] == ["/run/a.fifo"]
-    inst = VrrpInstance("VI_1", HERE, notify_master=NotifyScript(("/bin/m",), HERE),
+    inst = VrrpInstanceConfig("VI_1", HERE, notify_master=NotifyScript(("/bin/m",), HERE),
                         smtp_alert=False)
     target = NotifyTarget.for_instance(inst, defs)
     assert target.scripts == {"MASTER": ScriptCommand(("/bin/m",), "nobody", None)}
     assert target.smtp_alert is False
-    assert NotifyTarget.for_group(SyncGroup("G", HERE), defs).smtp_alert is True
-    assert NotifyTarget.for_group(SyncGroup("G", HERE), defs).label == "VRRP_Group(G)"
+    assert NotifyTarget.for_group(SyncGroupConfig("G", HERE), defs).smtp_alert is True
+    assert NotifyTarget.for_group(SyncGroupConfig("G", HERE), defs).label == "VRRP_Group(G)"
