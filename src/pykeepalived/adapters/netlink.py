@@ -15,14 +15,9 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
 from ipaddress import (
-    IPv4Address,
     IPv4Interface,
-    IPv4Network,
-    IPv6Address,
     IPv6Interface,
-    IPv6Network,
 )
 from typing import Any, Final
 
@@ -40,13 +35,14 @@ from pykeepalived.adapters.links import (
     address_entry,
     link_state,
 )
+from pykeepalived.spec.addresses import (
+    SCOPES,
+    AddressSpec,
+    IPAddress,
+    RouteSpec,
+    RuleSpec,
+)
 
-IPAddress = IPv4Address | IPv6Address
-IPNetwork = IPv4Network | IPv6Network
-
-#: Scope names as keepalived.conf and `ip` write them (rt_scopes).
-SCOPES: Final = {"global": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
-MAIN_TABLE: Final = 254
 #: IN6_ADDR_GEN_MODE_NONE: no automatic link-local (a vmac's, RFC 5798 §7.4)
 _ADDR_GEN_MODE_NONE: Final = 1
 
@@ -63,86 +59,6 @@ class NetlinkRequestError(Exception):
         self.action = action
         self.what = what
         self.code = code
-
-
-@dataclass(frozen=True, slots=True)
-class AddressSpec:
-    """One address as `virtual_ipaddress` describes it (`IP/MASK brd B dev D scope S label L`).
-
-    `nodad` is keepalived's `-nodad`; `preferred_lft=0` makes an IPv6 address deprecated
-    so it is never chosen as a source (keepalived's default for /128 VIPs).
-    """
-
-    ifname: str
-    address: IPInterface
-    broadcast: IPv4Address | None = None
-    scope: str = "global"
-    label: str | None = None
-    nodad: bool = False
-    preferred_lft: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.scope not in SCOPES:
-            raise ValueError(f"unknown scope {self.scope!r}; expected one of {sorted(SCOPES)}")
-        if self.broadcast is not None and self.address.version != 4:
-            raise ValueError(f"broadcast given for IPv6 address {self.address}")
-        if self.label is not None and (self.address.version != 4 or len(self.label) > 15):
-            raise ValueError(f"label {self.label!r} needs IPv4 and at most 15 characters")
-
-    def describe(self) -> str:
-        return f"address {self.address} on {self.ifname}"
-
-
-@dataclass(frozen=True, slots=True)
-class RouteSpec:
-    """One route (`virtual_routes` / `static_routes`): `dst [via] [dev] [src] [scope]...`."""
-
-    destination: IPNetwork
-    via: IPAddress | None = None
-    ifname: str | None = None
-    source: IPAddress | None = None
-    scope: str | None = None
-    metric: int | None = None
-    table: int = MAIN_TABLE
-
-    def __post_init__(self) -> None:
-        versions = {a.version for a in (self.via, self.source) if a is not None}
-        if versions - {self.destination.version}:
-            raise ValueError(f"route {self.destination}: via/src of another address family")
-        if self.via is None and self.ifname is None:
-            raise ValueError(f"route {self.destination} needs a gateway or a device")
-        if self.scope is not None and self.scope not in SCOPES:
-            raise ValueError(f"unknown scope {self.scope!r}")
-
-    def describe(self) -> str:
-        return f"route {self.destination} table {self.table}"
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
-    """One policy rule (`virtual_rules` / `static_rules`): selectors, then `table N`."""
-
-    family: int
-    table: int
-    priority: int
-    source: IPNetwork | None = None
-    destination: IPNetwork | None = None
-    iifname: str | None = None
-    oifname: str | None = None
-    fwmark: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.family not in (AF_INET, AF_INET6):
-            raise ValueError(f"rule family must be AF_INET or AF_INET6, not {self.family}")
-        version = 4 if self.family == AF_INET else 6
-        for net in (self.source, self.destination):
-            if net is not None and net.version != version:
-                raise ValueError(f"rule selector {net} is not IPv{version}")
-        if not 0 <= self.priority < 2**32 or not 0 < self.table < 2**32:
-            raise ValueError(f"rule priority {self.priority} / table {self.table} out of range")
-
-    def describe(self) -> str:
-        return f"rule priority {self.priority} table {self.table}"
 
 
 class Netlink:

@@ -12,7 +12,7 @@ in the meantime cancels the pending change.
 `QuorumCounter` is the pure counting (virtual `now` in, reported changes out);
 `ProcessMonitor` is the asyncio adapter:
 
-    monitor = ProcessMonitor([ProcessMatcher.from_config(tp) for tp in cfg.track_processes],
+    monitor = ProcessMonitor(daemon_spec.processes,   # ProcessMatcher: spec/tracks.py
                              on_change=lambda name, up: ...)   # TrackKind.PROCESS reading
     await monitor.start()   # ProcEventsUnavailable (clear message) if the kernel refuses
     monitor.close()
@@ -31,13 +31,12 @@ import os
 import socket
 import struct
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from pykeepalived.config.model import TrackProcess
+    from pykeepalived.spec.tracks import ProcessMatcher
 
 log = logging.getLogger(__name__)
 
@@ -52,64 +51,11 @@ _CN_MSG = struct.Struct("=IIIIHH")
 _EVENT = struct.Struct("=IIQ")
 _PAIR = struct.Struct("=II")
 _FORK = struct.Struct("=IIII")
-NO_MAX = 2**32 - 1  # keepalived's quorum_max default (UINT_MAX)
-
-
-class ParamMatch(Enum):
-    NONE = "none"
-    EXACT = "exact"
-    PARTIAL = "partial"
-    INITIAL = "initial"
 
 
 class ProcEventsUnavailable(Exception):
     """The process connector cannot be used (not root, not the initial netns, no kernel
     support): the message says which."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessMatcher:
-    """One vrrp_track_process, with keepalived's implied settings applied."""
-
-    name: str
-    process: str
-    params: tuple[str, ...] = ()
-    param_match: ParamMatch = ParamMatch.NONE
-    full_command: bool = False
-    quorum: int = 1
-    quorum_max: int = NO_MAX
-    fork_delay: float = 0.0
-    terminate_delay: float = 0.0
-
-    @classmethod
-    def from_config(cls, tp: TrackProcess) -> ProcessMatcher:
-        params = tuple(tp.process[1:])
-        match = ParamMatch.NONE if tp.param_match is None else ParamMatch(
-            tp.param_match or "exact")
-        if params and match is ParamMatch.NONE:
-            match = ParamMatch.EXACT  # parameters given: exact match on them
-        return cls(tp.name, tp.process[0] if tp.process else "", params, match,
-                   tp.full_command or bool(params) or match is not ParamMatch.NONE,
-                   tp.quorum, NO_MAX if tp.quorum_max is None else tp.quorum_max,
-                   (tp.fork_delay_us or tp.delay_us) / 1e6,
-                   (tp.terminate_delay_us or tp.delay_us) / 1e6)
-
-    def params_match(self, actual: bytes) -> bool:
-        """keepalived's check_params over NUL-terminated argument strings."""
-        wanted = b"".join(p.encode() + b"\0" for p in self.params)
-        if self.param_match is ParamMatch.EXACT:
-            return actual == wanted
-        if self.param_match is ParamMatch.PARTIAL:
-            return actual.startswith(wanted)
-        if self.param_match is ParamMatch.INITIAL:
-            return len(actual) >= len(wanted) and actual.startswith(wanted[:-1])
-        return True
-
-    def matches(self, comm: str, cmdline: bytes) -> bool:
-        if not self.full_command:
-            return comm == self.process
-        argv0, _, rest = cmdline.partition(b"\0")
-        return argv0 == self.process.encode() and self.params_match(rest)
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ children that ignore SIGTERM go too.
 
 Public API (asyncio-native):
 
-    command = ScriptCommand.from_config(notify_script, global_defs)
+    command = script_command(notify_script, global_defs)            # spec/commands.py
     result = await run_script(command, time_limit=5.0)          # -> vrrp.tracking.ScriptResult
     result = await run_script(command, time_limit=5.0, enforce_security=True)  # may raise
 
@@ -35,9 +35,7 @@ from pykeepalived.adapters.scripts_security import script_security_problem
 from pykeepalived.vrrp.tracking import ScriptResult
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    from pykeepalived.config.model import GlobalDefs, NotifyScript
+    from pykeepalived.spec.commands import ScriptCommand
 
 log = logging.getLogger(__name__)
 
@@ -62,35 +60,6 @@ class Credentials:
     gid: int
 
 
-@dataclass(frozen=True, slots=True)
-class ScriptCommand:
-    """What to exec: argv already split by the config layer, and who runs it."""
-
-    argv: tuple[str, ...]
-    user: str | None = None  # name or numeric id; None = our own uid
-    group: str | None = None  # None = the user's primary group
-
-    @classmethod
-    def from_config(cls, script: NotifyScript, defaults: GlobalDefs | None = None,
-                    ) -> ScriptCommand:
-        """keepalived's choice of user: the script's, else script_user, else
-        `keepalived_script` if that user exists, else our own."""
-        if script.user is not None:
-            return cls(script.command, script.user, script.group)
-        if defaults is not None and defaults.script_user is not None:
-            return cls(script.command, defaults.script_user, defaults.script_group)
-        if _user_exists(DEFAULT_SCRIPT_USER):
-            return cls(script.command, DEFAULT_SCRIPT_USER, None)
-        return cls(script.command)
-
-    def with_args(self, extra: Sequence[str]) -> ScriptCommand:
-        return ScriptCommand((*self.argv, *extra), self.user, self.group)
-
-    @property
-    def program(self) -> str:
-        return self.argv[0] if self.argv else ""
-
-
 def _user_exists(name: str) -> bool:
     try:
         pwd.getpwnam(name)
@@ -100,8 +69,13 @@ def _user_exists(name: str) -> bool:
 
 
 def resolve_credentials(user: str | None, group: str | None) -> Credentials:
-    """uid/gid to run as; ScriptRefused with keepalived's words if they do not exist."""
+    """uid/gid to run as; ScriptRefused with keepalived's words if they do not exist.
+
+    No user configured: keepalived's `keepalived_script` if the host has it, else ours.
+    """
     uid, gid = os.getuid(), os.getgid()
+    if user is None and _user_exists(DEFAULT_SCRIPT_USER):
+        user = DEFAULT_SCRIPT_USER
     if user is not None:
         try:
             entry = pwd.getpwuid(int(user)) if user.isdigit() else pwd.getpwnam(user)

@@ -10,7 +10,7 @@ headers, QUIT. A state already mailed is not mailed again.
 
 Public API:
 
-    settings = SmtpSettings.from_global_defs(global_defs)   # None: alerts not configured
+    settings = SmtpSettings.resolve(smtp_spec)   # spec/notify.py; None: not configured
     alerter = SmtpAlerter(settings)
     alerter.alert("INSTANCE", "VI_1", NotifyState.MASTER)   # never blocks: background task
     await alerter.aclose(budget=1.0)                        # let pending mails finish
@@ -27,14 +27,12 @@ import email.utils
 import logging
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pykeepalived.config.model import GlobalDefs
+    from pykeepalived.spec.notify import Kind, SmtpSpec
 
 log = logging.getLogger(__name__)
-
-Kind = Literal["INSTANCE", "GROUP"]
 
 _INSTANCE_TEXT = {
     "MASTER": ("Entering MASTER state", "=> VRRP Instance is now owning VRRP VIPs <="),
@@ -82,17 +80,15 @@ class SmtpSettings:
         return f"[{self.server}]:{self.port}"
 
     @classmethod
-    def from_global_defs(cls, defs: GlobalDefs, host: str | None = None,
-                         ) -> SmtpSettings | None:
-        if not defs.smtp_server or not defs.notification_email:
-            return None  # keepalived: "Only send mail if email specified"
+    def resolve(cls, spec: SmtpSpec | None, host: str | None = None) -> SmtpSettings | None:
+        """The configured settings with keepalived's host-name defaults filled in."""
+        if spec is None:
+            return None
         name = host or local_name()
-        return cls(server=defs.smtp_server, port=defs.smtp_port,
-                   recipients=defs.notification_email,
-                   email_from=defs.notification_email_from or f"keepalived@{name}",
-                   helo_name=defs.smtp_helo_name or name,
-                   router_id=defs.router_id or name,
-                   connect_timeout=float(defs.smtp_connect_timeout))
+        return cls(server=spec.server, port=spec.port, recipients=spec.recipients,
+                   email_from=spec.email_from or f"keepalived@{name}",
+                   helo_name=spec.helo_name or name, router_id=spec.router_id or name,
+                   connect_timeout=spec.connect_timeout)
 
 
 def alert_words(kind: Kind, state: str) -> tuple[str, str] | None:

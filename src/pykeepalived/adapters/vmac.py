@@ -11,6 +11,7 @@ when the parent's last vmac goes. rp_filter on a vmac only works with conf.all.r
 at 0, so a non-zero value is first pushed down to `default` and every interface, then
 cleared, and put back at the end (keepalived's clear_rp_filter / restore_rp_filter).
 
+Which name and MAC a vmac gets is spec/vmac.py's business; this module makes the link.
 The sysctls are plain files, reached through `Sysctls` so the bookkeeping is tested
 without root; link operations through `LinkOps` (adapters/netlink.Netlink).
 """
@@ -19,16 +20,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from ipaddress import IPv6Address, IPv6Interface
+from ipaddress import IPv6Interface
 from typing import TYPE_CHECKING, Final, Protocol
 
-from pykeepalived.adapters.netlink import AddressSpec
+from pykeepalived.spec.addresses import AddressSpec
+from pykeepalived.spec.vmac import VmacSpec, mac_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-#: keepalived's ll_addr: the RFC 5798 prefix, family octet and VRID follow
-VRRP_MAC_PREFIX: Final = bytes.fromhex("00005e00")
 #: net/ipv4/conf/<if>/... set on the vmac itself (vrrp_if_config.c vmac_sysctl)
 VMAC_SYSCTLS: Final = (("arp_ignore", 1), ("accept_local", 1), ("rp_filter", 0),
                        ("promote_secondaries", 1))
@@ -37,69 +37,8 @@ PARENT_SYSCTLS: Final = (("arp_ignore", 1), ("arp_filter", 1))
 IPV4_CONF: Final = "net/ipv4/conf"
 
 
-def virtual_mac(vrid: int, family: int) -> bytes:
-    """00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6)."""
-    return VRRP_MAC_PREFIX + bytes([1 if family == 4 else 2, vrid])
-
-
-def mac_text(mac: bytes) -> str:
-    return ":".join(f"{octet:02x}" for octet in mac)
-
-
-#: IFNAMSIZ - 1: the longest interface name the kernel takes
-MAX_IFNAME: Final = 15
-
-
-def default_vmac_name(prefix: str, vrid: int, taken: set[str], family: int = 4) -> str:
-    """keepalived's create_vmac_name: `PREFIX.VRID`, then (IPv6 first) `PREFIX6.VRID`,
-    `PREFIX1.VRID`, ... for a name no earlier instance holds; prefix cut to fit."""
-    numbers = [6, 1, 2, 3, 4, 5, *range(7, 100)] if family == 6 else list(range(1, 100))
-    for number in ("", *map(str, numbers)):
-        tail = f"{number}.{vrid}"
-        name = prefix[:MAX_IFNAME - len(tail)] + tail
-        if name not in taken:
-            return name
-    raise ValueError(f"no free VMAC name for VRID {vrid}")
-
-
-def valid_ifname(name: str) -> bool:
-    """The kernel's dev_valid_name, as keepalived checks a use_vmac name."""
-    return (0 < len(name) <= MAX_IFNAME and name not in (".", "..")
-            and not any(c in "/:" or c.isspace() for c in name))
-
-
-def parse_vmac_mac(text: str, vrid: int) -> bytes:
-    """`use_vmac`'s MAC: six octets, or five and the VRID last; not multicast and not
-    an RFC 5798 address (keepalived's own rules). ValueError says why not."""
-    parts = text.removesuffix(":").split(":")
-    if not all(0 < len(p) <= 2 and all(c in "0123456789abcdefABCDEF" for c in p)
-               for p in parts) or len(parts) not in (5, 6):
-        raise ValueError(f"VMAC invalid MAC address {text} - ignored")
-    mac = bytes(int(p, 16) for p in parts) + (bytes([vrid]) if len(parts) == 5 else b"")
-    if mac[0] & 0x01:
-        raise ValueError(f"VMAC MAC address is multicast {text} - ignoring")
-    if mac[:4] == VRRP_MAC_PREFIX and mac[4] in (1, 2):
-        raise ValueError(f"VMAC MAC address not allowed to be RFC5798 address ({text})"
-                         " - ignoring")
-    return mac
-
-
 class VmacError(OSError):
     """The vmac cannot be made (a non-macvlan has its name, or the kernel refused)."""
-
-
-@dataclass(frozen=True, slots=True)
-class VmacSpec:
-    """One instance's vmac. `ipv6`: leave IPv6 on (IPv6 instance, or IPv6 VIPs on it);
-    `link_local`: the address an IPv6 instance advertises from, put on the vmac."""
-
-    ifname: str
-    base_ifname: str
-    mac: bytes
-    family: int = 4
-    xmit_base: bool = False
-    ipv6: bool = False
-    link_local: IPv6Address | None = None
 
 
 class LinkOps(Protocol):

@@ -36,10 +36,10 @@ from pykeepalived.vrrp.params import State
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
-    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
-    from pykeepalived.adapters.smtp import Kind
-    from pykeepalived.daemon.build import InstanceSpec
     from pykeepalived.daemon.packets import AhState
+    from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RuleSpec
+    from pykeepalived.spec.instance import InstanceSpec
+    from pykeepalived.spec.notify import Kind
     from pykeepalived.vrrp.advert import Advertisement, IPAddress
 
 _S = TypeVar("_S")

@@ -25,9 +25,9 @@ from pykeepalived.vrrp.sync_group import GroupNotify, MemberAction, SyncGroup
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pykeepalived.daemon.build import DaemonSpec, GroupSpec
-    from pykeepalived.daemon.reload import ReloadPlan
     from pykeepalived.daemon.runtime import Node, Runtime
+    from pykeepalived.spec.build import DaemonSpec, GroupSpec
+    from pykeepalived.spec.reload import ReloadPlan
     from pykeepalived.vrrp.actions import Action
     from pykeepalived.vrrp.events import Event
     from pykeepalived.vrrp.sync_group import GroupOutput

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Protocol
 from pykeepalived.adapters.gratuitous import FrameSender
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher
+from pykeepalived.adapters.notifier import Notifier
 from pykeepalived.adapters.proc_events import ProcessMonitor
-from pykeepalived.adapters.scripts import ScriptCommand, run_script
+from pykeepalived.adapters.scripts import run_script
 from pykeepalived.adapters.smtp import SmtpSettings
 from pykeepalived.adapters.vmac import VmacManager
 from pykeepalived.adapters.vrrp_socket import AH_PROTOCOL, VrrpSocket, VrrpSocketConfig
-from pykeepalived.daemon.notifier import Notifier
 from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
 
 if TYPE_CHECKING:
@@ -26,15 +26,15 @@ if TYPE_CHECKING:
 
     from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.adapters.links import InterfaceInfo
-    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
     from pykeepalived.adapters.netlink_events import NetlinkEvent
-    from pykeepalived.adapters.proc_events import ProcessMatcher
-    from pykeepalived.adapters.smtp import Kind
-    from pykeepalived.adapters.vmac import VmacSpec
     from pykeepalived.config.model import GlobalDefs
-    from pykeepalived.daemon.build import SocketSpec
     from pykeepalived.daemon.executor import FramePort, LogSink
-    from pykeepalived.daemon.notifier import FifoSpec, NotifyTarget
+    from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RuleSpec
+    from pykeepalived.spec.commands import ScriptCommand
+    from pykeepalived.spec.instance import SocketSpec
+    from pykeepalived.spec.notify import FifoSpec, Kind, NotifyTarget, SmtpSpec
+    from pykeepalived.spec.tracks import ProcessMatcher
+    from pykeepalived.spec.vmac import VmacSpec
     from pykeepalived.vrrp.advert import IPAddress
     from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -94,8 +94,8 @@ class Ports:
     run_command: Callable[[ScriptCommand, float], Awaitable[ScriptResult]]
     make_process_monitor: Callable[[Sequence[ProcessMatcher], Callable[[str, bool], None]],
                                    ProcessMonitorPort] = ProcessMonitor
-    #: global_defs → SMTP settings (the real one resolves the host name)
-    smtp_settings: Callable[[GlobalDefs], SmtpSettings | None] = lambda _defs: None
+    #: configured SMTP → settings to send with (the real one resolves the host name)
+    smtp_settings: Callable[[SmtpSpec | None], SmtpSettings | None] = lambda _spec: None
     close: Callable[[], Awaitable[None]] | None = None
     #: None: no use_vmac support (the runtime then refuses a vmac instance)
     vmac: VmacPort | None = None
@@ -132,5 +132,5 @@ async def open_real_ports(log: LogSink, defaults: GlobalDefs) -> Ports:
     return Ports(netlink=netlink, open_socket=open_socket, open_frames=FrameSender.open,
                  make_watcher=lambda callback: NetlinkWatcher(callback),
                  notifier=notifier, run_command=run_one,
-                 smtp_settings=SmtpSettings.from_global_defs, close=close,
+                 smtp_settings=SmtpSettings.resolve, close=close,
                  vmac=VmacManager(netlink, log.log))

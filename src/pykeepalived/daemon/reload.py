@@ -29,54 +29,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived.config.diagnostics import Kind
-from pykeepalived.daemon.build import BuildError, build, interfaces_needed
+from pykeepalived.spec.build import build, interfaces_needed
+from pykeepalived.spec.instance import BuildError
+from pykeepalived.spec.reload import plan_reload
 from pykeepalived.vrrp.actions import LogLevel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable
 
     from pykeepalived.config.load import LoadResult
     from pykeepalived.config.model import Config
-    from pykeepalived.daemon.build import DaemonSpec, InstanceSpec
     from pykeepalived.daemon.executor import LogSink
     from pykeepalived.daemon.runtime import Runtime
+    from pykeepalived.spec.build import DaemonSpec
 
     Loader = Callable[[], LoadResult]
 
 FAILED_LINE = "Reload failed, keeping the running configuration"
-
-
-@dataclass(frozen=True, slots=True)
-class ReloadPlan:
-    #: old name → new spec, equal specs: keep everything running
-    keep: tuple[tuple[str, InstanceSpec], ...] = ()
-    #: old name → new spec that differs: restart the instance (MASTER stays MASTER)
-    change: tuple[tuple[str, InstanceSpec], ...] = ()
-    remove: tuple[str, ...] = ()
-    add: tuple[InstanceSpec, ...] = ()
-
-    def summary(self) -> str:
-        return (f"{len(self.keep)} kept, {len(self.change)} changed, "
-                f"{len(self.remove)} removed, {len(self.add)} added")
-
-
-def plan_reload(old: Mapping[str, InstanceSpec], new: Iterable[InstanceSpec]) -> ReloadPlan:
-    """Match by keepalived's key; the first old instance with a key wins (keys are unique
-    in a valid config: the config layer refuses duplicate VRIDs on one interface)."""
-    by_key = {spec.key: name for name, spec in reversed(list(old.items()))}
-    keep: list[tuple[str, InstanceSpec]] = []
-    change: list[tuple[str, InstanceSpec]] = []
-    add: list[InstanceSpec] = []
-    matched: set[str] = set()
-    for spec in new:
-        name = by_key.get(spec.key)
-        if name is None or name in matched:
-            add.append(spec)
-            continue
-        matched.add(name)
-        (keep if old[name] == spec else change).append((name, spec))
-    remove = tuple(name for name in old if name not in matched)
-    return ReloadPlan(tuple(keep), tuple(change), remove, tuple(add))
 
 
 def load_errors(result: LoadResult) -> list[str]:

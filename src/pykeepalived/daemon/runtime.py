@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
-from pykeepalived.daemon.build import DaemonSpec, InterfaceFacts
 from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Group, Groups
 from pykeepalived.daemon.packets import (
@@ -39,6 +38,8 @@ from pykeepalived.daemon.packets import (
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
+from pykeepalived.spec.build import DaemonSpec
+from pykeepalived.spec.instance import InterfaceFacts
 from pykeepalived.vrrp import messages
 from pykeepalived.vrrp.actions import Log, LogLevel, Notify
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Shutdown, Startup, Timeout
@@ -52,10 +53,10 @@ if TYPE_CHECKING:
 
     from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.adapters.netlink_events import NetlinkEvent
-    from pykeepalived.daemon.build import InstanceSpec
     from pykeepalived.daemon.executor import AddressPort, LogSink
     from pykeepalived.daemon.ports import NetlinkPort, Ports, SocketPort, WatcherPort
-    from pykeepalived.daemon.reload import ReloadPlan
+    from pykeepalived.spec.instance import InstanceSpec
+    from pykeepalived.spec.reload import ReloadPlan
     from pykeepalived.vrrp.actions import Action
     from pykeepalived.vrrp.events import Event
     from pykeepalived.vrrp.tracking import Reading, ScriptTracker
@@ -215,10 +216,8 @@ class Runtime:
         self.daemon = daemon
 
     def _set_notify_targets(self, daemon: DaemonSpec) -> None:
-        defs = daemon.global_defs
-        self.ports.notifier.set_targets(
-            daemon.notify_targets, fifos=daemon.fifos,
-            smtp=self.ports.smtp_settings(defs) if defs is not None else None)
+        self.ports.notifier.set_targets(daemon.notify_targets, fifos=daemon.fifos,
+                                        smtp=self.ports.smtp_settings(daemon.smtp))
 
     def _make_node(self, spec: InstanceSpec, *, ah: AhState | None = None) -> Node:
         """Socket, core and trackers, fed the trackers' readings; not started yet.

@@ -9,7 +9,7 @@ name and the callback fans the verdict out.
 
 Public API:
 
-    jobs = [ScheduledScript.from_config(s, global_defs) for s in tracked_vrrp_scripts]
+    jobs = [ScheduledScript.from_spec(s) for s in daemon_spec.scripts]   # spec/tracks.py
     sched = ScriptScheduler(jobs, on_verdict=lambda name, verdict: ...)
     sched.start()             # inside a running loop: first runs start at once
     sched.tick("chk")         # what the timer calls; tests drive it directly
@@ -29,14 +29,14 @@ import logging
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.scripts import ScriptCommand, ScriptRefused, run_script
+from pykeepalived.adapters.scripts import ScriptRefused, run_script
 from pykeepalived.vrrp.tracking import ScriptTracker
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from pykeepalived.config.model import GlobalDefs, VrrpScript
-    from pykeepalived.daemon.build import ScriptSpec
+    from pykeepalived.spec.commands import ScriptCommand
+    from pykeepalived.spec.tracks import ScriptSpec
     from pykeepalived.vrrp.tracking import ScriptResult, ScriptVerdict
 
     Runner = Callable[[ScriptCommand, float], Awaitable[ScriptResult]]
@@ -57,25 +57,11 @@ class ScheduledScript:
     tracker: ScriptTracker
 
     @classmethod
-    def from_config(cls, script: VrrpScript, defaults: GlobalDefs | None = None,
-                    ) -> ScheduledScript:
-        if script.script is None:
-            raise ValueError(f"VRRP_Script({script.name}) has no script")
-        command = ScriptCommand.from_config(script.script, defaults)
-        if script.user is not None:
-            command = ScriptCommand(command.argv, script.user, script.group)
-        tracker = ScriptTracker(script.name, rise=script.rise, fall=script.fall,
-                                init_fail=script.init_fail)
-        time_limit = script.timeout if script.timeout is not None else script.interval
-        return cls(script.name, command, float(script.interval), float(time_limit), tracker)
-
-    @classmethod
     def from_spec(cls, spec: ScriptSpec) -> ScheduledScript:
         """From the daemon's built spec (user/group defaults already applied)."""
         tracker = ScriptTracker(spec.name, rise=spec.rise, fall=spec.fall,
                                 init_fail=spec.init_fail)
-        return cls(spec.name, ScriptCommand(spec.command, spec.user, spec.group),
-                   spec.interval, spec.timeout, tracker)
+        return cls(spec.name, spec.command, spec.interval, spec.timeout, tracker)
 
 
 class ScriptScheduler:

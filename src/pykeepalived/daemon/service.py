@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
-from pykeepalived.daemon.build import BuildError, DaemonSpec, build, interfaces_needed
 from pykeepalived.daemon.dumps import dump_on_signal
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.ports import open_real_ports
@@ -27,6 +26,8 @@ from pykeepalived.daemon.reload import Running, load_errors, reload_running, war
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.signals import Control
 from pykeepalived.daemon.snapshot import build_snapshot
+from pykeepalived.spec.build import DaemonSpec, build, interfaces_needed
+from pykeepalived.spec.instance import BuildError
 from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
 
 if TYPE_CHECKING:

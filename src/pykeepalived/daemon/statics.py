@@ -21,27 +21,27 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.adapters.links import InterfaceNotFound
-from pykeepalived.adapters.netlink import AddressSpec, NetlinkRequestError, RouteSpec, RuleSpec
-from pykeepalived.daemon.build_routes import address_spec, route_spec, rule_spec
+from pykeepalived.adapters.netlink import NetlinkRequestError
+from pykeepalived.spec.addresses import (
+    AddressSpec,
+    RouteSpec,
+    RuleSpec,
+)
+from pykeepalived.spec.statics import StaticSpec
 from pykeepalived.vrrp.actions import LogLevel
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from pykeepalived.config import model
-    from pykeepalived.daemon.build_routes import RulePreferences
     from pykeepalived.daemon.executor import AddressPort, LogSink
     from pykeepalived.vrrp.advert import IPAddress
 
 StaticItem = AddressSpec | RouteSpec | RuleSpec
 _Item = TypeVar("_Item", AddressSpec, RouteSpec, RuleSpec)
 
-#: keepalived's DFLT_INT: the device of a static address without `dev`
-DEFAULT_INTERFACE = "eth0"
 #: the rtnetlink message keepalived's "Netlink: error" line names, by (kind, adding)
 _MESSAGE_TYPES = {(AddressSpec, True): ("RTM_NEWADDR", 20),
                   (AddressSpec, False): ("RTM_DELADDR", 21),
@@ -49,41 +49,6 @@ _MESSAGE_TYPES = {(AddressSpec, True): ("RTM_NEWADDR", 20),
                   (RouteSpec, False): ("RTM_DELROUTE", 25),
                   (RuleSpec, True): ("RTM_NEWRULE", 32),
                   (RuleSpec, False): ("RTM_DELRULE", 33)}
-
-
-@dataclass(frozen=True, slots=True)
-class StaticSpec:
-    """The three static blocks as netlink requests; equal specs need no netlink work."""
-
-    addresses: tuple[AddressSpec, ...] = ()
-    routes: tuple[RouteSpec, ...] = ()
-    rules: tuple[RuleSpec, ...] = ()
-    #: (ifname, ip) of the addresses re-added when removed behind our back (not no_track)
-    tracked: frozenset[tuple[str, IPAddress]] = frozenset()
-
-
-def static_spec(config: model.Config, preferences: RulePreferences,
-                warnings: list[str]) -> StaticSpec:
-    """Build-time: `preferences` is shared with virtual_rules, as keepalived numbers
-    rules without a preference from one counter."""
-    default_if = config.global_defs.default_interface or DEFAULT_INTERFACE
-    addresses: list[AddressSpec] = []
-    tracked: set[tuple[str, IPAddress]] = set()
-    for vip in config.static_ipaddresses:
-        try:
-            spec = address_spec(vip, default_if)
-        except ValueError as exc:
-            warnings.append(f"static_ipaddress '{vip}' skipped: {exc}")
-            continue
-        addresses.append(spec)
-        if not vip.no_track:
-            tracked.add((spec.ifname, spec.address.ip))
-    routes = (route_spec(r, None, "static", warnings, "static_route")
-              for r in config.static_routes)
-    rules = (rule_spec(r, "static", warnings, preferences, "static_rule")
-             for r in config.static_rules)
-    return StaticSpec(tuple(addresses), tuple(r for r in routes if r is not None),
-                      tuple(r for r in rules if r is not None), frozenset(tracked))
 
 
 class Statics:

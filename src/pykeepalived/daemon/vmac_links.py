@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from pykeepalived.adapters.vmac import VmacError
 
 if TYPE_CHECKING:
-    from pykeepalived.adapters.vmac import VmacSpec
-    from pykeepalived.daemon.build import InstanceSpec
     from pykeepalived.daemon.executor import FramePort, LogSink
     from pykeepalived.daemon.ports import Ports
+    from pykeepalived.spec.instance import InstanceSpec
+    from pykeepalived.spec.vmac import VmacSpec
 
 
 class VmacLinks:

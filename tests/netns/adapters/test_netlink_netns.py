@@ -12,13 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pykeepalived.adapters.links import InterfaceNotFound
-from pykeepalived.adapters.netlink import (
-    AddressSpec,
-    Netlink,
-    NetlinkRequestError,
-    RouteSpec,
-    RuleSpec,
-)
+from pykeepalived.adapters.netlink import Netlink, NetlinkRequestError
+from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RuleSpec
 from tests.netns.adapters.netlab import IFNAME, Host, Lan
 
 if TYPE_CHECKING:

@@ -12,13 +12,8 @@ import pytest
 from pyroute2.netlink.exceptions import NetlinkError
 
 from pykeepalived.adapters.links import IFA_F_NODAD, InterfaceNotFound
-from pykeepalived.adapters.netlink import (
-    AddressSpec,
-    Netlink,
-    NetlinkRequestError,
-    RouteSpec,
-    RuleSpec,
-)
+from pykeepalived.adapters.netlink import Netlink, NetlinkRequestError
+from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RuleSpec
 
 
 class FakeIPRoute:

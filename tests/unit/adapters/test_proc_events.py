@@ -17,8 +17,6 @@ from pykeepalived.adapters.proc_events import (
     PROC_EVENT_EXEC,
     PROC_EVENT_EXIT,
     PROC_EVENT_FORK,
-    ParamMatch,
-    ProcessMatcher,
     ProcessMonitor,
     ProcEvent,
     ProcEventsUnavailable,
@@ -27,6 +25,7 @@ from pykeepalived.adapters.proc_events import (
 )
 from pykeepalived.config.diagnostics import Location
 from pykeepalived.config.model import TrackProcess
+from pykeepalived.spec.tracks import ParamMatch, ProcessMatcher
 from tests.conftest import skip_or_fail
 
 if TYPE_CHECKING:

@@ -14,18 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from pykeepalived.adapters.scripts import (
-    EXIT_NOT_FOUND,
-    ScriptCommand,
-    ScriptRefused,
-    run_script,
-)
+from pykeepalived.adapters.scripts import EXIT_NOT_FOUND, ScriptRefused, run_script
 from pykeepalived.adapters.scripts_security import (
     PathFact,
     path_components,
     script_security_problem,
     unsafe_component,
 )
+from pykeepalived.spec.commands import ScriptCommand
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker
 from tests.conftest import skip_or_fail
 

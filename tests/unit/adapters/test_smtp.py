@@ -20,6 +20,7 @@ from pykeepalived.adapters.smtp import (
     subject_line,
 )
 from pykeepalived.config.model import GlobalDefs
+from pykeepalived.spec.notify import smtp_spec
 from pykeepalived.vrrp.actions import NotifyState
 
 if TYPE_CHECKING:
@@ -168,9 +169,10 @@ def test_message_text_is_dot_stuffed_and_terminated() -> None:
 
 
 def test_settings_defaults_follow_keepalived() -> None:
-    assert SmtpSettings.from_global_defs(GlobalDefs(), host="h") is None
+    assert smtp_spec(GlobalDefs()) is None
+    assert SmtpSettings.resolve(None, host="h") is None
     defs = GlobalDefs(smtp_server="192.0.2.25", notification_email=("a@example.com",))
-    settings = SmtpSettings.from_global_defs(defs, host="nodeA.example")
+    settings = SmtpSettings.resolve(smtp_spec(defs), host="nodeA.example")
     assert settings is not None
     assert settings.email_from == "keepalived@nodeA.example"
     assert settings.helo_name == "nodeA.example"

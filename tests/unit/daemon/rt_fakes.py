@@ -7,9 +7,9 @@ from ipaddress import IPv4Address, IPv4Interface, IPv6Address
 from typing import TYPE_CHECKING, Any
 
 from pykeepalived.adapters.links import AddressEntry, InterfaceInfo, LinkState
-from pykeepalived.daemon.build import InterfaceFacts
 from pykeepalived.daemon.ports import Ports
 from pykeepalived.daemon.runtime import Runtime
+from pykeepalived.spec.instance import InterfaceFacts
 from pykeepalived.vrrp.actions import LogLevel
 from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from pykeepalived.adapters.datagram import Datagram
-    from pykeepalived.daemon.build import DaemonSpec
-    from pykeepalived.daemon.notifier import NotifyTarget
+    from pykeepalived.spec.build import DaemonSpec
+    from pykeepalived.spec.notify import NotifyTarget
 
 MAC = bytes.fromhex("02000000aa0b")
 FACTS = {

@@ -37,7 +37,7 @@ from tests.unit.daemon.rt_fakes import FakeLog, FakeNetlink, FakeNotifier, Recor
 from tests.unit.daemon.rt_specs import daemon_from
 
 if TYPE_CHECKING:
-    from pykeepalived.daemon.build import InstanceSpec
+    from pykeepalived.spec.instance import InstanceSpec
 
 GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden"
 KEY = b"ahkey12"

@@ -9,12 +9,8 @@ import pytest
 
 from pykeepalived.config.host import HostFacts
 from pykeepalived.config.load import load_config
-from pykeepalived.daemon.build import (
-    BuildError,
-    ReloadKey,
-    build,
-    interfaces_needed,
-)
+from pykeepalived.spec.build import build, interfaces_needed
+from pykeepalived.spec.instance import BuildError, ReloadKey
 from pykeepalived.vrrp.advert import AuthType
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.params import GarpParams, State, UnicastPeer
@@ -66,7 +62,8 @@ def test_haproxy_node1_tracks_its_interface_and_its_fault_script() -> None:
         TrackSpec(TrackKind.SCRIPT, "chk_haproxy", 0, False),
     )
     (script,) = daemon.scripts
-    assert (script.name, script.command) == ("chk_haproxy", ("/usr/bin/pgrep", "-x", "haproxy"))
+    assert (script.name, script.command.argv) == ("chk_haproxy",
+                                                  ("/usr/bin/pgrep", "-x", "haproxy"))
     assert (script.interval, script.timeout, script.rise, script.fall) == (2.0, 2.0, 2, 2)
 
 

@@ -18,7 +18,6 @@ import pytest
 
 from pykeepalived.config.host import HostFacts
 from pykeepalived.config.load import load_config
-from pykeepalived.daemon.build import instance_params
 from pykeepalived.daemon.dumps import (
     dump_on_signal,
     render,
@@ -29,6 +28,7 @@ from pykeepalived.daemon.dumps import (
 )
 from pykeepalived.daemon.snapshot import DumpSnapshot, build_snapshot, cmd_str
 from pykeepalived.daemon.status import STATUS_FILE, parse_status
+from pykeepalived.spec.instance import instance_params
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Startup, Timeout
 from pykeepalived.vrrp.instance import VrrpInstance
 from pykeepalived.vrrp.params import State

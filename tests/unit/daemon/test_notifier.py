@@ -9,10 +9,11 @@ import stat
 import time
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.scripts import ScriptCommand
+from pykeepalived.adapters.notifier import Notifier
 from pykeepalived.config.diagnostics import Location
 from pykeepalived.config.model import GlobalDefs, NotifyScript, SyncGroupConfig, VrrpInstanceConfig
-from pykeepalived.daemon.notifier import FifoSpec, Notifier, NotifyTarget, fifo_specs
+from pykeepalived.spec.commands import ScriptCommand
+from pykeepalived.spec.notify import FifoSpec, NotifyTarget, fifo_specs
 from pykeepalived.vrrp.actions import NotifyState
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ def test_timed_out_notify_is_killed_and_the_next_one_runs(
         await notifier.close()
         return time.monotonic() - began
 
-    with caplog.at_level(logging.INFO, logger="pykeepalived.daemon.notifier"):
+    with caplog.at_level(logging.INFO, logger="pykeepalived.adapters.notifier"):
         elapsed = asyncio.run(scenario())
     assert elapsed < 5  # SIGTERM worked: no 2 s grace needed, certainly not 30 s
     assert "(VI_1) notify_master script /bin/sh timed out after 0.2s and was killed" in (
@@ -174,7 +175,7 @@ def test_exit_status_logged_and_stop_uses_the_stop_budget(
         assert await notifier.drain(budget=10)
         await notifier.close()
 
-    with caplog.at_level(logging.INFO, logger="pykeepalived.daemon.notifier"):
+    with caplog.at_level(logging.INFO, logger="pykeepalived.adapters.notifier"):
         asyncio.run(scenario())
     assert "(VI_1) notify_fault script /bin/sh exited with status 3" in caplog.messages
     assert "(VI_1) notify_stop script /bin/sh timed out after 0.2s and was killed" in (

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pykeepalived.config.load import LoadResult
-from pykeepalived.daemon.reload import FAILED_LINE, load_errors, plan_reload
+from pykeepalived.daemon.reload import FAILED_LINE, load_errors
+from pykeepalived.spec.reload import plan_reload
 from tests.unit.daemon.rt_specs import HOST, daemon_from, instance_text
 
 if TYPE_CHECKING:

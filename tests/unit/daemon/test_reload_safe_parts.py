@@ -6,10 +6,11 @@ import asyncio
 import os
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.scripts import ScriptCommand
+from pykeepalived.adapters.notifier import Notifier
 from pykeepalived.cli import main
-from pykeepalived.daemon.notifier import FifoSpec, Notifier, NotifyTarget
 from pykeepalived.daemon.script_scheduler import ScheduledScript, ScriptScheduler
+from pykeepalived.spec.commands import ScriptCommand
+from pykeepalived.spec.notify import FifoSpec, NotifyTarget
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from ipaddress import ip_network
 from socket import AF_INET
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.netlink import RuleSpec
 from pykeepalived.daemon.executor import Executor, InstanceIO
+from pykeepalived.spec.addresses import RuleSpec
 from tests.unit.daemon.rt_fakes import FakeLog, FakeNetlink, FakeNotifier, Recorder
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 

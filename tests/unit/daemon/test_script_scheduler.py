@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pykeepalived.adapters.scripts import ScriptCommand
 from pykeepalived.config.diagnostics import Location
-from pykeepalived.config.model import NotifyScript, VrrpScript
+from pykeepalived.config.model import GlobalDefs, NotifyScript, VrrpScript
 from pykeepalived.daemon.script_scheduler import ScheduledScript, ScriptScheduler
+from pykeepalived.spec.commands import ScriptCommand
+from pykeepalived.spec.tracks import script_spec
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker, ScriptVerdict
 
 HERE = Location("test.conf", 1)
@@ -173,10 +174,10 @@ def test_refused_script_is_disabled(caplog: pytest.LogCaptureFixture) -> None:
     assert "VRRP_Script(chk): Script user 'pyka-no-such-user' does not exist" in caplog.messages
 
 
-def test_from_config_applies_keepalived_defaults() -> None:
+def test_the_one_translation_applies_keepalived_defaults() -> None:
     script = VrrpScript("chk", HERE, script=NotifyScript(("/bin/true", "x"), HERE),
                         interval=3, rise=2, fall=4, user="nobody")
-    scheduled = ScheduledScript.from_config(script)
+    scheduled = ScheduledScript.from_spec(script_spec(script, GlobalDefs()))
     assert scheduled.interval == 3.0
     assert scheduled.time_limit == 3.0  # timeout defaults to the interval
     assert scheduled.command == ScriptCommand(("/bin/true", "x"), "nobody", None)

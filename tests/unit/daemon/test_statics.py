@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink import NetlinkRequestError
 from pykeepalived.adapters.netlink_events import AddressRemoved
-from pykeepalived.daemon.reload import plan_reload
+from pykeepalived.spec.reload import plan_reload
 from pykeepalived.vrrp.actions import LogLevel
 from tests.unit.daemon.rt_fakes import FakeNetlink, FakeSocket
 from tests.unit.daemon.rt_fakes import Harness as BaseHarness
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from pykeepalived.daemon.build import DaemonSpec
     from pykeepalived.daemon.runtime import Runtime
+    from pykeepalived.spec.build import DaemonSpec
 
 STATICS = """
 static_ipaddress {

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.vmac import VmacSpec
 from pykeepalived.config.host import HostFacts
 from pykeepalived.config.load import load_config
-from pykeepalived.daemon.build import build
+from pykeepalived.spec.build import build
+from pykeepalived.spec.vmac import VmacSpec
 from tests.unit.daemon.rt_fakes import FACTS, MAC
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 

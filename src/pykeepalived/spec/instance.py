@@ -1,4 +1,4 @@
-"""Config + facts about the host's interfaces → what the runtime needs per instance.
+"""One vrrp_instance + facts about its interface → the `InstanceSpec` the runtime runs.
 
 Pure on purpose: the runtime gathers interface facts over netlink (I/O) and hands them
 in as `InterfaceFacts`, so every keepalived rule about merging global_defs into an
@@ -6,12 +6,9 @@ instance, picking the advert source address or the multicast group is tested wit
 root. The specs are frozen values, which is also what makes a reload diffable: two
 specs compare equal exactly when the instance would run the same way.
 
-`use_vmac` (adapters/vmac.py) moves the instance's VIPs, GARPs and, unless `vmac_xmit_base`,
+`use_vmac` (spec/vmac.py) moves the instance's VIPs, GARPs and, unless `vmac_xmit_base`,
 its socket onto a macvlan that exists only once the runtime made it: such a socket's
 ifindex is 0 here and filled in by the runtime.
-
-The parts with grammars of their own live beside this module: `build_vmac.py`
-(use_vmac), `build_routes.py` (VIPs, virtual_routes, virtual_rules), `build_tracks.py`.
 """
 
 from __future__ import annotations
@@ -19,24 +16,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from pykeepalived.adapters.proc_events import ProcessMatcher
-from pykeepalived.daemon.build_routes import RulePreferences, address_spec, route_spec, rule_spec
-from pykeepalived.daemon.build_tracks import instance_tracks
-from pykeepalived.daemon.build_vmac import vmac_spec
-from pykeepalived.daemon.notifier import FifoSpec, NotifyTarget, fifo_specs
-from pykeepalived.daemon.statics import StaticSpec, static_spec
+from pykeepalived.spec.addresses import address_spec, route_spec, rule_spec
+from pykeepalived.spec.tracks import instance_tracks
+from pykeepalived.spec.vmac import vmac_spec
 from pykeepalived.vrrp.advert import AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.params import GarpParams, InstanceParams, State, UnicastPeer
-from pykeepalived.vrrp.tracking import TrackKind, TrackSpec
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from ipaddress import IPv4Address, IPv6Address
 
-    from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
-    from pykeepalived.adapters.vmac import VmacSpec
     from pykeepalived.config import model
+    from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RulePreferences, RuleSpec
+    from pykeepalived.spec.vmac import VmacSpec
+    from pykeepalived.vrrp.tracking import TrackSpec
 
 _T = TypeVar("_T")
 
@@ -76,21 +70,6 @@ class SocketSpec:
     @property
     def unicast(self) -> bool:
         return self.group is None
-
-
-@dataclass(frozen=True, slots=True)
-class ScriptSpec:
-    """One vrrp_script as the runner needs it (seconds, argv)."""
-
-    name: str
-    command: tuple[str, ...]
-    interval: float = 1.0
-    timeout: float = 1.0
-    rise: int = 1
-    fall: int = 1
-    init_fail: bool = False
-    user: str | None = None
-    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,85 +124,11 @@ class InstanceSpec:
                          self.socket.unicast)
 
 
-@dataclass(frozen=True, slots=True)
-class GroupSpec:
-    """A vrrp_sync_group: its members move together (vrrp/sync_group.py)."""
 
-    name: str
-    members: tuple[str, ...]
+# ---------------------------------------------------------------------------- building
 
 
-@dataclass(frozen=True, slots=True)
-class FileSpec:
-    """A track_file as the runtime reads it; `init` is `init_file [VALUE] [overwrite]`."""
-
-    name: str
-    path: str
-    init: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DaemonSpec:
-    instances: tuple[InstanceSpec, ...]
-    scripts: tuple[ScriptSpec, ...]
-    warnings: tuple[str, ...] = ()
-    groups: tuple[GroupSpec, ...] = ()
-    files: tuple[FileSpec, ...] = ()
-    processes: tuple[ProcessMatcher, ...] = ()
-    notify_targets: tuple[NotifyTarget, ...] = ()
-    fifos: tuple[FifoSpec, ...] = ()
-    #: vrrp_startup_delay in seconds: instances start this long after the daemon
-    startup_delay: float = 0.0
-    global_defs: model.GlobalDefs | None = None
-    #: static_ipaddress / static_routes / static_rules (daemon/statics.py)
-    statics: StaticSpec = field(default_factory=StaticSpec)
-
-
-def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> DaemonSpec:
-    """Every instance's spec; raises BuildError with a keepalived-style message."""
-    warnings: list[str] = []
-    preferences = RulePreferences()
-    statics = static_spec(config, preferences, warnings)
-    vmac_names: set[str] = set()
-    instances = tuple(_instance(config, inst, interfaces, warnings, preferences, vmac_names)
-                      for inst in config.instances)
-    scripts = tuple(_script(s, config.global_defs) for s in config.vrrp_scripts
-                    if s.name in _used(instances, TrackKind.SCRIPT))
-    files = tuple(FileSpec(f.name, f.file, f.init_file) for f in config.track_files
-                  if f.file and f.name in _used(instances, TrackKind.FILE))
-    processes = tuple(ProcessMatcher.from_config(p) for p in config.track_processes
-                      if p.process and p.name in _used(instances, TrackKind.PROCESS))
-    groups = tuple(GroupSpec(g.name, tuple(m.name for m in g.members))
-                   for g in config.sync_groups if g.members)
-    g = config.global_defs
-    targets = (*(NotifyTarget.for_instance(i, g) for i in config.instances),
-               *(NotifyTarget.for_group(s, g) for s in config.sync_groups))
-    return DaemonSpec(instances, scripts, tuple(warnings), groups=groups, files=files,
-                      processes=processes, notify_targets=targets,
-                      fifos=tuple(fifo_specs(g)), startup_delay=g.vrrp_startup_delay_us / 1e6,
-                      global_defs=g, statics=statics)
-
-
-def _used(instances: tuple[InstanceSpec, ...], kind: TrackKind) -> frozenset[str]:
-    return frozenset(t.name for spec in instances for t in spec.track if t.kind is kind)
-
-
-def interfaces_needed(config: model.Config) -> frozenset[str]:
-    """Interfaces whose facts `build` needs (the runtime asks netlink for these)."""
-    names: set[str] = set()
-    for inst in config.instances:
-        if inst.interface:
-            names.add(inst.interface)
-        names.update(ref.name for ref in inst.track_interfaces)
-        names.update(v.dev for v in (*inst.virtual_ipaddresses,
-                                     *inst.virtual_ipaddresses_excluded) if v.dev)
-    return frozenset(names)
-
-
-# ---------------------------------------------------------------------------- instances
-
-
-def _instance(config: model.Config, inst: model.VrrpInstanceConfig,
+def instance_spec(config: model.Config, inst: model.VrrpInstanceConfig,
               interfaces: Mapping[str, InterfaceFacts], warnings: list[str],
               preferences: RulePreferences, vmac_names: set[str]) -> InstanceSpec:
     ifname = inst.interface or config.global_defs.default_interface
@@ -342,17 +247,6 @@ def _socket(g: model.GlobalDefs, inst: model.VrrpInstanceConfig, facts: Interfac
         auth_type=params.auth_type,
         auth_key=params.auth_data)
 
-
-
-def _script(script: model.VrrpScript, g: model.GlobalDefs) -> ScriptSpec:
-    assert script.script is not None
-    interval = float(max(script.interval, 1))
-    timeout = float(script.timeout) if script.timeout else interval
-    return ScriptSpec(name=script.name, command=script.script.command, interval=interval,
-                      timeout=timeout, rise=script.rise, fall=script.fall,
-                      init_fail=script.init_fail,
-                      user=script.user or script.script.user or g.script_user,
-                      group=script.group or script.script.group or g.script_group)
 
 
 def _notify(inst: model.VrrpInstanceConfig) -> NotifyCommands:

@@ -13,9 +13,8 @@ keepalived's 1 s budget. An instance DELETED at reload reports FAULT unless it h
 
 Public API:
 
-    notifier = Notifier([NotifyTarget.for_instance(i, defs) for i in cfg.instances]
-                        + [NotifyTarget.for_group(g, defs) for g in cfg.sync_groups],
-                        fifos=fifo_specs(defs), smtp=SmtpAlerter(...) or None)
+    notifier = Notifier(daemon_spec.notify_targets, fifos=daemon_spec.fifos,
+                        smtp=SmtpAlerter(...) or None)          # specs: spec/notify.py
     await notifier.start()
     notifier.notify("INSTANCE", "VI_1", NotifyState.MASTER, 100)   # never blocks
     await notifier.drain(budget=1.0)    # at shutdown, after the STOP notifies
@@ -35,22 +34,18 @@ import errno
 import logging
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.scripts import ScriptCommand, ScriptRefused, run_script
+from pykeepalived.adapters.scripts import ScriptRefused, run_script
 from pykeepalived.adapters.smtp import SmtpAlerter
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable, Mapping
+    from collections.abc import Awaitable, Callable, Iterable
 
-    from pykeepalived.adapters.smtp import Kind, SmtpSettings
-    from pykeepalived.config.model import (
-        GlobalDefs,
-        NotifyScript,
-        SyncGroupConfig,
-        VrrpInstanceConfig,
-    )
+    from pykeepalived.adapters.smtp import SmtpSettings
+    from pykeepalived.spec.commands import ScriptCommand
+    from pykeepalived.spec.notify import FifoSpec, Kind, NotifyTarget
     from pykeepalived.vrrp.tracking import ScriptResult
 
     Runner = Callable[[ScriptCommand, float | None], Awaitable[ScriptResult]]
@@ -62,70 +57,6 @@ DEFAULT_NOTIFY_TIMEOUT = 10.0
 STOP_TIMEOUT = 1.0
 #: States the generic `notify` script and SMTP hear of; others are FIFO-only events.
 GENERIC_STATES = frozenset({"MASTER", "BACKUP", "FAULT", "STOP", "DELETED"})
-
-
-def _command(script: NotifyScript | None, defaults: GlobalDefs | None) -> ScriptCommand | None:
-    return None if script is None else ScriptCommand.from_config(script, defaults)
-
-
-@dataclass(frozen=True, slots=True)
-class NotifyTarget:
-    """One instance or sync group: its per-state scripts, generic script and smtp flag."""
-
-    kind: Kind
-    name: str
-    scripts: Mapping[str, ScriptCommand] = field(default_factory=dict)
-    generic: ScriptCommand | None = None
-    smtp_alert: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"({self.name})" if self.kind == "INSTANCE" else f"VRRP_Group({self.name})"
-
-    @classmethod
-    def for_instance(cls, inst: VrrpInstanceConfig, defaults: GlobalDefs | None = None,
-                     ) -> NotifyTarget:
-        by_state = {"MASTER": inst.notify_master, "BACKUP": inst.notify_backup,
-                    "FAULT": inst.notify_fault, "STOP": inst.notify_stop,
-                    "DELETED": inst.notify_deleted,
-                    "MASTER_RX_LOWER_PRI": inst.notify_master_rx_lower_pri}
-        return cls("INSTANCE", inst.name, _commands(by_state, defaults),
-                   _command(inst.notify, defaults), _smtp_flag(inst.smtp_alert, defaults))
-
-    @classmethod
-    def for_group(cls, group: SyncGroupConfig, defaults: GlobalDefs | None = None) -> NotifyTarget:
-        by_state = {"MASTER": group.notify_master, "BACKUP": group.notify_backup,
-                    "FAULT": group.notify_fault, "STOP": group.notify_stop}
-        return cls("GROUP", group.name, _commands(by_state, defaults),
-                   _command(group.notify, defaults), _smtp_flag(group.smtp_alert, defaults))
-
-
-def _commands(by_state: Mapping[str, NotifyScript | None], defaults: GlobalDefs | None,
-              ) -> dict[str, ScriptCommand]:
-    return {state: ScriptCommand.from_config(script, defaults)
-            for state, script in by_state.items() if script is not None}
-
-
-def _smtp_flag(own: bool | None, defaults: GlobalDefs | None) -> bool:
-    if own is not None:
-        return own
-    return bool(defaults is not None and defaults.smtp_alert)
-
-
-@dataclass(frozen=True, slots=True)
-class FifoSpec:
-    path: str
-    script: ScriptCommand | None = None
-
-
-def fifo_specs(defaults: GlobalDefs) -> list[FifoSpec]:
-    """notify_fifo and vrrp_notify_fifo (if distinct), with their reader scripts."""
-    specs: list[FifoSpec] = []
-    for path, script in ((defaults.notify_fifo, defaults.notify_fifo_script),
-                         (defaults.vrrp_notify_fifo, defaults.vrrp_notify_fifo_script)):
-        if path and all(s.path != path for s in specs):
-            specs.append(FifoSpec(path, _command(script, defaults)))
-    return specs
 
 
 def fifo_line(kind: Kind, name: str, state: str, priority: int) -> str:

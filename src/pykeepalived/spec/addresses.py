@@ -1,21 +1,124 @@
-"""virtual_ipaddress, virtual_routes and virtual_rules → netlink specs (adapters/netlink.py).
+"""What netlink is asked to hold: addresses, routes and rules, and the grammars that make them.
 
-Split from `build.py` because these are iproute2's grammars, not VRRP: each is parsed
-word by word into what netlink is asked to add while MASTER. A route or rule we cannot
-parse is skipped with a warning (the instance still runs), as keepalived skips it.
+The value types are what the netlink adapter executes and what a reload diffs (equal specs
+need no netlink work); the builders turn keepalived.conf's `virtual_ipaddress`,
+`virtual_routes`/`static_routes` and `virtual_rules`/`static_rules` lines into them. These
+are iproute2's grammars, not VRRP: each line is parsed word by word, and a route or rule we
+cannot parse is skipped with a warning (the instance still runs), as keepalived skips it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv4Network, IPv6Network, ip_address, ip_interface, ip_network
-from socket import AF_INET, AF_INET6
-from typing import TYPE_CHECKING
-
-from pykeepalived.adapters.netlink import AddressSpec, RouteSpec, RuleSpec
+from ipaddress import (
+    IPv4Address,
+    IPv4Interface,
+    IPv4Network,
+    IPv6Address,
+    IPv6Interface,
+    IPv6Network,
+    ip_address,
+    ip_interface,
+    ip_network,
+)
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from pykeepalived.config import model
+
+IPAddress = IPv4Address | IPv6Address
+IPNetwork = IPv4Network | IPv6Network
+IPInterface = IPv4Interface | IPv6Interface
+
+#: Linux's address family numbers, as rtnetlink carries them in a rule.
+AF_INET: Final = 2
+AF_INET6: Final = 10
+#: Scope names as keepalived.conf and `ip` write them (rt_scopes).
+SCOPES: Final = {"global": 0, "site": 200, "link": 253, "host": 254, "nowhere": 255}
+MAIN_TABLE: Final = 254
+
+
+@dataclass(frozen=True, slots=True)
+class AddressSpec:
+    """One address as `virtual_ipaddress` describes it (`IP/MASK brd B dev D scope S label L`).
+
+    `nodad` is keepalived's `-nodad`; `preferred_lft=0` makes an IPv6 address deprecated
+    so it is never chosen as a source (keepalived's default for /128 VIPs).
+    """
+
+    ifname: str
+    address: IPInterface
+    broadcast: IPv4Address | None = None
+    scope: str = "global"
+    label: str | None = None
+    nodad: bool = False
+    preferred_lft: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"unknown scope {self.scope!r}; expected one of {sorted(SCOPES)}")
+        if self.broadcast is not None and self.address.version != 4:
+            raise ValueError(f"broadcast given for IPv6 address {self.address}")
+        if self.label is not None and (self.address.version != 4 or len(self.label) > 15):
+            raise ValueError(f"label {self.label!r} needs IPv4 and at most 15 characters")
+
+    def describe(self) -> str:
+        return f"address {self.address} on {self.ifname}"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    """One route (`virtual_routes` / `static_routes`): `dst [via] [dev] [src] [scope]...`."""
+
+    destination: IPNetwork
+    via: IPAddress | None = None
+    ifname: str | None = None
+    source: IPAddress | None = None
+    scope: str | None = None
+    metric: int | None = None
+    table: int = MAIN_TABLE
+
+    def __post_init__(self) -> None:
+        versions = {a.version for a in (self.via, self.source) if a is not None}
+        if versions - {self.destination.version}:
+            raise ValueError(f"route {self.destination}: via/src of another address family")
+        if self.via is None and self.ifname is None:
+            raise ValueError(f"route {self.destination} needs a gateway or a device")
+        if self.scope is not None and self.scope not in SCOPES:
+            raise ValueError(f"unknown scope {self.scope!r}")
+
+    def describe(self) -> str:
+        return f"route {self.destination} table {self.table}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One policy rule (`virtual_rules` / `static_rules`): selectors, then `table N`."""
+
+    family: int
+    table: int
+    priority: int
+    source: IPNetwork | None = None
+    destination: IPNetwork | None = None
+    iifname: str | None = None
+    oifname: str | None = None
+    fwmark: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.family not in (AF_INET, AF_INET6):
+            raise ValueError(f"rule family must be AF_INET or AF_INET6, not {self.family}")
+        version = 4 if self.family == AF_INET else 6
+        for net in (self.source, self.destination):
+            if net is not None and net.version != version:
+                raise ValueError(f"rule selector {net} is not IPv{version}")
+        if not 0 <= self.priority < 2**32 or not 0 < self.table < 2**32:
+            raise ValueError(f"rule priority {self.priority} / table {self.table} out of range")
+
+    def describe(self) -> str:
+        return f"rule priority {self.priority} table {self.table}"
+
+
+# ---------------------------------------------------------------------------- builders
 
 
 def address_spec(vip: model.VirtualAddress, ifname: str) -> AddressSpec:
