@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
-from pykeepalived.daemon.dumps import dump_on_signal
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.ports import open_real_ports
 from pykeepalived.daemon.reload import Running, load_errors, reload_running, warnings_of
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.signals import Control
-from pykeepalived.daemon.snapshot import build_snapshot
+from pykeepalived.observe.capture import build_snapshot
+from pykeepalived.observe.dumps import dump_on_signal
 from pykeepalived.spec.build import DaemonSpec, build, interfaces_needed
 from pykeepalived.spec.instance import BuildError
 from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived.daemon.dumps import render_data, render_json, render_stats
-from pykeepalived.daemon.status import main_status
+from pykeepalived.cli.status import main_status
+from pykeepalived.observe.dumps import render_data, render_json, render_stats
 from tests.netns.lab import Lab, Process, wait_for
 from tests.unit.daemon.test_dumps import (
     FIXTURES,

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived.daemon.status import format_metrics, parse_status
+from pykeepalived.observe.metrics import format_metrics
+from pykeepalived.observe.status import parse_status
 from pykeepalived.vrrp.advert import AuthType
 from tests.netns.daemon.nodes import has_address, wait_address
 from tests.netns.interop.craft import Attacker

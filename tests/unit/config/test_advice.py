@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived import cli
+from pykeepalived.cli import command as cli
 from pykeepalived.config.advice_peers import peer_advice
 from pykeepalived.config.diagnostics import config_status, exit_code
 from pykeepalived.config.host import HostFacts, ScriptFacts, interface_addresses

@@ -11,14 +11,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pykeepalived.adapters.datagram import Datagram
-from pykeepalived.daemon.dumps import render_json
-from pykeepalived.daemon.status import (
-    StatusError,
-    encode_status,
-    format_metrics,
-    format_table,
-    parse_status,
-)
+from pykeepalived.observe.dumps import render_json
+from pykeepalived.observe.metrics import format_metrics
+from pykeepalived.observe.status import StatusError, encode_status, format_table, parse_status
 from tests.unit.daemon.rt_fakes import Harness
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 from tests.unit.daemon.test_dumps import capture_snapshot
@@ -27,7 +22,7 @@ from tests.unit.daemon.test_runtime import GROUP, PEER, datagram
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pykeepalived.daemon.snapshot import DumpSnapshot
+    from pykeepalived.observe.snapshot import DumpSnapshot
 
 
 @pytest.fixture(scope="module")

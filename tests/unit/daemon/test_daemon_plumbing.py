@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived.cli import SIGNUMS
+from pykeepalived.cli.command import SIGNUMS
 from pykeepalived.daemon import pidfile, sdnotify
 from pykeepalived.daemon.logs import DaemonLog, LogSettings, console_line, facility_from_flag
 from pykeepalived.daemon.signals import Control, install, signal_controls

@@ -18,7 +18,8 @@ import pytest
 
 from pykeepalived.config.host import HostFacts
 from pykeepalived.config.load import load_config
-from pykeepalived.daemon.dumps import (
+from pykeepalived.observe.capture import build_snapshot
+from pykeepalived.observe.dumps import (
     dump_on_signal,
     render,
     render_data,
@@ -26,8 +27,8 @@ from pykeepalived.daemon.dumps import (
     render_stats,
     write_dump,
 )
-from pykeepalived.daemon.snapshot import DumpSnapshot, build_snapshot, cmd_str
-from pykeepalived.daemon.status import STATUS_FILE, parse_status
+from pykeepalived.observe.snapshot import DumpSnapshot, cmd_str
+from pykeepalived.observe.status import STATUS_FILE, parse_status
 from pykeepalived.spec.instance import instance_params
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Startup, Timeout
 from pykeepalived.vrrp.instance import VrrpInstance

@@ -11,16 +11,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived.daemon.dumps import dump_on_signal, render_json
-from pykeepalived.daemon.status import (
-    COUNTER_METRICS,
-    JSON_SIGNAL,
+from pykeepalived.cli.status import JSON_SIGNAL, main_status
+from pykeepalived.observe.dumps import dump_on_signal, render_json
+from pykeepalived.observe.metrics import COUNTER_METRICS, format_metrics
+from pykeepalived.observe.status import (
     STATUS_FILE,
     StatusError,
     encode_status,
-    format_metrics,
     format_table,
-    main_status,
     parse_keepalived_json,
     parse_status,
 )
@@ -30,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from pykeepalived.daemon.snapshot import DumpSnapshot
+    from pykeepalived.observe.snapshot import DumpSnapshot
 
 REASON = "no advert received within 3.4140625 s of startup"
 

@@ -3,7 +3,7 @@
 Scripts, unit files and exporters call keepalived by its flags and parse what it
 prints (`-v` banner on stderr, `--signum` numbers on stdout), so those match keepalived
 2.2.7. Without `-t` it runs the VRRP daemon (daemon/service.py), in the foreground.
-`pykeepalived status [...]` shows what a running daemon is doing (daemon/status.py).
+`pykeepalived status [...]` shows what a running daemon is doing (cli/status.py).
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def config_test(path: str, *, config_id: str | None, all_config: bool, dump: boo
 def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     if words[:1] == ["status"]:
-        from pykeepalived.daemon.status import main_status
+        from pykeepalived.cli.status import main_status
 
         return main_status(words[1:])
     parser = build_parser()

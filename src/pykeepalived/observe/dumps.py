@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pykeepalived.daemon.dumps_json import render_json
-from pykeepalived.daemon.status import STATUS_FILE, encode_status
+from pykeepalived.observe.dumps_json import render_json
+from pykeepalived.observe.status import STATUS_FILE, encode_status
 from pykeepalived.vrrp.params import State
 
 if TYPE_CHECKING:
-    from pykeepalived.daemon.snapshot import (
+    from pykeepalived.observe.snapshot import (
         DumpSnapshot,
         GlobalSnapshot,
         InstanceSnapshot,

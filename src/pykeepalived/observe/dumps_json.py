@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pykeepalived.daemon.snapshot import STATE_CODES
+from pykeepalived.observe.snapshot import STATE_CODES
 
 if TYPE_CHECKING:
-    from pykeepalived.daemon.snapshot import DumpSnapshot, InstanceSnapshot
+    from pykeepalived.observe.snapshot import DumpSnapshot, InstanceSnapshot
 
 
 def render_json(snapshot: DumpSnapshot) -> str:

@@ -1,0 +1,95 @@
+"""Prometheus text for the status view: the exporters' metric names, then ours.
+
+Metric names and labels are mehdy/keepalived-exporter's, so dashboards built on it keep
+working; ours are prefixed `pykeepalived_`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pykeepalived.observe.status import STATE_NAMES
+
+if TYPE_CHECKING:
+    from pykeepalived.observe.status import InstanceStatus, StatusView
+
+#: keepalived JSON counter -> mehdy/keepalived-exporter metric name
+COUNTER_METRICS = {
+    "advert_rcvd": "keepalived_advertisements_received_total",
+    "advert_sent": "keepalived_advertisements_sent_total",
+    "become_master": "keepalived_become_master_total",
+    "release_master": "keepalived_release_master_total",
+    "packet_len_err": "keepalived_packet_length_errors_total",
+    "advert_interval_err": "keepalived_advertisements_interval_errors_total",
+    "ip_ttl_err": "keepalived_ip_ttl_errors_total",
+    "invalid_type_rcvd": "keepalived_invalid_type_received_total",
+    "addr_list_err": "keepalived_address_list_errors_total",
+    "invalid_authtype": "keepalived_authentication_invalid_total",
+    "authtype_mismatch": "keepalived_authentication_mismatch_total",
+    "auth_failure": "keepalived_authentication_failure_total",
+    "pri_zero_rcvd": "keepalived_priority_zero_received_total",
+    "pri_zero_sent": "keepalived_priority_zero_sent_total",
+}
+
+
+
+def format_metrics(view: StatusView) -> str:
+    """Prometheus text exposition: the exporter's names and labels, then our extras."""
+    out = ["# TYPE keepalived_up gauge", "keepalived_up 1"]
+    out += ["# TYPE keepalived_vrrp_state gauge"]
+    for inst in view.instances:
+        for vip in inst.vips:
+            words = vip.split()
+            dev = words[words.index("dev") + 1] if "dev" in words[:-1] else inst.interface
+            labels = _labels(iname=inst.name, intf=dev, vrid=str(inst.vrid),
+                             ip_address=words[0])
+            out.append(f"keepalived_vrrp_state{labels} {STATE_NAMES.index(inst.state)}")
+    for key, metric in COUNTER_METRICS.items():
+        out.append(f"# TYPE {metric} counter")
+        out += [f"{metric}{_common(i)} {i.counters.get(key, 0)}" for i in view.instances]
+    out.append("# TYPE keepalived_gratuitous_arp_delay_total counter")
+    out += [f"keepalived_gratuitous_arp_delay_total{_common(i)} {i.garp_delay:g}"
+            for i in view.instances]
+    out += _script_metrics(view)
+    out += _extra_metrics(view)
+    return "\n".join(out) + "\n"
+
+
+def _script_metrics(view: StatusView) -> list[str]:
+    out = ["# TYPE keepalived_script_status gauge"]
+    out += [f"keepalived_script_status{_labels(name=s.name)} {int(s.status == 'GOOD')}"
+            for s in view.scripts]
+    out.append("# TYPE pykeepalived_script_tracker_state gauge")
+    out += [f"pykeepalived_script_tracker_state{_labels(name=s.name, state=s.tracker_state)} 1"
+            for s in view.scripts if s.tracker_state]
+    return out
+
+
+def _extra_metrics(view: StatusView) -> list[str]:
+    out = ["# TYPE pykeepalived_effective_priority gauge"]
+    out += [f"pykeepalived_effective_priority{_common(i)} {i.effective_priority}"
+            for i in view.instances]
+    out.append("# TYPE pykeepalived_base_priority gauge")
+    out += [f"pykeepalived_base_priority{_common(i)} {i.base_priority}" for i in view.instances]
+    out.append("# TYPE pykeepalived_last_transition_timestamp_seconds gauge")
+    out += [f"pykeepalived_last_transition_timestamp_seconds{_common(i)} {i.last_transition:f}"
+            for i in view.instances if i.last_transition]
+    out.append("# TYPE pykeepalived_last_transition_info gauge")
+    out += [f"pykeepalived_last_transition_info{_labels(iname=i.name, reason=i.reason)} 1"
+            for i in view.instances if i.reason]
+    out.append("# TYPE pykeepalived_extra_errors_total counter")
+    out += [f"pykeepalived_extra_errors_total{_labels(iname=i.name, kind=k)} {v}"
+            for i in view.instances for k, v in i.extra_counters.items()]
+    out += [f"pykeepalived_extra_errors_total{_labels(kind=k)} {v}"
+            for k, v in view.daemon_counters.items()]
+    return out
+
+
+def _common(inst: InstanceStatus) -> str:
+    return _labels(iname=inst.name, intf=inst.interface, vrid=str(inst.vrid), state=inst.state)
+
+
+def _labels(**values: str) -> str:
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+    return "{" + ",".join(f'{k}="{escape(v)}"' for k, v in values.items()) + "}"

@@ -1,0 +1,175 @@
+"""Our status document: what an operator reads about the running daemon, and its table.
+
+The daemon answers the JSON dump signal (SIGRTMIN+2, as keepalived) by writing
+keepalived's /tmp/keepalived.json and, beside it, our richer `pykeepalived.status.json`
+(last transition reason, effective priority, tracker readings, extra counters). Both
+parse into one `StatusView`, so `pykeepalived status` (cli/status.py) works against a real
+keepalived too, showing what its file has. metrics.py renders the same view for
+Prometheus.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
+
+if TYPE_CHECKING:
+
+    from pykeepalived.observe.snapshot import DumpSnapshot
+
+STATUS_FILE = "pykeepalived.status.json"
+KEEPALIVED_JSON = "keepalived.json"
+STATE_NAMES = ("INIT", "BACKUP", "MASTER", "FAULT")
+
+class StatusError(Exception):
+    """A reason the status cannot be shown, worded for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceStatus:
+    name: str
+    interface: str
+    vrid: int
+    state: str
+    base_priority: int
+    effective_priority: int
+    master: str = ""
+    last_transition: float | None = None
+    reason: str = ""
+    vips: tuple[str, ...] = ()
+    garp_delay: float = 0.0
+    counters: dict[str, int] = field(default_factory=dict)
+    extra_counters: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptStatusView:
+    name: str
+    status: str
+    tracker_state: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    instances: tuple[InstanceStatus, ...]
+    scripts: tuple[ScriptStatusView, ...] = ()
+    source: str = STATUS_FILE
+    #: drops no instance owns (unknown VRIDs, short datagrams, unexpected errors)
+    daemon_counters: dict[str, int] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ the daemon's side
+def encode_status(snapshot: DumpSnapshot) -> str:
+    """Our status file: a stable JSON document, written with keepalived.json."""
+    document = {
+        "taken_at": snapshot.taken_at,
+        "instances": [
+            {"name": i.name, "interface": i.interface or "", "vrid": i.vrid,
+             "state": i.state.value, "wantstate": i.wantstate.value,
+             "base_priority": i.base_priority, "effective_priority": i.effective_priority,
+             "master": _master_text(i.state.value, i.master_router, i.master_priority),
+             "last_transition": i.last_transition, "reason": i.last_transition_reason,
+             "vips": list(i.vips), "garp_delay": i.garp_delay_s,
+             "stats": dict(i.stats), "extra_stats": dict(i.extra_stats)}
+            for i in snapshot.instances
+        ],
+        "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
+                    for s in snapshot.scripts],
+        "daemon_stats": dict(snapshot.daemon_counters),
+    }
+    return json.dumps(document, indent=1) + "\n"
+
+
+def _master_text(state: str, router: str, priority: int) -> str:
+    return "self" if state == "MASTER" else f"{router} (prio {priority})"
+
+
+# ------------------------------------------------------------------ parsing
+def parse_status(text: str) -> StatusView:
+    try:
+        doc = json.loads(text)
+        instances = tuple(
+            InstanceStatus(
+                name=str(i["name"]), interface=str(i["interface"]), vrid=int(i["vrid"]),
+                state=str(i["state"]), base_priority=int(i["base_priority"]),
+                effective_priority=int(i["effective_priority"]), master=str(i["master"]),
+                last_transition=i["last_transition"], reason=str(i["reason"]),
+                vips=tuple(i["vips"]), garp_delay=float(i["garp_delay"]),
+                counters={k: int(v) for k, v in i["stats"].items()},
+                extra_counters={k: int(v) for k, v in i["extra_stats"].items()})
+            for i in doc["instances"])
+        scripts = tuple(ScriptStatusView(str(s["name"]), str(s["status"]),
+                                         str(s["tracker_state"])) for s in doc["scripts"])
+        # absent from status files written before these counters existed
+        daemon = {k: int(v) for k, v in doc.get("daemon_stats", {}).items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StatusError(f"{STATUS_FILE} is not a status document: {exc}") from None
+    return StatusView(instances, scripts, STATUS_FILE, daemon_counters=daemon)
+
+
+def parse_keepalived_json(text: str) -> StatusView:
+    """keepalived's own JSON dump (works against real keepalived too)."""
+    try:
+        doc = json.loads(text)
+        if not isinstance(doc, list):
+            raise TypeError("the top level is not an array")
+        instances = tuple(_from_keepalived(entry) for entry in doc)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise StatusError(f"{KEEPALIVED_JSON} is not a keepalived JSON dump: {exc}") from None
+    return StatusView(instances, (), KEEPALIVED_JSON)
+
+
+def _from_keepalived(entry: dict[str, Any]) -> InstanceStatus:
+    data, stats = entry["data"], entry["stats"]
+    state = STATE_NAMES[int(data["state"])]
+    master = "self" if state == "MASTER" else f"(prio {int(data['master_priority'])})"
+    return InstanceStatus(
+        name=str(data["iname"]), interface=str(data.get("ifp_ifname", "")),
+        vrid=int(data["vrid"]), state=state, base_priority=int(data["base_priority"]),
+        effective_priority=int(data["effective_priority"]), master=master,
+        last_transition=float(data["last_transition"]), vips=tuple(data.get("vips", ())),
+        garp_delay=float(data["garp_delay"]),
+        counters={key: int(stats[key]) for key in KEEPALIVED_STATS_KEYS if key in stats})
+
+
+# ------------------------------------------------------------------ output
+def format_table(view: StatusView) -> str:
+    header = ("INSTANCE", "IFACE", "VRID", "STATE", "PRIO", "MASTER", "SINCE", "REASON")
+    rows = [header] + [
+        (i.name, i.interface, str(i.vrid), i.state,
+         f"{i.base_priority}/{i.effective_priority}", i.master,
+         _when(i.last_transition), i.reason or "-")
+        for i in view.instances
+    ]
+    widths = [max(len(row[col]) for row in rows) for col in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    for inst in view.instances:
+        shown = {**inst.counters, **{k: v for k, v in inst.extra_counters.items() if v}}
+        counters = " ".join(f"{k}={v}" for k, v in shown.items())
+        lines.append(f"{inst.name}: {counters}")
+    lines += [f"script {s.name}: {s.status}" + (f" ({s.tracker_state})" * bool(s.tracker_state))
+              for s in view.scripts]
+    daemon = " ".join(f"{k}={v}" for k, v in view.daemon_counters.items() if v)
+    if daemon:
+        lines.append(f"daemon: {daemon}")
+    return "\n".join(lines) + "\n"
+
+
+def _when(epoch: float | None) -> str:
+    if not epoch:
+        return "-"
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def status_json(inst: InstanceStatus) -> dict[str, object]:
+    """One instance as `pykeepalived status --json` prints it."""
+    return {"name": inst.name, "interface": inst.interface, "vrid": inst.vrid,
+            "state": inst.state, "base_priority": inst.base_priority,
+            "effective_priority": inst.effective_priority, "master": inst.master,
+            "last_transition": inst.last_transition, "reason": inst.reason,
+            "counters": {**inst.counters, **inst.extra_counters}}
