@@ -35,7 +35,7 @@ from pykeepalived.adapters.links import (
     address_entry,
     link_state,
 )
-from pykeepalived.spec.addresses import (
+from pykeepalived.specs.addresses import (
     SCOPES,
     AddressSpec,
     IPAddress,

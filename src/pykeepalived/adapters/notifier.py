@@ -14,7 +14,7 @@ keepalived's 1 s budget. An instance DELETED at reload reports FAULT unless it h
 Public API:
 
     notifier = Notifier(daemon_spec.notify_targets, fifos=daemon_spec.fifos,
-                        smtp=SmtpAlerter(...) or None)          # specs: spec/notify.py
+                        smtp=SmtpAlerter(...) or None)          # specs: specs/notify.py
     await notifier.start()
     notifier.notify("INSTANCE", "VI_1", NotifyState.MASTER, 100)   # never blocks
     await notifier.drain(budget=1.0)    # at shutdown, after the STOP notifies
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from pykeepalived.adapters.smtp import SmtpSettings
-    from pykeepalived.spec.commands import ScriptCommand
-    from pykeepalived.spec.notify import FifoSpec, Kind, NotifyTarget
+    from pykeepalived.specs.commands import ScriptCommand
+    from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget
     from pykeepalived.vrrp.tracking import ScriptResult
 
     Runner = Callable[[ScriptCommand, float | None], Awaitable[ScriptResult]]

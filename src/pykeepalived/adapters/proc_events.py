@@ -12,7 +12,7 @@ in the meantime cancels the pending change.
 `QuorumCounter` is the pure counting (virtual `now` in, reported changes out);
 `ProcessMonitor` is the asyncio adapter:
 
-    monitor = ProcessMonitor(daemon_spec.processes,   # ProcessMatcher: spec/tracks.py
+    monitor = ProcessMonitor(daemon_spec.processes,   # ProcessMatcher: specs/tracks.py
                              on_change=lambda name, up: ...)   # TrackKind.PROCESS reading
     await monitor.start()   # ProcEventsUnavailable (clear message) if the kernel refuses
     monitor.close()
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from pykeepalived.spec.tracks import ProcessMatcher
+    from pykeepalived.specs.tracks import ProcessMatcher
 
 log = logging.getLogger(__name__)
 

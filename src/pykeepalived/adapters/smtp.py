@@ -10,7 +10,7 @@ headers, QUIT. A state already mailed is not mailed again.
 
 Public API:
 
-    settings = SmtpSettings.resolve(smtp_spec)   # spec/notify.py; None: not configured
+    settings = SmtpSettings.resolve(smtp_spec)   # specs/notify.py; None: not configured
     alerter = SmtpAlerter(settings)
     alerter.alert("INSTANCE", "VI_1", NotifyState.MASTER)   # never blocks: background task
     await alerter.aclose(budget=1.0)                        # let pending mails finish
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pykeepalived.spec.notify import Kind, SmtpSpec
+    from pykeepalived.specs.notify import Kind, SmtpSpec
 
 log = logging.getLogger(__name__)
 

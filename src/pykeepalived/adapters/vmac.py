@@ -11,7 +11,7 @@ when the parent's last vmac goes. rp_filter on a vmac only works with conf.all.r
 at 0, so a non-zero value is first pushed down to `default` and every interface, then
 cleared, and put back at the end (keepalived's clear_rp_filter / restore_rp_filter).
 
-Which name and MAC a vmac gets is spec/vmac.py's business; this module makes the link.
+Which name and MAC a vmac gets is specs/vmac.py's business; this module makes the link.
 The sysctls are plain files, reached through `Sysctls` so the bookkeeping is tested
 without root; link operations through `LinkOps` (adapters/netlink.Netlink).
 """
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from ipaddress import IPv6Interface
 from typing import TYPE_CHECKING, Final, Protocol
 
-from pykeepalived.spec.addresses import AddressSpec
-from pykeepalived.spec.vmac import VmacSpec, mac_text
+from pykeepalived.specs.addresses import AddressSpec
+from pykeepalived.specs.vmac import VmacSpec, mac_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -3,11 +3,9 @@
 The core already orders a takeover the way keepalived does (advert, then VIPs, then
 gratuitous ARPs/NAs, then notify); this module only has to keep that order while some
 steps are asynchronous (netlink requests, paced GARP bursts). Every adapter is reached
-through a small Protocol, so tests drive the executor with recording fakes.
-
-`Notifier` is the part of `daemon/notifier.Notifier` the executor uses: `notify(...)`
-only enqueues (the per-instance queue runs the specific script, then the generic
-`notify` with `INSTANCE NAME STATE PRIORITY`), so a transition never waits on a script.
+through its port (ports.py), so tests drive the executor with recording fakes. The
+notifier only enqueues (per instance, the specific script then the generic `notify` with
+`INSTANCE NAME STATE PRIORITY`), so a transition never waits on a script.
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.adapters.netlink import NetlinkRequestError
 from pykeepalived.daemon.packets import advert_datagrams
@@ -37,39 +35,18 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from pykeepalived.daemon.packets import AhState
-    from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RuleSpec
-    from pykeepalived.spec.instance import InstanceSpec
-    from pykeepalived.spec.notify import Kind
+    from pykeepalived.daemon.ports import (
+        FramePort,
+        LogSink,
+        NetlinkPort,
+        NotifierPort,
+        SocketPort,
+    )
+    from pykeepalived.specs.addresses import AddressSpec
+    from pykeepalived.specs.instance import InstanceSpec
     from pykeepalived.vrrp.advert import Advertisement, IPAddress
 
 _S = TypeVar("_S")
-
-
-class LogSink(Protocol):
-    def log(self, message: str, level: LogLevel = LogLevel.INFO) -> None: ...
-
-
-class AdvertSender(Protocol):
-    def send(self, payload: bytes, destination: IPAddress) -> bool: ...
-
-
-class FramePort(Protocol):
-    def send(self, frame: bytes) -> bool: ...
-
-
-class AddressPort(Protocol):
-    async def add_address(self, spec: AddressSpec) -> bool: ...
-    async def delete_address(self, spec: AddressSpec) -> bool: ...
-    async def add_route(self, spec: RouteSpec) -> bool: ...
-    async def delete_route(self, spec: RouteSpec) -> bool: ...
-    async def add_rule(self, spec: RuleSpec) -> bool: ...
-    async def delete_rule(self, spec: RuleSpec) -> bool: ...
-
-
-class Notifier(Protocol):
-    """What the executor needs of daemon/notifier.Notifier."""
-
-    def notify(self, kind: Kind, name: str, state: str, priority: int) -> None: ...
 
 
 @dataclass
@@ -80,13 +57,13 @@ class InstanceIO:
     """
 
     spec: InstanceSpec
-    sender: AdvertSender
+    sender: SocketPort
     frames: FramePort | None
     ah: AhState | None = None
 
 
 class Executor:
-    def __init__(self, addresses: AddressPort, notifier: Notifier, log: LogSink, *,
+    def __init__(self, addresses: NetlinkPort, notifier: NotifierPort, log: LogSink, *,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
                  release_vips: bool = True) -> None:
         self._addresses = addresses

@@ -15,8 +15,9 @@ state is taken from the members, so a reload does not move a healthy group.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
+from pykeepalived.daemon.running import RunningGroup
 from pykeepalived.vrrp.actions import Log
 from pykeepalived.vrrp.events import FaultChanged
 from pykeepalived.vrrp.params import State
@@ -25,39 +26,47 @@ from pykeepalived.vrrp.sync_group import GroupNotify, MemberAction, SyncGroup
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pykeepalived.daemon.runtime import Node, Runtime
-    from pykeepalived.spec.build import DaemonSpec, GroupSpec
-    from pykeepalived.spec.reload import ReloadPlan
+    from pykeepalived.daemon.chains import Chains
+    from pykeepalived.daemon.ports import LogSink, NotifierPort
+    from pykeepalived.daemon.running import RunningInstance
+    from pykeepalived.specs.build import DaemonSpec, GroupSpec
+    from pykeepalived.specs.reload import ReloadPlan
     from pykeepalived.vrrp.actions import Action
     from pykeepalived.vrrp.events import Event
     from pykeepalived.vrrp.sync_group import GroupOutput
 
 
-class Group:
-    """One running sync group: its spec, coordinator, member nodes and timer."""
+class GroupHost(Protocol):
+    """What the sync-group driver needs of the runtime that owns the instances."""
 
-    def __init__(self, spec: GroupSpec, sync: SyncGroup, members: list[Node]) -> None:
-        self.spec = spec
-        self.sync = sync
-        self.members = members
-        self.timer: asyncio.TimerHandle | None = None
+    @property
+    def nodes(self) -> dict[str, RunningInstance]: ...
+    @property
+    def chains(self) -> Chains: ...
+    @property
+    def log(self) -> LogSink: ...
+    @property
+    def notifier(self) -> NotifierPort: ...
+    def now(self) -> float: ...
+    def clear_stale_vips(self, node: RunningInstance) -> None: ...
+    def after_core(self, node: RunningInstance, actions: list[Action]) -> None: ...
 
 
 class Groups:
-    def __init__(self, runtime: Runtime) -> None:
-        self._rt = runtime
-        self.active: dict[str, Group] = {}
+    def __init__(self, host: GroupHost) -> None:
+        self._host = host
+        self.active: dict[str, RunningGroup] = {}
 
     def start(self, spec: GroupSpec) -> None:
         """Daemon start: faulted members first, then the coordinator's startup."""
         group = self._attach(spec)
         if group is None:
             return
-        now = self._rt.now()
+        now = self._host.now()
         out = self._initial_faults(group, now)
         out += group.sync.startup(now=now)
         for node in group.members:
-            self._rt.clear_stale_vips(node)
+            self._host.clear_stale_vips(node)
         self.dispatch(group, out)
 
     def wrap(self, spec: GroupSpec) -> None:
@@ -65,7 +74,7 @@ class Groups:
         group = self._attach(spec)
         if group is None:
             return
-        out = self._initial_faults(group, self._rt.now())
+        out = self._initial_faults(group, self._host.now())
         states = {node.instance.state for node in group.members}
         if states == {State.MASTER}:
             group.sync.state = State.MASTER
@@ -75,13 +84,13 @@ class Groups:
             group.sync.state = State.BACKUP
         self.dispatch(group, out)
 
-    def event(self, group: Group, member: str, event: Event) -> None:
-        self.dispatch(group, group.sync.handle(member, event, now=self._rt.now()))
+    def event(self, group: RunningGroup, member: str, event: Event) -> None:
+        self.dispatch(group, group.sync.handle(member, event, now=self._host.now()))
 
     def stop(self) -> None:
         """Shutdown through the coordinators: members' priority-0 adverts, GROUP STOP."""
         for group in list(self.active.values()):
-            self.dispatch(group, group.sync.shutdown(now=self._rt.now()))
+            self.dispatch(group, group.sync.shutdown(now=self._host.now()))
             if group.timer is not None:
                 group.timer.cancel()
                 group.timer = None
@@ -100,21 +109,21 @@ class Groups:
 
     # --- internals ----------------------------------------------------------------------
 
-    def _attach(self, spec: GroupSpec) -> Group | None:
-        members = [self._rt.nodes[m] for m in spec.members if m in self._rt.nodes]
+    def _attach(self, spec: GroupSpec) -> RunningGroup | None:
+        members = [self._host.nodes[m] for m in spec.members if m in self._host.nodes]
         if not members:
             return None
         for node in members:
             if node.timer is not None:
                 node.timer.cancel()
                 node.timer = None
-        group = Group(spec, SyncGroup(spec.name, [n.instance for n in members]), members)
+        group = RunningGroup(spec, SyncGroup(spec.name, [n.instance for n in members]), members)
         for node in members:
             node.group = group
         self.active[spec.name] = group
         return group
 
-    def _initial_faults(self, group: Group, now: float) -> list[GroupOutput]:
+    def _initial_faults(self, group: RunningGroup, now: float) -> list[GroupOutput]:
         out: list[GroupOutput] = []
         for node in group.members:
             if node.tracker.faulted:
@@ -122,7 +131,7 @@ class Groups:
                 out += group.sync.handle(node.spec.name, held, now=now)
         return out
 
-    def _dissolve(self, group: Group) -> None:
+    def _dissolve(self, group: RunningGroup) -> None:
         if group.timer is not None:
             group.timer.cancel()
             group.timer = None
@@ -130,16 +139,16 @@ class Groups:
         for node in group.members:
             node.group = None
             node.instance.master_gate = None
-            if self._rt.nodes.get(node.spec.name) is node:
-                self._rt.after_core(node, [])  # its own timer again
+            if self._host.nodes.get(node.spec.name) is node:
+                self._host.after_core(node, [])  # its own timer again
 
-    def _on_timer(self, group: Group) -> None:
+    def _on_timer(self, group: RunningGroup) -> None:
         group.timer = None
         deadline = group.sync.next_deadline()
-        now = max(self._rt.now(), deadline or 0.0)  # call_at may fire a hair early
+        now = max(self._host.now(), deadline or 0.0)  # call_at may fire a hair early
         self.dispatch(group, group.sync.handle_timeout(now=now))
 
-    def dispatch(self, group: Group, outputs: Sequence[GroupOutput]) -> None:
+    def dispatch(self, group: RunningGroup, outputs: Sequence[GroupOutput]) -> None:
         """Re-arm the group's timer, then route each output in order."""
         if self.active.get(group.spec.name) is group:
             if group.timer is not None:
@@ -148,11 +157,11 @@ class Groups:
             group.timer = None if deadline is None else asyncio.get_running_loop().call_at(
                 deadline, self._on_timer, group)
         batch: list[Action] = []
-        current: Node | None = None
-        flushed: list[Node] = []
+        current: RunningInstance | None = None
+        flushed: list[RunningInstance] = []
         for out in outputs:
             if isinstance(out, MemberAction):
-                node = self._rt.nodes.get(out.member)
+                node = self._host.nodes.get(out.member)
                 if node is not current:
                     self._flush(current, batch, flushed)
                     current, batch = node, []
@@ -163,27 +172,28 @@ class Groups:
             if isinstance(out, GroupNotify):
                 self._notify_after_members(group, out, flushed)
             elif isinstance(out, Log):
-                self._rt.log.log(out.message, out.level)
+                self._host.log.log(out.message, out.level)
         self._flush(current, batch, flushed)
 
-    def _flush(self, node: Node | None, batch: list[Action], flushed: list[Node]) -> None:
+    def _flush(self, node: RunningInstance | None, batch: list[Action],
+               flushed: list[RunningInstance]) -> None:
         if node is not None and batch:
-            self._rt.execute(node, batch)
+            self._host.chains.execute(node, batch)
             flushed.append(node)
 
-    def _notify_after_members(self, group: Group, out: GroupNotify,
-                              flushed: list[Node]) -> None:
+    def _notify_after_members(self, group: RunningGroup, out: GroupNotify,
+                              flushed: list[RunningInstance]) -> None:
         """keepalived notifies the members first, then the group. Member notifies run on
         their executor chains, so the group's goes on its first member's chain, after
         whatever the other members had queued: FIFO lines keep keepalived's order, and
         retiring the members at stop waits for it."""
         anchor = group.members[0]
         others = {n.chain for n in flushed if n is not anchor and n.chain is not None}
-        notifier = self._rt.ports.notifier
+        notifier = self._host.notifier
 
         async def notify() -> None:
             if others:
                 await asyncio.wait(others)
             notifier.notify("GROUP", out.group, out.state.value, 0)
 
-        self._rt.run_after(anchor, notify)
+        self._host.chains.run_after(anchor, notify)

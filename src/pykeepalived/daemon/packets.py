@@ -28,7 +28,7 @@ from pykeepalived.vrrp.stats import InstanceStats
 
 if TYPE_CHECKING:
     from pykeepalived.adapters.datagram import Datagram
-    from pykeepalived.spec.instance import InstanceSpec, SocketSpec
+    from pykeepalived.specs.instance import InstanceSpec, SocketSpec
     from pykeepalived.vrrp.advert import Advertisement, IPAddress
     from pykeepalived.vrrp.events import Event
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived.config.diagnostics import Kind
-from pykeepalived.spec.build import build, interfaces_needed
-from pykeepalived.spec.instance import BuildError
-from pykeepalived.spec.reload import plan_reload
+from pykeepalived.specs.build import build, interfaces_needed
+from pykeepalived.specs.instance import BuildError
+from pykeepalived.specs.reload import plan_reload
 from pykeepalived.vrrp.actions import LogLevel
 
 if TYPE_CHECKING:
@@ -39,9 +39,9 @@ if TYPE_CHECKING:
 
     from pykeepalived.config.load import LoadResult
     from pykeepalived.config.model import Config
-    from pykeepalived.daemon.executor import LogSink
+    from pykeepalived.daemon.ports import LogSink
     from pykeepalived.daemon.runtime import Runtime
-    from pykeepalived.spec.build import DaemonSpec
+    from pykeepalived.specs.build import DaemonSpec
 
     Loader = Callable[[], LoadResult]
 

@@ -7,39 +7,30 @@ chain of executor tasks, so the actions of successive core calls run in the orde
 core produced them even when some of them await netlink. The core's clock is the loop's
 (`loop.time()`, monotonic), so deadlines need no conversion.
 
-Each instance has its own raw socket (its own source address and group), and a raw
-socket sees every VRRP packet on its interface: packets are dispatched by VRID, and a
-VRID nobody on that link runs is counted once, in `unknown_vrid` (one too short to
-carry a VRID in `short_datagrams`). A per-datagram exception boundary logs and counts
-anything unexpected (`unexpected_errors`): a packet can never stop the daemon.
-
-Every adapter is reached through `Ports` (ports.py), so the same driver runs over fakes.
+Datagrams reach their instance through inbound.py; actions run on per-instance chains
+(chains.py). Every adapter is reached through `Ports` (ports.py), so the same driver
+runs over fakes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
+from pykeepalived.daemon.chains import Chains
 from pykeepalived.daemon.executor import Executor, InstanceIO
-from pykeepalived.daemon.groups import Group, Groups
-from pykeepalived.daemon.packets import (
-    AhState,
-    ah_state_for,
-    answers_lower_priority,
-    datagram_vrid,
-    receive,
-    sync_from_lower_priority,
-)
+from pykeepalived.daemon.groups import Groups
+from pykeepalived.daemon.inbound import Inbound
+from pykeepalived.daemon.packets import ah_state_for
+from pykeepalived.daemon.running import RunningInstance
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
-from pykeepalived.spec.build import DaemonSpec
-from pykeepalived.spec.instance import InterfaceFacts
+from pykeepalived.specs.build import DaemonSpec
+from pykeepalived.specs.instance import InterfaceFacts
 from pykeepalived.vrrp import messages
 from pykeepalived.vrrp.actions import Log, LogLevel, Notify
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Shutdown, Startup, Timeout
@@ -49,57 +40,36 @@ from pykeepalived.vrrp.params import State
 from pykeepalived.vrrp.tracking import PriorityTracker, TrackKind
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Iterable
 
-    from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.adapters.netlink_events import NetlinkEvent
-    from pykeepalived.daemon.executor import AddressPort, LogSink
-    from pykeepalived.daemon.ports import NetlinkPort, Ports, SocketPort, WatcherPort
-    from pykeepalived.spec.instance import InstanceSpec
-    from pykeepalived.spec.reload import ReloadPlan
+    from pykeepalived.daemon.packets import AhState
+    from pykeepalived.daemon.ports import LogSink, NotifierPort, Ports, WatcherPort
+    from pykeepalived.specs.instance import InstanceSpec
+    from pykeepalived.specs.reload import ReloadPlan
     from pykeepalived.vrrp.actions import Action
     from pykeepalived.vrrp.events import Event
     from pykeepalived.vrrp.tracking import Reading, ScriptTracker
 
-#: Bound on waiting for an instance's pending actions at stop/reload.
-DRAIN_LIMIT = 5.0
 #: keepalived waits up to a second for notify_stop.
 NOTIFY_STOP_LIMIT = 1.0
 EMPTY = DaemonSpec((), ())
-
-
-class Node:
-    """One running instance and everything that belongs to it alone."""
-
-    def __init__(self, spec: InstanceSpec, instance: VrrpInstance, tracker: PriorityTracker,
-                 io: InstanceIO, sock: SocketPort) -> None:
-        self.spec = spec
-        self.instance = instance
-        self.tracker = tracker
-        self.io = io
-        self.sock = sock
-        self.timer: asyncio.TimerHandle | None = None
-        self.chain: asyncio.Task[None] | None = None
-        #: the sync group driving this instance, if any
-        self.group: Group | None = None
 
 
 class Runtime:
     def __init__(self, ports: Ports, log: LogSink, *, release_vips: bool = True) -> None:
         self.ports = ports
         self.log = log
-        self.executor = Executor(_as_address_port(ports.netlink), ports.notifier, log)
+        self.executor = Executor(ports.netlink, ports.notifier, log)
+        self.chains = Chains(self.executor, log)
         #: `-V`: keep the VIPs at stop (transitions while running still remove them)
         self.release_vips_at_stop = release_vips
-        self.nodes: dict[str, Node] = {}
+        self.nodes: dict[str, RunningInstance] = {}
+        self.inbound = Inbound(self.nodes, self.feed, log)
         self.trackers = Trackers(ports, log, self.tracker_reading)
         self.daemon = EMPTY
-        self.unknown_vrid = 0
-        #: too short to carry a VRID, so no instance's to judge
-        self.short_datagrams = 0
-        self.unexpected_errors = 0
         self.links = VmacLinks(ports, log)
-        self.statics = Statics(_as_address_port(ports.netlink), log)
+        self.statics = Statics(ports.netlink, log)
         self._watcher: WatcherPort | None = None
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
@@ -107,6 +77,10 @@ class Runtime:
     @staticmethod
     def now() -> float:
         return asyncio.get_running_loop().time()
+
+    @property
+    def notifier(self) -> NotifierPort:
+        return self.ports.notifier
 
     def cores(self) -> dict[str, VrrpInstance]:
         return {name: node.instance for name, node in self.nodes.items()}
@@ -219,7 +193,7 @@ class Runtime:
         self.ports.notifier.set_targets(daemon.notify_targets, fifos=daemon.fifos,
                                         smtp=self.ports.smtp_settings(daemon.smtp))
 
-    def _make_node(self, spec: InstanceSpec, *, ah: AhState | None = None) -> Node:
+    def _make_node(self, spec: InstanceSpec, *, ah: AhState | None = None) -> RunningInstance:
         """Socket, core and trackers, fed the trackers' readings; not started yet.
 
         `ah`: the AH counters of the instance this one replaces at a reload (keepalived
@@ -232,15 +206,16 @@ class Runtime:
         fresh = ah_state_for(spec)
         io = InstanceIO(spec, sock, self.links.frame_port(spec),
                         ah=ah if ah is not None and fresh is not None else fresh)
-        node = Node(spec, instance, tracker, io, sock)
+        node = RunningInstance(spec, instance, tracker, io, sock)
         self.nodes[spec.name] = node
-        sock.start(lambda datagram: self._on_datagram(node, datagram))
+        sock.start(lambda datagram: self.inbound.on_datagram(node, datagram))
         if tracker.effective_priority != spec.params.priority:
             instance.handle(PriorityChanged(tracker.effective_priority, "trackers at startup"),
                             now=self.now())
         return node
 
-    def _startup_solo(self, node: Node, *, keep_master: bool, reloaded: bool = False) -> None:
+    def _startup_solo(self, node: RunningInstance, *, keep_master: bool,
+                      reloaded: bool = False) -> None:
         instance, now = node.instance, self.now()
         if node.tracker.faulted:
             instance.handle(FaultChanged(True, node.tracker.fault_reasons[0]), now=now)
@@ -254,7 +229,7 @@ class Runtime:
             actions = _quiet_restart(node.spec.name, actions)
         self.after_core(node, actions)
 
-    def clear_stale_vips(self, node: Node) -> None:
+    def clear_stale_vips(self, node: RunningInstance) -> None:
         """VIPs left behind by a crashed predecessor must not answer for a backup.
 
         keepalived does the same at start (vrrp_restore_interfaces_startup) and says so
@@ -262,13 +237,7 @@ class Runtime:
         if node.instance.state is not State.MASTER:
             if node.spec.params.virtual_addresses:
                 self.log.log(messages.removing_vips(node.spec.name), LogLevel.DETAIL)
-            self._enqueue(node, functools.partial(self.executor.remove_vips, node.io))
-
-    async def settle(self) -> None:
-        """Wait (bounded) until every instance's queued actions have run."""
-        chains = {node.chain for node in self.nodes.values() if node.chain is not None}
-        if chains:
-            await asyncio.wait(chains, timeout=DRAIN_LIMIT)
+            self.chains.run_after(node, functools.partial(self.executor.remove_vips, node.io))
 
     async def _retire(self, name: str, *, shutdown: bool) -> None:
         node = self.nodes.pop(name)
@@ -276,14 +245,8 @@ class Runtime:
             node.timer.cancel()
             node.timer = None
         if shutdown:
-            self.execute(node, node.instance.handle(Shutdown(), now=self.now()))
-        await self._drain(node)
-
-    async def _drain(self, node: Node) -> None:
-        if node.chain is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.wait({node.chain}), DRAIN_LIMIT)
-        node.sock.close()
+            self.chains.execute(node, node.instance.handle(Shutdown(), now=self.now()))
+        await self.chains.drain(node)
 
     async def _retire_deleted(self, name: str) -> None:
         """Removed by a reload: keepalived releases a MASTER and reports DELETED (or, with
@@ -295,7 +258,7 @@ class Runtime:
         priority = node.instance.effective_priority
         actions: list[Action] = [a for a in node.instance.handle(Shutdown(), now=self.now())
                                  if not isinstance(a, Notify)]
-        self.execute(node, actions)
+        self.chains.execute(node, actions)
         has_deleted = any(t.kind == "INSTANCE" and t.name == name and "DELETED" in t.scripts
                           for t in self.daemon.notify_targets)
         if was is not State.FAULT or has_deleted:
@@ -304,24 +267,24 @@ class Runtime:
             async def deleted() -> None:
                 notifier.notify("INSTANCE", name, "DELETED", priority)
 
-            self._enqueue(node, deleted)
-        await self._drain(node)
+            self.chains.run_after(node, deleted)
+        await self.chains.drain(node)
 
     # --- feeding the core ---------------------------------------------------------------
 
-    def feed(self, node: Node, event: Event) -> None:
+    def feed(self, node: RunningInstance, event: Event) -> None:
         if node.group is not None:
             self.groups.event(node.group, node.spec.name, event)
             return
         self.after_core(node, node.instance.handle(event, now=self.now()))
 
-    def _on_timer(self, node: Node) -> None:
+    def _on_timer(self, node: RunningInstance) -> None:
         node.timer = None
         deadline = node.instance.next_deadline()
         now = max(self.now(), deadline or 0.0)  # call_at may fire a hair early
         self.after_core(node, node.instance.handle(Timeout(), now=now))
 
-    def after_core(self, node: Node, actions: list[Action]) -> None:
+    def after_core(self, node: RunningInstance, actions: list[Action]) -> None:
         if self.nodes.get(node.spec.name) is not node:
             return  # retired meanwhile
         if node.timer is not None:
@@ -329,73 +292,26 @@ class Runtime:
         deadline = None if node.group is not None else node.instance.next_deadline()
         loop = asyncio.get_running_loop()
         node.timer = None if deadline is None else loop.call_at(deadline, self._on_timer, node)
-        self.execute(node, actions)
-
-    def execute(self, node: Node, actions: list[Action]) -> None:
-        if actions:
-            self._enqueue(node, lambda: self.executor.run(node.io, actions))
-
-    def run_after(self, node: Node, work: Callable[[], Awaitable[None]]) -> None:
-        """Run `work` after every action already queued for `node` (its executor chain)."""
-        self._enqueue(node, work)
-
-    def _enqueue(self, node: Node, work: Callable[[], Awaitable[None]]) -> None:
-        previous = node.chain
-        node.chain = asyncio.get_running_loop().create_task(self._chained(previous, node, work))
-
-    async def _chained(self, previous: asyncio.Task[None] | None, node: Node,
-                       work: Callable[[], Awaitable[None]]) -> None:
-        if previous is not None:
-            await asyncio.wait({previous})
-        try:
-            await work()
-        except Exception as exc:
-            self.unexpected_errors += 1
-            self.log.log(f"({node.spec.name}) action failed: {exc!r}")
-
-    # --- packets ------------------------------------------------------------------------
-
-    def _on_datagram(self, node: Node, datagram: Datagram) -> None:
-        try:
-            self._receive(node, datagram)
-        except Exception as exc:
-            self.unexpected_errors += 1
-            self.log.log(f"({node.spec.name}) unexpected error on a packet from "
-                         f"{datagram.source}: {exc!r}")
-
-    def _receive(self, node: Node, datagram: Datagram) -> None:
-        vrid = datagram_vrid(datagram)
-        if vrid != node.spec.params.vrid:
-            self._count_undelivered(node, vrid)
-            return
-        ah, state = node.io.ah, node.instance.state
-        event, line = receive(node.spec, datagram, ah, state=state)
-        if line is not None:
-            self.log.log(line.message, line.level)
-        resync = ah is not None and answers_lower_priority(
-            node.spec, state, node.instance.effective_priority, event)
-        self.feed(node, event)
-        if resync and ah is not None:
-            # before the answering advert is numbered: the executor runs after this
-            synced = sync_from_lower_priority(node.spec, ah, datagram)
-            self.log.log(synced.message, synced.level)
-
-    def _count_undelivered(self, node: Node, vrid: int | None) -> None:
-        """Every socket on a link sees every datagram: the link's first node counts it."""
-        sock = node.spec.socket
-        peers = [n for n in self.nodes.values()
-                 if (n.spec.socket.ifindex, n.spec.socket.family) == (sock.ifindex, sock.family)]
-        if not peers or peers[0] is not node:
-            return
-        if vrid is None:
-            self.short_datagrams += 1
-        elif all(n.spec.params.vrid != vrid for n in peers):
-            self.unknown_vrid += 1
+        self.chains.execute(node, actions)
 
     def counters(self) -> dict[str, int]:
         """Daemon-wide drops no instance owns (status and metrics show them)."""
-        return {"unknown_vrid": self.unknown_vrid, "short_datagrams": self.short_datagrams,
+        inbound = self.inbound
+        return {"unknown_vrid": inbound.unknown_vrid, "short_datagrams": inbound.short_datagrams,
                 "unexpected_errors": self.unexpected_errors}
+
+    @property
+    def unknown_vrid(self) -> int:
+        return self.inbound.unknown_vrid
+
+    @property
+    def unexpected_errors(self) -> int:
+        """Packets and action batches that raised: logged, counted, never fatal."""
+        return self.inbound.unexpected_errors + self.chains.failures
+
+    async def settle(self) -> None:
+        """Wait (bounded) until every instance's queued actions have run."""
+        await self.chains.settle(self.nodes.values())
 
     # --- tracking -----------------------------------------------------------------------
 
@@ -439,7 +355,7 @@ class Runtime:
                 continue
             self.log.log(f"Netlink reflector reports IP {ip} removed from {event.ifname}",
                          LogLevel.DETAIL)
-            self._enqueue(node, functools.partial(self.executor.readd_vip, node.io, ip))
+            self.chains.run_after(node, functools.partial(self.executor.readd_vip, node.io, ip))
 
 
 def _mac(text: str) -> bytes:
@@ -447,10 +363,6 @@ def _mac(text: str) -> bytes:
         return parse_mac(text)
     except ValueError:
         return bytes(6)
-
-
-def _as_address_port(netlink: NetlinkPort) -> AddressPort:
-    return netlink  # structurally the same methods
 
 
 def _quiet_restart(name: str, actions: list[Action]) -> list[Action]:

@@ -9,7 +9,7 @@ name and the callback fans the verdict out.
 
 Public API:
 
-    jobs = [ScheduledScript.from_spec(s) for s in daemon_spec.scripts]   # spec/tracks.py
+    jobs = [ScheduledScript.from_spec(s) for s in daemon_spec.scripts]   # specs/tracks.py
     sched = ScriptScheduler(jobs, on_verdict=lambda name, verdict: ...)
     sched.start()             # inside a running loop: first runs start at once
     sched.tick("chk")         # what the timer calls; tests drive it directly
@@ -35,8 +35,8 @@ from pykeepalived.vrrp.tracking import ScriptTracker
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from pykeepalived.spec.commands import ScriptCommand
-    from pykeepalived.spec.tracks import ScriptSpec
+    from pykeepalived.specs.commands import ScriptCommand
+    from pykeepalived.specs.tracks import ScriptSpec
     from pykeepalived.vrrp.tracking import ScriptResult, ScriptVerdict
 
     Runner = Callable[[ScriptCommand, float], Awaitable[ScriptResult]]

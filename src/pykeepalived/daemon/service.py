@@ -20,23 +20,27 @@ from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.pidfile import PidFileError, acquire
-from pykeepalived.daemon.ports import open_real_ports
+from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, load_errors, reload_running, warnings_of
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.signals import Control
 from pykeepalived.observe.capture import build_snapshot
 from pykeepalived.observe.dumps import dump_on_signal
-from pykeepalived.spec.build import DaemonSpec, build, interfaces_needed
-from pykeepalived.spec.instance import BuildError
+from pykeepalived.specs.build import DaemonSpec, build, interfaces_needed
+from pykeepalived.specs.instance import BuildError
 from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+    from typing import Protocol
 
     from pykeepalived.config.load import LoadResult
-    from pykeepalived.config.model import GlobalDefs
-    from pykeepalived.daemon.executor import LogSink
-    from pykeepalived.daemon.ports import Ports
+    from pykeepalived.daemon.ports import LogSink, Ports
+
+    class OpenPorts(Protocol):
+        """real_ports.open_real_ports, or the tests' fakes."""
+
+        def __call__(self, log: LogSink, *, script_security: bool) -> Awaitable[Ports]: ...
 
 @dataclass(frozen=True, slots=True)
 class DaemonOptions:
@@ -66,7 +70,7 @@ def stopped_line(*, detail: bool) -> str:
 
 
 async def serve(options: DaemonOptions, log: LogSink,
-                open_ports: Callable[[LogSink, GlobalDefs], Awaitable[Ports]] = open_real_ports,
+                open_ports: OpenPorts = open_real_ports,
                 ) -> int:
     """Run until SIGTERM/SIGINT; 0 after a clean stop, 1 when startup is impossible."""
     banner = f"Keepalived v{KEEPALIVED_COMPAT_VERSION} (pykeepalived {__version__})"
@@ -103,7 +107,7 @@ _EMPTY = DaemonSpec((), ())
 
 
 async def _run(options: DaemonOptions, log: LogSink,
-               open_ports: Callable[[LogSink, GlobalDefs], Awaitable[Ports]],
+               open_ports: OpenPorts,
                running: Running, load: Callable[[], LoadResult], banner: str) -> int:
     log.log(f"Starting VRRP child process, pid={os.getpid()}")
     if options.process_name:
@@ -112,7 +116,8 @@ async def _run(options: DaemonOptions, log: LogSink,
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     runtime: Runtime | None = None
     try:
-        runtime = Runtime(await open_ports(log, running.config.global_defs), log,
+        security = running.config.global_defs.enable_script_security
+        runtime = Runtime(await open_ports(log, script_security=security), log,
                           release_vips=options.release_vips)
         await runtime.start_watcher()
         facts = await runtime.gather_facts(interfaces_needed(running.config))

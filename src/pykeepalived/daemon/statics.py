@@ -25,18 +25,18 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink import NetlinkRequestError
-from pykeepalived.spec.addresses import (
+from pykeepalived.specs.addresses import (
     AddressSpec,
     RouteSpec,
     RuleSpec,
 )
-from pykeepalived.spec.statics import StaticSpec
+from pykeepalived.specs.statics import StaticSpec
 from pykeepalived.vrrp.actions import LogLevel
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from pykeepalived.daemon.executor import AddressPort, LogSink
+    from pykeepalived.daemon.ports import LogSink, NetlinkPort
     from pykeepalived.vrrp.advert import IPAddress
 
 StaticItem = AddressSpec | RouteSpec | RuleSpec
@@ -54,7 +54,7 @@ _MESSAGE_TYPES = {(AddressSpec, True): ("RTM_NEWADDR", 20),
 class Statics:
     """What this run added (keepalived's `set` flags) and the requests that change it."""
 
-    def __init__(self, netlink: AddressPort, log: LogSink) -> None:
+    def __init__(self, netlink: NetlinkPort, log: LogSink) -> None:
         self._netlink = netlink
         self._log = log
         self.spec = StaticSpec()

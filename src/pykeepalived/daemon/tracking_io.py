@@ -31,10 +31,9 @@ from pykeepalived.vrrp.tracking import TrackKind
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from pykeepalived.daemon.executor import LogSink
-    from pykeepalived.daemon.ports import Ports, ProcessMonitorPort
-    from pykeepalived.spec.build import DaemonSpec
-    from pykeepalived.spec.tracks import FileSpec
+    from pykeepalived.daemon.ports import LogSink, Ports, ProcessMonitorPort
+    from pykeepalived.specs.build import DaemonSpec
+    from pykeepalived.specs.tracks import FileSpec
     from pykeepalived.vrrp.tracking import Reading, ScriptTracker, ScriptVerdict
 
     OnReading = Callable[[TrackKind, str, Reading], None]

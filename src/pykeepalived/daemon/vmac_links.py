@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 from pykeepalived.adapters.vmac import VmacError
 
 if TYPE_CHECKING:
-    from pykeepalived.daemon.executor import FramePort, LogSink
-    from pykeepalived.daemon.ports import Ports
-    from pykeepalived.spec.instance import InstanceSpec
-    from pykeepalived.spec.vmac import VmacSpec
+    from pykeepalived.daemon.ports import FramePort, LogSink, Ports
+    from pykeepalived.specs.instance import InstanceSpec
+    from pykeepalived.specs.vmac import VmacSpec
 
 
 class VmacLinks:

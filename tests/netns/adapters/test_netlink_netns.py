@@ -13,7 +13,7 @@ import pytest
 
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink import Netlink, NetlinkRequestError
-from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RuleSpec
+from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
 from tests.netns.adapters.netlab import IFNAME, Host, Lan
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 from pykeepalived.adapters.links import IFA_F_NODAD, InterfaceNotFound
 from pykeepalived.adapters.netlink import Netlink, NetlinkRequestError
-from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RuleSpec
+from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
 
 
 class FakeIPRoute:

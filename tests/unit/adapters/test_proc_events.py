@@ -25,7 +25,7 @@ from pykeepalived.adapters.proc_events import (
 )
 from pykeepalived.config.diagnostics import Location
 from pykeepalived.config.model import TrackProcess
-from pykeepalived.spec.tracks import ParamMatch, ProcessMatcher
+from pykeepalived.specs.tracks import ParamMatch, ProcessMatcher
 from tests.conftest import skip_or_fail
 
 if TYPE_CHECKING:

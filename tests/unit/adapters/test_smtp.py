@@ -20,7 +20,7 @@ from pykeepalived.adapters.smtp import (
     subject_line,
 )
 from pykeepalived.config.model import GlobalDefs
-from pykeepalived.spec.notify import smtp_spec
+from pykeepalived.specs.notify import smtp_spec
 from pykeepalived.vrrp.actions import NotifyState
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from ipaddress import IPv6Address
 import pytest
 
 from pykeepalived.adapters.vmac import VmacError, VmacManager
-from pykeepalived.spec.vmac import (
+from pykeepalived.specs.vmac import (
     VmacSpec,
     default_vmac_name,
     parse_vmac_mac,

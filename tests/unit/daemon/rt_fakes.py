@@ -7,9 +7,10 @@ from ipaddress import IPv4Address, IPv4Interface, IPv6Address
 from typing import TYPE_CHECKING, Any
 
 from pykeepalived.adapters.links import AddressEntry, InterfaceInfo, LinkState
+from pykeepalived.adapters.proc_events import ProcessMonitor
 from pykeepalived.daemon.ports import Ports
 from pykeepalived.daemon.runtime import Runtime
-from pykeepalived.spec.instance import InterfaceFacts
+from pykeepalived.specs.instance import InterfaceFacts
 from pykeepalived.vrrp.actions import LogLevel
 from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from pykeepalived.adapters.datagram import Datagram
-    from pykeepalived.spec.build import DaemonSpec
-    from pykeepalived.spec.notify import NotifyTarget
+    from pykeepalived.specs.build import DaemonSpec
+    from pykeepalived.specs.notify import NotifyTarget
 
 MAC = bytes.fromhex("02000000aa0b")
 FACTS = {
@@ -176,7 +177,8 @@ class Harness:
 
         return Ports(netlink=self.make_netlink(), open_socket=lambda spec: self.make_socket(),
                      open_frames=lambda ifname: FakeFrames(self.rec), make_watcher=make_watcher,
-                     notifier=FakeNotifier(self.rec), run_command=run_command)
+                     notifier=FakeNotifier(self.rec), run_command=run_command,
+                     make_process_monitor=ProcessMonitor)
 
     async def runtime(self, daemon: DaemonSpec, *, release_vips: bool = True) -> Runtime:
         runtime = Runtime(self.ports(), self.log, release_vips=release_vips)

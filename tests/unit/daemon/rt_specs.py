@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.config.host import HostFacts
 from pykeepalived.config.load import load_config
-from pykeepalived.spec.build import DaemonSpec, build
+from pykeepalived.specs.build import DaemonSpec, build
 from tests.unit.daemon.rt_fakes import FACTS
 
 if TYPE_CHECKING:

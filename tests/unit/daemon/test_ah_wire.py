@@ -26,7 +26,7 @@ from pykeepalived.daemon.packets import (
     receive,
     sync_from_lower_priority,
 )
-from pykeepalived.daemon.ports import socket_config
+from pykeepalived.daemon.real_ports import socket_config
 from pykeepalived.vrrp.actions import SendAdvert, StateChanged
 from pykeepalived.vrrp.advert import Advertisement, AuthType
 from pykeepalived.vrrp.ah import AH_PROTOCOL
@@ -37,7 +37,7 @@ from tests.unit.daemon.rt_fakes import FakeLog, FakeNetlink, FakeNotifier, Recor
 from tests.unit.daemon.rt_specs import daemon_from
 
 if TYPE_CHECKING:
-    from pykeepalived.spec.instance import InstanceSpec
+    from pykeepalived.specs.instance import InstanceSpec
 
 GOLDEN = Path(__file__).resolve().parents[2] / "data" / "golden"
 KEY = b"ahkey12"

@@ -9,8 +9,8 @@ import pytest
 
 from pykeepalived.config.host import HostFacts
 from pykeepalived.config.load import load_config
-from pykeepalived.spec.build import build, interfaces_needed
-from pykeepalived.spec.instance import BuildError, ReloadKey
+from pykeepalived.specs.build import build, interfaces_needed
+from pykeepalived.specs.instance import BuildError, ReloadKey
 from pykeepalived.vrrp.advert import AuthType
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.params import GarpParams, State, UnicastPeer

@@ -29,7 +29,7 @@ from pykeepalived.observe.dumps import (
 )
 from pykeepalived.observe.snapshot import DumpSnapshot, cmd_str
 from pykeepalived.observe.status import STATUS_FILE, parse_status
-from pykeepalived.spec.instance import instance_params
+from pykeepalived.specs.instance import instance_params
 from pykeepalived.vrrp.events import FaultChanged, PriorityChanged, Startup, Timeout
 from pykeepalived.vrrp.instance import VrrpInstance
 from pykeepalived.vrrp.params import State

@@ -23,7 +23,7 @@ from tests.unit.daemon.rt_specs import daemon_from, instance_text
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pykeepalived.spec.instance import InstanceSpec
+    from pykeepalived.specs.instance import InstanceSpec
 
 ARP = ("frame", "0806")
 NA = ("frame", "86dd")

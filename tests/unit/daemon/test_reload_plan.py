@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.config.load import LoadResult
 from pykeepalived.daemon.reload import FAILED_LINE, load_errors
-from pykeepalived.spec.reload import plan_reload
+from pykeepalived.specs.reload import plan_reload
 from tests.unit.daemon.rt_specs import HOST, daemon_from, instance_text
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from socket import AF_INET
 from typing import TYPE_CHECKING
 
 from pykeepalived.daemon.executor import Executor, InstanceIO
-from pykeepalived.spec.addresses import RuleSpec
+from pykeepalived.specs.addresses import RuleSpec
 from tests.unit.daemon.rt_fakes import FakeLog, FakeNetlink, FakeNotifier, Recorder
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
 from pykeepalived.daemon.runtime import Runtime
-from pykeepalived.spec.reload import plan_reload
+from pykeepalived.specs.reload import plan_reload
 from pykeepalived.vrrp.advert import Advertisement
 from pykeepalived.vrrp.packet import encode
 from pykeepalived.vrrp.params import State

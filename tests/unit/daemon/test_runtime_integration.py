@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pykeepalived.adapters.netlink_events import LinkChanged
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.tracking_io import parse_track_file
-from pykeepalived.spec.reload import plan_reload
+from pykeepalived.specs.reload import plan_reload
 from pykeepalived.vrrp.params import State
 from tests.unit.daemon.rt_fakes import Harness
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from pykeepalived.spec.build import DaemonSpec
-    from pykeepalived.spec.tracks import ProcessMatcher
+    from pykeepalived.specs.build import DaemonSpec
+    from pykeepalived.specs.tracks import ProcessMatcher
 
 GROUPED = (instance_text(name="VI_A", vrid=183, vips="192.0.2.183/24")
            + instance_text(name="VI_B", vrid=184, vips="192.0.2.184/24") + """

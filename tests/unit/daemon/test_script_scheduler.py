@@ -11,8 +11,8 @@ import pytest
 from pykeepalived.config.diagnostics import Location
 from pykeepalived.config.model import GlobalDefs, NotifyScript, VrrpScript
 from pykeepalived.daemon.script_scheduler import ScheduledScript, ScriptScheduler
-from pykeepalived.spec.commands import ScriptCommand
-from pykeepalived.spec.tracks import script_spec
+from pykeepalived.specs.commands import ScriptCommand
+from pykeepalived.specs.tracks import script_spec
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker, ScriptVerdict
 
 HERE = Location("test.conf", 1)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink import NetlinkRequestError
 from pykeepalived.adapters.netlink_events import AddressRemoved
-from pykeepalived.spec.reload import plan_reload
+from pykeepalived.specs.reload import plan_reload
 from pykeepalived.vrrp.actions import LogLevel
 from tests.unit.daemon.rt_fakes import FakeNetlink, FakeSocket
 from tests.unit.daemon.rt_fakes import Harness as BaseHarness
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from pykeepalived.daemon.runtime import Runtime
-    from pykeepalived.spec.build import DaemonSpec
+    from pykeepalived.specs.build import DaemonSpec
 
 STATICS = """
 static_ipaddress {

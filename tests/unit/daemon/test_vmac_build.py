@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.config.host import HostFacts
 from pykeepalived.config.load import load_config
-from pykeepalived.spec.build import build
-from pykeepalived.spec.vmac import VmacSpec
+from pykeepalived.specs.build import build
+from pykeepalived.specs.vmac import VmacSpec
 from tests.unit.daemon.rt_fakes import FACTS, MAC
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 

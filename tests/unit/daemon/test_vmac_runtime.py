@@ -13,8 +13,8 @@ from tests.unit.daemon.rt_specs import daemon_from, instance_text
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pykeepalived.spec.instance import SocketSpec
-    from pykeepalived.spec.vmac import VmacSpec
+    from pykeepalived.specs.instance import SocketSpec
+    from pykeepalived.specs.vmac import VmacSpec
 
 OWNER = instance_text(priority=255, extra="use_vmac")
 

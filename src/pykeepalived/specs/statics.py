@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pykeepalived.spec.addresses import (
+from pykeepalived.specs.addresses import (
     AddressSpec,
     RouteSpec,
     RuleSpec,
@@ -22,7 +22,7 @@ from pykeepalived.spec.addresses import (
 
 if TYPE_CHECKING:
     from pykeepalived.config import model
-    from pykeepalived.spec.addresses import IPAddress, RulePreferences
+    from pykeepalived.specs.addresses import IPAddress, RulePreferences
 
 #: keepalived's DFLT_INT: the device of a static address without `dev`
 DEFAULT_INTERFACE = "eth0"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from pykeepalived.spec.instance import InstanceSpec
+    from pykeepalived.specs.instance import InstanceSpec
 
 
 @dataclass(frozen=True, slots=True)

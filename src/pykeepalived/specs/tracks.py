@@ -15,7 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from pykeepalived.constants import UINT_MAX
-from pykeepalived.spec.commands import ScriptCommand
+from pykeepalived.specs.commands import ScriptCommand
 from pykeepalived.vrrp.tracking import TrackKind, TrackSpec
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from pykeepalived.spec.commands import ScriptCommand, script_command
+from pykeepalived.specs.commands import ScriptCommand, script_command
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -1,8 +1,8 @@
 """Config + facts about the host's interfaces → everything the daemon runs (`DaemonSpec`).
 
-The one step from the config model to the runtime: instances (spec/instance.py), the
-trackers they use (spec/tracks.py), sync groups, notify targets and FIFOs
-(spec/notify.py) and the static addresses, routes and rules (spec/statics.py). Only what
+The one step from the config model to the runtime: instances (specs/instance.py), the
+trackers they use (specs/tracks.py), sync groups, notify targets and FIFOs
+(specs/notify.py) and the static addresses, routes and rules (specs/statics.py). Only what
 is used is built: a vrrp_script no instance tracks is not run.
 """
 
@@ -11,19 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pykeepalived.spec.addresses import RulePreferences
-from pykeepalived.spec.instance import InstanceSpec, instance_spec
-from pykeepalived.spec.notify import NotifyTarget, fifo_specs, smtp_spec
-from pykeepalived.spec.statics import StaticSpec, static_spec
-from pykeepalived.spec.tracks import FileSpec, ProcessMatcher, ScriptSpec, script_spec
+from pykeepalived.specs.addresses import RulePreferences
+from pykeepalived.specs.instance import InstanceSpec, instance_spec
+from pykeepalived.specs.notify import NotifyTarget, fifo_specs, smtp_spec
+from pykeepalived.specs.statics import StaticSpec, static_spec
+from pykeepalived.specs.tracks import FileSpec, ProcessMatcher, ScriptSpec, script_spec
 from pykeepalived.vrrp.tracking import TrackKind
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from pykeepalived.config import model
-    from pykeepalived.spec.instance import InterfaceFacts
-    from pykeepalived.spec.notify import FifoSpec, SmtpSpec
+    from pykeepalived.specs.instance import InterfaceFacts
+    from pykeepalived.specs.notify import FifoSpec, SmtpSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class DaemonSpec:
     startup_delay: float = 0.0
     #: SMTP alerts (None: not configured)
     smtp: SmtpSpec | None = None
-    #: static_ipaddress / static_routes / static_rules (spec/statics.py)
+    #: static_ipaddress / static_routes / static_rules (specs/statics.py)
     statics: StaticSpec = field(default_factory=StaticSpec)
 
 

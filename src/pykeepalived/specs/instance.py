@@ -6,7 +6,7 @@ instance, picking the advert source address or the multicast group is tested wit
 root. The specs are frozen values, which is also what makes a reload diffable: two
 specs compare equal exactly when the instance would run the same way.
 
-`use_vmac` (spec/vmac.py) moves the instance's VIPs, GARPs and, unless `vmac_xmit_base`,
+`use_vmac` (specs/vmac.py) moves the instance's VIPs, GARPs and, unless `vmac_xmit_base`,
 its socket onto a macvlan that exists only once the runtime made it: such a socket's
 ifindex is 0 here and filled in by the runtime.
 """
@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from pykeepalived.spec.addresses import address_spec, route_spec, rule_spec
-from pykeepalived.spec.tracks import instance_tracks
-from pykeepalived.spec.vmac import vmac_spec
+from pykeepalived.specs.addresses import address_spec, route_spec, rule_spec
+from pykeepalived.specs.tracks import instance_tracks
+from pykeepalived.specs.vmac import vmac_spec
 from pykeepalived.vrrp.advert import AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.params import GarpParams, InstanceParams, State, UnicastPeer
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from ipaddress import IPv4Address, IPv6Address
 
     from pykeepalived.config import model
-    from pykeepalived.spec.addresses import AddressSpec, RouteSpec, RulePreferences, RuleSpec
-    from pykeepalived.spec.vmac import VmacSpec
+    from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RulePreferences, RuleSpec
+    from pykeepalived.specs.vmac import VmacSpec
     from pykeepalived.vrrp.tracking import TrackSpec
 
 _T = TypeVar("_T")

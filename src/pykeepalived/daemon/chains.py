@@ -1,0 +1,64 @@
+"""One chain of work per instance: its actions run in the order the core produced them.
+
+Some actions await netlink or pace GARPs, so a later core call's actions could overtake
+an earlier one's; each instance keeps the task of its last batch and the next batch
+waits for it. A failure in one batch is logged and counted, never lost silently, and
+never stops the chain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+
+    from pykeepalived.daemon.executor import Executor
+    from pykeepalived.daemon.ports import LogSink
+    from pykeepalived.daemon.running import RunningInstance
+    from pykeepalived.vrrp.actions import Action
+
+#: Bound on waiting for an instance's pending actions at stop/reload.
+DRAIN_LIMIT = 5.0
+
+
+class Chains:
+    def __init__(self, executor: Executor, log: LogSink) -> None:
+        self.executor = executor
+        self._log = log
+        #: batches that raised (logged; the daemon carries on)
+        self.failures = 0
+
+    def execute(self, node: RunningInstance, actions: list[Action]) -> None:
+        if actions:
+            self.run_after(node, lambda: self.executor.run(node.io, actions))
+
+    def run_after(self, node: RunningInstance, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` after everything already queued for `node`."""
+        previous = node.chain
+        node.chain = asyncio.get_running_loop().create_task(self._chained(previous, node, work))
+
+    async def _chained(self, previous: asyncio.Task[None] | None, node: RunningInstance,
+                       work: Callable[[], Awaitable[None]]) -> None:
+        if previous is not None:
+            await asyncio.wait({previous})
+        try:
+            await work()
+        except Exception as exc:
+            self.failures += 1
+            self._log.log(f"({node.spec.name}) action failed: {exc!r}")
+
+    async def settle(self, nodes: Iterable[RunningInstance]) -> None:
+        """Wait (bounded) until every instance's queued actions have run."""
+        chains = {node.chain for node in nodes if node.chain is not None}
+        if chains:
+            await asyncio.wait(chains, timeout=DRAIN_LIMIT)
+
+    async def drain(self, node: RunningInstance) -> None:
+        """A retiring instance: let its queued actions finish (bounded), then its socket."""
+        if node.chain is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.wait({node.chain}), DRAIN_LIMIT)
+        node.sock.close()

@@ -1,0 +1,64 @@
+"""The production set of ports: the real adapters, opened for the daemon.
+
+Kept apart from ports.py so that declaring the seams never imports the machinery behind
+them (tests build `Ports` from fakes without opening a netlink socket).
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING
+
+from pykeepalived.adapters.gratuitous import FrameSender
+from pykeepalived.adapters.netlink import Netlink
+from pykeepalived.adapters.netlink_events import NetlinkWatcher
+from pykeepalived.adapters.notifier import Notifier
+from pykeepalived.adapters.proc_events import ProcessMonitor
+from pykeepalived.adapters.scripts import run_script
+from pykeepalived.adapters.smtp import SmtpSettings
+from pykeepalived.adapters.vmac import VmacManager
+from pykeepalived.adapters.vrrp_socket import AH_PROTOCOL, VrrpSocket, VrrpSocketConfig
+from pykeepalived.daemon.ports import Ports
+from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
+
+if TYPE_CHECKING:
+    from pykeepalived.daemon.ports import LogSink, SocketPort
+    from pykeepalived.specs.commands import ScriptCommand
+    from pykeepalived.specs.instance import SocketSpec
+    from pykeepalived.vrrp.tracking import ScriptResult
+
+
+def socket_config(spec: SocketSpec) -> VrrpSocketConfig:
+    """keepalived's AH goes over IP protocol 51 with a header we write (its ICV covers it)."""
+    ah = spec.auth_type is AuthType.AH
+    return VrrpSocketConfig(
+        ifname=spec.ifname, ifindex=spec.ifindex,
+        family=socket.AF_INET if spec.family == 4 else socket.AF_INET6,
+        group=spec.group, join_group=not spec.unicast, source=spec.source,
+        unicast_ttl=spec.unicast_ttl, protocol=AH_PROTOCOL if ah else VRRP_PROTOCOL,
+        header_included=ah)
+
+
+async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
+    """The production adapters."""
+    netlink = await Netlink.open()
+
+    def open_socket(spec: SocketSpec) -> SocketPort:
+        return VrrpSocket.open(socket_config(spec))
+
+    async def run_one(command: ScriptCommand, time_limit: float) -> ScriptResult:
+        return await run_script(command, time_limit=time_limit,
+                                enforce_security=script_security)
+
+    notifier = Notifier(enforce_security=script_security)
+
+    async def close() -> None:
+        await notifier.close()
+        await netlink.close()
+
+    return Ports(netlink=netlink, open_socket=open_socket, open_frames=FrameSender.open,
+                 make_watcher=lambda callback: NetlinkWatcher(callback),
+                 notifier=notifier, run_command=run_one,
+                 make_process_monitor=ProcessMonitor,
+                 smtp_settings=SmtpSettings.resolve, close=close,
+                 vmac=VmacManager(netlink, log.log))
