@@ -1,7 +1,9 @@
 """The sans-I/O rule, enforced: protocol modules import no I/O, clock or process machinery.
 
 The VRRP core, the check core and the simulator must stay pure functions of
-(state, event, now), so the same code runs under the virtual clock and in the daemon.
+(state, event, now), so the same code runs under the virtual clock and in the daemon;
+the spec builder must stay a pure function of (config, host facts), so a reload can be
+built and judged before anything is touched.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "pykeepalived"
-PURE_PACKAGES = ("vrrp", "check", "sim")
+PURE_PACKAGES = ("vrrp", "check", "sim", "specs")
 FORBIDDEN = {
     "asyncio", "socket", "time", "subprocess", "os", "pyroute2", "threading",
     "select", "signal", "logging", "selectors", "multiprocessing", "shutil",
