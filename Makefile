@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench demo
+	$(VENV)/bin/ruff check src tests bench demo netlab
 
 typecheck: venv
 	$(VENV)/bin/mypy
