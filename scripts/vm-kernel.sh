@@ -47,7 +47,9 @@ if ! ls "$dest"/boot/vmlinuz-* >/dev/null 2>&1; then
     trap 'rm -rf "$scratch"' EXIT
     # apt's download sandbox user cannot write into this root-owned folder; download as
     # root instead of printing a warning about it.
-    (cd "$scratch" && apt-get download -qq -o APT::Sandbox::User=root "$pkg")
+    # Lists older than the mirror name a file it no longer has: refresh them once and retry.
+    download() { (cd "$scratch" && apt-get download -qq -o APT::Sandbox::User=root "$pkg"); }
+    download || { apt-get update -qq && download; }
     mkdir -p "$scratch/root"
     dpkg-deb -x "$scratch"/*.deb "$scratch/root"
     rm -rf "$dest"
