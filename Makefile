@@ -25,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench demo
+	$(VENV)/bin/ruff check src netlab tests bench demo tools
 
 typecheck: venv
 	$(VENV)/bin/mypy

@@ -4,7 +4,7 @@
     sudo .venv/bin/python bench/failover.py [--runs 10] [--only v2|v3]
                                              [--impl pykeepalived|keepalived] [--json FILE]
 
-A lab (tests/netns/lab.py) with routers r1 (192.0.2.11, priority 150) and r2 (.12, 100)
+A lab (netlab/lab.py) with routers r1 (192.0.2.11, priority 150) and r2 (.12, 100)
 and a client (.13). Both routers run the same keepalived.conf text, VIP 192.0.2.100, and
 a UDP echo bound to the VIP that answers with the router's name (bench/prober.py). For
 each implementation, protocol setting and event, every run waits for r1 to serve the
@@ -53,8 +53,9 @@ from bench.prober import (  # noqa: E402
     measure_gap,
     probes_from_json,
 )
-from tests.netns.daemon.nodes import PyNode, has_address, instance_conf  # noqa: E402
-from tests.netns.lab import STOP_TIMEOUT, KeepalivedPeer, Lab, Process, wait_for  # noqa: E402
+from netlab.lab import STOP_TIMEOUT, Lab, Process, wait_for  # noqa: E402
+from netlab.peers import KeepalivedPeer, PyNode, has_address  # noqa: E402
+from tests.netns.daemon.nodes import instance_conf  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

@@ -3,7 +3,7 @@
 
     sudo .venv/bin/python bench/reload.py [--reloads 20] [--impl pykeepalived|keepalived]
 
-A lab (tests/netns/lab.py, namespaces `rlxb-*`) with routers r1 (192.0.2.136, priority
+A lab (netlab/lab.py, namespaces `rlxb-*`) with routers r1 (192.0.2.136, priority
 150) and r2 (.137, 100) and a client (.138); VRRPv3, advert_int 0.1, VIP 192.0.2.139,
 VRID 139, the same keepalived.conf text for both implementations
 (tests/netns/reload/harness.config_text). For each implementation and each kind of
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.netns.daemon.nodes import PyNode, has_address  # noqa: E402
-from tests.netns.lab import KeepalivedPeer, Lab, wait_for  # noqa: E402
+from netlab.lab import Lab, wait_for  # noqa: E402
+from netlab.peers import KeepalivedPeer, PyNode, has_address  # noqa: E402
 from tests.netns.reload.harness import (  # noqa: E402
     Client,
     ProbeReport,

@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.netns.haproxy.site import HAPROXY, Site, SiteSpec, Tracking, outage  # noqa: E402
-from tests.netns.lab import Lab  # noqa: E402
-
 from demo.timeline import Timeline  # noqa: E402
+from netlab.lab import Lab  # noqa: E402
+from tests.netns.haproxy.site import HAPROXY, Site, SiteSpec, Tracking, outage  # noqa: E402
 
 if TYPE_CHECKING:
     from types import FrameType

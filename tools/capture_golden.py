@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Capture golden VRRP packets from real keepalived 2.2.7 into tests/data/golden/.
 
-Two keepalived processes run in a throwaway lab (tests/netns/lab.py): node a (priority
+Two keepalived processes run in a throwaway lab (netlab/lab.py): node a (priority
 150, becomes master) and node b (priority 100, where tcpdump listens). Node a runs one
 instance per wire format; once it is master everywhere it is stopped with SIGTERM, so the
 capture also holds its priority-0 adverts. Each golden file records the frame, the IP
@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.netns.lab import Host, KeepalivedPeer, Lab, wait_for  # noqa: E402
+from netlab.lab import Host, Lab, wait_for  # noqa: E402
+from netlab.peers import KeepalivedPeer  # noqa: E402
 
 KEY_PASS = "secret1"
 KEY_AH = "ahkey12"

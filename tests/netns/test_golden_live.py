@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.frames import send_frames, write_pcap
+from netlab.lab import Lab, wait_for
+from netlab.peers import KeepalivedPeer
 from pykeepalived.vrrp import frames
 from pykeepalived.vrrp.advert import (
     VRRP_GROUP_V4,
@@ -27,7 +30,6 @@ from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.ipv4 import build_ipv4_packet
 from pykeepalived.vrrp.packet import decode_full, encode
 from tests.conftest import skip_or_fail
-from tests.netns.lab import KeepalivedPeer, Lab, send_frames, wait_for, write_pcap
 
 if TYPE_CHECKING:
     from pathlib import Path

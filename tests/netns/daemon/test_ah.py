@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, wait_address
+from netlab.peers import KeepalivedPeer, PyNode, has_address, wait_address
 from tests.netns.daemon.test_two_nodes import never_during
-from tests.netns.lab import KeepalivedPeer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, instance_conf, wait_address
+from netlab.peers import KeepalivedPeer, PyNode, has_address, wait_address
+from tests.netns.daemon.nodes import instance_conf
 from tests.netns.daemon.test_two_nodes import TAKEOVER, VIP4, never_during
-from tests.netns.lab import KeepalivedPeer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, wait_address
-from tests.netns.lab import wait_for
+from netlab.lab import wait_for
+from netlab.peers import PyNode, has_address, wait_address
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf
-from tests.netns.lab import KeepalivedPeer, wait_for
+from netlab.lab import wait_for
+from netlab.peers import KeepalivedPeer, PyNode
+from tests.netns.daemon.nodes import instance_conf
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.lab import Lab, Process, wait_for
 from pykeepalived.daemon.dumps import render_data, render_json, render_stats
 from pykeepalived.daemon.status import main_status
-from tests.netns.lab import Lab, Process, wait_for
 from tests.unit.daemon.test_dumps import (
     FIXTURES,
     capture_snapshot,

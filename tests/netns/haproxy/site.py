@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from tests.netns.daemon.nodes import PyNode, has_address
-from tests.netns.lab import wait_for
+from netlab.lab import wait_for
+from netlab.peers import PyNode, has_address
 
 if TYPE_CHECKING:
-    from tests.netns.lab import Lab, Process
+    from netlab.lab import Lab, Process
 
 REPO = Path(__file__).resolve().parents[3]
 BACKEND = REPO / "demo" / "backend.py"

@@ -19,7 +19,7 @@ from tests.netns.haproxy.site import Site, SiteSpec, Tracking, holds_throughout
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

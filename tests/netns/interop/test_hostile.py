@@ -18,24 +18,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.frames import send_frames
+from netlab.lab import Lab, wait_for
+from netlab.peers import PrivatePyNode, has_address, wait_address
 from pykeepalived.daemon.status import format_metrics, parse_status
 from pykeepalived.vrrp.advert import AuthType
-from tests.netns.daemon.nodes import has_address, wait_address
+from tests.netns.interop.cluster import LAB_BASE, PREFIX, V2_TAKEOVER, Counters, read_counters
 from tests.netns.interop.craft import Attacker
-from tests.netns.interop.peers import (
-    LAB_BASE,
-    PREFIX,
-    V2_TAKEOVER,
-    Counters,
-    PrivatePyNode,
-    read_counters,
-)
-from tests.netns.lab import Lab, send_frames, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from tests.netns.lab import Host
+    from netlab.lab import Host
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -15,20 +15,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import wait_address
-from tests.netns.interop.peers import (
-    LAB_BASE,
-    PREFIX,
-    V2_TAKEOVER,
-    PrivateKeepalived,
-    PrivatePyNode,
-    read_dump,
-)
+from netlab.peers import PrivateKeepalived, PrivatePyNode, read_dump, wait_address
+from tests.netns.interop.cluster import LAB_BASE, PREFIX, V2_TAKEOVER
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, wait_address
+from netlab.lab import wait_for
+from netlab.peers import KeepalivedPeer, PyNode, has_address, wait_address
 from tests.netns.daemon.test_two_nodes import never_during, pings
-from tests.netns.interop.peers import (
+from tests.netns.interop.cluster import (
     LAB_BASE,
     PREFIX,
     V2_PASS,
@@ -26,12 +27,11 @@ from tests.netns.interop.peers import (
     packet_errors,
     variant_conf,
 )
-from tests.netns.lab import KeepalivedPeer, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 

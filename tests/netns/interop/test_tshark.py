@@ -16,17 +16,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.frames import write_pcap
+from netlab.lab import Host, wait_for
+from netlab.peers import PyNode, wait_address
 from tests.conftest import skip_or_fail
-from tests.netns.daemon.nodes import PyNode, wait_address
+from tests.netns.interop.cluster import LAB_BASE, PREFIX, V2_TAKEOVER
 from tests.netns.interop.craft import Attacker
-from tests.netns.interop.peers import LAB_BASE, PREFIX, V2_TAKEOVER
-from tests.netns.lab import Host, wait_for, write_pcap
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 #: Wireshark's expert severities (epan/proto.h PI_WARN, PI_ERROR); note/chat are benign
 WARNING_SEVERITY = 0x00600000

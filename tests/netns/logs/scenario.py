@@ -14,13 +14,13 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from tests.netns.lab import Lab, wait_for
+from netlab.lab import Lab, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.netns.lab import Process
+    from netlab.lab import Process
 
 VRID = 120
 VIP = "192.0.2.120"

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode
-from tests.netns.lab import KeepalivedPeer, Lab
+from netlab.lab import Lab
+from netlab.peers import KeepalivedPeer, PyNode
 from tests.netns.logs.normalise import KnownGap, operator_lines, side_by_side, without_gaps
 from tests.netns.logs.scenario import VIP, Node, Scenario, node_config
 

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tests.netns.lab import wait_for
+from netlab.lab import wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable

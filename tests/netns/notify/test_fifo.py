@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf
-from tests.netns.lab import COMMAND_TIMEOUT, wait_for
+from netlab.lab import COMMAND_TIMEOUT, wait_for
+from netlab.peers import PyNode
+from tests.netns.daemon.nodes import instance_conf
 from tests.netns.notify.scripts import (
     BASE,
     PREFIX,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

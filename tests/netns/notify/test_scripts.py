@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, instance_conf
-from tests.netns.lab import wait_for
+from netlab.lab import wait_for
+from netlab.peers import PyNode, has_address
+from tests.netns.daemon.nodes import instance_conf
 from tests.netns.notify.scripts import (
     BASE,
     PREFIX,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

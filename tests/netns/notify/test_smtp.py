@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf
-from tests.netns.lab import wait_for
+from netlab.lab import wait_for
+from netlab.peers import PyNode
+from tests.netns.daemon.nodes import instance_conf
 from tests.netns.notify.scripts import BASE, PREFIX, TAKEOVER
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from email.message import Message
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

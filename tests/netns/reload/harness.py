@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from bench.prober import READY_LINE, Probe, probes_from_json
-
-from tests.netns.lab import COMMAND_TIMEOUT, STOP_TIMEOUT, wait_for
+from netlab.lab import COMMAND_TIMEOUT, STOP_TIMEOUT, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tests.netns.lab import Lab, Process
+    from netlab.lab import Lab, Process
 
 ROOT = Path(__file__).resolve().parents[3]
 ECHO = ROOT / "bench" / "prober.py"

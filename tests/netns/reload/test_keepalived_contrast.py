@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import has_address
-from tests.netns.lab import KeepalivedPeer, wait_for
+from netlab.lab import wait_for
+from netlab.peers import KeepalivedPeer, has_address
 from tests.netns.reload.harness import Client, VipWatch, config_text, start_echo
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address
-from tests.netns.lab import wait_for
+from netlab.lab import wait_for
+from netlab.peers import PyNode, has_address
 from tests.netns.reload.harness import (
     Client,
     ProbeReport,
@@ -30,7 +30,7 @@ from tests.netns.reload.harness import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
