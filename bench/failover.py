@@ -53,9 +53,9 @@ from bench.prober import (  # noqa: E402
     measure_gap,
     probes_from_json,
 )
+from netlab.conf import instance_conf  # noqa: E402
 from netlab.lab import STOP_TIMEOUT, Lab, Process, wait_for  # noqa: E402
 from netlab.peers import KeepalivedPeer, PyNode, has_address  # noqa: E402
-from tests.netns.daemon.nodes import instance_conf  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

@@ -6,7 +6,7 @@
 A lab (netlab/lab.py, namespaces `rlxb-*`) with routers r1 (192.0.2.136, priority
 150) and r2 (.137, 100) and a client (.138); VRRPv3, advert_int 0.1, VIP 192.0.2.139,
 VRID 139, the same keepalived.conf text for both implementations
-(tests/netns/reload/harness.config_text). For each implementation and each kind of
+(tests/netns/reload/harness.reload_conf). For each implementation and each kind of
 reload, the client probes the VIP every 10 ms (UDP echo, bench/prober.py) while r1 gets
 N SIGHUPs in a row, each sent once the previous one logged "Reload complete" (both
 implementations log it), then one quiet second. "unchanged" rewrites the same text;
@@ -35,7 +35,7 @@ from tests.netns.reload.harness import (  # noqa: E402
     ProbeReport,
     VipWatch,
     WatchReport,
-    config_text,
+    reload_conf,
     sighup,
     start_echo,
 )
@@ -64,13 +64,13 @@ class Row:
 
 def configs(kind: str, count: int) -> list[str]:
     if kind == "unchanged":
-        return [config_text(vrid=VRID, priority=150, vips=[f"{VIP}/24"])] * count
-    return [config_text(vrid=VRID, priority=140 if n % 2 == 0 else 150, vips=[f"{VIP}/24"])
-            for n in range(count)]
+        return [reload_conf(vrid=VRID, priority=150, vips=[f"{VIP}/24"]).text()] * count
+    return [reload_conf(vrid=VRID, priority=140 if n % 2 == 0 else 150,
+                        vips=[f"{VIP}/24"]).text() for n in range(count)]
 
 
 def daemon(lab: Lab, impl: str, host: str, priority: int) -> Daemon:
-    text = config_text(vrid=VRID, priority=priority, vips=[f"{VIP}/24"])
+    text = reload_conf(vrid=VRID, priority=priority, vips=[f"{VIP}/24"])
     if impl == "pykeepalived":
         return PyNode(lab, host, text, name=impl).start()
     return KeepalivedPeer(lab, host, text, name=impl).start()

@@ -7,7 +7,7 @@ by the PIDs we started, then namespaces are deleted. Addresses come only from
 192.0.2.0/24 and 2001:db8::/32.
 
     with Lab(["a", "b"], prefix="gld") as lab:
-        peer = KeepalivedPeer(lab, "a", CONFIG_TEXT).start()   # netlab.peers
+        peer = KeepalivedPeer(lab, "a", CONFIG).start()   # netlab.peers, netlab.conf
         peer.wait_for_log("Entering MASTER STATE", timeout=10)
         with lab.capture("b") as cap:
             ...

@@ -21,6 +21,7 @@ from netlab.lab import STOP_TIMEOUT, wait_for
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from netlab.conf import Config
     from netlab.lab import Lab, Process
 
 DUMP_SIGNALS = {"keepalived.data": signal.SIGUSR1, "keepalived.stats": signal.SIGUSR2,
@@ -45,14 +46,14 @@ class _Node:
 
     kind = "daemon"
 
-    def __init__(self, lab: Lab, host: str, config: str, *, name: str) -> None:
+    def __init__(self, lab: Lab, host: str, config: Config, *, name: str) -> None:
         assert lab.workdir is not None, "use the Lab as a context manager"
         self.lab = lab
         self.host = host
         self.directory: Path = lab.workdir / f"{host}-{name}"
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config_path = self.directory / "keepalived.conf"
-        self.config_path.write_text(config)
+        self.config_path.write_text(config.text())
         self.process: Process | None = None
 
     def argv(self) -> list[str]:
@@ -74,7 +75,7 @@ class KeepalivedPeer(_Node):
 
     kind = "keepalived"
 
-    def __init__(self, lab: Lab, host: str, config: str, *,
+    def __init__(self, lab: Lab, host: str, config: Config, *,
                  name: str = "keepalived") -> None:
         super().__init__(lab, host, config, name=name)
 
@@ -100,7 +101,7 @@ class PyNode(_Node):
 
     kind = "pykeepalived"
 
-    def __init__(self, lab: Lab, host: str, config: str, *,
+    def __init__(self, lab: Lab, host: str, config: Config, *,
                  name: str = "pyka") -> None:
         super().__init__(lab, host, config, name=name)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from netlab.conf import Auth, Config, GlobalDefs, Instance, Style, Unicast  # noqa: E402
 from netlab.lab import Host, Lab, wait_for  # noqa: E402
 from netlab.peers import KeepalivedPeer  # noqa: E402
 
@@ -44,19 +45,14 @@ class Scenario:
     auth: str = "NONE"
     unicast: bool = False
 
-    def block(self, me: Host, peer: Host, priority: int) -> str:
-        lines = [f"vrrp_instance {self.instance} {{", "    state BACKUP", "    interface eth0",
-                 f"    virtual_router_id {self.vrid}", f"    priority {priority}",
-                 "    advert_int 1", f"    version {self.version}"]
-        if self.auth != "NONE":
-            key = KEY_PASS if self.auth == "PASS" else KEY_AH
-            lines += ["    authentication {", f"        auth_type {self.auth}",
-                      f"        auth_pass {key}", "    }"]
-        if self.unicast:
-            lines += [f"    unicast_src_ip {me.ipv4}", f"    unicast_peer {{ {peer.ipv4} }}"]
+    def config(self, me: Host, peer: Host, priority: int) -> Instance:
+        key = KEY_PASS if self.auth == "PASS" else KEY_AH
         prefix = 64 if ":" in self.vip else 24
-        lines += [f"    virtual_ipaddress {{ {self.vip}/{prefix} }}", "}"]
-        return "\n".join(lines)
+        return Instance(self.instance, self.vrid, priority, [f"{self.vip}/{prefix}"],
+                        state="BACKUP", advert="1", version=self.version,
+                        auth=None if self.auth == "NONE" else Auth(self.auth, key),
+                        unicast=Unicast(str(me.ipv4), [str(peer.ipv4)]) if self.unicast
+                        else None)
 
     def expected(self, priority: int) -> dict[str, object]:
         return {"version": self.version, "vrid": self.vrid, "priority": priority,
@@ -76,9 +72,12 @@ PRIORITY_ZERO_FROM = "v3_ipv4_multicast"
 MULTICAST_V3 = next(s for s in SCENARIOS if s.golden == PRIORITY_ZERO_FROM)
 
 
-def config(me: Host, peer: Host, priority: int) -> str:
-    blocks = [s.block(me, peer, priority) for s in SCENARIOS]
-    return f"global_defs {{\n    router_id node_{me.name}\n}}\n\n" + "\n\n".join(blocks) + "\n"
+def config(me: Host, peer: Host, priority: int) -> Config:
+    """Node `me`'s keepalived.conf, laid out as the stored goldens' `node_config` (tests
+    edit that text by string: `unicast_peer { 192.0.2.12 }`)."""
+    return Config(global_defs=GlobalDefs(router_id=f"node_{me.name}"),
+                  instances=[s.config(me, peer, priority) for s in SCENARIOS],
+                  style=Style(inline=True, blank_line=True))
 
 
 # ------------------------------------------------------------------ frame parsing
@@ -175,7 +174,7 @@ def capture(workdir: Path | None = None) -> tuple[list[Seen], str, str]:
                                          MULTICAST_V3, priority_zero=True),
                      5, what="a priority-0 advert")
         seen = from_node(cap.frames(), a.mac_bytes)
-        return seen, config_a, (version.stdout + version.stderr).splitlines()[0]
+        return seen, config_a.text(), (version.stdout + version.stderr).splitlines()[0]
 
 
 def golden_records(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.conf import Config, GlobalDefs, Instance
 from netlab.lab import IFNAME, async_wait_for
 from pykeepalived.adapters.vrrp_socket import VrrpSocket, VrrpSocketConfig
 from pykeepalived.vrrp.advert import VRRP_GROUP_V4, VRRP_GROUP_V6
@@ -23,33 +24,12 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived]
 
 VRID_V4, VRID_V6 = 71, 72
-CONFIG = f"""
-global_defs {{
-    router_id pkadp_a
-}}
-vrrp_instance PKADP_V4 {{
-    state MASTER
-    interface {IFNAME}
-    virtual_router_id {VRID_V4}
-    priority 200
-    version 3
-    advert_int 0.1
-    virtual_ipaddress {{
-        192.0.2.171/24
-    }}
-}}
-vrrp_instance PKADP_V6 {{
-    state MASTER
-    interface {IFNAME}
-    virtual_router_id {VRID_V6}
-    priority 200
-    version 3
-    advert_int 0.1
-    virtual_ipaddress {{
-        2001:db8::171/64
-    }}
-}}
-"""
+CONFIG = Config(
+    global_defs=GlobalDefs(router_id="pkadp_a"),
+    instances=[Instance(name, vrid, 200, [vip], state="MASTER", interface=IFNAME,
+                        version=3, advert="0.1")
+               for name, vrid, vip in (("PKADP_V4", VRID_V4, "192.0.2.171/24"),
+                                       ("PKADP_V6", VRID_V6, "2001:db8::171/64"))])
 
 
 @pytest.fixture
@@ -57,7 +37,7 @@ def keepalived_on_a(lab: Lab) -> Process:
     """keepalived (VRRP only, -P) on host a; the lab stops it by PID after the test."""
     assert lab.workdir is not None
     config = lab.workdir / "keepalived.conf"
-    config.write_text(CONFIG)
+    config.write_text(CONFIG.text())
     argv = ["keepalived", "-n", "-l", "-D", "-P", "-f", str(config)]
     for flag, name in (("-p", "main"), ("-r", "vrrp"), ("-c", "checkers")):
         argv += [flag, str(lab.workdir / f"{name}.pid")]

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.conf import instance_conf
 from netlab.lab import wait_for
 from netlab.peers import PyNode, wait_address
-from tests.netns.daemon.nodes import instance_conf
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.conf import Auth, Unicast, instance_conf
 from netlab.lab import wait_for
 from netlab.peers import PyNode, has_address, wait_address
-from tests.netns.daemon.nodes import instance_conf
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,13 +31,16 @@ VIP6 = "2001:db8::179"
 TAKEOVER = 5.0
 
 
-def pair(lab: Lab, *, vip: str = f"{VIP4}/24", vrid: int = 171, extra_a: str = "",
-         extra_b: str = "", **kwargs: object) -> tuple[PyNode, PyNode]:
-    a = PyNode(lab, "a", instance_conf(vrid=vrid, priority=150, vip=vip, extra=extra_a,
-                                       **kwargs))  # type: ignore[arg-type]
-    b = PyNode(lab, "b", instance_conf(vrid=vrid, priority=100, vip=vip, extra=extra_b,
-                                       **kwargs))  # type: ignore[arg-type]
-    return a, b
+def pair(lab: Lab, *, vip: str = f"{VIP4}/24", vrid: int = 171, nopreempt: bool = False,
+         unicast: bool = False, version: int = 3, advert: str = "0.1",
+         auth: Auth | None = None) -> tuple[PyNode, PyNode]:
+    """a (priority 150) and b (100) with the same instance; `unicast`: to each other."""
+    def node(me: str, peer: str, priority: int) -> PyNode:
+        to_peer = Unicast(str(lab.host(me).ipv4), [str(lab.host(peer).ipv4)])
+        return PyNode(lab, me, instance_conf(
+            vrid=vrid, priority=priority, vip=vip, version=version, advert=advert,
+            nopreempt=nopreempt, auth=auth, unicast=to_peer if unicast else None))
+    return node("a", "b", 150), node("b", "a", 100)
 
 
 def never_during(predicate: Callable[[], bool], seconds: float) -> bool:
@@ -116,7 +119,7 @@ def test_sigkill_takeover_after_down_interval_and_restart_preempts(
 
 def test_nopreempt_keeps_the_current_master(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=170)
-    a, b = pair(lab, vrid=174, extra_a="nopreempt", extra_b="nopreempt")
+    a, b = pair(lab, vrid=174, nopreempt=True)
     b.start()
     wait_address(lab, "b", VIP4, timeout=TAKEOVER)
     a.start()
@@ -139,9 +142,7 @@ def test_ipv6_election_and_failover(make_lab: Callable[..., Lab]) -> None:
 
 def test_unicast_election_and_link_cut(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=170)
-    a, b = pair(lab, vrid=176,
-                extra_a="unicast_src_ip 192.0.2.171\n unicast_peer {\n 192.0.2.172\n }",
-                extra_b="unicast_src_ip 192.0.2.172\n unicast_peer {\n 192.0.2.171\n }")
+    a, b = pair(lab, vrid=176, unicast=True)  # a 192.0.2.171 <-> b .172
     a.start()
     b.start()
     wait_address(lab, "a", VIP4, timeout=TAKEOVER)
@@ -152,8 +153,7 @@ def test_unicast_election_and_link_cut(make_lab: Callable[..., Lab]) -> None:
 
 def test_v2_pass_authentication(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=170)
-    auth = "authentication {\n auth_type PASS\n auth_pass pyka177\n }"
-    a, b = pair(lab, vrid=177, version=2, advert="1", extra_a=auth, extra_b=auth)
+    a, b = pair(lab, vrid=177, version=2, advert="1", auth=Auth("PASS", "pyka177"))
     a.start()
     b.start()
     wait_address(lab, "a", VIP4, timeout=8.0)  # v2: 3 s + skew before the first MASTER

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from netlab.conf import Config, GlobalDefs, Instance, Script, TrackProcess
 from netlab.lab import wait_for
 from netlab.peers import PyNode, has_address
 
@@ -62,19 +63,12 @@ class Tracking:
     rise: int = 1
     script: str = "/usr/bin/pgrep -x {comm}"
 
-    def block(self, comm: str) -> str:
-        weight = "" if self.weight is None else f"weight {self.weight}"
+    def tracker(self, comm: str) -> Script | TrackProcess:
+        """The check of the node's HAProxy, whose process is called `comm`."""
         if self.kind == "process":
-            return (f"vrrp_track_process trk_haproxy {{\n    process {comm}\n    quorum 1\n"
-                    f"    {weight}\n}}\n")
-        return (f'vrrp_script chk_haproxy {{\n    script "{self.script.format(comm=comm)}"\n'
-                f"    interval {self.interval}\n    fall {self.fall}\n    rise {self.rise}\n"
-                f"    {weight}\n}}\n")
-
-    def reference(self) -> str:
-        if self.kind == "process":
-            return "track_process {\n        trk_haproxy\n    }"
-        return "track_script {\n        chk_haproxy\n    }"
+            return TrackProcess("trk_haproxy", comm, quorum=1, weight=self.weight)
+        return Script("chk_haproxy", self.script.format(comm=comm), interval=self.interval,
+                      fall=self.fall, rise=self.rise, weight=self.weight)
 
 
 @dataclass(frozen=True)
@@ -88,30 +82,20 @@ class SiteSpec:
     version: int = 3
 
 
-def keepalived_conf(spec: SiteSpec, node: str, comm: str) -> str:
+def keepalived_conf(spec: SiteSpec, node: str, comm: str) -> Config:
     """One node's keepalived.conf in the seed's shape (all BACKUP; priority decides)."""
     priority = spec.priorities[NODES.index(node)]
-    return f"""global_defs {{
-    router_id hap-{node}
-    vrrp_version {spec.version}
-    script_user root
-    enable_script_security
-    vrrp_garp_master_delay 1
-}}
-{spec.tracking.block(comm)}
-vrrp_instance VI_HAP {{
-    state BACKUP
-    {"nopreempt" if spec.nopreempt else ""}
-    interface eth0
-    virtual_router_id {spec.vrid}
-    priority {priority}
-    advert_int {spec.advert}
-    virtual_ipaddress {{
-        {spec.vip}/24
-    }}
-    {spec.tracking.reference()}
-}}
-"""
+    tracker = spec.tracking.tracker(comm)
+    scripts = [tracker] if isinstance(tracker, Script) else []
+    processes = [tracker] if isinstance(tracker, TrackProcess) else []
+    return Config(
+        global_defs=GlobalDefs(router_id=f"hap-{node}", vrrp_version=spec.version,
+                               garp_master_delay=1, script_user="root", script_security=True),
+        scripts=scripts, track_processes=processes,
+        instances=[Instance("VI_HAP", spec.vrid, priority, [f"{spec.vip}/24"], state="BACKUP",
+                            nopreempt=spec.nopreempt, advert=spec.advert,
+                            track_scripts=[s.name for s in scripts],
+                            track_processes=[p.name for p in processes])])
 
 
 def haproxy_cfg(directory: Path) -> str:

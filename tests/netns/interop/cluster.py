@@ -15,11 +15,12 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from netlab.conf import Auth, Unicast, instance_conf
 from netlab.lab import wait_for
 from netlab.peers import DUMP_SIGNALS
-from tests.netns.daemon.nodes import instance_conf
 
 if TYPE_CHECKING:
+    from netlab.conf import Config
     from netlab.lab import Host
     from netlab.peers import PrivatePyNode
 
@@ -70,19 +71,14 @@ V2_PASS = Variant("v2-pass", version=2, password="iop-pass")
 V3_IPV6 = Variant("v3-ipv6", ipv6=True)
 
 
-def variant_conf(variant: Variant, *, vrid: int, priority: int, me: Host, peers: list[Host],
-                 global_extra: str = "") -> str:
+def variant_conf(variant: Variant, *, vrid: int, priority: int, me: Host,
+                 peers: list[Host]) -> Config:
     """keepalived.conf for one node of a `variant` cluster with VIP .`vrid` (VI_T)."""
-    extra = ""
-    if variant.unicast:
-        listed = "\n".join(f"        {peer.ipv4}" for peer in peers)
-        extra += f"unicast_src_ip {me.ipv4}\n    unicast_peer {{\n{listed}\n    }}\n"
-    if variant.password:
-        extra += (f"authentication {{\n        auth_type PASS\n"
-                  f"        auth_pass {variant.password}\n    }}\n")
+    unicast = Unicast(str(me.ipv4), [str(peer.ipv4) for peer in peers])
     return instance_conf(vrid=vrid, priority=priority, vip=variant.vip_spec(vrid),
-                         version=variant.version, advert=variant.advert, extra=extra,
-                         global_extra=global_extra)
+                         version=variant.version, advert=variant.advert,
+                         unicast=unicast if variant.unicast else None,
+                         auth=Auth("PASS", variant.password) if variant.password else None)
 
 
 def packet_errors(log: str) -> list[str]:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from netlab.conf import Config, GlobalDefs, Instance, Script
 from netlab.lab import Lab, wait_for
 
 if TYPE_CHECKING:
@@ -40,38 +41,17 @@ class Node(Protocol):
     def log(self) -> str: ...
 
 
-def node_config(workdir: Path, host: str) -> str:
+def node_config(workdir: Path, host: str) -> Config:
     """keepalived.conf text for one host; the flag file makes the check script fail."""
     script = workdir / f"{host}-chk.sh"
     script.write_text(f"#!/bin/sh\ntest ! -e {flag_path(workdir, host)}\n")
     script.chmod(0o755)
-    return f"""global_defs {{
-    router_id lgx-{host}
-    vrrp_version 3
-    vrrp_garp_master_delay 1
-    script_user root
-}}
-vrrp_script chk {{
-    script "{script}"
-    interval 1
-    fall 1
-    rise 1
-    weight -60
-}}
-vrrp_instance VI_L {{
-    state BACKUP
-    interface eth0
-    virtual_router_id {VRID}
-    priority {PRIORITIES[host]}
-    advert_int 0.1
-    track_script {{
-        chk
-    }}
-    virtual_ipaddress {{
-        {VIP}/24
-    }}
-}}
-"""
+    return Config(
+        global_defs=GlobalDefs(router_id=f"lgx-{host}", vrrp_version=3, garp_master_delay=1,
+                               script_user="root"),
+        scripts=[Script("chk", str(script), interval=1, fall=1, rise=1, weight=-60)],
+        instances=[Instance("VI_L", VRID, PRIORITIES[host], [f"{VIP}/24"], state="BACKUP",
+                            advert="0.1", track_scripts=["chk"])])
 
 
 def flag_path(workdir: Path, host: str) -> Path:

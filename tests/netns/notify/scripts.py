@@ -23,7 +23,6 @@ PREFIX = "ntf"
 BASE = 160
 #: several Master_Down_Intervals at 0.1 s adverts, plus interpreter start-up
 TAKEOVER = 8.0
-SECURITY = "enable_script_security\n    script_user root"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from bench.prober import READY_LINE, Probe, probes_from_json
+from netlab.conf import Config, GlobalDefs, Instance, Script
 from netlab.lab import COMMAND_TIMEOUT, STOP_TIMEOUT, wait_for
 
 if TYPE_CHECKING:
@@ -47,8 +48,8 @@ class Daemon(Protocol):
     def log(self) -> str: ...
 
 
-def config_text(*, vrid: int, priority: int, vips: Sequence[str], script_interval: int = 1,
-                notify: str = "/usr/bin/true", extra: str = "") -> str:
+def reload_conf(*, vrid: int, priority: int, vips: Sequence[str], script_interval: int = 1,
+                notify: str = "/usr/bin/true") -> Config:
     """One VRRPv3 instance at advert_int 0.1 tracking one always-passing script.
 
     The script and notify lines are there so a reload can change them; /usr/bin/true keeps
@@ -56,35 +57,13 @@ def config_text(*, vrid: int, priority: int, vips: Sequence[str], script_interva
     security refuses). `skip_check_adv_addr` is what lets a VIP-set change roll out one
     node at a time: without it a backup drops adverts whose address count differs from
     its own (keepalived's vrrp_check_packet, mirrored) and takes over."""
-    addresses = "\n        ".join(vips)
-    return f"""global_defs {{
-    router_id rlx{vrid}
-    vrrp_version 3
-    vrrp_garp_master_delay 1
-    script_user root
-    enable_script_security
-}}
-vrrp_script chk_rlx {{
-    script "/usr/bin/true"
-    interval {script_interval}
-}}
-vrrp_instance VI_R {{
-    state BACKUP
-    interface eth0
-    virtual_router_id {vrid}
-    priority {priority}
-    advert_int 0.1
-    skip_check_adv_addr
-    notify "{notify}"
-    track_script {{
-        chk_rlx
-    }}
-    {extra}
-    virtual_ipaddress {{
-        {addresses}
-    }}
-}}
-"""
+    return Config(
+        global_defs=GlobalDefs(router_id=f"rlx{vrid}", vrrp_version=3, garp_master_delay=1,
+                               script_user="root", script_security=True),
+        scripts=[Script("chk_rlx", "/usr/bin/true", interval=script_interval)],
+        instances=[Instance("VI_R", vrid, priority, vips, state="BACKUP", advert="0.1",
+                            notify={"notify": notify}, track_scripts=["chk_rlx"],
+                            extra=["skip_check_adv_addr"])])
 
 
 # ------------------------------------------------------------------ the client's view
