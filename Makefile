@@ -11,7 +11,7 @@ test: debs venv lint typecheck
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: debs venv
-	$(PY) demo/haproxy_pair.py
+	$(PY) -m demo.haproxy_pair
 
 debs:
 	@scripts/install-debs.sh $(DEBS)

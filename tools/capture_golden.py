@@ -1,14 +1,15 @@
-#!/usr/bin/env python3
 """Capture golden VRRP packets from real keepalived 2.2.7 into tests/data/golden/.
 
-Two keepalived processes run in a throwaway lab (netlab/lab.py): node a (priority
+Two keepalived processes run in a throwaway lab (netlab.lab): node a (priority
 150, becomes master) and node b (priority 100, where tcpdump listens). Node a runs one
 instance per wire format; once it is master everywhere it is stopped with SIGTERM, so the
 capture also holds its priority-0 adverts. Each golden file records the frame, the IP
 header fields, the config and the advert the config says should be on the wire (derived
 from the scenario table here, never from our decoder). Needs root; takes about 15 s.
 
-    sudo .venv/bin/python tools/capture_golden.py [--out tests/data/golden]
+    sudo .venv/bin/python -m tools.capture_golden [--out tests/data/golden]
+
+(from the checkout root).
 """
 
 from __future__ import annotations
@@ -22,12 +23,9 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from netlab.conf import Auth, Config, GlobalDefs, Instance, Style, Unicast  # noqa: E402
-from netlab.lab import Host, Lab, wait_for  # noqa: E402
-from netlab.peers import KeepalivedPeer  # noqa: E402
+from netlab.conf import Auth, Config, GlobalDefs, Instance, Style, Unicast
+from netlab.lab import CHECKOUT, Host, Lab, wait_for
+from netlab.peers import KeepalivedPeer
 
 KEY_PASS = "secret1"
 KEY_AH = "ahkey12"
@@ -212,15 +210,16 @@ def golden_records(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "tests" / "data" / "golden")
+    parser = argparse.ArgumentParser(prog="python -m tools.capture_golden",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=CHECKOUT / "tests" / "data" / "golden")
     args = parser.parse_args(argv)
     seen, config_a, keepalived = capture()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, record in golden_records(seen, config_a, keepalived).items():
         path = args.out / f"{name}.json"
         path.write_text(json.dumps(record, indent=2) + "\n")
-        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+        print(f"wrote {path.relative_to(CHECKOUT) if path.is_relative_to(CHECKOUT) else path}")
     return 0
 
 

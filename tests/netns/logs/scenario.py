@@ -12,7 +12,7 @@ from __future__ import annotations
 import signal
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from netlab.conf import Config, GlobalDefs, Instance, Script
 from netlab.lab import Lab, wait_for
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from netlab.lab import Process
+    from netlab.peers import Daemon
 
 VRID = 120
 VIP = "192.0.2.120"
@@ -31,18 +31,8 @@ QUIET_FOR = 1.6
 STEP_TIMEOUT = 12.0
 
 
-class Node(Protocol):
-    """What the driver needs from KeepalivedPeer and PyNode alike."""
-
-    process: Process | None
-
-    def start(self) -> object: ...
-
-    def log(self) -> str: ...
-
-
 def node_config(workdir: Path, host: str) -> Config:
-    """keepalived.conf text for one host; the flag file makes the check script fail."""
+    """keepalived.conf for one host; the flag file makes the check script fail."""
     script = workdir / f"{host}-chk.sh"
     script.write_text(f"#!/bin/sh\ntest ! -e {flag_path(workdir, host)}\n")
     script.chmod(0o755)
@@ -63,7 +53,7 @@ class Scenario:
     """Drives nodes `a` (150) and `b` (100) of one lab through the failover story."""
 
     lab: Lab
-    nodes: dict[str, Node]
+    nodes: dict[str, Daemon]
 
     def wait_log(self, host: str, text: str, after: int) -> int:
         """Wait for `text` in the host's log past offset `after`; returns the new offset."""

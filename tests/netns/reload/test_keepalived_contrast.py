@@ -14,7 +14,7 @@ import pytest
 
 from netlab.lab import wait_for
 from netlab.peers import KeepalivedPeer, has_address
-from tests.netns.reload.harness import Client, VipWatch, reload_conf, start_echo
+from netlab.reload import Client, VipWatch, reload_conf, start_echo
 
 if TYPE_CHECKING:
     from collections.abc import Callable

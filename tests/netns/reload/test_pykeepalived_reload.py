@@ -17,7 +17,7 @@ import pytest
 
 from netlab.lab import wait_for
 from netlab.peers import PyNode, has_address
-from tests.netns.reload.harness import (
+from netlab.reload import (
     Client,
     ProbeReport,
     VipWatch,

@@ -1,8 +1,8 @@
 """The seed article's system in namespaces: two HAProxy nodes, one VIP, one HTTP client.
 
-Each node runs a backend (`demo/backend.py`, answers the node's name on 127.0.0.1:8080),
+Each node runs a backend (netlab.web_backend, answers the node's name on 127.0.0.1:8080),
 HAProxy on `*:80` in front of it, and a pykeepalived daemon that tracks HAProxy. A client
-host runs `demo/probe.py` against the VIP. Shared by tests/netns/haproxy and the demo.
+host runs netlab.web_probe against the VIP. Shared by tests/netns/haproxy and the demo.
 
 All hosts share one PID namespace (`ip netns exec` only switches the network), so
 `pgrep -x haproxy` on node1 would also see node2's HAProxy, and every other HAProxy on
@@ -36,9 +36,6 @@ from netlab.peers import PyNode, has_address
 if TYPE_CHECKING:
     from netlab.lab import Lab, Process
 
-REPO = Path(__file__).resolve().parents[3]
-BACKEND = REPO / "demo" / "backend.py"
-PROBE = REPO / "demo" / "probe.py"
 HAPROXY = Path("/usr/sbin/haproxy")
 NODES = ("node1", "node2")
 BACKEND_PORT = 8080
@@ -225,8 +222,9 @@ class Site:
 
     def start(self, *, daemons: bool = True) -> None:
         for node in self.nodes.values():
-            node.backend = self.lab.spawn(node.name, [sys.executable, str(BACKEND), node.name,
-                                                      str(BACKEND_PORT)], name="backend")
+            node.backend = self.lab.spawn(node.name, [sys.executable, "-m", "netlab.web_backend",
+                                                      node.name, str(BACKEND_PORT)],
+                                          name="backend")
         for node in self.nodes.values():
             self._wait_backend(node.name)
             node.haproxy.start()
@@ -263,9 +261,9 @@ class Site:
 
     def start_client(self, seconds: float, *, interval: float = 0.02,
                      timeout: float = 0.2) -> Process:
-        self.client = self.lab.spawn("client", [sys.executable, str(PROBE), self.spec.vip,
-                                                "80", str(interval), str(timeout),
-                                                str(seconds)], name="probe")
+        self.client = self.lab.spawn("client", [sys.executable, "-m", "netlab.web_probe",
+                                                self.spec.vip, "80", str(interval),
+                                                str(timeout), str(seconds)], name="probe")
         return self.client
 
     def replies(self) -> list[Reply]:
