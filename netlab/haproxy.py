@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from netlab.conf import Config, GlobalDefs, Instance, Script, TrackProcess
-from netlab.lab import wait_for
+from netlab.lab import never_during, wait_for
 from netlab.peers import PyNode, has_address
 
 if TYPE_CHECKING:
@@ -290,11 +290,4 @@ class Site:
 
 def holds_throughout(site: Site, name: str, seconds: float) -> bool:
     """True if exactly `name` held the VIP at every poll for `seconds` (bounded)."""
-    deadline = time.monotonic() + seconds
-    for _ in range(int(seconds / 0.05) + 1):
-        if site.holder() != name:
-            return False
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)  # bounded negative check: the VIP must *not* move in this window
-    return True
+    return never_during(lambda: site.holder() != name, seconds)

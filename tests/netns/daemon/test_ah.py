@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from netlab.conf import Auth, Config, GlobalDefs, Instance, SyncGroup
+from netlab.lab import never_during
 from netlab.peers import KeepalivedPeer, PyNode, has_address, wait_address
-from tests.netns.daemon.test_two_nodes import never_during
 
 if TYPE_CHECKING:
     from collections.abc import Callable

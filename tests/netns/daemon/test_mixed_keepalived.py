@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from netlab.conf import Auth, Config, instance_conf
+from netlab.lab import never_during
 from netlab.peers import KeepalivedPeer, PyNode, has_address, wait_address
-from tests.netns.daemon.test_two_nodes import TAKEOVER, VIP4, never_during
+from tests.netns.daemon.pair import TAKEOVER, VIP4
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from netlab.conf import Auth, Unicast, instance_conf
-from netlab.lab import wait_for
-from netlab.peers import PyNode, has_address, wait_address
+from netlab.conf import Auth
+from netlab.lab import never_during, wait_for
+from netlab.peers import has_address, wait_address
+from tests.netns.daemon.pair import TAKEOVER, VIP4, VIP6, pair
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,40 +25,6 @@ if TYPE_CHECKING:
     from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
-
-VIP4 = "192.0.2.179"
-VIP6 = "2001:db8::179"
-#: several Master_Down_Intervals at 0.1 s adverts, plus process start-up
-TAKEOVER = 5.0
-
-
-def pair(lab: Lab, *, vip: str = f"{VIP4}/24", vrid: int = 171, nopreempt: bool = False,
-         unicast: bool = False, version: int = 3, advert: str = "0.1",
-         auth: Auth | None = None) -> tuple[PyNode, PyNode]:
-    """a (priority 150) and b (100) with the same instance; `unicast`: to each other."""
-    def node(me: str, peer: str, priority: int) -> PyNode:
-        to_peer = Unicast(str(lab.host(me).ipv4), [str(lab.host(peer).ipv4)])
-        return PyNode(lab, me, instance_conf(
-            vrid=vrid, priority=priority, vip=vip, version=version, advert=advert,
-            nopreempt=nopreempt, auth=auth, unicast=to_peer if unicast else None))
-    return node("a", "b", 150), node("b", "a", 100)
-
-
-def never_during(predicate: Callable[[], bool], seconds: float) -> bool:
-    """True if `predicate` held at no poll during `seconds` (bounded negative check)."""
-    deadline = time.monotonic() + seconds
-    for _ in range(int(seconds / 0.05) + 1):
-        if predicate():
-            return False
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
-    return True
-
-
-def pings(lab: Lab, host: str, address: str) -> bool:
-    return lab.run(host, ["ping", "-c", "1", "-W", "1", address], check=False).returncode == 0
-
 
 def test_election_link_cut_and_preempt_back(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b", "c"), base=170)
@@ -68,7 +35,7 @@ def test_election_link_cut_and_preempt_back(make_lab: Callable[..., Lab]) -> Non
     assert never_during(lambda: has_address(lab, "b", VIP4), 0.5)
     lab.link_down("a")
     wait_address(lab, "b", VIP4, timeout=TAKEOVER)
-    wait_for(lambda: pings(lab, "c", VIP4), TAKEOVER, what="client c to reach the VIP on b")
+    wait_for(lambda: lab.pings("c", VIP4), TAKEOVER, what="client c to reach the VIP on b")
     a.wait_for_log("Netlink reports eth0 down", TAKEOVER)
     a.wait_for_log("(VI_T) Entering FAULT STATE", TAKEOVER)
     wait_address(lab, "a", VIP4, present=False, timeout=TAKEOVER)

@@ -18,7 +18,7 @@ import pytest
 from netlab.lab import Lab, Process, wait_for
 from pykeepalived.daemon.dumps import render_data, render_json, render_stats
 from pykeepalived.daemon.status import main_status
-from tests.unit.daemon.test_dumps import (
+from tests.unit.daemon.dump_snapshot import (
     FIXTURES,
     capture_snapshot,
     json_pairs,
