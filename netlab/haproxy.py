@@ -167,7 +167,7 @@ class HAProxy:
 
 
 @dataclass
-class Node:
+class SiteNode:
     name: str
     haproxy: HAProxy
     daemon: PyNode
@@ -210,14 +210,14 @@ class Site:
         self.lab = lab
         self.spec = spec
         prefix = comm_prefix or f"hap{secrets.token_hex(2)}"
-        self.nodes: dict[str, Node] = {}
+        self.nodes: dict[str, SiteNode] = {}
         for name in NODES:
             comm = f"{prefix}{name[-1]}" if comm_prefix is None else f"{prefix}_{name}"
-            self.nodes[name] = Node(name, HAProxy(lab, name, comm),
+            self.nodes[name] = SiteNode(name, HAProxy(lab, name, comm),
                                     PyNode(lab, name, keepalived_conf(spec, name, comm)))
         self.client: Process | None = None
 
-    def node(self, name: str) -> Node:
+    def node(self, name: str) -> SiteNode:
         return self.nodes[name]
 
     def start(self, *, daemons: bool = True) -> None:

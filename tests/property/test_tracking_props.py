@@ -7,7 +7,7 @@ import itertools
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from pykeepalived.sim.node import ScriptSpec
+from pykeepalived.sim.node import SimScript
 from pykeepalived.sim.scenario import build_cluster
 from pykeepalived.vrrp.tracking import (
     PriorityTracker,
@@ -99,7 +99,7 @@ def failover_after_script_failure(master: int, backup: int, weight: int) -> bool
     spec = TrackSpec(TrackKind.SCRIPT, "chk", weight=weight)
     cluster = build_cluster([master, backup], tracks={1: [spec], 2: [spec]})
     for node in ("n1", "n2"):
-        cluster.add_script(node, ScriptSpec("chk"))
+        cluster.add_script(node, SimScript("chk"))
     cluster.start_all()
     for node in ("n1", "n2"):
         cluster.script_result(node, "chk", ScriptResult.exited(0))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived.sim.node import ScriptSpec
+from pykeepalived.sim.node import SimScript
 from pykeepalived.sim.scenario import build_cluster
 from pykeepalived.vrrp.timing import master_down_interval, skew_time
 from pykeepalived.vrrp.tracking import ScriptResult, TrackKind, TrackSpec
@@ -28,7 +28,7 @@ def scripted_pair(weight: int) -> Cluster:
     spec = TrackSpec(TrackKind.SCRIPT, "chk", weight=weight)
     cluster = build_cluster([150, 100], tracks={1: [spec], 2: [spec]})
     for node in ("n1", "n2"):
-        cluster.add_script(node, ScriptSpec("chk"))
+        cluster.add_script(node, SimScript("chk"))
     cluster.start_all()
     for node in ("n1", "n2"):
         cluster.script_result(node, "chk", OK)
@@ -94,7 +94,7 @@ def test_recovered_script_takes_the_vip_back() -> None:
 def test_weight_zero_script_holds_fault_until_it_succeeds_and_faults_on_failure() -> None:
     spec = TrackSpec(TrackKind.SCRIPT, "chk")
     cluster = build_cluster([150, 100], tracks={1: [spec]})
-    cluster.add_script("n1", ScriptSpec("chk", fall=2))
+    cluster.add_script("n1", SimScript("chk", fall=2))
     cluster.start_all()
     assert cluster.state("n1", "VI_1") == "FAULT"  # no result yet: keepalived holds it down
     cluster.script_result("n1", "chk", OK)

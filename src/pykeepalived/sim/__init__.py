@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pykeepalived.sim.cluster import Cluster, SimulationLimit
 from pykeepalived.sim.network import LinkFaults
-from pykeepalived.sim.node import ScriptSpec
+from pykeepalived.sim.node import SimScript
 from pykeepalived.sim.scenario import build_cluster, instance_params, node_address
 from pykeepalived.sim.timeline import Timeline
 
 __all__ = [
     "Cluster",
     "LinkFaults",
-    "ScriptSpec",
+    "SimScript",
     "SimulationLimit",
     "Timeline",
     "build_cluster",

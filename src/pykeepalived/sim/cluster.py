@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.sim.clock import VirtualClock
 from pykeepalived.sim.network import Lan, LinkFaults
-from pykeepalived.sim.node import ScriptSpec, SimInstance, SimNode
+from pykeepalived.sim.node import SimInstance, SimNode, SimScript
 from pykeepalived.sim.timeline import LogLine, Timeline, Transition, VipChange
 from pykeepalived.vrrp.actions import AddVips, Log, RemoveVips, SendAdvert, StateChanged
 from pykeepalived.vrrp.events import AdvertReceived, Shutdown, Startup, Timeout
@@ -96,7 +96,7 @@ class Cluster:
     ) -> None:
         self.nodes[node].add_instance(params, tuple(tracks))
 
-    def add_script(self, node: str, spec: ScriptSpec) -> None:
+    def add_script(self, node: str, spec: SimScript) -> None:
         self.nodes[node].add_script(spec)
 
     def add_sync_group(self, node: str, name: str, members: Iterable[str]) -> None:

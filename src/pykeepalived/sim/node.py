@@ -44,7 +44,7 @@ class Core(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class ScriptSpec:
+class SimScript:
     """A vrrp_script's debounce settings on one node."""
 
     name: str
@@ -78,7 +78,7 @@ class SimNode:
     name: str
     address: IPAddress
     instances: dict[str, SimInstance] = field(default_factory=dict)
-    scripts: dict[str, ScriptSpec] = field(default_factory=dict)
+    scripts: dict[str, SimScript] = field(default_factory=dict)
     running: bool = False
     #: Bumped at every crash/stop so in-flight deliveries to the old process are discarded.
     generation: int = 0
@@ -95,7 +95,7 @@ class SimNode:
             raise ValueError(f"node {self.name}: instance {params.name} defined twice")
         self.instances[params.name] = SimInstance(params=params, tracks=tracks)
 
-    def add_script(self, spec: ScriptSpec) -> None:
+    def add_script(self, spec: SimScript) -> None:
         self.scripts[spec.name] = spec
 
     def add_sync_group(self, name: str, members: tuple[str, ...]) -> None:
