@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from pykeepalived.adapters.smtp import SmtpSettings
-    from pykeepalived.specs.commands import ScriptCommand
+    from pykeepalived.commands import ScriptCommand
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget
     from pykeepalived.vrrp.tracking import ScriptResult
 

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from pykeepalived.adapters.links import InterfaceInfo
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.adapters.smtp import SmtpSettings
+    from pykeepalived.commands import ScriptCommand
     from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
-    from pykeepalived.specs.commands import ScriptCommand
     from pykeepalived.specs.instance import SocketSpec
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget, SmtpSpec
     from pykeepalived.specs.tracks import ProcessMatcher

@@ -22,8 +22,8 @@ from pykeepalived.daemon.ports import Ports
 from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
 
 if TYPE_CHECKING:
+    from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.ports import LogSink, SocketPort
-    from pykeepalived.specs.commands import ScriptCommand
     from pykeepalived.specs.instance import SocketSpec
     from pykeepalived.vrrp.tracking import ScriptResult
 

@@ -21,7 +21,7 @@ from pykeepalived.adapters.scripts_security import (
     script_security_problem,
     unsafe_component,
 )
-from pykeepalived.specs.commands import ScriptCommand
+from pykeepalived.commands import ScriptCommand
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker
 from tests.conftest import skip_or_fail
 
