@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from pykeepalived.check.lvs import PROTOCOL_NAMES
+
 if TYPE_CHECKING:
+    from pykeepalived.check.actions import IpvsAction
     from pykeepalived.check.params import CheckerKind, CheckerSpec, HttpUrl, MiscProbe
     from pykeepalived.check.results import ProbeResult
 
@@ -166,3 +169,61 @@ def rs_subject(rs: str, vs: str, up: bool) -> str:
 
 def vs_subject(vs: str, up: bool) -> str:
     return f"Virtualserver {vs} - {'UP' if up else 'DOWN'}"
+
+
+# ---------------------------------------------------------------------------- IPVS errors
+
+#: keepalived names every IPVS command by its sockopt, whichever transport it used
+_IPVS_COMMANDS = {"AddService": ("IP_VS_SO_SET_ADD", 1154),
+                  "EditService": ("IP_VS_SO_SET_EDIT", 1155),
+                  "DelService": ("IP_VS_SO_SET_DEL", 1156),
+                  "AddDest": ("IP_VS_SO_SET_ADDDEST", 1159),
+                  "DelDest": ("IP_VS_SO_SET_DELDEST", 1160),
+                  "EditDest": ("IP_VS_SO_SET_EDITDEST", 1161)}
+#: libipvs.c ipvs_strerror: (command or None for any, errno) -> text
+_IPVS_ERRORS = {("AddService", 17): "Service already exists",
+                ("AddService", 2): "Scheduler or persistence engine not found",
+                ("EditService", 2): "Scheduler or persistence engine not found",
+                ("AddDest", 17): "Destination already exists",
+                ("EditDest", 2): "No such destination",
+                ("DelDest", 2): "No such destination",
+                (None, 3): "No such service",
+                (None, 1): "Permission denied (you must be root)",
+                (None, 22): "Invalid operation.  Possibly wrong module version, address not"
+                            " unicast, ...",
+                (None, 92): "Protocol not available",
+                (None, 12): "Memory allocation problem",
+                (None, 95): "Operation not supported with IPv6",
+                (None, 97): "Operation not supported with specified address family",
+                (None, 90): "Module is wrong version"}
+
+
+def ipvs_error(action: IpvsAction, code: int) -> str:
+    """`IPVS cmd IP_VS_SO_SET_ADD(1154) error: Service already exists(17) (192.0.2.100:tcp:80)`"""
+    kind = type(action).__name__
+    name, number = _IPVS_COMMANDS[kind]
+    text = _IPVS_ERRORS.get((kind, code)) or _IPVS_ERRORS.get((None, code)) or os_error(code)
+    service = action.service
+    where = (f"Fwm {service.fwmark}{' inet6' if service.family == 6 else ''}"
+             if service.fwmark else
+             f"{_host(service.address)}:{PROTOCOL_NAMES.get(service.protocol, '?')}:"
+             f"{service.port}")
+    dest = getattr(action, "dest", None)
+    if dest is not None:
+        where += f" -> {_host(dest.address)}:{dest.port}"
+    return f"IPVS cmd {name}({number}) error: {text}({code}) ({where})"
+
+
+def _host(address: object) -> str:
+    text = str(address)
+    return f"[{text}]" if ":" in text else text
+
+
+def os_error(code: int) -> str:
+    """strerror(3) without importing os into a pure module: the texts IPVS can return."""
+    return _STRERROR.get(code, f"Unknown error {code}")
+
+
+_STRERROR = {2: "No such file or directory", 3: "No such process", 16: "Device or resource busy",
+             17: "File exists", 19: "No such device", 22: "Invalid argument",
+             95: "Operation not supported", 105: "No buffer space available"}

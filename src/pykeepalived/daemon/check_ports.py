@@ -1,0 +1,70 @@
+"""The checker process's seams: IPVS, probes, scripts, FIFOs and mail, declared once.
+
+As with the VRRP side (ports.py), the check driver reaches the world only through
+`CheckPorts`, so the same driver runs over the real adapters and over recording fakes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from pykeepalived.check.lvs import DestSpec, ServiceSpec, SyncDaemonSpec, Timeouts
+    from pykeepalived.check.params import Probe
+    from pykeepalived.check.results import ProbeResult
+    from pykeepalived.commands import ScriptCommand
+    from pykeepalived.vrrp.tracking import ScriptResult
+
+SyncState = Literal["master", "backup"]
+
+
+class IpvsError(Exception):
+    """The kernel refused an IPVS command; `code` is the errno keepalived reports."""
+
+    def __init__(self, code: int, message: str = "") -> None:
+        super().__init__(message or f"IPVS error {code}")
+        self.code = code
+
+
+class IpvsPort(Protocol):
+    """adapters/ipvs.Ipvs: generic-netlink IPVS. Each call raises IpvsError on refusal."""
+
+    async def add_service(self, service: ServiceSpec) -> None: ...
+    async def edit_service(self, service: ServiceSpec) -> None: ...
+    async def del_service(self, service: ServiceSpec) -> None: ...
+    async def add_dest(self, service: ServiceSpec, dest: DestSpec) -> None: ...
+    async def edit_dest(self, service: ServiceSpec, dest: DestSpec) -> None: ...
+    async def del_dest(self, service: ServiceSpec, dest: DestSpec) -> None: ...
+    async def flush(self) -> None: ...
+    async def timeouts(self) -> Timeouts: ...
+    async def set_timeouts(self, timeouts: Timeouts) -> None: ...
+    async def start_daemon(self, state: SyncState, sync: SyncDaemonSpec) -> None: ...
+    async def stop_daemon(self, state: SyncState, sync: SyncDaemonSpec) -> None: ...
+    async def close(self) -> None: ...
+
+
+class FifoPort(Protocol):
+    """The notify FIFOs (notify_fifo, lvs_notify_fifo): a line to each, never blocking."""
+
+    def write(self, line: str) -> None: ...
+
+
+class MailPort(Protocol):
+    """SMTP alerts; `subject` gets keepalived's `[router_id] ` prefix from the adapter."""
+
+    def send(self, subject: str, body: str) -> None: ...
+
+
+@dataclass
+class CheckPorts:
+    ipvs: IpvsPort
+    run_probe: Callable[[Probe, int], Awaitable[ProbeResult]]
+    run_script: Callable[[ScriptCommand, float], Awaitable[ScriptResult]]
+    fifo: FifoPort
+    mail: MailPort | None = None
+    #: the current value of a track_file (FILE_CHECK); None: unreadable
+    read_file: Callable[[str], int | None] = lambda _path: 0
+    close: Callable[[], Awaitable[None]] | None = None

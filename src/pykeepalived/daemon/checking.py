@@ -1,0 +1,240 @@
+"""The check driver: virtual-server cores against real probes and real IPVS.
+
+One timer per virtual server, at its core's next deadline (as the VRRP runtime does per
+instance). A due checker's probe runs as its own task, so a slow server never holds up
+another; its result goes back to the core at once. IPVS commands run one at a time in the
+order the cores emitted them (keepalived's single thread gives the same order), each
+refusal logged in keepalived's words. Notify scripts run in the background, bounded in
+time; FIFO lines and mail leave at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import random
+from typing import TYPE_CHECKING
+
+from pykeepalived.check import messages
+from pykeepalived.check.actions import (
+    AddDest,
+    AddService,
+    DelDest,
+    DelService,
+    EditDest,
+    EditService,
+    FifoLine,
+    Log,
+    RunProbe,
+    RunScript,
+    SmtpAlert,
+)
+from pykeepalived.check.pool import VirtualServerCore
+from pykeepalived.check.results import ProbeResult
+from pykeepalived.daemon.check_ports import IpvsError
+from pykeepalived.vrrp.actions import LogLevel
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Sequence
+
+    from pykeepalived.check.actions import CheckAction, IpvsAction
+    from pykeepalived.commands import ScriptCommand
+    from pykeepalived.daemon.check_ports import CheckPorts
+    from pykeepalived.daemon.ports import LogSink
+    from pykeepalived.specs.check import CheckSpec
+
+#: notify_up/down and quorum_up/down get this long (keepalived waits for none but the
+#: omega scripts at stop, which get one second)
+SCRIPT_LIMIT = 10.0
+STOP_SCRIPT_LIMIT = 1.0
+#: bound on waiting for queued IPVS commands and probes at stop
+DRAIN_LIMIT = 5.0
+#: errors keepalived logs but treats as done: the entry is already (or no longer) there
+_ALREADY = {AddService: errno.EEXIST, AddDest: errno.EEXIST, DelService: errno.ENOENT,
+            DelDest: errno.ENOENT}
+
+
+class CheckRuntime:
+    def __init__(self, ports: CheckPorts, log: LogSink, *,
+                 random_fraction: Callable[[], float] = random.random) -> None:
+        self.ports = ports
+        self.log = log
+        self._random = random_fraction
+        self.spec: CheckSpec | None = None
+        self.cores: list[VirtualServerCore] = []
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._probes: set[asyncio.Task[None]] = set()
+        self._scripts: set[asyncio.Task[None]] = set()
+        self._ipvs_chain: asyncio.Task[None] | None = None
+        #: IPVS commands the kernel refused (other than "already so")
+        self.ipvs_errors = 0
+
+    @staticmethod
+    def now() -> float:
+        return asyncio.get_running_loop().time()
+
+    async def start(self, spec: CheckSpec, files: dict[str, int] | None = None) -> None:
+        """keepalived's start_check order: flush if asked, then each virtual server."""
+        self.spec = spec
+        for line in spec.warnings:
+            self.log.log(line)
+        if spec.lvs_flush:
+            await self._call("FLUSH", self.ports.ipvs.flush())
+        now = self.now()
+        for core_spec in spec.virtual_servers:
+            core = VirtualServerCore(core_spec, log_all_failures=spec.log_all_failures,
+                                     no_checker_emails=spec.no_checker_emails,
+                                     rs_init_notifies=spec.rs_init_notifies)
+            self.cores.append(core)
+            self._execute(len(self.cores) - 1, core.start(now, self._random, files))
+        await self.settle()
+
+    async def stop(self, *, release: bool = True) -> None:
+        """clear_services: every server and service out of IPVS (unless -I)."""
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        await self._cancel(self._probes)
+        if release and self.spec is not None and self.spec.lvs_flush_on_stop == "full":
+            await self._call("FLUSH", self.ports.ipvs.flush())
+        for index, core in enumerate(self.cores):
+            actions = core.stop() if release else []
+            if self.spec is not None and self.spec.lvs_flush_on_stop == "full":
+                actions = [a for a in actions if not isinstance(a, AddDest | DelDest | EditDest
+                                                               | DelService)]
+            self._execute(index, actions, rearm=False)
+        await self.settle()
+        if self._scripts:
+            await asyncio.wait(self._scripts, timeout=STOP_SCRIPT_LIMIT + 1)
+        await self._cancel(self._scripts)
+
+    async def settle(self) -> None:
+        """Wait (bounded) for the IPVS commands queued so far."""
+        if self._ipvs_chain is not None:
+            await asyncio.wait({self._ipvs_chain}, timeout=DRAIN_LIMIT)
+
+    def address_count(self, index: int, count: int) -> None:
+        """ha_suspend: the host now has the virtual server's address `count` times."""
+        self._execute(index, self.cores[index].address_count(count))
+
+    def file_value(self, name: str, value: int) -> None:
+        for index, core in enumerate(self.cores):
+            self._execute(index, core.file_value(name, value))
+
+    # ----------------------------------------------------------------- driving the cores
+
+    def _rearm(self, index: int) -> None:
+        old = self._timers.pop(index, None)
+        if old is not None:
+            old.cancel()
+        deadline = self.cores[index].next_deadline()
+        if deadline is not None:
+            self._timers[index] = asyncio.get_running_loop().call_at(
+                deadline, self._on_timer, index)
+
+    def _on_timer(self, index: int) -> None:
+        self._timers.pop(index, None)
+        core = self.cores[index]
+        now = max(self.now(), core.next_deadline() or 0.0)  # call_at may fire a hair early
+        self._execute(index, core.due(now))
+
+    def _execute(self, index: int, actions: Sequence[CheckAction], *, rearm: bool = True) -> None:
+        for action in actions:
+            if isinstance(action, RunProbe):
+                self._spawn_probe(index, action)
+            elif isinstance(action, Log):
+                self.log.log(action.message, LogLevel.DETAIL if action.detail else LogLevel.INFO)
+            elif isinstance(action, FifoLine):
+                self.ports.fifo.write(action.line)
+            elif isinstance(action, SmtpAlert):
+                if self.ports.mail is not None:
+                    self.ports.mail.send(action.subject, action.body)
+            elif isinstance(action, RunScript):
+                self._spawn_script(action.command,
+                                   STOP_SCRIPT_LIMIT if action.stopping else SCRIPT_LIMIT)
+            else:
+                self._queue_ipvs(action)
+        if rearm:
+            self._rearm(index)
+
+    def _spawn_probe(self, index: int, action: RunProbe) -> None:
+        checker = self.cores[index].checkers[action.checker]
+        task = asyncio.get_running_loop().create_task(
+            self._probe(index, action, checker.spec.probe))
+        self._probes.add(task)
+        task.add_done_callback(self._probes.discard)
+
+    async def _probe(self, index: int, action: RunProbe, probe: object) -> None:
+        started = self.now()
+        try:
+            result = await self.ports.run_probe(probe, action.url)  # type: ignore[arg-type]
+        except Exception as exc:  # a probe must never take the checker down
+            result = ProbeResult.failure("Connection failed", self.now() - started,
+                                         url=action.url, detail=repr(exc))
+        core = self.cores[index] if index < len(self.cores) else None
+        if core is not None:
+            self._execute(index, core.probe_done(action.checker, result, self.now()))
+
+    def _spawn_script(self, command: ScriptCommand, limit: float) -> None:
+        async def run() -> None:
+            result = await self.ports.run_script(command, limit)
+            if result.timed_out:
+                self.log.log(f"script {command.program} timed out after {limit:g}s and was"
+                             " killed", LogLevel.DETAIL)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._scripts.add(task)
+        task.add_done_callback(self._scripts.discard)
+
+    # ----------------------------------------------------------------- IPVS, in order
+
+    def _queue_ipvs(self, action: IpvsAction) -> None:
+        previous = self._ipvs_chain
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait({previous})
+            await self._ipvs(action)
+
+        self._ipvs_chain = asyncio.get_running_loop().create_task(run())
+
+    async def _ipvs(self, action: IpvsAction) -> None:
+        ipvs = self.ports.ipvs
+        call: Awaitable[None]
+        if isinstance(action, AddService):
+            call = ipvs.add_service(action.service)
+        elif isinstance(action, EditService):
+            call = ipvs.edit_service(action.service)
+        elif isinstance(action, DelService):
+            call = ipvs.del_service(action.service)
+        elif isinstance(action, AddDest):
+            call = ipvs.add_dest(action.service, action.dest)
+        elif isinstance(action, EditDest):
+            call = ipvs.edit_dest(action.service, action.dest)
+        else:
+            call = ipvs.del_dest(action.service, action.dest)
+        try:
+            await call
+        except IpvsError as exc:
+            self.log.log(messages.ipvs_error(action, exc.code))
+            if _ALREADY.get(type(action)) != exc.code:
+                self.ipvs_errors += 1
+        except OSError as exc:
+            self.ipvs_errors += 1
+            self.log.log(messages.ipvs_error(action, exc.errno or 0))
+
+    async def _call(self, what: str, call: Awaitable[None]) -> None:
+        try:
+            await call
+        except (IpvsError, OSError) as exc:
+            self.ipvs_errors += 1
+            self.log.log(f"IPVS {what} failed: {exc}")
+
+    @staticmethod
+    async def _cancel(tasks: set[asyncio.Task[None]]) -> None:
+        for task in list(tasks):
+            task.cancel()
+        for task in list(tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
