@@ -4,9 +4,9 @@ PY      := $(VENV)/bin/python
 DEBS    := keepalived haproxy tshark tcpdump iputils-ping arping nftables iproute2 procps
 PYTEST_ARGS ?=
 
-.PHONY: test demo debs venv lint typecheck unit clean
+.PHONY: test demo debs venv vm lint typecheck unit clean
 
-test: debs venv lint typecheck
+test: debs venv vm lint typecheck
 	@if [ "$$(id -u)" -eq 0 ]; then export PYKEEPALIVED_REQUIRE_REAL=1; fi; \
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
 
@@ -18,6 +18,11 @@ debs:
 
 venv: $(VENV)/.installed
 
+# The VM for the real-IPVS tests (tests/ipvs): qemu, Debian's kernel unpacked into .vm/.
+# Does nothing when already set up; as non-root it only says so (those tests then skip).
+vm: venv
+	@scripts/vm-kernel.sh
+
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -25,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench demo
+	$(VENV)/bin/ruff check src tests bench demo netlab
 
 typecheck: venv
 	$(VENV)/bin/mypy
@@ -35,4 +40,4 @@ unit: venv
 	$(PY) -m pytest tests/unit tests/property tests/sim -q
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .vm build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The network-namespace lab for tests, benchmarks, the demo and tools."""
