@@ -48,15 +48,17 @@ if TYPE_CHECKING:
 FAILED_LINE = "Reload failed, keeping the running configuration"
 
 
-def load_errors(result: LoadResult) -> list[str]:
-    """Lines to log when the new config must not replace the running one, else []."""
+def load_errors(result: LoadResult, *, need_instances: bool = True) -> list[str]:
+    """Lines to log when the new config must not replace the running one, else [].
+
+    The VRRP process needs an instance to run; the checker process does not."""
     lines = [d.render(with_file=len(result.files) > 1) for d in result.diagnostics]
     if result.aborted or result.config is None:
         return lines or ["Configuration cannot be read"]
     # stricter than keepalived's running status: any cannot-run kind refuses the reload
     if any(Kind.OK < d.kind <= Kind.FATAL for d in result.diagnostics):
         return lines
-    if not result.config.instances:
+    if need_instances and not result.config.instances:
         return [*lines, "No VRRP instances configured"]
     return []
 
