@@ -73,9 +73,12 @@ class Checker:
     def kind(self) -> CheckerKind:
         return self.spec.kind
 
-    def start(self, now: float, random_fraction: float) -> None:
-        """register_checkers_thread: first run 1 s + random(0..warmup) from now."""
-        self.retry_it = self.spec.retry
+    def start(self, now: float, random_fraction: float, *, reset_retry: bool = True) -> None:
+        """register_checkers_thread: first run 1 s + random(0..warmup) from now. A fresh
+        checker's retry counter starts at `retry`: its first failure is final."""
+        if reset_retry:
+            self.retry_it = self.spec.retry
+        self.running = False
         self.due = now + BOOTSTRAP_DELAY + self.spec.warmup * random_fraction
 
     def run(self, now: float) -> RunProbe | None:

@@ -20,60 +20,35 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.check import messages
 from pykeepalived.check.actions import (
-    AddDest,
     AddService,
     CheckAction,
-    DelDest,
     DelService,
-    EditDest,
-    FifoLine,
-    Log,
     RunProbe,
-    RunScript,
     SmtpAlert,
 )
-from pykeepalived.check.checkers import Checker
 from pykeepalived.check.params import CheckerKind, FileProbe
+from pykeepalived.check.pool_base import PoolBase
+
+if TYPE_CHECKING:
+    from pykeepalived.check.checkers import Checker
 from pykeepalived.check.servers import RealServer, file_status, real_weight
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from pykeepalived.check.params import VirtualServerSpec
     from pykeepalived.check.results import ProbeResult
 
 
-class VirtualServerCore:
-    """A virtual_server's real servers, sorry server, checkers and quorum."""
-
-    def __init__(self, spec: VirtualServerSpec, *, log_all_failures: bool = False,
-                 no_checker_emails: bool = False, rs_init_notifies: bool = False) -> None:
-        self.spec = spec
-        self.log_all_failures = log_all_failures
-        self.no_checker_emails = no_checker_emails
-        self.rs_init_notifies = rs_init_notifies
-        self.servers = [RealServer.from_spec(rs, inhibit=rs.inhibit_on_failure)
-                        for rs in spec.real_servers]
-        self.sorry = (RealServer.from_spec(spec.sorry_server, inhibit=spec.sorry_server_inhibit)
-                      if spec.sorry_server is not None else None)
-        self.sorry_duplicates_rs = self.sorry is not None and any(
-            rs.spec.key == self.sorry.spec.key for rs in self.servers)
-        self.checkers: list[Checker] = []
-        for index, rs in enumerate(self.servers):
-            for checker_spec in rs.spec.checkers:
-                self.checkers.append(Checker(len(self.checkers), checker_spec, rs.text,
-                                             spec.label, index))
-        self.quorum_up = False
-        self.alive = False
-        #: ha_suspend: how many copies of the VIP the host has
-        self.suspend_addresses = 0
-        self._out: list[CheckAction] = []
+class VirtualServerCore(PoolBase):
+    """keepalived's decisions for one virtual server, as actions."""
 
     # ----------------------------------------------------------------- the driver's calls
 
-    def start(self, now: float, random: Callable[[], float],
-              files: Mapping[str, int] | None = None) -> list[CheckAction]:
-        """init_service_vs + register_checkers_thread, on a fresh start."""
+    def start(self, files: Mapping[str, int] | None = None) -> list[CheckAction]:
+        """init_service_vs on a fresh start: services, servers, quorum, sorry server.
+
+        The checkers start with `register`, once every virtual server has started, as
+        keepalived announces them all after all the quorum lines."""
         self._files_at_start(files or {})
         for checker in self.checkers:
             if checker.spec.alpha:
@@ -85,12 +60,18 @@ class VirtualServerCore:
         self._init_servers()
         self._update_quorum(init=True)
         self._sorry_inhibit_at_start()
+        return self._flush()
+
+    def register(self, now: float, random: Callable[[], float], *,
+                 migrated: frozenset[int] = frozenset()) -> list[CheckAction]:
+        """register_checkers_thread: announce every checker and spread the first runs
+        (a checker a reload carried over keeps its retry count)."""
         for checker in self.checkers:
             if checker.kind is CheckerKind.FILE:
                 continue
             checker.enabled = not self.spec.ha_suspend or self.suspend_addresses > 0
             self._log(messages.activating(checker.enabled, checker.rs_text, self.spec.label))
-            checker.start(now, random())
+            checker.start(now, random(), reset_retry=checker.index not in migrated)
         return self._flush()
 
     def next_deadline(self) -> float | None:
@@ -147,6 +128,84 @@ class VirtualServerCore:
         for service in self.spec.services:
             self._emit(DelService(service))
         self.alive = False
+        return self._flush()
+
+    # ----------------------------------------------------------------- reload (reload.py)
+
+    def restart(self) -> list[CheckAction]:
+        """init_service_vs after a reload: servers carried over
+        keep their place in IPVS (their weight edited if it changed), new ones start as
+        at startup, alpha included (check_new_rs_state)."""
+        for index, rs in enumerate(self.servers):
+            rs.effective = rs.iweight + sum(c.cur_weight for c in self.checkers
+                                            if c.rs == index)
+        for checker in self.checkers:
+            rs = self.servers[checker.rs]
+            if not rs.reloaded and checker.spec.alpha:
+                self._set_checker_state(checker, False)
+                rs.alive = False
+        if not self.alive:
+            for service in self.spec.services:
+                self._emit(AddService(service))
+            self.alive = True
+        for rs in self.servers:
+            if rs.reloaded and rs.effective != rs.previous:
+                weight, rs.effective = rs.effective, rs.previous
+                self._set_weight(rs, weight, update_quorum=False)
+        self._init_servers()
+        self._update_quorum(init=True)
+        self._sorry_inhibit_at_start()
+        return self._flush()
+
+    def remove(self) -> list[CheckAction]:
+        """clear_service_vs at a reload that drops this virtual server."""
+        sorry = self.sorry
+        if sorry is not None and sorry.set:
+            if self.sorry_duplicates_rs:
+                sorry.set = False
+            else:
+                self._ipvs("del", sorry, force=True)
+            sorry.alive = False
+        for rs in self.servers:
+            self._clear_server(rs, stopping=False)
+        self._vs_down_notifies(stopping=False)
+        for service in self.spec.services:
+            self._emit(DelService(service))
+        self.alive = False
+        return self._flush()
+
+    def remove_server(self, rs: RealServer) -> list[CheckAction]:
+        self._clear_server(rs, stopping=False)
+        return self._flush()
+
+    def remove_sorry(self) -> list[CheckAction]:
+        """clear_diff_s_srv: a sorry server the reload changed or dropped leaves IPVS."""
+        sorry = self.sorry
+        if sorry is None:
+            return []
+        if sorry.inhibit:
+            if not sorry.alive and sorry.set:
+                sorry.alive = True
+            sorry.inhibit = False
+        if sorry.alive:
+            self._log(messages.sorry_server(False, False, sorry.text, self.spec.label))
+            self._ipvs("del", sorry)
+        return self._flush()
+
+    def vs_down_if_lost(self) -> list[CheckAction]:
+        self._vs_down_notifies(stopping=False)
+        return self._flush()
+
+    def edit_server(self, rs: RealServer) -> list[CheckAction]:
+        self._ipvs("edit", rs)
+        return self._flush()
+
+    def settle_migrated(self, rs: RealServer) -> list[CheckAction]:
+        """The end of migrate_checkers: up if nothing fails, IPVS matching inhibit."""
+        if not rs.failed and not rs.alive:
+            self._server_state(rs, True)
+        elif rs.failed and rs.set != rs.inhibit:
+            self._ipvs("add" if rs.inhibit else "del", rs)
         return self._flush()
 
     # ----------------------------------------------------------------- Pool (checkers.py)
@@ -226,6 +285,8 @@ class VirtualServerCore:
         """init_service_rs: a server with no failing checker joins at once (alive);
         an inhibited one is added anyway, at weight 0 while failing."""
         for rs in self.servers:
+            if rs.reloaded:
+                continue  # "do not re-add failed RS instantly on reload"
             if (not rs.failed and not rs.alive) or (rs.inhibit and not rs.set):
                 self._ipvs("add", rs)
                 if not rs.failed:
@@ -259,8 +320,15 @@ class VirtualServerCore:
             self._server_state(rs, True)
         elif not alive and rs.failed == 0:
             self._server_state(rs, False)
-        checker.is_up = alive
-        if not alive:
+        self._set_checker_state(checker, alive)
+
+    def _set_checker_state(self, checker: Checker, up: bool) -> None:
+        """set_checker_state: the real server counts its failing checkers."""
+        if checker.is_up == up:
+            return
+        checker.is_up = up
+        rs = self.servers[checker.rs]
+        if not up:
             rs.failed += 1
         elif rs.failed:
             rs.failed -= 1
@@ -289,10 +357,6 @@ class VirtualServerCore:
         if update_quorum:
             self._update_quorum(init=False)
 
-    def alive_weight(self) -> int:
-        """weigh_live_realservers: the sorry server never counts."""
-        return sum(real_weight(rs.effective) for rs in self.servers if rs.alive)
-
     def _update_quorum(self, *, init: bool) -> None:
         """update_quorum_state: gain at quorum + hysteresis, lose below quorum - hysteresis."""
         spec, weight = self.spec, self.alive_weight()
@@ -320,87 +384,3 @@ class VirtualServerCore:
                 sorry.alive = True
             self._vs_notifies(init, threshold, weight, stopping=False)
 
-    def _pool_change(self, *, add: bool) -> None:
-        """perform_quorum_state: every alive server into (or out of) IPVS."""
-        self._log(messages.pool_change(add, self.spec.label))
-        for rs in self.servers:
-            if rs.alive:
-                self._ipvs("add" if add else "del", rs)
-
-    def _clear_server(self, rs: RealServer, *, stopping: bool) -> None:
-        """clear_service_rs: an inhibited server really goes; omega says so."""
-        if rs.set or stopping:
-            self._log(messages.clearing(stopping, rs.inhibit and not rs.alive, rs.text,
-                                        self.spec.label))
-        if not rs.set:
-            return
-        self._ipvs("del", rs, force=True)
-        if not rs.alive:
-            return
-        rs.alive = False
-        if stopping and not self.spec.omega:
-            return
-        self._rs_notifies(rs, stopping=stopping)
-        if rs.spec.smtp_alert:
-            body = "=> Shutting down <=" if stopping else "=> Removing <="
-            self._emit(SmtpAlert(messages.rs_subject(rs.text, self.spec.label, False), body))
-
-    def _vs_down_notifies(self, *, stopping: bool) -> None:
-        """update_vs_notifies: at stop a virtual server with quorum reports losing it."""
-        spec, weight = self.spec, self.alive_weight()
-        threshold = spec.quorum - spec.hysteresis
-        if stopping or (self.quorum_up and (not weight or weight < threshold)):
-            self.quorum_up = False
-            self._vs_notifies(False, threshold, weight, stopping=stopping)
-
-    def _vs_notifies(self, init: bool, threshold: int, weight: int, *, stopping: bool) -> None:
-        """do_vs_notifies: quorum script, FIFO line, SMTP (at stop only with omega)."""
-        spec, up = self.spec, self.quorum_up
-        if stopping and not spec.omega:
-            return
-        script = spec.quorum_up if up else spec.quorum_down
-        if script is not None:
-            self._emit(RunScript(script, stopping=stopping))
-        self._emit(FifoLine(messages.vs_fifo(spec.label, up)))
-        if spec.smtp_alert:
-            what = ("Starting with quorum up" if init else "Gained quorum") if up else (
-                "Starting with quorum down" if init else "Lost quorum")
-            body = ("=> Shutting down <=" if stopping else
-                    f"=> {what} {spec.quorum}+{spec.hysteresis}={threshold} <= {weight} <=")
-            self._emit(SmtpAlert(messages.vs_subject(spec.label, up), body))
-
-    def _rs_notifies(self, rs: RealServer, *, stopping: bool) -> None:
-        script = rs.spec.notify_up if rs.alive else rs.spec.notify_down
-        if script is not None:
-            self._emit(RunScript(script, stopping=stopping))
-        self._emit(FifoLine(messages.rs_fifo(rs.text, self.spec.label, rs.alive)))
-
-    def _ipvs(self, op: str, rs: RealServer, *, force: bool = False) -> None:
-        """ipvs_cmd: inhibit turns a delete into weight 0 and a re-add into an edit;
-        `force` (shutdown, removal) deletes an inhibited server for real."""
-        inhibit = rs.inhibit and not force
-        weight = real_weight(rs.effective)
-        if op == "del" and inhibit:
-            op, weight = "edit", 0
-        elif op == "add" and inhibit and rs.set:
-            op = "edit"
-        elif op == "add" and not rs.set:
-            rs.set = True
-            if rs.inhibit and rs.failed:
-                weight = 0
-        elif op == "del" and rs.set:
-            rs.set = False
-        for service in self.spec.services:
-            dest = rs.spec.dest(service, weight)
-            self._emit(AddDest(service, dest) if op == "add" else
-                       DelDest(service, dest) if op == "del" else EditDest(service, dest))
-
-    def _log(self, message: str) -> None:
-        self._emit(Log(message))
-
-    def _emit(self, action: CheckAction) -> None:
-        self._out.append(action)
-
-    def _flush(self) -> list[CheckAction]:
-        out, self._out = self._out, []
-        return out

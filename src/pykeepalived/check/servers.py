@@ -46,6 +46,9 @@ class RealServer:
     set: bool = False
     #: num_failed_checkers
     failed: int = 0
+    #: a reload carried this server over (with `previous`, its weight before it)
+    reloaded: bool = False
+    previous: int = 0
 
     @classmethod
     def from_spec(cls, spec: RealServerSpec, *, inhibit: bool) -> RealServer:
@@ -54,3 +57,7 @@ class RealServer:
     @property
     def text(self) -> str:
         return self.spec.text()
+
+    def ipvs_weight(self) -> int:
+        """The weight it holds in IPVS now: 0 while an inhibited server is failing."""
+        return 0 if self.inhibit and not self.alive else real_weight(self.effective)

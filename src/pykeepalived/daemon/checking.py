@@ -16,7 +16,7 @@ import errno
 import random
 from typing import TYPE_CHECKING
 
-from pykeepalived.check import messages
+from pykeepalived.check import messages, reload
 from pykeepalived.check.actions import (
     AddDest,
     AddService,
@@ -81,14 +81,56 @@ class CheckRuntime:
             self.log.log(line)
         if spec.lvs_flush:
             await self._call("FLUSH", self.ports.ipvs.flush())
-        now = self.now()
         for core_spec in spec.virtual_servers:
-            core = VirtualServerCore(core_spec, log_all_failures=spec.log_all_failures,
-                                     no_checker_emails=spec.no_checker_emails,
-                                     rs_init_notifies=spec.rs_init_notifies)
+            core = VirtualServerCore(core_spec, **_options(spec))
             self.cores.append(core)
-            self._execute(len(self.cores) - 1, core.start(now, self._random, files))
+            self._execute(len(self.cores) - 1, core.start(files), rearm=False)
+        self._register({})
         await self.settle()
+
+    async def reload(self, spec: CheckSpec, files: dict[str, int] | None = None) -> None:
+        """SIGHUP: the old cores' diff in their order, then the new ones in theirs; an
+        unchanged service and its servers see no IPVS command at all."""
+        old_cores, old_keys = self.cores, [core.spec.key for core in self.cores]
+        for handle in self._timers.values():
+            handle.cancel()
+        self._timers.clear()
+        await self._cancel(self._probes)
+        wanted = {vs.key: vs for vs in spec.virtual_servers}
+        carried: dict[tuple[object, ...], tuple[VirtualServerCore, frozenset[int]]] = {}
+        self.cores = []
+        for core, key in zip(old_cores, old_keys, strict=True):
+            new_spec = wanted.get(key)
+            if new_spec is None:
+                self._run_now(reload.remove(core))
+                continue
+            new, migrated, actions = reload.carry(new_spec, core, **_options(spec))
+            carried[key] = (new, migrated)
+            self._run_now(actions)
+        migrated_by_core: dict[int, frozenset[int]] = {}
+        for core_spec in spec.virtual_servers:
+            if core_spec.key in carried:
+                core, migrated = carried[core_spec.key]
+                migrated_by_core[len(self.cores)] = migrated
+                self.cores.append(core)
+                self._run_now(core.restart())
+            else:
+                core = VirtualServerCore(core_spec, **_options(spec))
+                self.cores.append(core)
+                self._run_now(core.start(files))
+        self.spec = spec
+        self._register(migrated_by_core)
+        await self.settle()
+
+    def _register(self, migrated: dict[int, frozenset[int]]) -> None:
+        now = self.now()
+        for index, core in enumerate(self.cores):
+            self._execute(index, core.register(now, self._random,
+                                               migrated=migrated.get(index, frozenset())))
+
+    def _run_now(self, actions: Sequence[CheckAction]) -> None:
+        """Actions of a core that is not (or not yet) in `self.cores`."""
+        self._execute(-1, actions, rearm=False)
 
     async def stop(self, *, release: bool = True) -> None:
         """clear_services: every server and service out of IPVS (unless -I)."""
@@ -238,3 +280,9 @@ class CheckRuntime:
         for task in list(tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _options(spec: CheckSpec) -> dict[str, bool]:
+    return {"log_all_failures": spec.log_all_failures,
+            "no_checker_emails": spec.no_checker_emails,
+            "rs_init_notifies": spec.rs_init_notifies}

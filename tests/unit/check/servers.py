@@ -67,4 +67,4 @@ def virtual(*servers: RealServerSpec, **options: Any) -> VirtualServerSpec:
 def started(spec: VirtualServerSpec, now: float = 0.0, **options: Any
             ) -> tuple[VirtualServerCore, list[Any]]:
     core = VirtualServerCore(spec, **options)
-    return core, core.start(now, lambda: 0.0)
+    return core, core.start() + core.register(now, lambda: 0.0)
