@@ -151,8 +151,9 @@ class Exchange:
                 self.clean_close = True
                 return
             except (ssl.SSLError, OSError):
-                return
-            if not data:
+                return  # a ragged EOF or a TLS error: judge what came, as keepalived
+            if not data:  # Python's read() says close_notify with b"", not an exception
+                self.clean_close = True
                 return
             reader.feed(data)
 

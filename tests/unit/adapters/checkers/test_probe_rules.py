@@ -72,7 +72,7 @@ def test_dns_query_is_keepalived_s(name: str, qtype: str, qname: str) -> None:
     assert question.name.to_text() == qname
     assert question.rdtype == dns.rdatatype.from_text(qtype)
     assert question.rdclass == 1
-    assert len(wire) == 12 + len(question.name.to_wire()) + 4
+    assert len(wire) == 12 + len(question.name.to_wire() or b"") + 4
 
 
 def test_dns_query_ids_are_random() -> None:
