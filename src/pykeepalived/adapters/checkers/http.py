@@ -119,9 +119,10 @@ class Exchange:
             await self._read_tls(reader)
             return
         for _ in range(1 << 20):
-            if reader.room == 0:
+            if reader.room <= 0:
                 return
-            data = await self._recv(self.timeout, "Timeout HTTP read", "Read error with")
+            data = await self._recv(self.timeout, "Timeout HTTP read", "Read error with",
+                                    reader.room)
             if not data:
                 return
             reader.feed(data)
@@ -134,7 +135,7 @@ class Exchange:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         for _ in range(1 << 20):
-            if reader.room == 0:
+            if reader.room <= 0:
                 return
             try:
                 data = self.tls.read(reader.room)
@@ -180,9 +181,10 @@ class Exchange:
         if not done:
             raise Failed(timeout_phrase)
 
-    async def _recv(self, within: float, timeout_phrase: str, error_phrase: str) -> bytes:
+    async def _recv(self, within: float, timeout_phrase: str, error_phrase: str,
+                    size: int = wire.READ_SIZE) -> bytes:
         try:
-            data = await receive(self.sock, wire.READ_SIZE, within)
+            data = await receive(self.sock, size, within)
         except OSError as exc:
             raise Failed(error_phrase) from exc
         if data is None:
@@ -223,7 +225,7 @@ async def fetch(probe: HttpProbe, url: HttpUrl, *,
         host = wire.host_header(url.virtualhost, address_text(conn.address), conn.port,
                                 ipv6=conn.address.version == 6)
         await exchange.send(wire.build_request(url.path, probe.protocol, host))
-        reader = wire.ResponseReader(dump=dump)
+        reader = wire.ResponseReader(dump=dump, keep_text=url.regex is not None)
         await exchange.read(reader)
         return reader.finish(), exchange.clean_close
 

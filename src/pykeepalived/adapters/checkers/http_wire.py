@@ -131,16 +131,19 @@ class Response:
     received: int
     #: MD5 of the body, capped at Content-Length
     digest: bytes
-    #: the response as received (head included), for the regex; bounded by REGEX_LIMIT
+    #: the response as received (head included), for a regex; bounded by REGEX_LIMIT
     text: bytes
 
 
 class ResponseReader:
     """Feed what each read returns; `finish()` at EOF. `dump` gets genhash -v's text."""
 
-    def __init__(self, *, dump: Callable[[str], None] | None = None) -> None:
+    def __init__(self, *, dump: Callable[[str], None] | None = None,
+                 keep_text: bool = True) -> None:
         self._pending = bytearray()
         self._text = bytearray()
+        #: keep the response for a regex (or not: no regex, no copy)
+        self._text_limit = REGEX_LIMIT if keep_text else 0
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._dump = dump
         self.head: bytes | None = None
@@ -155,8 +158,8 @@ class ResponseReader:
         return READ_SIZE - len(self._pending) if self.head is None else READ_SIZE
 
     def feed(self, data: bytes) -> None:
-        if len(self._text) < REGEX_LIMIT:
-            self._text += data[:REGEX_LIMIT - len(self._text)]
+        if len(self._text) < self._text_limit:
+            self._text += data[:self._text_limit - len(self._text)]
         if self.head is not None:
             self._body(data, first=False)
             return

@@ -86,9 +86,26 @@ def test_content_length_caps_the_hash_but_not_the_read() -> None:
 
 def test_a_head_that_overflows_keepalived_s_buffer_stops_the_read() -> None:
     reader = wire.ResponseReader()
-    reader.feed(b"HTTP/1.0 200 OK\r\nX: " + b"a" * 5000)
-    assert reader.room <= 0 or reader.head is None
+    assert reader.room == 4095
+    start = b"HTTP/1.0 200 OK\r\nX: " + b"a" * 4000
+    reader.feed(start)
+    assert reader.room == 4095 - len(start)
+    reader.feed(b"a" * reader.room)
+    assert reader.room == 0  # keepalived reads 0 bytes now and takes it for EOF
     assert reader.finish().head is None
+
+
+def test_after_the_head_each_read_may_take_a_full_buffer() -> None:
+    reader = wire.ResponseReader()
+    reader.feed(b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 100)
+    assert reader.room == 4095
+
+
+def test_the_text_is_kept_only_for_a_regex() -> None:
+    reader = wire.ResponseReader(keep_text=False)
+    reader.feed(b"HTTP/1.0 200 OK\r\n\r\nbody")
+    assert reader.finish().text == b""
+    assert read_all(b"HTTP/1.0 200 OK\r\n\r\nbody").text.endswith(b"body")
 
 
 def test_no_blank_line_means_no_head() -> None:
