@@ -33,7 +33,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "daemon": frozenset({"adapters", "specs", "observe", "config", "vrrp", "check",
                          "constants", "package"}),
     "cli": frozenset({"daemon", "observe", "config", "specs", "vrrp", "constants",
-                      "package"}),
+                      "adapters", "package"}),
     "__main__": frozenset({"cli"}),
     "package": frozenset(),
 }

@@ -8,7 +8,8 @@ phrase for a failure, so the core can print the line an operator greps for:
 - HTTP_GET, SSL_GET: the first words of keepalived's epilog line: "Timeout connecting",
   "Connection failed", "Error connecting", "HTTP_CHECK - network unreachable",
   "SSL handshake/communication error connecting to", "Timeout WEB write",
-  "Cannot send get request to", "Timeout HTTP read", "Timeout SSL read",
+  "Cannot send get request to", "Timeout WEB read" (no answer at all),
+  "Timeout HTTP read", "Timeout SSL read",
   "Read error with", "SSL read error from", "Read, no data received from ",
   "HTTP status code error to", "MD5 digest error to", "Regex match failed";
 - SMTP_CHECK: the whole message after `SMTP_CHECK `, server included
@@ -19,7 +20,9 @@ phrase for a failure, so the core can print the line an operator greps for:
 - MISC_CHECK: "" (the exit status, signal or timeout say it).
 
 `reschedule` marks keepalived's "... Rescheduling." cases (no socket, bind failed): the
-checker tries again after delay_loop without changing state.
+checker tries again after delay_loop without changing state. `reason` is then
+keepalived's whole log line ("TCP socket bind failed. Rescheduling.") and `detail` the
+system's words ("Checker bind failed: Cannot assign requested address").
 """
 
 from __future__ import annotations

@@ -121,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pykeepalived.cli.status import main_status
 
         return main_status(words[1:])
+    genhash = _genhash_words(words)
+    if genhash is not None:
+        from pykeepalived.cli.genhash import main_genhash
+
+        prog, genhash_args, argc = genhash
+        return main_genhash(genhash_args, prog=prog, argc=argc)
     parser = build_parser()
     try:
         args = parser.parse_args(words)
@@ -143,6 +149,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.dump_conf:
         config_test(path, config_id=args.config_id, all_config=args.all_config, dump=True)
     return run_daemon(args, path)
+
+
+def _genhash_words(words: list[str]) -> tuple[str, list[str], int] | None:
+    """genhash's usage name, arguments and keepalived's argc when this is a genhash run:
+    `pykeepalived genhash ...`, keepalived's `--genhash`/`-T` first, or a program
+    named `genhash` (keepalived's own link)."""
+    program = sys.argv[0] if sys.argv and sys.argv[0] else "pykeepalived"
+    if os.path.basename(program) == "genhash":
+        return program, words, len(words) + 1
+    if words[:1] == ["genhash"]:
+        return f"{program} genhash", words[1:], len(words)
+    if words[:1] in (["--genhash"], ["-T"]):
+        return f"{program} --genhash", words[1:], len(words) + 1
+    return None
 
 
 def daemonize() -> bool:
