@@ -32,7 +32,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "observe": frozenset({"config", "specs", "vrrp", "check", "constants"}),
     "daemon": frozenset({"adapters", "specs", "observe", "config", "vrrp", "check",
                          "constants", "package"}),
-    "cli": frozenset({"daemon", "observe", "config", "specs", "vrrp", "constants",
+    "cli": frozenset({"daemon", "observe", "config", "specs", "vrrp", "check", "constants",
                       "adapters", "package"}),
     "__main__": frozenset({"cli"}),
     "package": frozenset(),

@@ -236,7 +236,7 @@ async def genhash(request: Request, out: list[str]) -> tuple[str, str]:
     from pykeepalived.adapters.checkers.http import Failed, fetch
     from pykeepalived.adapters.checkers.http_wire import digest_dump
     from pykeepalived.adapters.checkers.sockets import SetupFailed
-    from pykeepalived.specs.check import Connection, HttpProbe, HttpUrl
+    from pykeepalived.check.params import Connection, HttpProbe, HttpUrl
 
     assert request.url is not None
     conn = Connection(ip_address(request.server), request.port, request.timeout,

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     import subprocess
     from collections.abc import Awaitable, Callable
 
+    from pykeepalived.check.params import Probe
     from pykeepalived.check.results import ProbeResult
-    from pykeepalived.specs.check import Probe
 
 T = TypeVar("T")
 SERVERS = Path(__file__).with_name("servers.py")

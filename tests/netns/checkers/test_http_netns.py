@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived.specs.check import Connection, HttpProbe, HttpUrl
+from pykeepalived.check.params import Connection, HttpProbe, HttpUrl
 from tests.netns.checkers.conftest import events
 
 if TYPE_CHECKING:

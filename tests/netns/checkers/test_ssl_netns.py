@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived.specs.check import Connection, HttpProbe, HttpUrl
+from pykeepalived.check.params import Connection, HttpProbe, HttpUrl
 from tests.conftest import skip_or_fail
 from tests.netns.checkers.conftest import events
 

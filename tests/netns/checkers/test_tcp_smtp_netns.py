@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pykeepalived.specs.check import Connection, SmtpProbe, TcpProbe
+from pykeepalived.check.params import Connection, SmtpProbe, TcpProbe
 from tests.netns.checkers.conftest import events
 from tests.netns.lab import wait_for
 

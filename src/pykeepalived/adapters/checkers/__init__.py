@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pykeepalived.specs.check import (
+from pykeepalived.check.params import (
     DnsProbe,
     HttpProbe,
     MiscProbe,
@@ -21,8 +21,8 @@ from pykeepalived.specs.check import (
 )
 
 if TYPE_CHECKING:
+    from pykeepalived.check.params import Probe
     from pykeepalived.check.results import ProbeResult
-    from pykeepalived.specs.check import Probe
 
 
 async def run_probe(probe: Probe, *, url: int = 0, enforce_security: bool = False,

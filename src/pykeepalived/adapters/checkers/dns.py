@@ -34,7 +34,7 @@ from pykeepalived.adapters.checkers.sockets import (
 from pykeepalived.check.results import ProbeResult
 
 if TYPE_CHECKING:
-    from pykeepalived.specs.check import DnsProbe
+    from pykeepalived.check.params import DnsProbe
 
 HEADER_SIZE = 12
 #: a reply never needs more (keepalived: DNS_BUFFER_SIZE 768); longer ones are cut

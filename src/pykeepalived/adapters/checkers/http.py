@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable
 
-    from pykeepalived.specs.check import HttpProbe, HttpUrl
+    from pykeepalived.check.params import HttpProbe, HttpUrl
 
 _CONNECT_PHRASES = {
     Connect.UNREACHABLE: "HTTP_CHECK - network unreachable",

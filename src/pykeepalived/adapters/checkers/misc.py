@@ -18,7 +18,7 @@ from pykeepalived.adapters.scripts import ScriptRefused, run_script
 from pykeepalived.check.results import ProbeResult
 
 if TYPE_CHECKING:
-    from pykeepalived.specs.check import MiscProbe
+    from pykeepalived.check.params import MiscProbe
 
 
 def passed(exit_status: int | None, dynamic: bool) -> bool:

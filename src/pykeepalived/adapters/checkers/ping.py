@@ -36,7 +36,7 @@ from pykeepalived.adapters.checkers.sockets import (
 from pykeepalived.check.results import ProbeResult
 
 if TYPE_CHECKING:
-    from pykeepalived.specs.check import PingProbe
+    from pykeepalived.check.params import PingProbe
 
 PING_GROUP_RANGE = "/proc/sys/net/ipv4/ping_group_range"
 PAYLOAD = (b"keepalived check - " * 7)[:128]

@@ -26,7 +26,7 @@ from pykeepalived.adapters.checkers.sockets import (
 from pykeepalived.check.results import ProbeResult
 
 if TYPE_CHECKING:
-    from pykeepalived.specs.check import SmtpProbe
+    from pykeepalived.check.params import SmtpProbe
 
 #: keepalived's SMTP_BUFF_MAX: a line longer than this wraps the buffer
 BUFFER_MAX = 512

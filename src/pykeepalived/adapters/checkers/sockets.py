@@ -31,7 +31,7 @@ from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from pykeepalived.specs.check import Connection, IPAddress
+    from pykeepalived.check.params import Connection, IPAddress
 
 #: connect() errors keepalived counts as "could not connect" rather than "could not
 #: run the check" (layer4.c:socket_bind_connect)

@@ -17,7 +17,7 @@ from pykeepalived.adapters.checkers.sockets import Connect, SetupFailed, connect
 from pykeepalived.check.results import ProbeResult
 
 if TYPE_CHECKING:
-    from pykeepalived.specs.check import TcpProbe
+    from pykeepalived.check.params import TcpProbe
 
 
 async def probe_tcp(probe: TcpProbe) -> ProbeResult:

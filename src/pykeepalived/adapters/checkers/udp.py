@@ -26,7 +26,7 @@ from pykeepalived.adapters.checkers.sockets import (
 from pykeepalived.check.results import ProbeResult
 
 if TYPE_CHECKING:
-    from pykeepalived.specs.check import UdpProbe
+    from pykeepalived.check.params import UdpProbe
 
 IP_RECVERR = 11
 IPV6_RECVERR = 25

@@ -9,7 +9,7 @@ import pytest
 
 from pykeepalived.adapters.checkers import http_wire as wire
 from pykeepalived.adapters.checkers.http import judge
-from pykeepalived.specs.check import HttpUrl
+from pykeepalived.check.params import HttpUrl
 
 
 @pytest.mark.parametrize(("protocol", "expected"), [

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pykeepalived.adapters.checkers import run_probe
-from pykeepalived.specs.check import MiscProbe
-from pykeepalived.specs.commands import ScriptCommand
+from pykeepalived.check.params import MiscProbe
+from pykeepalived.commands import ScriptCommand
 
 if TYPE_CHECKING:
     from pykeepalived.check.results import ProbeResult

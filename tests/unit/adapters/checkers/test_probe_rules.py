@@ -28,7 +28,7 @@ from pykeepalived.adapters.checkers.ping import (
 )
 from pykeepalived.adapters.checkers.smtp import reply_status
 from pykeepalived.adapters.checkers.udp import reply_matches
-from pykeepalived.specs.check import Connection, FileProbe, UdpProbe
+from pykeepalived.check.params import Connection, FileProbe, UdpProbe
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -161,7 +161,7 @@ def test_a_tcp_probe_loads_neither_dnspython_nor_the_http_code() -> None:
 import asyncio, sys
 from ipaddress import IPv4Address
 from pykeepalived.adapters.checkers import run_probe
-from pykeepalived.specs.check import Connection, TcpProbe
+from pykeepalived.check.params import Connection, TcpProbe
 asyncio.run(run_probe(TcpProbe(Connection(IPv4Address("127.0.0.1"), 9, timeout=0.2))))
 print(sorted(m for m in sys.modules if m == "dns" or m.startswith(("dns.", "h11"))
              or m.endswith(("checkers.http", "checkers.dns"))))
