@@ -4,7 +4,10 @@ One pyroute2 generic-netlink socket, opened at start and bound to the kernel's "
 family, carries every command as keepalived 2.2.7 sends it (the messages are built in
 `ipvs_wire`); each request is awaited on the daemon's loop, nothing blocks it and no
 thread is needed. A refusal becomes `IpvsError(errno)`, which the check driver logs in
-keepalived's words and, for "already there" / "already gone", treats as done.
+keepalived's words and, for "already there" / "already gone", treats as done. The errno
+is the one keepalived sees: it talks through libnl, which folds the kernel's codes into
+its own and back (`keepalived_errno`), so a missing service (the kernel's ESRCH) is
+ENOENT to keepalived, and to its rules.
 
 Two of keepalived's rules live here because they are about the kernel, not the checker:
 
@@ -43,6 +46,22 @@ from pykeepalived.check.lvs import (
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from pykeepalived.check.syncd import SyncCommand
+
+#: libnl's nl_syserr2nlerr followed by keepalived's nlerr2syserr (libipvs.c): the kernel's
+#: errno -> the errno keepalived logs and decides on; any other code becomes
+#: NLE_FAILURE, which keepalived passes on as 1
+_LIBNL_FOLDS: Final = {
+    errno.ESRCH: errno.ENOENT, errno.EADDRINUSE: errno.EEXIST, errno.ENOTSOCK: errno.EBADF,
+    errno.ENOPROTOOPT: errno.EINVAL, errno.EFAULT: errno.EINVAL, errno.ENOBUFS: errno.ENOMEM,
+}
+_LIBNL_KEEPS: Final = frozenset({
+    errno.EBADF, errno.EEXIST, errno.EADDRNOTAVAIL, errno.ENOENT, errno.EINTR, errno.EAGAIN,
+    errno.EACCES, errno.EINVAL, errno.ENOMEM, errno.EAFNOSUPPORT, errno.EPROTONOSUPPORT,
+    errno.EOPNOTSUPP, errno.EPERM, errno.EBUSY, errno.ERANGE, errno.ENODEV,
+})
+_NLE_FAILURE: Final = 1
 
 MODPROBE: Final = ("modprobe", "ip_vs")
 #: bound on `modprobe ip_vs` (it loads one module and its few dependencies)
@@ -174,6 +193,24 @@ class Ipvs:
         await self._send(wire.daemon_command(wire.DEL_DAEMON, state, sync),
                          f"sync daemon {state}")
 
+    async def apply_sync(self, commands: Sequence[SyncCommand]
+                         ) -> list[tuple[SyncCommand, IpvsError]]:
+        """Send check.syncd's commands in order; the refusals of the non-quiet ones.
+
+        As keepalived's ipvs_syncd_cmd, a refusal does not stop the next command; a quiet
+        command's refusal (EEXIST, or ENOENT for a role not running) is expected and
+        dropped, the others are returned for the caller to log.
+        """
+        failed: list[tuple[SyncCommand, IpvsError]] = []
+        for command in commands:
+            send = self.start_daemon if command.start else self.stop_daemon
+            try:
+                await send(command.state, command.sync)
+            except IpvsError as exc:
+                if not command.quiet:
+                    failed.append((command, exc))
+        return failed
+
     async def daemons(self) -> dict[SyncState, SyncDaemonSpec]:
         """The running sync daemons by role, with the kernel's defaults filled in."""
         replies = await self._query(wire.request(wire.GET_DAEMON), dump=True)
@@ -202,10 +239,19 @@ class Ipvs:
                                                        msg_flags=flags)
                 return [reply async for reply in replies]
         except NetlinkError as exc:
-            raise IpvsError(exc.code, f"IPVS {name} {what}: {os.strerror(exc.code)}") from exc
+            raise IpvsError(keepalived_errno(exc.code),
+                            f"IPVS {name} {what}: {os.strerror(exc.code)}") from exc
         except TimeoutError as exc:
             raise IpvsError(errno.ETIMEDOUT, f"IPVS {name} {what}: no answer in"
                             f" {REQUEST_LIMIT:g} s") from exc
+
+
+def keepalived_errno(code: int) -> int:
+    """The errno keepalived 2.2.7 reports for the kernel's `code` (through libnl)."""
+    code = abs(code)
+    if code in _LIBNL_FOLDS:
+        return _LIBNL_FOLDS[code]
+    return code if code in _LIBNL_KEEPS else _NLE_FAILURE
 
 
 def _what(service: ServiceSpec, dest: DestSpec) -> str:

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
 
     from pykeepalived.check.lvs import (
         DestSpec,
+        IpvsError,
         ServiceSpec,
         SyncDaemonSpec,
         SyncState,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     )
     from pykeepalived.check.params import Probe
     from pykeepalived.check.results import ProbeResult
+    from pykeepalived.check.syncd import SyncCommand
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -46,6 +48,8 @@ class IpvsPort(Protocol):
     async def set_timeouts(self, timeouts: Timeouts) -> None: ...
     async def start_daemon(self, state: SyncState, sync: SyncDaemonSpec) -> None: ...
     async def stop_daemon(self, state: SyncState, sync: SyncDaemonSpec) -> None: ...
+    async def apply_sync(self, commands: Sequence[SyncCommand]
+                         ) -> list[tuple[SyncCommand, IpvsError]]: ...
     async def dump(self) -> dict[ServiceSpec, tuple[DestSpec, ...]]: ...
     async def close(self) -> None: ...
 
