@@ -8,6 +8,7 @@ and through pyroute2's own `ipvsmsg` where it decodes the field (an independent 
 from __future__ import annotations
 
 import asyncio
+import errno
 import struct
 from ipaddress import ip_address
 from socket import AF_INET, AF_INET6
@@ -16,7 +17,7 @@ import pytest
 from pyroute2.netlink.generic.ipvs import ipvsmsg
 
 from pykeepalived.adapters import ipvs_wire as wire
-from pykeepalived.adapters.ipvs import Ipvs
+from pykeepalived.adapters.ipvs import Ipvs, keepalived_errno
 from pykeepalived.check.lvs import (
     FLAG_ONEPACKET,
     FLAG_SCHED1,
@@ -240,3 +241,14 @@ def test_a_kernel_without_ipvs_raises_unavailable_with_one_line() -> None:
     assert "no generic netlink family PYKA_NO_SUCH" in reason
     assert "/nonexistent/modprobe ip_vs: No such file or directory" in reason
     assert "\n" not in reason
+
+
+@pytest.mark.parametrize(("kernel", "keepalived"), [
+    (errno.EEXIST, errno.EEXIST), (errno.ENOENT, errno.ENOENT),
+    (errno.ESRCH, errno.ENOENT),  # a missing service, or no such sync daemon
+    (errno.ENODEV, errno.ENODEV), (errno.EINVAL, errno.EINVAL), (errno.ENOBUFS, errno.ENOMEM),
+    (errno.EMSGSIZE, 1),  # NLE_FAILURE, passed on as 1
+])
+def test_errors_are_the_ones_keepalived_sees_through_libnl(kernel: int, keepalived: int) -> None:
+    assert keepalived_errno(kernel) == keepalived
+    assert keepalived_errno(-kernel) == keepalived
