@@ -3,8 +3,13 @@
 These are the kernel's own objects (include/uapi/linux/ip_vs.h), one `ServiceSpec` per
 IPVS service (a virtual_server_group expands to several) and one `DestSpec` per real
 server in it. Two specs compare equal exactly when the kernel entry would be the same,
-which is what lets a reload touch only what changed. `text()` gives keepalived's
-`[ip]:proto:port` / `FWM n` forms, which its log lines and dumps use.
+which is what lets a reload touch only what changed, and what lets the IPVS adapter's
+`dump()` read back a spec equal to the one programmed: the constructors normalise the
+fields the kernel would hold differently (see `ServiceSpec` and `DestSpec`). `text()`
+gives keepalived's `[ip]:proto:port` / `FWM n` forms, which its log lines and dumps use.
+
+The errors of IPVS programming live here too, beside the values, so that the adapter
+(which may not import the daemon) raises what the check driver catches.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 from ipaddress import IPv4Address, IPv6Address
-from typing import Final
+from typing import Final, Literal
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -26,6 +31,32 @@ FLAG_ONEPACKET: Final = 0x4
 FLAG_SCHED1: Final = 0x8
 FLAG_SCHED2: Final = 0x10
 FLAG_SCHED3: Final = 0x20
+#: IPv4 persistence netmask of a service without persistence_granularity
+NETMASK_ALL: Final = 0xFFFFFFFF
+#: the same for IPv6: a prefix length
+PREFIX_ALL: Final = 128
+
+#: the sync daemon's two roles (IP_VS_STATE_MASTER 1, IP_VS_STATE_BACKUP 2)
+SyncState = Literal["master", "backup"]
+
+
+class IpvsError(Exception):
+    """The kernel refused an IPVS command; `code` is the errno keepalived reports."""
+
+    def __init__(self, code: int, message: str = "") -> None:
+        super().__init__(message or f"IPVS error {code}")
+        self.code = code
+
+
+class IpvsUnavailable(Exception):
+    """This kernel has no IPVS (no generic netlink family "IPVS", even after modprobe).
+
+    keepalived says so once and keeps running VRRP; `reason` is that one line.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class Forwarding(IntEnum):
@@ -65,6 +96,24 @@ class ServiceSpec:
     #: persistence_engine (e.g. "sip"), "" for none
     pe_name: str = ""
 
+    def __post_init__(self) -> None:
+        """Normalise to what the kernel holds, as keepalived programs it (ipvs_set_srule).
+
+        A persistent service (timeout > 0) always carries IP_VS_SVC_F_PERSISTENT; one
+        without persistence has no persistence engine and the all-ones netmask; an IPv6
+        service's all-ones netmask is the prefix length 128.
+        """
+        flags, netmask, pe_name = self.flags, self.netmask, self.pe_name
+        if self.timeout > 0:
+            flags |= FLAG_PERSISTENT
+        else:
+            netmask, pe_name = NETMASK_ALL, ""
+        if self.family == 6 and netmask == NETMASK_ALL:
+            netmask = PREFIX_ALL
+        object.__setattr__(self, "flags", flags)
+        object.__setattr__(self, "netmask", netmask)
+        object.__setattr__(self, "pe_name", pe_name)
+
     @property
     def key(self) -> tuple[int, int, IPAddress | None, int, int]:
         """What identifies the service to the kernel."""
@@ -91,6 +140,21 @@ class DestSpec:
     #: 0 nocsum, 1 csum, 2 remcsum
     tunnel_flags: int = 0
 
+    def __post_init__(self) -> None:
+        """Tunnel fields only where keepalived sends them (libipvs: TUN only, the port for
+        GUE, the checksum flags for GUE and GRE); elsewhere the kernel holds zeros."""
+        kind, port, flags = TunnelType(self.tunnel_type), self.tunnel_port, self.tunnel_flags
+        object.__setattr__(self, "forwarding", Forwarding(self.forwarding))
+        if self.forwarding != Forwarding.TUN:
+            kind, port, flags = TunnelType.IPIP, 0, 0
+        if kind != TunnelType.GUE:
+            port = 0
+        if kind == TunnelType.IPIP:
+            flags = 0
+        object.__setattr__(self, "tunnel_type", kind)
+        object.__setattr__(self, "tunnel_port", port)
+        object.__setattr__(self, "tunnel_flags", flags)
+
     @property
     def key(self) -> tuple[IPAddress, int]:
         return (self.address, self.port)
@@ -107,11 +171,13 @@ class SyncDaemonSpec:
 
     `instance` names the vrrp_instance whose state decides master or backup (None: the
     checker runs both for its whole life, as keepalived does without an instance).
+    `sync_id` None is keepalived's unset syncid: the instance's VRID, or 0 without one
+    (`check.syncd.resolved` fills it in; the adapter sends 0 for None).
     """
 
     interface: str
     instance: str | None = None
-    sync_id: int = 0
+    sync_id: int | None = None
     max_len: int | None = None
     port: int | None = None
     ttl: int | None = None

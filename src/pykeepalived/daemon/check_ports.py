@@ -7,30 +7,35 @@ As with the VRRP side (ports.py), the check driver reaches the world only throug
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Sequence
 
-    from pykeepalived.check.lvs import DestSpec, ServiceSpec, SyncDaemonSpec, Timeouts
+    from pykeepalived.check.lvs import (
+        DestSpec,
+        IpvsError,
+        ServiceSpec,
+        SyncDaemonSpec,
+        SyncState,
+        Timeouts,
+    )
     from pykeepalived.check.params import Probe
     from pykeepalived.check.results import ProbeResult
+    from pykeepalived.check.syncd import SyncCommand
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.vrrp.tracking import ScriptResult
 
-SyncState = Literal["master", "backup"]
-
-
-class IpvsError(Exception):
-    """The kernel refused an IPVS command; `code` is the errno keepalived reports."""
-
-    def __init__(self, code: int, message: str = "") -> None:
-        super().__init__(message or f"IPVS error {code}")
-        self.code = code
-
 
 class IpvsPort(Protocol):
-    """adapters/ipvs.Ipvs: generic-netlink IPVS. Each call raises IpvsError on refusal."""
+    """adapters/ipvs.Ipvs: generic-netlink IPVS. Each call raises IpvsError on refusal.
+
+    (IpvsError, IpvsUnavailable and SyncState live in check/lvs.py, where the adapter may
+    import them.) `edit_dest` is keepalived's: a destination the kernel does not have is
+    added instead. `set_timeouts` sends all three timeouts, the unset ones at the values
+    read before the first change (so `set_timeouts(Timeouts())` restores them). `dump`
+    reads back every service with its destinations.
+    """
 
     async def add_service(self, service: ServiceSpec) -> None: ...
     async def edit_service(self, service: ServiceSpec) -> None: ...
@@ -43,6 +48,9 @@ class IpvsPort(Protocol):
     async def set_timeouts(self, timeouts: Timeouts) -> None: ...
     async def start_daemon(self, state: SyncState, sync: SyncDaemonSpec) -> None: ...
     async def stop_daemon(self, state: SyncState, sync: SyncDaemonSpec) -> None: ...
+    async def apply_sync(self, commands: Sequence[SyncCommand]
+                         ) -> list[tuple[SyncCommand, IpvsError]]: ...
+    async def dump(self) -> dict[ServiceSpec, tuple[DestSpec, ...]]: ...
     async def close(self) -> None: ...
 
 

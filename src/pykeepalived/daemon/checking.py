@@ -30,9 +30,9 @@ from pykeepalived.check.actions import (
     RunScript,
     SmtpAlert,
 )
+from pykeepalived.check.lvs import IpvsError
 from pykeepalived.check.pool import VirtualServerCore
 from pykeepalived.check.results import ProbeResult
-from pykeepalived.daemon.check_ports import IpvsError
 from pykeepalived.vrrp.actions import LogLevel
 
 if TYPE_CHECKING:
