@@ -12,7 +12,7 @@ test: debs venv vm lint typecheck
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: debs venv
-	$(PY) demo/haproxy_pair.py
+	$(PY) -m demo.haproxy_pair
 
 debs:
 	@scripts/install-debs.sh $(DEBS)
@@ -31,7 +31,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench demo netlab
+	$(VENV)/bin/ruff check src netlab tests bench demo tools
 
 typecheck: venv
 	$(VENV)/bin/mypy

@@ -1,18 +1,18 @@
-#!/usr/bin/env python3
 """Client-observed failover gap: pykeepalived next to keepalived 2.2.7, same run, same LAN.
 
-    sudo .venv/bin/python bench/failover.py [--runs 10] [--only v2|v3]
-                                             [--impl pykeepalived|keepalived] [--json FILE]
+    sudo .venv/bin/python -m bench.failover [--runs 10] [--only v2|v3]
+                                            [--impl pykeepalived|keepalived] [--json FILE]
 
-A lab (tests/netns/lab.py) with routers r1 (192.0.2.11, priority 150) and r2 (.12, 100)
-and a client (.13). Both routers run the same keepalived.conf text, VIP 192.0.2.100, and
-a UDP echo bound to the VIP that answers with the router's name (bench/prober.py). For
-each implementation, protocol setting and event, every run waits for r1 to serve the
-VIP with r2 in BACKUP, starts the 10 ms prober on the client, then cuts r1's link at the
-bridge or SIGTERMs r1's daemon. The gap is the time between the client's last answer from
-r1 and its first from r2. Then the link comes back or the daemon restarts, and r1 must
-preempt back before the next run. Every wait has a deadline: a run that does not converge
-is reported as failed. The lab is torn down at the end, processes stopped by PID.
+from the checkout root. A lab (netlab.lab) with routers r1 (192.0.2.11, priority 150)
+and r2 (.12, 100) and a client (.13). Both routers run the same keepalived.conf text, VIP
+192.0.2.100, and a UDP echo bound to the VIP that answers with the router's name
+(netlab.prober). For each implementation, protocol setting and event, every run waits
+for r1 to serve the VIP with r2 in BACKUP, starts the 10 ms prober on the client, then
+cuts r1's link at the bridge or SIGTERMs r1's daemon. The gap is the time between the
+client's last answer from r1 and its first from r2. Then the link comes back or the
+daemon restarts, and r1 must preempt back before the next run. Every wait has a
+deadline: a run that does not converge is reported as failed. The lab is torn down at
+the end, processes stopped by PID.
 """
 
 from __future__ import annotations
@@ -30,12 +30,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.failover_report import (  # noqa: E402
+from bench.failover_report import (
     EVENTS,
     IMPLEMENTATIONS,
     SETTINGS,
@@ -45,7 +42,10 @@ from bench.failover_report import (  # noqa: E402
     summarise,
     table,
 )
-from bench.prober import (  # noqa: E402
+from netlab.conf import instance_conf
+from netlab.lab import CHECKOUT, STOP_TIMEOUT, Lab, wait_for
+from netlab.peers import KeepalivedPeer, PyNode, has_address
+from netlab.prober import (
     ADVERT_LINE,
     READY_LINE,
     Gap,
@@ -53,29 +53,20 @@ from bench.prober import (  # noqa: E402
     measure_gap,
     probes_from_json,
 )
-from tests.netns.daemon.nodes import PyNode, has_address, instance_conf  # noqa: E402
-from tests.netns.lab import STOP_TIMEOUT, KeepalivedPeer, Lab, Process, wait_for  # noqa: E402
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+
+    from netlab.lab import Process
+    from netlab.peers import Daemon
 
 VIP = "192.0.2.100"
 VRID = 100
 ECHO_PORT = 7100
 MASTER, BACKUP, CLIENT = "r1", "r2", "client"
-PROBER = ROOT / "bench" / "prober.py"
+PROBER = [sys.executable, "-m", "netlab.prober"]
 #: How long the client may take to see r1 answering steadily once the VIP is there.
 READY_WITHIN = 5.0
-
-
-class Daemon(Protocol):
-    """What PyNode and KeepalivedPeer have in common."""
-
-    process: Process | None
-
-    def start(self) -> object: ...
-
-    def stop(self) -> int: ...
 
 
 def settle_timeout(setting: Setting) -> float:
@@ -161,7 +152,7 @@ class EchoServers:
             self.servers[host] = self._start(host)
 
     def _start(self, host: str) -> Process:
-        server = self.lab.spawn(host, [sys.executable, str(PROBER), "serve", "--vip", VIP,
+        server = self.lab.spawn(host, [*PROBER, "serve", "--vip", VIP,
                                        "--port", str(ECHO_PORT), "--name", host],
                                 name="echo")
         wait_for(lambda: READY_LINE in server.output(), 10.0, what=f"echo server on {host}")
@@ -170,7 +161,7 @@ class EchoServers:
 
 def start_prober(lab: Lab, window: float) -> Process:
     old, new = lab.host(MASTER), lab.host(BACKUP)
-    return lab.spawn(CLIENT, [sys.executable, str(PROBER), "probe", "--vip", VIP,
+    return lab.spawn(CLIENT, [*PROBER, "probe", "--vip", VIP,
                               "--port", str(ECHO_PORT), "--expect", MASTER,
                               "--ready-within", str(READY_WITHIN), "--window", str(window),
                               "--old-ip", str(old.ipv4), "--new-ip", str(new.ipv4),
@@ -182,12 +173,12 @@ def master_advert_waiter(lab: Lab, setting: Setting) -> Iterator[Callable[[], bo
     """Yields a call that returns just after r1's next advert reaches the client, so every
     trigger lands at the same phase of r1's advert cycle (else a link cut's gap varies by
     up to one interval). The helper reports on a pipe, read at once; it is reaped (by PID)
-    only after the block, since its exit is slow (see bench/wire.await_advert)."""
+    only after the block, since its exit is slow (see netlab.wire.await_advert)."""
     timeout = 2 * setting.interval + 2.0
-    argv = ["ip", "netns", "exec", lab.host(CLIENT).namespace, sys.executable, str(PROBER),
-            "await-advert", "--source", str(lab.host(MASTER).ipv4), "--timeout", str(timeout)]
+    argv = lab.exec_argv(CLIENT, [*PROBER, "await-advert", "--source",
+                                  str(lab.host(MASTER).ipv4), "--timeout", str(timeout)])
     waiter = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL)
+                              stderr=subprocess.DEVNULL, cwd=CHECKOUT)
     assert waiter.stdout is not None
     pipe = waiter.stdout
 
@@ -308,7 +299,8 @@ def about_machine() -> dict[str, str]:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="client-observed failover gap, "
+    parser = argparse.ArgumentParser(prog="python -m bench.failover",
+                                     description="client-observed failover gap, "
                                      "pykeepalived vs keepalived (root)")
     parser.add_argument("--runs", type=int, default=10, help="runs per event (1-100)")
     parser.add_argument("--only", choices=sorted(SETTINGS), help="one protocol setting")
@@ -339,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = [SETTINGS[args.only]] if args.only else list(SETTINGS.values())
     problem = preflight(impls)
     if problem:
-        print(f"failover.py: {problem}", file=sys.stderr)
+        print(f"bench.failover: {problem}", file=sys.stderr)
         return 2
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)

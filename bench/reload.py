@@ -1,18 +1,17 @@
-#!/usr/bin/env python3
 """What a client sees while the master reloads: pykeepalived next to keepalived 2.2.7.
 
-    sudo .venv/bin/python bench/reload.py [--reloads 20] [--impl pykeepalived|keepalived]
+    sudo .venv/bin/python -m bench.reload [--reloads 20] [--impl pykeepalived|keepalived]
 
-A lab (tests/netns/lab.py, namespaces `rlxb-*`) with routers r1 (192.0.2.136, priority
-150) and r2 (.137, 100) and a client (.138); VRRPv3, advert_int 0.1, VIP 192.0.2.139,
-VRID 139, the same keepalived.conf text for both implementations
-(tests/netns/reload/harness.config_text). For each implementation and each kind of
-reload, the client probes the VIP every 10 ms (UDP echo, bench/prober.py) while r1 gets
-N SIGHUPs in a row, each sent once the previous one logged "Reload complete" (both
-implementations log it), then one quiet second. "unchanged" rewrites the same text;
-"priority" alternates 140 and 150. Reported: probes lost (no answer within 100 ms),
-probes answered by r2, the longest silence between two answers, and whether the VIP
-ever left r1 or appeared on r2 (polled every 50 ms plus `ip monitor address`).
+from the checkout root. A lab (netlab.lab, namespaces `rlxb-*`) with routers r1
+(192.0.2.136, priority 150) and r2 (.137, 100) and a client (.138); VRRPv3, advert_int
+0.1, VIP 192.0.2.139, VRID 139, the same keepalived.conf text for both implementations
+(netlab.reload.reload_conf). For each implementation and each kind of reload, the client
+probes the VIP every 10 ms (UDP echo, netlab.prober) while r1 gets N SIGHUPs in a row,
+each sent once the previous one logged "Reload complete" (both implementations log it),
+then one quiet second. "unchanged" rewrites the same text; "priority" alternates 140 and
+150. Reported: probes lost (no answer within 100 ms), probes answered by r2, the longest
+silence between two answers, and whether the VIP ever left r1 or appeared on r2 (polled
+every 50 ms plus `ip monitor address`).
 """
 
 from __future__ import annotations
@@ -22,20 +21,16 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.netns.daemon.nodes import PyNode, has_address  # noqa: E402
-from tests.netns.lab import KeepalivedPeer, Lab, wait_for  # noqa: E402
-from tests.netns.reload.harness import (  # noqa: E402
+from netlab.lab import Lab, wait_for
+from netlab.peers import KeepalivedPeer, PyNode, has_address
+from netlab.reload import (
     Client,
     ProbeReport,
     VipWatch,
     WatchReport,
-    config_text,
+    reload_conf,
     sighup,
     start_echo,
 )
@@ -43,7 +38,7 @@ from tests.netns.reload.harness import (  # noqa: E402
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tests.netns.reload.harness import Daemon
+    from netlab.peers import Daemon
 
 IMPLEMENTATIONS = ("pykeepalived", "keepalived")
 KINDS = ("unchanged", "priority")
@@ -64,21 +59,16 @@ class Row:
 
 def configs(kind: str, count: int) -> list[str]:
     if kind == "unchanged":
-        return [config_text(vrid=VRID, priority=150, vips=[f"{VIP}/24"])] * count
-    return [config_text(vrid=VRID, priority=140 if n % 2 == 0 else 150, vips=[f"{VIP}/24"])
-            for n in range(count)]
+        return [reload_conf(vrid=VRID, priority=150, vips=[f"{VIP}/24"]).text()] * count
+    return [reload_conf(vrid=VRID, priority=140 if n % 2 == 0 else 150,
+                        vips=[f"{VIP}/24"]).text() for n in range(count)]
 
 
 def daemon(lab: Lab, impl: str, host: str, priority: int) -> Daemon:
-    text = config_text(vrid=VRID, priority=priority, vips=[f"{VIP}/24"])
+    config = reload_conf(vrid=VRID, priority=priority, vips=[f"{VIP}/24"])
     if impl == "pykeepalived":
-        return PyNode(lab, host, text, name=impl).start()
-    return KeepalivedPeer(lab, host, text, name=impl).start()
-
-
-def config_path(node: Daemon) -> Path:
-    assert isinstance(node, PyNode | KeepalivedPeer)
-    return node.config_path
+        return PyNode(lab, host, config, name=impl).start()
+    return KeepalivedPeer(lab, host, config, name=impl).start()
 
 
 def measure(lab: Lab, impl: str, kind: str, count: int) -> Row:
@@ -92,7 +82,7 @@ def measure(lab: Lab, impl: str, kind: str, count: int) -> Row:
         completed = 0
         try:
             for text in configs(kind, count):
-                config_path(master).write_text(text)
+                master.config_path.write_text(text)
                 sighup(master, "Reload complete")
                 completed += 1
             wanted = len(watch.samples) + 20  # one quiet second of polls
@@ -128,7 +118,8 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="client view of reloads (root)")
+    parser = argparse.ArgumentParser(prog="python -m bench.reload",
+                                     description="client view of reloads (root)")
     parser.add_argument("--reloads", type=int, default=20, help="SIGHUPs per kind (1-200)")
     parser.add_argument("--impl", choices=IMPLEMENTATIONS, help="one implementation")
     args = parser.parse_args(argv)
@@ -136,10 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--reloads must be between 1 and 200")
     impls = [args.impl] if args.impl else list(IMPLEMENTATIONS)
     if os.geteuid() != 0 or shutil.which("ip") is None:
-        print("reload.py: needs root and iproute2", file=sys.stderr)
+        print("bench.reload: needs root and iproute2", file=sys.stderr)
         return 2
     if "keepalived" in impls and shutil.which("keepalived") is None:
-        print("reload.py: needs keepalived, or --impl pykeepalived", file=sys.stderr)
+        print("bench.reload: needs keepalived, or --impl pykeepalived", file=sys.stderr)
         return 2
     rows: list[Row] = []
     with Lab([MASTER, BACKUP, CLIENT], prefix="rlxb", base=135) as lab:

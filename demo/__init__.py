@@ -1,1 +1,1 @@
-"""The `make demo` scenario and the small programs it runs in the lab hosts."""
+"""The `make demo` scenario (`python -m demo.haproxy_pair`) and its live timeline."""

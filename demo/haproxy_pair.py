@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make demo`: the seed article's HAProxy hot-standby pair, live, in network namespaces.
 
 Two nodes each run HAProxy in front of a backend that answers its node name, and
@@ -7,6 +6,7 @@ priorities 150 and 100). A client asks the VIP every 20 ms. The demo kills node1
 HAProxy, shows the VIP move to node2 and the outage the client saw, restarts HAProxy,
 shows the VIP come back (preempt), prints a summary and removes everything it made.
 
+Run from the checkout root as `sudo .venv/bin/python -m demo.haproxy_pair` (`make demo`).
 Needs root (namespaces, raw sockets). Everything it creates is named `demo-*` and lives
 only in 192.0.2.0/24; Ctrl-C tears down cleanly.
 """
@@ -18,16 +18,11 @@ import shutil
 import signal
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.netns.haproxy.site import HAPROXY, Site, SiteSpec, Tracking, outage  # noqa: E402
-from tests.netns.lab import Lab  # noqa: E402
-
-from demo.timeline import Timeline  # noqa: E402
+from demo.timeline import Timeline
+from netlab.haproxy import HAPROXY, Site, SiteSpec, Tracking, outage
+from netlab.lab import Lab
 
 if TYPE_CHECKING:
     from types import FrameType

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.haproxy.site import Reply, Site
+    from netlab.haproxy import Reply, Site
 
 #: daemon log lines worth a newcomer's attention
 STORY = ("Entering", "Changing effective priority", "VRRP_Script(", "advertisement timeout",

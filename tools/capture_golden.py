@@ -1,14 +1,15 @@
-#!/usr/bin/env python3
 """Capture golden VRRP packets from real keepalived 2.2.7 into tests/data/golden/.
 
-Two keepalived processes run in a throwaway lab (tests/netns/lab.py): node a (priority
+Two keepalived processes run in a throwaway lab (netlab.lab): node a (priority
 150, becomes master) and node b (priority 100, where tcpdump listens). Node a runs one
 instance per wire format; once it is master everywhere it is stopped with SIGTERM, so the
 capture also holds its priority-0 adverts. Each golden file records the frame, the IP
 header fields, the config and the advert the config says should be on the wire (derived
 from the scenario table here, never from our decoder). Needs root; takes about 15 s.
 
-    sudo .venv/bin/python tools/capture_golden.py [--out tests/data/golden]
+    sudo .venv/bin/python -m tools.capture_golden [--out tests/data/golden]
+
+(from the checkout root).
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.netns.lab import Host, KeepalivedPeer, Lab, wait_for  # noqa: E402
+from netlab.conf import Auth, Config, GlobalDefs, Instance, Style, Unicast
+from netlab.lab import CHECKOUT, Host, Lab, wait_for
+from netlab.peers import KeepalivedPeer
 
 KEY_PASS = "secret1"
 KEY_AH = "ahkey12"
@@ -43,19 +43,14 @@ class Scenario:
     auth: str = "NONE"
     unicast: bool = False
 
-    def block(self, me: Host, peer: Host, priority: int) -> str:
-        lines = [f"vrrp_instance {self.instance} {{", "    state BACKUP", "    interface eth0",
-                 f"    virtual_router_id {self.vrid}", f"    priority {priority}",
-                 "    advert_int 1", f"    version {self.version}"]
-        if self.auth != "NONE":
-            key = KEY_PASS if self.auth == "PASS" else KEY_AH
-            lines += ["    authentication {", f"        auth_type {self.auth}",
-                      f"        auth_pass {key}", "    }"]
-        if self.unicast:
-            lines += [f"    unicast_src_ip {me.ipv4}", f"    unicast_peer {{ {peer.ipv4} }}"]
+    def config(self, me: Host, peer: Host, priority: int) -> Instance:
+        key = KEY_PASS if self.auth == "PASS" else KEY_AH
         prefix = 64 if ":" in self.vip else 24
-        lines += [f"    virtual_ipaddress {{ {self.vip}/{prefix} }}", "}"]
-        return "\n".join(lines)
+        return Instance(self.instance, self.vrid, priority, [f"{self.vip}/{prefix}"],
+                        state="BACKUP", advert="1", version=self.version,
+                        auth=None if self.auth == "NONE" else Auth(self.auth, key),
+                        unicast=Unicast(str(me.ipv4), [str(peer.ipv4)]) if self.unicast
+                        else None)
 
     def expected(self, priority: int) -> dict[str, object]:
         return {"version": self.version, "vrid": self.vrid, "priority": priority,
@@ -75,9 +70,12 @@ PRIORITY_ZERO_FROM = "v3_ipv4_multicast"
 MULTICAST_V3 = next(s for s in SCENARIOS if s.golden == PRIORITY_ZERO_FROM)
 
 
-def config(me: Host, peer: Host, priority: int) -> str:
-    blocks = [s.block(me, peer, priority) for s in SCENARIOS]
-    return f"global_defs {{\n    router_id node_{me.name}\n}}\n\n" + "\n\n".join(blocks) + "\n"
+def config(me: Host, peer: Host, priority: int) -> Config:
+    """Node `me`'s keepalived.conf, laid out as the stored goldens' `node_config` (tests
+    edit that text by string: `unicast_peer { 192.0.2.12 }`)."""
+    return Config(global_defs=GlobalDefs(router_id=f"node_{me.name}"),
+                  instances=[s.config(me, peer, priority) for s in SCENARIOS],
+                  style=Style(inline=True, blank_line=True))
 
 
 # ------------------------------------------------------------------ frame parsing
@@ -174,7 +172,7 @@ def capture(workdir: Path | None = None) -> tuple[list[Seen], str, str]:
                                          MULTICAST_V3, priority_zero=True),
                      5, what="a priority-0 advert")
         seen = from_node(cap.frames(), a.mac_bytes)
-        return seen, config_a, (version.stdout + version.stderr).splitlines()[0]
+        return seen, config_a.text(), (version.stdout + version.stderr).splitlines()[0]
 
 
 def golden_records(
@@ -212,15 +210,16 @@ def golden_records(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "tests" / "data" / "golden")
+    parser = argparse.ArgumentParser(prog="python -m tools.capture_golden",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=CHECKOUT / "tests" / "data" / "golden")
     args = parser.parse_args(argv)
     seen, config_a, keepalived = capture()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, record in golden_records(seen, config_a, keepalived).items():
         path = args.out / f"{name}.json"
         path.write_text(json.dumps(record, indent=2) + "\n")
-        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+        print(f"wrote {path.relative_to(CHECKOUT) if path.is_relative_to(CHECKOUT) else path}")
     return 0
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import glob
 import os
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from netlab.conf import Config, GlobalDefs, Instance, Script, Style
 from pykeepalived.cli import main
 
 DATA = Path(__file__).parent.parent / "data" / "configs"
@@ -67,13 +69,15 @@ def test_script_security_with_created_script(tmp_path: Path) -> None:
     script.write_text("#!/bin/sh\nexit 0\n")
     script.chmod(0o755)
     conf = tmp_path / "k.conf"
-    body = (f'vrrp_script chk {{\n script "{script}"\n}}\n'
-            "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 91\n"
-            " virtual_ipaddress {\n  192.0.2.91/24\n }\n track_script {\n  chk\n }\n}\n")
-    conf.write_text(body)
+    insecure = Config(scripts=[Script("chk", str(script))],
+                      instances=[Instance("VI_1", 91, None, ["192.0.2.91/24"],
+                                          track_scripts=["chk"])],
+                      style=Style(indent=" "))
+    conf.write_text(insecure.text())
     expected, _ = keepalived_test(str(conf), tmp_path)
     assert main(["-t", "-f", str(conf)]) == expected == 6
-    conf.write_text("global_defs {\n enable_script_security\n script_user root\n}\n" + body)
+    secure = GlobalDefs(script_user="root", script_security=True)
+    conf.write_text(replace(insecure, global_defs=secure).text())
     expected, _ = keepalived_test(str(conf), tmp_path)
     assert main(["-t", "-f", str(conf)]) == expected == 0
 

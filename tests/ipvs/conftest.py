@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from netlab import vm
 
+from netlab import vm
 from tests.conftest import skip_or_fail
 from tests.ipvs.verdicts import JunitKey, Verdict, junit_key, read_verdicts
 

@@ -1,4 +1,4 @@
-"""Fixtures for tests that run real processes in network namespaces (tests/netns/lab.py)."""
+"""Fixtures for tests that run real processes in network namespaces (netlab.lab)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.lab import Lab
+from netlab.lab import Lab
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence

@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.conf import Config, Instance, Style
+from netlab.frames import send_frames, write_pcap
+from netlab.lab import Lab, wait_for
+from netlab.peers import KeepalivedPeer
 from pykeepalived.vrrp import frames
 from pykeepalived.vrrp.advert import (
     VRRP_GROUP_V4,
@@ -27,7 +31,6 @@ from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.ipv4 import build_ipv4_packet
 from pykeepalived.vrrp.packet import decode_full, encode
 from tests.conftest import skip_or_fail
-from tests.netns.lab import KeepalivedPeer, Lab, send_frames, wait_for, write_pcap
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,10 +40,14 @@ pytestmark = [pytest.mark.netns, pytest.mark.keepalived]
 VIP4, VIP6 = IPv4Address("192.0.2.171"), IPv6Address("2001:db8::171")
 
 
-def instance(name: str, vrid: int, priority: int, vip: str, version: int = 3) -> str:
-    return (f"vrrp_instance {name} {{\n  state BACKUP\n  interface eth0\n"
-            f"  virtual_router_id {vrid}\n  priority {priority}\n  advert_int 0.1\n"
-            f"  version {version}\n  virtual_ipaddress {{ {vip} }}\n}}\n")
+def instance(name: str, vrid: int, priority: int, vip: str, version: int = 3) -> Instance:
+    return Instance(name, vrid, priority, [vip], state="BACKUP", advert="0.1",
+                    version=version)
+
+
+def conf(*instances: Instance) -> Config:
+    """Instances alone (keepalived's global defaults), two-space indent, one-line VIPs."""
+    return Config(instances, style=Style(indent="  ", inline=True))
 
 
 def vrrp_frames(frames_seen: list[bytes], mac: bytes) -> list[tuple[str, bytes, bytes]]:
@@ -58,8 +65,8 @@ def vrrp_frames(frames_seen: list[bytes], mac: bytes) -> list[tuple[str, bytes, 
 
 def test_live_keepalived_v3_adverts_decode(lab: Lab) -> None:
     a = lab.host("a")
-    config = (instance("LIVE4", 71, 150, f"{VIP4}/24")
-              + instance("LIVE6", 72, 150, f"{VIP6}/64"))
+    config = conf(instance("LIVE4", 71, 150, f"{VIP4}/24"),
+                  instance("LIVE6", 72, 150, f"{VIP6}/64"))
     with lab.capture("b") as cap:
         peer = KeepalivedPeer(lab, "a", config).start()
         peer.wait_for_log("(LIVE6) Entering MASTER STATE", timeout=8)
@@ -155,7 +162,7 @@ def test_tshark_verifies_our_vrrp_checksums(tmp_path: Path) -> None:
 
 def test_keepalived_master_yields_to_our_higher_priority_advert(lab: Lab) -> None:
     b = lab.host("b")
-    peer = KeepalivedPeer(lab, "a", instance("YIELD", 73, 100, f"{VIP4}/24")).start()
+    peer = KeepalivedPeer(lab, "a", conf(instance("YIELD", 73, 100, f"{VIP4}/24"))).start()
     peer.wait_for_log("(YIELD) Entering MASTER STATE", timeout=8)
     ours = Advertisement(3, 73, 200, 10, (VIP4,))
     frame = (frames.ethernet_header(frames.multicast_mac(VRRP_GROUP_V4), b.mac_bytes, 0x0800)

@@ -148,3 +148,16 @@ def test_no_module_imports_itself_round_a_loop() -> None:
 def test_product_code_never_imports_the_lab_or_the_tests(path: Path) -> None:
     roots = {name.split(".")[0] for name in imports_of(path)}
     assert not roots & {"tests", "netlab", "bench", "demo", "tools"}
+
+
+LAB_AND_TOOLS = [path for folder in ("netlab", "bench", "demo", "tools")
+                 for path in sorted((ROOT / folder).rglob("*.py"))]
+
+
+@pytest.mark.parametrize("path", LAB_AND_TOOLS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_lab_bench_demo_and_tools_never_import_the_tests(path: Path) -> None:
+    """netlab/ is the shared lab; test code stays in tests/ (and the lab below its users)."""
+    roots = {name.split(".")[0] for name in imports_of(path)}
+    assert "tests" not in roots
+    if path.is_relative_to(ROOT / "netlab"):
+        assert not roots & {"bench", "demo", "tools"}

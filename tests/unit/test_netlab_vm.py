@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from netlab import vm
 
 # Runs the last argument (`sh <rwdir>/vm-run.sh`) as the guest would, then exits 255 like

@@ -6,11 +6,15 @@ import json
 import socket
 import struct
 from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.lab import IFNAME, wait_for
 from pykeepalived.adapters.gratuitous import FrameSender
-from tests.netns.adapters.netlab import IFNAME, Host, Lan, sysctl, wait_until_sync
+
+if TYPE_CHECKING:
+    from netlab.lab import Host, Lab
 
 pytestmark = pytest.mark.netns
 
@@ -29,29 +33,30 @@ def garp(mac: str, vip: IPv4Address) -> bytes:
 
 
 def neighbour_mac(host: Host, address: IPv4Address) -> str | None:
-    shown = json.loads(host.run("-j", "neigh", "show", "dev", IFNAME, "to", str(address)))
+    shown = json.loads(host.ip("-j", "neigh", "show", "dev", IFNAME, "to", str(address)))
     return str(shown[0]["lladdr"]) if shown and "lladdr" in shown[0] else None
 
 
-def test_garp_teaches_the_peer_the_vip_mac(lan: Lan) -> None:
+def test_garp_teaches_the_peer_the_vip_mac(lab: Lab) -> None:
+    host_a, host_b = lab.host("a"), lab.host("b")
     # Linux learns unknown addresses from gratuitous ARP only with arp_accept (default 0).
-    sysctl(
-        lan.b.namespace, "net.ipv4.conf.all.arp_accept=1", f"net.ipv4.conf.{IFNAME}.arp_accept=1"
-    )
-    assert neighbour_mac(lan.b, VIP) is None
-    with FrameSender.open(IFNAME, socket_factory=lan.a.socket_factory()) as sender:
-        assert sender.send_burst([garp(lan.a.mac, VIP)]) == 1
+    host_b.sysctl("net.ipv4.conf.all.arp_accept=1", f"net.ipv4.conf.{IFNAME}.arp_accept=1")
+    assert neighbour_mac(host_b, VIP) is None
+    with FrameSender.open(IFNAME, socket_factory=host_a.socket_factory()) as sender:
+        assert sender.send_burst([garp(host_a.mac, VIP)]) == 1
         assert sender.sent == 1
-    wait_until_sync(lambda: neighbour_mac(lan.b, VIP) == lan.a.mac, WAIT, "B learns the VIP")
+    wait_for(lambda: neighbour_mac(host_b, VIP) == host_a.mac, WAIT, interval=0.01,
+             what="B learns the VIP")
 
 
-def test_frame_arrives_byte_for_byte(lan: Lan) -> None:
-    frame = garp(lan.a.mac, VIP)
-    listener = lan.b.socket_factory()(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+def test_frame_arrives_byte_for_byte(lab: Lab) -> None:
+    host_a, host_b = lab.host("a"), lab.host("b")
+    frame = garp(host_a.mac, VIP)
+    listener = host_b.socket_factory()(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
     with listener:
         listener.bind((IFNAME, 0))
         listener.settimeout(WAIT)
-        with FrameSender.open(IFNAME, socket_factory=lan.a.socket_factory()) as sender:
+        with FrameSender.open(IFNAME, socket_factory=host_a.socket_factory()) as sender:
             assert sender.send(frame)
         # Only our frame is expected, but tolerate a few unrelated ARPs; recv times out.
         seen = [listener.recv(2048)[: len(frame)] for _ in range(1)]
@@ -63,6 +68,7 @@ def test_frame_arrives_byte_for_byte(lan: Lan) -> None:
     assert seen[-1] == frame
 
 
-def test_missing_interface_fails_at_open(lan: Lan) -> None:
+def test_missing_interface_fails_at_open(lab: Lab) -> None:
+    host_a = lab.host("a")
     with pytest.raises(OSError, match="No such device"):
-        FrameSender.open("nosuch0", socket_factory=lan.a.socket_factory())
+        FrameSender.open("nosuch0", socket_factory=host_a.socket_factory())

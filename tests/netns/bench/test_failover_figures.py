@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from bench.failover_report import SETTINGS, RunOutcome, summarise, table
-from bench.prober import PROBE_INTERVAL, PROBE_TIMEOUT, Probe, measure_gap, probes_from_json
+from netlab.prober import PROBE_INTERVAL, PROBE_TIMEOUT, Probe, measure_gap, probes_from_json
 
 
 def record(answers: list[str | None], *, late: frozenset[int] = frozenset()) -> list[Probe]:

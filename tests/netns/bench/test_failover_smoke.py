@@ -1,4 +1,4 @@
-"""CI proof that bench/failover.py still runs end to end (its figures are not judged here).
+"""CI proof that `python -m bench.failover` still runs end to end (figures not judged here).
 
 One run of each event over VRRPv3 at 0.1 s, both implementations, in a fresh lab with
 the prefix `bench`; the benchmark tears its lab down itself.
@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-BENCH = ROOT / "bench" / "failover.py"
+from netlab.lab import CHECKOUT
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.mark.netns
@@ -22,8 +24,8 @@ BENCH = ROOT / "bench" / "failover.py"
 @pytest.mark.slow
 def test_one_v3_run_prints_both_implementations(tmp_path: Path) -> None:
     figures = tmp_path / "failover.json"
-    done = subprocess.run([sys.executable, str(BENCH), "--runs", "1", "--only", "v3",
-                           "--json", str(figures)],
+    done = subprocess.run([sys.executable, "-m", "bench.failover", "--runs", "1", "--only",
+                           "v3", "--json", str(figures)], cwd=CHECKOUT,
                           capture_output=True, text=True, timeout=40, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [line.split() for line in done.stdout.splitlines()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from bench.wire import Advert, Garp, Marks, parse_frame
+from netlab.wire import Advert, Garp, Marks, parse_frame
 
 R1_MAC = bytes.fromhex("020000000a01")
 R2_MAC = bytes.fromhex("020000000a02")

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, wait_address
-from tests.netns.daemon.test_two_nodes import never_during
-from tests.netns.lab import KeepalivedPeer
+from netlab.conf import Auth, Config, GlobalDefs, Instance, SyncGroup
+from netlab.lab import never_during
+from netlab.peers import KeepalivedPeer, PyNode, has_address, wait_address
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -33,33 +33,13 @@ AUTH_TROUBLE = re.compile(r"IPSEC|auth|digest|sequence number|HMAC", re.IGNORECA
 BENIGN = ("Truncating auth_pass", "Syncing seq_num")
 
 
-def ah_conf(*, vrid: int, priority: int, vip: str, nopreempt: bool = False) -> str:
-    return f"""global_defs {{
-    router_id ahx{vrid}
-    vrrp_garp_master_delay 1
-}}
-vrrp_sync_group VG_AH {{
-    group {{
-        VI_AH
-    }}
-}}
-vrrp_instance VI_AH {{
-    state BACKUP
-    {"nopreempt" if nopreempt else ""}
-    interface eth0
-    virtual_router_id {vrid}
-    priority {priority}
-    advert_int 1
-    version 2
-    authentication {{
-        auth_type AH
-        auth_pass K!f26b90a0743cdf9591024c5e533b7152
-    }}
-    virtual_ipaddress {{
-        {vip}/24
-    }}
-}}
-"""
+def ah_conf(*, vrid: int, priority: int, vip: str, nopreempt: bool = False) -> Config:
+    return Config(
+        global_defs=GlobalDefs(router_id=f"ahx{vrid}", garp_master_delay=1),
+        sync_groups=[SyncGroup("VG_AH", ["VI_AH"])],
+        instances=[Instance("VI_AH", vrid, priority, [f"{vip}/24"], state="BACKUP",
+                            nopreempt=nopreempt, advert="1", version=2,
+                            auth=Auth("AH", "K!f26b90a0743cdf9591024c5e533b7152"))])
 
 
 def auth_complaints(log: str, *, cut_off: bool = False) -> list[str]:

@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf, wait_address
-from tests.netns.lab import wait_for
+from netlab.conf import instance_conf
+from netlab.lab import wait_for
+from netlab.peers import PyNode, wait_address
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns]
 

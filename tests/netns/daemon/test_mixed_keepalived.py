@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, instance_conf, wait_address
-from tests.netns.daemon.test_two_nodes import TAKEOVER, VIP4, never_during
-from tests.netns.lab import KeepalivedPeer
+from netlab.conf import Auth, Config, instance_conf
+from netlab.lab import never_during
+from netlab.peers import KeepalivedPeer, PyNode, has_address, wait_address
+from tests.netns.daemon.pair import TAKEOVER, VIP4
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 
@@ -53,11 +54,9 @@ def test_keepalived_master_pykeepalived_backup(make_lab: Callable[..., Lab]) -> 
 def test_higher_pykeepalived_preempts_running_keepalived_v2_pass(
         make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=170)
-    auth = "authentication {\n auth_type PASS\n auth_pass pyka182\n }"
-
-    def conf(priority: int) -> str:
+    def conf(priority: int) -> Config:
         return instance_conf(vrid=182, priority=priority, vip=f"{VIP4}/24", version=2,
-                             advert="1", extra=auth)
+                             advert="1", auth=Auth("PASS", "pyka182"))
 
     theirs = KeepalivedPeer(lab, "b", conf(100))
     theirs.start()

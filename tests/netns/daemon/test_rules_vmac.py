@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf, wait_address
-from tests.netns.lab import wait_for
+from netlab.conf import Block, instance_conf
+from netlab.lab import wait_for
+from netlab.peers import PyNode, wait_address
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.conf import Config
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
 VIP = "192.0.2.245"
-RULES = """virtual_rules {
-        from 192.0.2.245 table 145 priority 1145
-        to 192.0.2.240/29 iif eth0 lookup 146 preference 1146
-    }"""
+RULES = Block("virtual_rules", ["from 192.0.2.245 table 145 priority 1145",
+                                 "to 192.0.2.240/29 iif eth0 lookup 146 preference 1146"])
 TAKEOVER = 5.0
 
 
@@ -45,8 +45,8 @@ def has_no_rules(lab: Lab, host: str) -> bool:
 def test_virtual_rules_follow_mastership(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=230, prefix="ahxrule")
 
-    def conf(priority: int) -> str:
-        return instance_conf(vrid=245, priority=priority, vip=f"{VIP}/24", extra=RULES)
+    def conf(priority: int) -> Config:
+        return instance_conf(vrid=245, priority=priority, vip=f"{VIP}/24", extra=[RULES])
 
     a = PyNode(lab, "a", conf(150)).start()
     b = PyNode(lab, "b", conf(100)).start()

@@ -14,49 +14,38 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, wait_address
-from tests.netns.lab import wait_for
+from netlab.conf import Config, GlobalDefs, Instance, SyncGroup, TrackProcess
+from netlab.lab import wait_for
+from netlab.peers import PyNode, has_address, wait_address
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
 TAKEOVER = 5.0
-GLOBALS = """global_defs {
-    vrrp_version 3
-    vrrp_garp_master_delay 1
-}
-"""
+GLOBALS = GlobalDefs(vrrp_version=3, garp_master_delay=1)
 
 
-def instance(name: str, vrid: int, priority: int, vip: str, extra: str = "") -> str:
-    return f"""vrrp_instance {name} {{
-    interface eth0
-    virtual_router_id {vrid}
-    priority {priority}
-    advert_int 0.1
-    {extra}
-    virtual_ipaddress {{
-        {vip}/24
-    }}
-}}
-"""
+def instance(name: str, vrid: int, priority: int, vip: str, *,
+             track_interfaces: Sequence[str] = (),
+             track_processes: Sequence[str] = ()) -> Instance:
+    return Instance(name, vrid, priority, [f"{vip}/24"], advert="0.1",
+                    track_interfaces=track_interfaces, track_processes=track_processes)
 
 
-def grouped(priority: int) -> str:
-    return GLOBALS + instance("VI_GA", 183, priority, "192.0.2.193",
-                              "track_interface {\n trk0\n }") \
-        + instance("VI_GB", 184, priority, "192.0.2.194") + """
-vrrp_sync_group G183 {
-    group {
-        VI_GA
-        VI_GB
-    }
-}
-"""
+def conf(*instances: Instance, track_processes: Sequence[TrackProcess] = (),
+         sync_groups: Sequence[SyncGroup] = ()) -> Config:
+    return Config(instances, GLOBALS, track_processes=track_processes,
+                  sync_groups=sync_groups)
+
+
+def grouped(priority: int) -> Config:
+    return conf(instance("VI_GA", 183, priority, "192.0.2.193", track_interfaces=["trk0"]),
+                instance("VI_GB", 184, priority, "192.0.2.194"),
+                sync_groups=[SyncGroup("G183", ["VI_GA", "VI_GB"])])
 
 
 def test_a_tracked_link_down_moves_the_whole_sync_group(make_lab: Callable[..., Lab]) -> None:
@@ -87,14 +76,11 @@ def test_a_killed_tracked_process_moves_the_vip(make_lab: Callable[..., Lab]) ->
     program = lab.workdir / "pyka185sleep"  # a comm nobody else on the machine runs
     shutil.copy("/bin/sleep", program)
     tracked = lab.spawn("a", [str(program), "600"], name="tracked")
-    conf = GLOBALS + """vrrp_track_process p185 {
-    process pyka185sleep
-    weight 0
-}
-"""
-    a = PyNode(lab, "a", conf + instance("VI_P", 185, 150, "192.0.2.195",
-                                         "track_process {\n p185\n }")).start()
-    b = PyNode(lab, "b", GLOBALS + instance("VI_P", 185, 100, "192.0.2.195")).start()
+    a = PyNode(lab, "a", conf(instance("VI_P", 185, 150, "192.0.2.195",
+                                       track_processes=["p185"]),
+                              track_processes=[TrackProcess("p185", "pyka185sleep", weight=0)]))
+    a.start()
+    b = PyNode(lab, "b", conf(instance("VI_P", 185, 100, "192.0.2.195"))).start()
     wait_address(lab, "a", "192.0.2.195", timeout=TAKEOVER)
     tracked.stop(signal.SIGKILL)
     # in a netns the connector is refused (initial namespace only): /proc is polled every
@@ -106,7 +92,7 @@ def test_a_killed_tracked_process_moves_the_vip(make_lab: Callable[..., Lab]) ->
     assert b.stop() == 0
 
 
-def private_tmp_node(lab: Lab, host: str, config: str) -> tuple[PyNode, str]:
+def private_tmp_node(lab: Lab, host: str, config: Config) -> tuple[PyNode, str]:
     """A node whose dumps go to its own directory (`--dump-dir`), not the shared /tmp."""
     node = PyNode(lab, host, config, name="status")
     d = node.directory
@@ -116,8 +102,8 @@ def private_tmp_node(lab: Lab, host: str, config: str) -> tuple[PyNode, str]:
 
 def test_status_command_shows_state_and_last_reason(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=183)
-    a, a_dir = private_tmp_node(lab, "a", GLOBALS + instance("VI_S", 186, 150, "192.0.2.196"))
-    b, b_dir = private_tmp_node(lab, "b", GLOBALS + instance("VI_S", 186, 100, "192.0.2.196"))
+    a, a_dir = private_tmp_node(lab, "a", conf(instance("VI_S", 186, 150, "192.0.2.196")))
+    b, b_dir = private_tmp_node(lab, "b", conf(instance("VI_S", 186, 100, "192.0.2.196")))
     wait_for(lambda: has_address(lab, "a", "192.0.2.196"), TAKEOVER,
              what=f"a to take over; a logged:\n{a.log()[-3000:]}")
     b.wait_for_log("(VI_S) Entering BACKUP STATE")

@@ -9,17 +9,20 @@ for 192.0.2.155 into table 150 at preference 1150.
 from __future__ import annotations
 
 import signal
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf, wait_address
-from tests.netns.lab import wait_for
+from netlab.conf import Block, instance_conf
+from netlab.lab import wait_for
+from netlab.peers import PyNode, wait_address
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.conf import Config
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -32,22 +35,14 @@ TAKEOVER = 5.0
 
 
 def conf(priority: int, *, routes: tuple[str, ...] = (ROUTE_KEPT, ROUTE_DROPPED),
-         statics: bool = True) -> str:
-    text = instance_conf(vrid=159, priority=priority, vip=f"{VIP}/24")
+         statics: bool = True) -> Config:
+    config = instance_conf(vrid=159, priority=priority, vip=f"{VIP}/24")
     if not statics:
-        return text
-    lines = "\n".join(f"    {route} table 150" for route in routes)
-    return text + f"""
-static_ipaddress {{
-    {STATIC_ADDRESS}/32 dev eth0
-}}
-static_routes {{
-{lines}
-}}
-static_rules {{
-    from {STATIC_ADDRESS} table 150 priority 1150
-}}
-"""
+        return config
+    return replace(config, blocks=[
+        Block("static_ipaddress", [f"{STATIC_ADDRESS}/32 dev eth0"]),
+        Block("static_routes", [f"{route} table 150" for route in routes]),
+        Block("static_rules", [f"from {STATIC_ADDRESS} table 150 priority 1150"])])
 
 
 def statics_on(lab: Lab, host: str) -> tuple[bool, list[str], bool]:
@@ -94,7 +89,7 @@ def test_reload_dropping_a_route_removes_only_it(make_lab: Callable[..., Lab]) -
     wait_address(lab, "a", VIP, timeout=TAKEOVER)
     assert statics_on(lab, "a") == ALL_THERE
     mark = len(a.log())
-    a.config_path.write_text(conf(150, routes=(ROUTE_KEPT,)))
+    a.config_path.write_text(conf(150, routes=(ROUTE_KEPT,)).text())
     a.send_signal(signal.SIGHUP)
     a.wait_for_log("Reload complete", TAKEOVER, after=mark)
     assert statics_on(lab, "a") == (True, [ROUTE_KEPT], True)

@@ -14,46 +14,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, instance_conf, wait_address
-from tests.netns.lab import wait_for
+from netlab.conf import Auth
+from netlab.lab import never_during, wait_for
+from netlab.peers import has_address, wait_address
+from tests.netns.daemon.pair import TAKEOVER, VIP4, VIP6, pair
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
-
-VIP4 = "192.0.2.179"
-VIP6 = "2001:db8::179"
-#: several Master_Down_Intervals at 0.1 s adverts, plus process start-up
-TAKEOVER = 5.0
-
-
-def pair(lab: Lab, *, vip: str = f"{VIP4}/24", vrid: int = 171, extra_a: str = "",
-         extra_b: str = "", **kwargs: object) -> tuple[PyNode, PyNode]:
-    a = PyNode(lab, "a", instance_conf(vrid=vrid, priority=150, vip=vip, extra=extra_a,
-                                       **kwargs))  # type: ignore[arg-type]
-    b = PyNode(lab, "b", instance_conf(vrid=vrid, priority=100, vip=vip, extra=extra_b,
-                                       **kwargs))  # type: ignore[arg-type]
-    return a, b
-
-
-def never_during(predicate: Callable[[], bool], seconds: float) -> bool:
-    """True if `predicate` held at no poll during `seconds` (bounded negative check)."""
-    deadline = time.monotonic() + seconds
-    for _ in range(int(seconds / 0.05) + 1):
-        if predicate():
-            return False
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)
-    return True
-
-
-def pings(lab: Lab, host: str, address: str) -> bool:
-    return lab.run(host, ["ping", "-c", "1", "-W", "1", address], check=False).returncode == 0
-
 
 def test_election_link_cut_and_preempt_back(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b", "c"), base=170)
@@ -64,7 +35,7 @@ def test_election_link_cut_and_preempt_back(make_lab: Callable[..., Lab]) -> Non
     assert never_during(lambda: has_address(lab, "b", VIP4), 0.5)
     lab.link_down("a")
     wait_address(lab, "b", VIP4, timeout=TAKEOVER)
-    wait_for(lambda: pings(lab, "c", VIP4), TAKEOVER, what="client c to reach the VIP on b")
+    wait_for(lambda: lab.pings("c", VIP4), TAKEOVER, what="client c to reach the VIP on b")
     a.wait_for_log("Netlink reports eth0 down", TAKEOVER)
     a.wait_for_log("(VI_T) Entering FAULT STATE", TAKEOVER)
     wait_address(lab, "a", VIP4, present=False, timeout=TAKEOVER)
@@ -115,7 +86,7 @@ def test_sigkill_takeover_after_down_interval_and_restart_preempts(
 
 def test_nopreempt_keeps_the_current_master(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=170)
-    a, b = pair(lab, vrid=174, extra_a="nopreempt", extra_b="nopreempt")
+    a, b = pair(lab, vrid=174, nopreempt=True)
     b.start()
     wait_address(lab, "b", VIP4, timeout=TAKEOVER)
     a.start()
@@ -138,9 +109,7 @@ def test_ipv6_election_and_failover(make_lab: Callable[..., Lab]) -> None:
 
 def test_unicast_election_and_link_cut(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=170)
-    a, b = pair(lab, vrid=176,
-                extra_a="unicast_src_ip 192.0.2.171\n unicast_peer {\n 192.0.2.172\n }",
-                extra_b="unicast_src_ip 192.0.2.172\n unicast_peer {\n 192.0.2.171\n }")
+    a, b = pair(lab, vrid=176, unicast=True)  # a 192.0.2.171 <-> b .172
     a.start()
     b.start()
     wait_address(lab, "a", VIP4, timeout=TAKEOVER)
@@ -151,8 +120,7 @@ def test_unicast_election_and_link_cut(make_lab: Callable[..., Lab]) -> None:
 
 def test_v2_pass_authentication(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b"), base=170)
-    auth = "authentication {\n auth_type PASS\n auth_pass pyka177\n }"
-    a, b = pair(lab, vrid=177, version=2, advert="1", extra_a=auth, extra_b=auth)
+    a, b = pair(lab, vrid=177, version=2, advert="1", auth=Auth("PASS", "pyka177"))
     a.start()
     b.start()
     wait_address(lab, "a", VIP4, timeout=8.0)  # v2: 3 s + skew before the first MASTER

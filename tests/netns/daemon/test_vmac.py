@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf
-from tests.netns.lab import KeepalivedPeer, wait_for
+from netlab.conf import instance_conf
+from netlab.lab import wait_for
+from netlab.peers import KeepalivedPeer, PyNode
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
-    from tests.netns.lab import Lab
+    from netlab.conf import Config
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -32,7 +34,7 @@ VMAC_251 = "00:00:5e:00:01:fb"
 VMAC_252 = "00:00:5e:00:01:fc"
 
 
-def conf(vrid: int, priority: int, extra: str = "use_vmac") -> str:
+def conf(vrid: int, priority: int, extra: Sequence[str] = ("use_vmac",)) -> Config:
     return instance_conf(vrid=vrid, priority=priority, vip=f"192.0.2.{vrid}/32", extra=extra)
 
 
@@ -120,8 +122,8 @@ def test_vip_on_the_vmac_moves_with_its_mac_and_everything_goes_at_stop(
 def test_vmac_xmit_base_sends_adverts_from_the_nic(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b", "c"), base=BASE, prefix="vmxbase")
     announce_primary_only(lab, "a", "b")
-    a = PyNode(lab, "a", conf(252, 150, "use_vmac\n    vmac_xmit_base")).start()
-    b = PyNode(lab, "b", conf(252, 100, "use_vmac\n    vmac_xmit_base")).start()
+    a = PyNode(lab, "a", conf(252, 150, ("use_vmac", "vmac_xmit_base"))).start()
+    b = PyNode(lab, "b", conf(252, 100, ("use_vmac", "vmac_xmit_base"))).start()
     wait_master(lab, "a", 252)
     b.wait_for_log("(VI_T) Entering BACKUP STATE", TAKEOVER)
     with lab.capture("c", ["ip", "proto", "112"]) as capture:

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.lab import Lab, Process, wait_for
 from pykeepalived.cli.status import main_status
 from pykeepalived.observe.dumps import render_data, render_json, render_stats
-from tests.netns.lab import Lab, Process, wait_for
-from tests.unit.daemon.test_dumps import (
+from tests.unit.daemon.dump_snapshot import (
     FIXTURES,
     capture_snapshot,
     json_pairs,

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.haproxy import Site, SiteSpec, Tracking, holds_throughout, outage
 from pykeepalived.vrrp.timing import master_down_interval
-from tests.netns.haproxy.site import Site, SiteSpec, Tracking, holds_throughout, outage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -1,4 +1,4 @@
-"""Hostile VRRP frames, whole Ethernet + IPv4, for `tests.netns.lab.send_frames`.
+"""Hostile VRRP frames, whole Ethernet + IPv4, for `netlab.frames.send_frames`.
 
 Each builder starts from a well-formed advert and breaks exactly one thing, recomputing
 the VRRP checksum afterwards (unless the checksum is the thing broken): keepalived and
@@ -20,7 +20,7 @@ from pykeepalived.vrrp.frames import ethernet_header, ipv4_header, multicast_mac
 from pykeepalived.vrrp.packet import VRRP_TOS, encode_message
 
 if TYPE_CHECKING:
-    from tests.netns.lab import Host
+    from netlab.lab import Host
 
 ETHERTYPE_IPV4 = 0x0800
 #: what every hostile advert claims: high enough that accepting it would move a master

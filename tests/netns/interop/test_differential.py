@@ -15,19 +15,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import wait_address
+from netlab.frames import send_frames
+from netlab.lab import Lab, wait_for
+from netlab.peers import PrivateKeepalived, PrivatePyNode, read_dump, wait_address
+from tests.netns.interop.cluster import LAB_BASE, PREFIX, TAKEOVER, V3_MULTICAST, variant_conf
 from tests.netns.interop.craft import Attacker
-from tests.netns.interop.peers import (
-    LAB_BASE,
-    PREFIX,
-    TAKEOVER,
-    V3_MULTICAST,
-    PrivateKeepalived,
-    PrivatePyNode,
-    read_dump,
-    variant_conf,
-)
-from tests.netns.lab import Lab, send_frames, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

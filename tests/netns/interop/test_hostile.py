@@ -18,25 +18,20 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.conf import Auth, Config, GlobalDefs, Instance, Unicast
+from netlab.frames import send_frames
+from netlab.lab import Lab, wait_for
+from netlab.peers import PrivatePyNode, has_address, wait_address
 from pykeepalived.observe.metrics import format_metrics
 from pykeepalived.observe.status import parse_status
 from pykeepalived.vrrp.advert import AuthType
-from tests.netns.daemon.nodes import has_address, wait_address
+from tests.netns.interop.cluster import LAB_BASE, PREFIX, V2_TAKEOVER, Counters, read_counters
 from tests.netns.interop.craft import Attacker
-from tests.netns.interop.peers import (
-    LAB_BASE,
-    PREFIX,
-    V2_TAKEOVER,
-    Counters,
-    PrivatePyNode,
-    read_counters,
-)
-from tests.netns.lab import Lab, send_frames, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from tests.netns.lab import Host
+    from netlab.lab import Host
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -55,51 +50,17 @@ VRID_OFFSET = 14 + 20 + 1
 Expected = dict[tuple[str, str, str], int]
 
 
-def cluster_conf(me: Host, peer: Host, priority: int) -> str:
-    return f"""global_defs {{
-    router_id iop-{me.name}
-    vrrp_check_unicast_src
-    vrrp_garp_master_delay 1
-}}
-vrrp_instance {M} {{
-    version 3
-    interface eth0
-    virtual_router_id {VRIDS[M]}
-    priority {priority}
-    advert_int 0.1
-    virtual_ipaddress {{
-        {VIPS[M][0]}/24
-    }}
-}}
-vrrp_instance {P} {{
-    version 2
-    interface eth0
-    virtual_router_id {VRIDS[P]}
-    priority {priority}
-    advert_int 1
-    authentication {{
-        auth_type PASS
-        auth_pass {PASSWORD.decode()}
-    }}
-    virtual_ipaddress {{
-        {VIPS[P][0]}/24
-    }}
-}}
-vrrp_instance {U} {{
-    version 3
-    interface eth0
-    virtual_router_id {VRIDS[U]}
-    priority {priority}
-    advert_int 0.1
-    unicast_src_ip {me.ipv4}
-    unicast_peer {{
-        {peer.ipv4}
-    }}
-    virtual_ipaddress {{
-        {VIPS[U][0]}/24
-    }}
-}}
-"""
+def cluster_conf(me: Host, peer: Host, priority: int) -> Config:
+    return Config(
+        global_defs=GlobalDefs(router_id=f"iop-{me.name}", garp_master_delay=1,
+                               extra=["vrrp_check_unicast_src"]),
+        instances=[
+            Instance(M, VRIDS[M], priority, [f"{VIPS[M][0]}/24"], version=3, advert="0.1"),
+            Instance(P, VRIDS[P], priority, [f"{VIPS[P][0]}/24"], version=2, advert="1",
+                     auth=Auth("PASS", PASSWORD.decode())),
+            Instance(U, VRIDS[U], priority, [f"{VIPS[U][0]}/24"], version=3, advert="0.1",
+                     unicast=Unicast(str(me.ipv4), [str(peer.ipv4)])),
+        ])
 
 
 @dataclass

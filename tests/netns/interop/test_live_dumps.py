@@ -15,20 +15,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import wait_address
-from tests.netns.interop.peers import (
-    LAB_BASE,
-    PREFIX,
-    V2_TAKEOVER,
-    PrivateKeepalived,
-    PrivatePyNode,
-    read_dump,
-)
+from netlab.conf import Auth, Config, GlobalDefs, Instance
+from netlab.peers import PrivateKeepalived, PrivatePyNode, read_dump, wait_address
+from tests.netns.interop.cluster import LAB_BASE, PREFIX, V2_TAKEOVER
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 
@@ -36,36 +30,15 @@ pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 VRIDS = {"py": (216, 208), "ka": (217, 209)}
 
 
-def twin_conf(v3_vrid: int, v2_vrid: int) -> str:
-    return f"""global_defs {{
-    router_id iop-dumps-{v3_vrid}
-}}
-vrrp_instance VI_A {{
-    version 3
-    interface eth0
-    virtual_router_id {v3_vrid}
-    priority 200
-    advert_int 0.1
-    virtual_ipaddress {{
-        192.0.2.{v3_vrid}/24
-        2001:db8::{v3_vrid}/64
-    }}
-}}
-vrrp_instance VI_B {{
-    version 2
-    interface eth0
-    virtual_router_id {v2_vrid}
-    priority 200
-    advert_int 1
-    authentication {{
-        auth_type PASS
-        auth_pass iop-{v2_vrid}
-    }}
-    virtual_ipaddress {{
-        192.0.2.{v2_vrid}/24
-    }}
-}}
-"""
+def twin_conf(v3_vrid: int, v2_vrid: int) -> Config:
+    return Config(
+        global_defs=GlobalDefs(router_id=f"iop-dumps-{v3_vrid}"),
+        instances=[
+            Instance("VI_A", v3_vrid, 200, [f"192.0.2.{v3_vrid}/24", f"2001:db8::{v3_vrid}/64"],
+                     version=3, advert="0.1"),
+            Instance("VI_B", v2_vrid, 200, [f"192.0.2.{v2_vrid}/24"], version=2, advert="1",
+                     auth=Auth("PASS", f"iop-{v2_vrid}")),
+        ])
 
 
 def json_shape(text: str) -> list[list[tuple[str, list[str]]]]:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, wait_address
-from tests.netns.daemon.test_two_nodes import never_during, pings
-from tests.netns.interop.peers import (
+from netlab.lab import never_during, wait_for
+from netlab.peers import KeepalivedPeer, PyNode, has_address, wait_address
+from tests.netns.interop.cluster import (
     LAB_BASE,
     PREFIX,
     V2_PASS,
@@ -26,12 +26,11 @@ from tests.netns.interop.peers import (
     packet_errors,
     variant_conf,
 )
-from tests.netns.lab import KeepalivedPeer, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 
@@ -81,14 +80,14 @@ def test_mixed_cluster_elects_fails_over_preempts_and_hands_over(
     # the master's link is cut at the bridge: the other implementation takes over
     lab.link_down("m")
     wait_address(lab, "s", vip, timeout=bound)
-    wait_for(lambda: pings(lab, "c", vip), bound, what=f"client c to reach {vip} on s")
+    wait_for(lambda: lab.pings("c", vip), bound, what=f"client c to reach {vip} on s")
     wait_log(master, "(VI_T) Entering FAULT STATE", bound)
 
     # the link returns: the higher priority preempts back
     lab.link_up("m")
     wait_address(lab, "m", vip, timeout=bound)
     wait_address(lab, "s", vip, present=False, timeout=bound)
-    wait_for(lambda: pings(lab, "c", vip), bound, what=f"client c to reach {vip} on m")
+    wait_for(lambda: lab.pings("c", vip), bound, what=f"client c to reach {vip} on m")
 
     # SIGTERM: priority 0 on the wire, the backup takes over after Skew_Time
     mark = len(backup.log())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.netns.interop.peers import packet_errors
+from tests.netns.interop.cluster import packet_errors
 
 LOG = """\
 Wed Nov 25 12:23:04 2026: (VI_T) received lower priority (100) advert from 192.0.2.222 - discarding

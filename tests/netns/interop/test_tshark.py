@@ -16,17 +16,19 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.conf import Auth, Config, GlobalDefs, Instance
+from netlab.frames import write_pcap
+from netlab.lab import Host, wait_for
+from netlab.peers import PyNode, wait_address
 from tests.conftest import skip_or_fail
-from tests.netns.daemon.nodes import PyNode, wait_address
+from tests.netns.interop.cluster import LAB_BASE, PREFIX, V2_TAKEOVER
 from tests.netns.interop.craft import Attacker
-from tests.netns.interop.peers import LAB_BASE, PREFIX, V2_TAKEOVER
-from tests.netns.lab import Host, wait_for, write_pcap
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 #: Wireshark's expert severities (epan/proto.h PI_WARN, PI_ERROR); note/chat are benign
 WARNING_SEVERITY = 0x00600000
@@ -34,45 +36,14 @@ FIELDS = ("frame.number", "frame.protocols", "_ws.malformed", "_ws.expert.severi
           "_ws.expert.message", "vrrp.version", "vrrp.prio", "vrrp.checksum.status",
           "icmpv6.type", "icmpv6.checksum.status", "ip.checksum.status", "arp.opcode")
 
-THREE_INSTANCES = """global_defs {
-    router_id iop-tshark
-    vrrp_garp_master_delay 1
-}
-vrrp_instance VI_V2 {
-    version 2
-    interface eth0
-    virtual_router_id 210
-    priority 200
-    advert_int 1
-    authentication {
-        auth_type PASS
-        auth_pass iop-210
-    }
-    virtual_ipaddress {
-        192.0.2.210/24
-    }
-}
-vrrp_instance VI_V3 {
-    version 3
-    interface eth0
-    virtual_router_id 211
-    priority 200
-    advert_int 0.1
-    virtual_ipaddress {
-        192.0.2.211/24
-    }
-}
-vrrp_instance VI_V6 {
-    version 3
-    interface eth0
-    virtual_router_id 212
-    priority 200
-    advert_int 0.1
-    virtual_ipaddress {
-        2001:db8::212/64
-    }
-}
-"""
+THREE_INSTANCES = Config(
+    global_defs=GlobalDefs(router_id="iop-tshark", garp_master_delay=1),
+    instances=[
+        Instance("VI_V2", 210, 200, ["192.0.2.210/24"], version=2, advert="1",
+                 auth=Auth("PASS", "iop-210")),
+        Instance("VI_V3", 211, 200, ["192.0.2.211/24"], version=3, advert="0.1"),
+        Instance("VI_V6", 212, 200, ["2001:db8::212/64"], version=3, advert="0.1"),
+    ])
 
 
 def dissect(pcap: Path) -> list[dict[str, str]]:

@@ -12,15 +12,16 @@ from __future__ import annotations
 import signal
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from tests.netns.lab import Lab, wait_for
+from netlab.conf import Config, GlobalDefs, Instance, Script
+from netlab.lab import Lab, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.netns.lab import Process
+    from netlab.peers import Daemon
 
 VRID = 120
 VIP = "192.0.2.120"
@@ -30,48 +31,17 @@ QUIET_FOR = 1.6
 STEP_TIMEOUT = 12.0
 
 
-class Node(Protocol):
-    """What the driver needs from KeepalivedPeer and PyNode alike."""
-
-    process: Process | None
-
-    def start(self) -> object: ...
-
-    def log(self) -> str: ...
-
-
-def node_config(workdir: Path, host: str) -> str:
-    """keepalived.conf text for one host; the flag file makes the check script fail."""
+def node_config(workdir: Path, host: str) -> Config:
+    """keepalived.conf for one host; the flag file makes the check script fail."""
     script = workdir / f"{host}-chk.sh"
     script.write_text(f"#!/bin/sh\ntest ! -e {flag_path(workdir, host)}\n")
     script.chmod(0o755)
-    return f"""global_defs {{
-    router_id lgx-{host}
-    vrrp_version 3
-    vrrp_garp_master_delay 1
-    script_user root
-}}
-vrrp_script chk {{
-    script "{script}"
-    interval 1
-    fall 1
-    rise 1
-    weight -60
-}}
-vrrp_instance VI_L {{
-    state BACKUP
-    interface eth0
-    virtual_router_id {VRID}
-    priority {PRIORITIES[host]}
-    advert_int 0.1
-    track_script {{
-        chk
-    }}
-    virtual_ipaddress {{
-        {VIP}/24
-    }}
-}}
-"""
+    return Config(
+        global_defs=GlobalDefs(router_id=f"lgx-{host}", vrrp_version=3, garp_master_delay=1,
+                               script_user="root"),
+        scripts=[Script("chk", str(script), interval=1, fall=1, rise=1, weight=-60)],
+        instances=[Instance("VI_L", VRID, PRIORITIES[host], [f"{VIP}/24"], state="BACKUP",
+                            advert="0.1", track_scripts=["chk"])])
 
 
 def flag_path(workdir: Path, host: str) -> Path:
@@ -83,7 +53,7 @@ class Scenario:
     """Drives nodes `a` (150) and `b` (100) of one lab through the failover story."""
 
     lab: Lab
-    nodes: dict[str, Node]
+    nodes: dict[str, Daemon]
 
     def wait_log(self, host: str, text: str, after: int) -> int:
         """Wait for `text` in the host's log past offset `after`; returns the new offset."""

@@ -20,13 +20,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode
-from tests.netns.lab import KeepalivedPeer, Lab
+from netlab.lab import Lab
+from netlab.peers import KeepalivedPeer, PyNode
 from tests.netns.logs.normalise import KnownGap, operator_lines, side_by_side, without_gaps
-from tests.netns.logs.scenario import VIP, Node, Scenario, node_config
+from tests.netns.logs.scenario import VIP, Scenario, node_config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from netlab.conf import Config
+    from netlab.peers import Daemon
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow,
               pytest.mark.timeout(150)]
@@ -42,7 +45,7 @@ Sequences = dict[str, list[str]]
 KNOWN_GAPS: tuple[KnownGap, ...] = ()
 
 
-def _play(make_node: Callable[[Lab, str, str], Node]) -> Sequences:
+def _play(make_node: Callable[[Lab, str, Config], Daemon]) -> Sequences:
     with Lab(HOSTS, prefix="lgx", base=LAB_BASE) as lab:
         assert lab.workdir is not None
         nodes = {host: make_node(lab, host, node_config(lab.workdir, host)) for host in HOSTS}

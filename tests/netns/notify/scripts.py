@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tests.netns.lab import wait_for
+from netlab.lab import wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,7 +23,6 @@ PREFIX = "ntf"
 BASE = 160
 #: several Master_Down_Intervals at 0.1 s adverts, plus interpreter start-up
 TAKEOVER = 8.0
-SECURITY = "enable_script_security\n    script_user root"
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf
-from tests.netns.lab import COMMAND_TIMEOUT, wait_for
+from netlab.conf import Config, GlobalDefs, Instance, Line, SyncGroup, instance_conf
+from netlab.lab import COMMAND_TIMEOUT, wait_for
+from netlab.peers import PyNode
 from tests.netns.notify.scripts import (
     BASE,
     PREFIX,
-    SECURITY,
     TAKEOVER,
     calls,
     read_lines,
@@ -28,10 +28,10 @@ from tests.netns.notify.scripts import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -43,38 +43,23 @@ def node_directory(lab: Lab, host: str) -> Path:
     return directory
 
 
-def fifo_globals(directory: Path, out: Path) -> str:
+def fifo_globals(directory: Path, out: Path) -> list[Line]:
+    """The FIFO and its reader (a script: needs script security on)."""
     reader = write_fifo_reader(directory, out)
-    return (f"{SECURITY}\n    vrrp_notify_fifo {directory / 'notify.fifo'}\n"
-            f"    vrrp_notify_fifo_script {reader}")
+    return [f"vrrp_notify_fifo {directory / 'notify.fifo'}",
+            f"vrrp_notify_fifo_script {reader}"]
 
 
-def synced_conf(priority: int, global_extra: str = "") -> str:
-    """Two instances (VRIDs 161, 162) in sync group G."""
-    instances = "".join(f"""
-vrrp_instance {name} {{
-    state BACKUP
-    interface eth0
-    virtual_router_id {vrid}
-    priority {priority}
-    advert_int 0.1
-    virtual_ipaddress {{
-        {vip}/24
-    }}
-}}""" for name, vrid, vip in (("VI_T", 161, "192.0.2.166"), ("VI_U", 162, "192.0.2.167")))
-    return f"""global_defs {{
-    router_id ntf{priority}
-    vrrp_version 3
-    vrrp_garp_master_delay 1
-    {global_extra}
-}}
-vrrp_sync_group G {{
-    group {{
-        VI_T
-        VI_U
-    }}
-}}{instances}
-"""
+def synced_conf(priority: int, fifo: Sequence[Line] = ()) -> Config:
+    """Two instances (VRIDs 161, 162) in sync group G; `fifo`: fifo_globals()."""
+    return Config(
+        global_defs=GlobalDefs(router_id=f"ntf{priority}", vrrp_version=3,
+                               garp_master_delay=1, script_user="root" if fifo else None,
+                               script_security=bool(fifo), extra=fifo),
+        sync_groups=[SyncGroup("G", ["VI_T", "VI_U"])],
+        instances=[Instance(name, vrid, priority, [f"{vip}/24"], state="BACKUP", advert="0.1")
+                   for name, vrid, vip in (("VI_T", 161, "192.0.2.166"),
+                                           ("VI_U", 162, "192.0.2.167"))])
 
 
 def phases(lines: list[str], stop_at: str) -> tuple[list[str], list[str]]:
@@ -136,11 +121,11 @@ def test_rx_lower_pri_after_partition_heals(make_lab: Callable[..., Lab]) -> Non
     hook = write_hook(directory, "rx_lower.sh", trace)
     a = PyNode(lab, "a", instance_conf(
         vrid=163, priority=150, vip="192.0.2.168/24",
-        extra=f'notify_master_rx_lower_pri "{hook}"',
+        notify={"notify_master_rx_lower_pri": str(hook)}, script_security=True,
         global_extra=fifo_globals(directory, out))).start()
     # b's parting advert on yielding is what a, still MASTER, hears after the heal
     b = PyNode(lab, "b", instance_conf(vrid=163, priority=100, vip="192.0.2.168/24",
-                                       extra="higher_prio_send_advert")).start()
+                                       extra=["higher_prio_send_advert"])).start()
     wait_lines(lambda: read_lines(out), 'INSTANCE "VI_T" MASTER 150')
     wait_for(lambda: last_entered(b.log()) == "BACKUP", TAKEOVER, what="b to settle as BACKUP")
     partition(lab, "b", healed=False)

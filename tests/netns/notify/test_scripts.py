@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address, instance_conf
-from tests.netns.lab import wait_for
+from netlab.conf import instance_conf
+from netlab.lab import wait_for
+from netlab.peers import PyNode, has_address
 from tests.netns.notify.scripts import (
     BASE,
     PREFIX,
-    SECURITY,
     TAKEOVER,
     calls,
     read_trace,
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -39,13 +39,12 @@ VRID = 160
 SLOW = 1.0
 
 
-def hooked_extra(directory: Path, trace: Path) -> str:
-    hooks = {state: write_hook(directory, f"notify_{state}.sh", trace,
-                               sleep=SLOW if state == "backup" else 0.0)
-             for state in ("master", "backup", "fault", "stop")}
-    generic = write_hook(directory, "notify.sh", trace)
-    return "\n    ".join([*(f'notify_{state} "{path}"' for state, path in hooks.items()),
-                          f'notify "{generic}"'])
+def hooks(directory: Path, trace: Path) -> dict[str, str]:
+    """notify_master/backup/fault/stop (notify_backup slow), then the generic notify."""
+    scripts = {f"notify_{state}": str(write_hook(directory, f"notify_{state}.sh", trace,
+                                                 sleep=SLOW if state == "backup" else 0.0))
+               for state in ("master", "backup", "fault", "stop")}
+    return {**scripts, "notify": str(write_hook(directory, "notify.sh", trace))}
 
 
 def start_pair(lab: Lab, trace_name: str = "trace") -> tuple[PyNode, PyNode, Path]:
@@ -54,8 +53,8 @@ def start_pair(lab: Lab, trace_name: str = "trace") -> tuple[PyNode, PyNode, Pat
     directory.mkdir(mode=0o700)
     trace = directory / trace_name
     a = PyNode(lab, "a", instance_conf(vrid=VRID, priority=150, vip=f"{VIP}/24",
-                                       extra=hooked_extra(directory, trace),
-                                       global_extra=SECURITY))
+                                       notify=hooks(directory, trace),
+                                       script_security=True))
     b = PyNode(lab, "b", instance_conf(vrid=VRID, priority=100, vip=f"{VIP}/24"))
     b.start()
     a.start()

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, instance_conf
-from tests.netns.lab import wait_for
+from netlab.conf import Block, instance_conf
+from netlab.lab import wait_for
+from netlab.peers import PyNode
 from tests.netns.notify.scripts import BASE, PREFIX, TAKEOVER
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from email.message import Message
     from pathlib import Path
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -57,14 +58,10 @@ def test_master_transition_mails_the_recipient(make_lab: Callable[..., Lab]) -> 
     assert lab.workdir is not None
     maildir = lab.workdir / "maildir"
     start_smtp_server(lab, "m", maildir)
-    smtp = f"""notification_email {{
-        {RECIPIENT}
-    }}
-    notification_email_from {SENDER}
-    smtp_server {lab.host("m").ipv4} {PORT}
-    smtp_connect_timeout 5"""
+    smtp = [Block("notification_email", [RECIPIENT]), f"notification_email_from {SENDER}",
+            f"smtp_server {lab.host('m').ipv4} {PORT}", "smtp_connect_timeout 5"]
     a = PyNode(lab, "a", instance_conf(vrid=165, priority=150, vip="192.0.2.169/24",
-                                       extra="smtp_alert", global_extra=smtp)).start()
+                                       extra=["smtp_alert"], global_extra=smtp)).start()
     subject = f"[{ROUTER_ID}] VRRP Instance VI_T - Entering MASTER state"
     wait_for(lambda: subject in subjects(maildir), TAKEOVER, what=f"a mail {subject!r}")
     a.stop()

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import has_address
-from tests.netns.lab import KeepalivedPeer, wait_for
-from tests.netns.reload.harness import Client, VipWatch, config_text, start_echo
+from netlab.lab import wait_for
+from netlab.peers import KeepalivedPeer, has_address
+from netlab.reload import Client, VipWatch, reload_conf, start_echo
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 
@@ -29,9 +29,9 @@ VRID = 134
 
 def test_keepalived_dies_on_a_bad_value_reload(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("a", "b", "c"), base=130, prefix="rlxka")
-    good = config_text(vrid=VRID, priority=150, vips=[f"{VIP}/24"])
+    good = reload_conf(vrid=VRID, priority=150, vips=[f"{VIP}/24"])
     master = KeepalivedPeer(lab, "a", good)
-    backup = KeepalivedPeer(lab, "b", config_text(vrid=VRID, priority=100, vips=[f"{VIP}/24"]))
+    backup = KeepalivedPeer(lab, "b", reload_conf(vrid=VRID, priority=100, vips=[f"{VIP}/24"]))
     for host in ("a", "b"):
         start_echo(lab, host, VIP)
     master.start()
@@ -41,8 +41,8 @@ def test_keepalived_dies_on_a_bad_value_reload(make_lab: Callable[..., Lab]) -> 
     client = Client(lab, "c", VIP, expect="a").start()
     watch = VipWatch(lab, VIP, master="a", backup="b").start()
     try:
-        master.config_path.write_text(good.replace(f"virtual_router_id {VRID}",
-                                                   "virtual_router_id 351"))
+        master.config_path.write_text(good.text().replace(f"virtual_router_id {VRID}",
+                                                          "virtual_router_id 351"))
         assert master.process is not None
         master.process.popen.send_signal(1)
         exited = wait_for(lambda: master.process is not None

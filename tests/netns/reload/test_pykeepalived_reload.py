@@ -15,22 +15,22 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.netns.daemon.nodes import PyNode, has_address
-from tests.netns.lab import wait_for
-from tests.netns.reload.harness import (
+from netlab.lab import wait_for
+from netlab.peers import PyNode, has_address
+from netlab.reload import (
     Client,
     ProbeReport,
     VipWatch,
     WatchReport,
-    config_text,
+    reload_conf,
     sighup,
     start_echo,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
-    from tests.netns.lab import Lab
+    from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
@@ -49,10 +49,11 @@ class Pair:
     backup: PyNode
     vrid: int
 
-    def conf(self, priority: int = 150, **kwargs: object) -> str:
-        vips = kwargs.pop("vips", [f"{VIP}/24"])
-        return config_text(vrid=self.vrid, priority=priority, vips=vips,  # type: ignore[arg-type]
-                           **kwargs)  # type: ignore[arg-type]
+    def conf(self, priority: int = 150, vips: Sequence[str] = (f"{VIP}/24",),
+             script_interval: int = 1, notify: str = "/usr/bin/true") -> str:
+        """The text a reload writes (tests also break it by string)."""
+        return reload_conf(vrid=self.vrid, priority=priority, vips=vips,
+                           script_interval=script_interval, notify=notify).text()
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ class Observed:
 
 def start_pair(make_lab: Callable[..., Lab], vrid: int) -> Pair:
     lab = make_lab(("a", "b", "c"), base=130, prefix=f"rlx{vrid}")
-    master = PyNode(lab, "a", config_text(vrid=vrid, priority=150, vips=[f"{VIP}/24"]))
-    backup = PyNode(lab, "b", config_text(vrid=vrid, priority=100, vips=[f"{VIP}/24"]))
+    master = PyNode(lab, "a", reload_conf(vrid=vrid, priority=150, vips=[f"{VIP}/24"]))
+    backup = PyNode(lab, "b", reload_conf(vrid=vrid, priority=100, vips=[f"{VIP}/24"]))
     for host in ("a", "b"):
         start_echo(lab, host, VIP)
     master.start()

@@ -1,4 +1,5 @@
-"""Recording fakes for the daemon's ports: every call lands in one ordered `calls` list."""
+"""Recording fakes for the daemon's ports (every call lands in one ordered `calls` list),
+and an advert from a peer as the VRRP socket would deliver it (`datagram`)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,20 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address
 from typing import TYPE_CHECKING, Any
 
+from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.links import AddressEntry, InterfaceInfo, LinkState
 from pykeepalived.adapters.proc_events import ProcessMonitor
 from pykeepalived.daemon.ports import Ports
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.specs.instance import InterfaceFacts
 from pykeepalived.vrrp.actions import LogLevel
+from pykeepalived.vrrp.advert import Advertisement
+from pykeepalived.vrrp.packet import encode
 from pykeepalived.vrrp.tracking import ScriptResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.specs.build import DaemonSpec
     from pykeepalived.specs.notify import NotifyTarget
 
@@ -26,6 +29,19 @@ FACTS = {
     "eth0": InterfaceFacts("eth0", 2, MAC, True, IPv4Address("192.0.2.11"),
                            IPv6Address("fe80::aa0b")),
 }
+#: the peer whose adverts `datagram` fakes, and where it sends them
+PEER = IPv4Address("192.0.2.12")
+GROUP = IPv4Address("224.0.0.18")
+
+
+def datagram(vrid: int = 171, priority: int = 200, payload: bytes | None = None) -> Datagram:
+    """What the VRRP socket hands the runtime for one advert from PEER (v2, VIP .171)."""
+    if payload is None:
+        advert = Advertisement(version=2, vrid=vrid, priority=priority, interval_cs=100,
+                               addresses=(IPv4Address("192.0.2.171"),))
+        payload = encode(advert, source=PEER, destination=GROUP)
+    return Datagram(payload=payload, source=PEER, destination=GROUP, ttl=255, ifindex=2,
+                    protocol=112)
 
 
 @dataclass

@@ -14,10 +14,9 @@ from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.observe.dumps import render_json
 from pykeepalived.observe.metrics import format_metrics
 from pykeepalived.observe.status import StatusError, encode_status, format_table, parse_status
-from tests.unit.daemon.rt_fakes import Harness
+from tests.unit.daemon.dump_snapshot import capture_snapshot
+from tests.unit.daemon.rt_fakes import GROUP, PEER, Harness, datagram
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
-from tests.unit.daemon.test_dumps import capture_snapshot
-from tests.unit.daemon.test_runtime import GROUP, PEER, datagram
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from ipaddress import IPv4Address, IPv6Address, ip_interface
+from ipaddress import IPv6Address, ip_interface
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.specs.reload import plan_reload
-from pykeepalived.vrrp.advert import Advertisement
-from pykeepalived.vrrp.packet import encode
 from pykeepalived.vrrp.params import State
 from pykeepalived.vrrp.tracking import ScriptResult
-from tests.unit.daemon.rt_fakes import Harness
+from tests.unit.daemon.rt_fakes import PEER, Harness, datagram
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-PEER = IPv4Address("192.0.2.12")
-GROUP = IPv4Address("224.0.0.18")
-
-
-def datagram(vrid: int = 171, priority: int = 200, payload: bytes | None = None) -> Datagram:
-    if payload is None:
-        advert = Advertisement(version=2, vrid=vrid, priority=priority, interval_cs=100,
-                               addresses=(IPv4Address("192.0.2.171"),))
-        payload = encode(advert, source=PEER, destination=GROUP)
-    return Datagram(payload=payload, source=PEER, destination=GROUP, ttl=255, ifindex=2,
-                    protocol=112)
 
 
 def test_receive_dispatch_drops_and_the_exception_boundary(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from pykeepalived.observe.status import (
     parse_keepalived_json,
     parse_status,
 )
-from tests.unit.daemon.test_dumps import FIXTURES, capture_snapshot
+from tests.unit.daemon.dump_snapshot import FIXTURES, capture_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

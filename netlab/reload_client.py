@@ -1,9 +1,9 @@
 """The client's side of a reload test: probe the VIP every 10 ms until told to stop.
 
-bench/prober.py's `probe` stops at a fixed window or when another router takes over; a
+netlab.prober's `probe` stops at a fixed window or when another router takes over; a
 reload run has no natural end, so this one runs until a stop file appears (or a hard
 limit passes) and then prints the same probe rows plus where "steady" began. It runs
-inside the client's namespace: `python tests/netns/reload/client.py --vip ... --stop F`.
+inside the client's namespace: `python -m netlab.reload_client --vip ... --stop F`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if __package__ in (None, ""):  # run as a script inside a namespace
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-
-from bench.prober import PROBE_INTERVAL, PROBE_TIMEOUT, READY_LINE, Prober
-from bench.wire import Marks
+from netlab.prober import PROBE_INTERVAL, PROBE_TIMEOUT, READY_LINE, Prober
+from netlab.wire import Marks
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -1,6 +1,6 @@
 """The client's view of a failover: a UDP echo on the VIP in each router, a 10 ms prober.
 
-Two small programs run inside lab namespaces (`python bench/prober.py serve|probe ...`)
+Two small programs run inside lab namespaces (`python -m netlab.prober serve|probe ...`)
 and one pure function, `measure_gap`, turns the prober's record into the figure the
 benchmark reports. UDP rather than ping because every answer names the router that sent
 it, so "last answer from the old master" and "first answer from the new one" are facts,
@@ -25,13 +25,9 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-if __package__ in (None, ""):  # run as a script inside a namespace
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.wire import Marks, await_advert, open_sniffer
+from netlab.wire import Marks, await_advert, open_sniffer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -112,7 +108,7 @@ def probes_from_json(text: str) -> list[Probe]:
 
 
 def marks_from_json(text: str) -> dict[str, float | None]:
-    """The wire marks of the prober's final line (see bench/wire.py)."""
+    """The wire marks of the prober's final line (see netlab/wire.py)."""
     try:
         marks = json.loads(text).get("marks", {})
         return {str(key): None if value is None else float(value)

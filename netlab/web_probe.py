@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A client of the VIP: one HTTP GET every INTERVAL seconds, one line per request.
 
 Each line is `MONOTONIC ok BODY` or `MONOTONIC fail REASON`. CLOCK_MONOTONIC is the same
@@ -6,7 +5,7 @@ in every network namespace, so the caller can put these lines on its own time ax
 moment it killed HAProxy) and measure the outage the client really saw. A fresh
 connection per request: a kept-alive connection would hide that the VIP moved.
 
-    probe.py HOST PORT INTERVAL TIMEOUT SECONDS
+    python -m netlab.web_probe HOST PORT INTERVAL TIMEOUT SECONDS
 """
 
 from __future__ import annotations
@@ -36,7 +35,8 @@ def main(argv: list[str]) -> int:
         host, port, interval, timeout, seconds = (argv[0], int(argv[1]), float(argv[2]),
                                                   float(argv[3]), float(argv[4]))
     except (IndexError, ValueError):
-        print("usage: probe.py HOST PORT INTERVAL TIMEOUT SECONDS", file=sys.stderr)
+        print("usage: python -m netlab.web_probe HOST PORT INTERVAL TIMEOUT SECONDS",
+              file=sys.stderr)
         return 2
     deadline = time.monotonic() + seconds
     due = time.monotonic()

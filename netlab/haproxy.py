@@ -1,8 +1,8 @@
 """The seed article's system in namespaces: two HAProxy nodes, one VIP, one HTTP client.
 
-Each node runs a backend (`demo/backend.py`, answers the node's name on 127.0.0.1:8080),
+Each node runs a backend (netlab.web_backend, answers the node's name on 127.0.0.1:8080),
 HAProxy on `*:80` in front of it, and a pykeepalived daemon that tracks HAProxy. A client
-host runs `demo/probe.py` against the VIP. Shared by tests/netns/haproxy and the demo.
+host runs netlab.web_probe against the VIP. Shared by tests/netns/haproxy and the demo.
 
 All hosts share one PID namespace (`ip netns exec` only switches the network), so
 `pgrep -x haproxy` on node1 would also see node2's HAProxy, and every other HAProxy on
@@ -29,15 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from tests.netns.daemon.nodes import PyNode, has_address
-from tests.netns.lab import wait_for
+from netlab.conf import Config, GlobalDefs, Instance, Script, TrackProcess
+from netlab.lab import never_during, wait_for
+from netlab.peers import PyNode, has_address
 
 if TYPE_CHECKING:
-    from tests.netns.lab import Lab, Process
+    from netlab.lab import Lab, Process
 
-REPO = Path(__file__).resolve().parents[3]
-BACKEND = REPO / "demo" / "backend.py"
-PROBE = REPO / "demo" / "probe.py"
 HAPROXY = Path("/usr/sbin/haproxy")
 NODES = ("node1", "node2")
 BACKEND_PORT = 8080
@@ -62,19 +60,12 @@ class Tracking:
     rise: int = 1
     script: str = "/usr/bin/pgrep -x {comm}"
 
-    def block(self, comm: str) -> str:
-        weight = "" if self.weight is None else f"weight {self.weight}"
+    def tracker(self, comm: str) -> Script | TrackProcess:
+        """The check of the node's HAProxy, whose process is called `comm`."""
         if self.kind == "process":
-            return (f"vrrp_track_process trk_haproxy {{\n    process {comm}\n    quorum 1\n"
-                    f"    {weight}\n}}\n")
-        return (f'vrrp_script chk_haproxy {{\n    script "{self.script.format(comm=comm)}"\n'
-                f"    interval {self.interval}\n    fall {self.fall}\n    rise {self.rise}\n"
-                f"    {weight}\n}}\n")
-
-    def reference(self) -> str:
-        if self.kind == "process":
-            return "track_process {\n        trk_haproxy\n    }"
-        return "track_script {\n        chk_haproxy\n    }"
+            return TrackProcess("trk_haproxy", comm, quorum=1, weight=self.weight)
+        return Script("chk_haproxy", self.script.format(comm=comm), interval=self.interval,
+                      fall=self.fall, rise=self.rise, weight=self.weight)
 
 
 @dataclass(frozen=True)
@@ -88,30 +79,20 @@ class SiteSpec:
     version: int = 3
 
 
-def keepalived_conf(spec: SiteSpec, node: str, comm: str) -> str:
+def keepalived_conf(spec: SiteSpec, node: str, comm: str) -> Config:
     """One node's keepalived.conf in the seed's shape (all BACKUP; priority decides)."""
     priority = spec.priorities[NODES.index(node)]
-    return f"""global_defs {{
-    router_id hap-{node}
-    vrrp_version {spec.version}
-    script_user root
-    enable_script_security
-    vrrp_garp_master_delay 1
-}}
-{spec.tracking.block(comm)}
-vrrp_instance VI_HAP {{
-    state BACKUP
-    {"nopreempt" if spec.nopreempt else ""}
-    interface eth0
-    virtual_router_id {spec.vrid}
-    priority {priority}
-    advert_int {spec.advert}
-    virtual_ipaddress {{
-        {spec.vip}/24
-    }}
-    {spec.tracking.reference()}
-}}
-"""
+    tracker = spec.tracking.tracker(comm)
+    scripts = [tracker] if isinstance(tracker, Script) else []
+    processes = [tracker] if isinstance(tracker, TrackProcess) else []
+    return Config(
+        global_defs=GlobalDefs(router_id=f"hap-{node}", vrrp_version=spec.version,
+                               garp_master_delay=1, script_user="root", script_security=True),
+        scripts=scripts, track_processes=processes,
+        instances=[Instance("VI_HAP", spec.vrid, priority, [f"{spec.vip}/24"], state="BACKUP",
+                            nopreempt=spec.nopreempt, advert=spec.advert,
+                            track_scripts=[s.name for s in scripts],
+                            track_processes=[p.name for p in processes])])
 
 
 def haproxy_cfg(directory: Path) -> str:
@@ -241,8 +222,9 @@ class Site:
 
     def start(self, *, daemons: bool = True) -> None:
         for node in self.nodes.values():
-            node.backend = self.lab.spawn(node.name, [sys.executable, str(BACKEND), node.name,
-                                                      str(BACKEND_PORT)], name="backend")
+            node.backend = self.lab.spawn(node.name, [sys.executable, "-m", "netlab.web_backend",
+                                                      node.name, str(BACKEND_PORT)],
+                                          name="backend")
         for node in self.nodes.values():
             self._wait_backend(node.name)
             node.haproxy.start()
@@ -279,9 +261,9 @@ class Site:
 
     def start_client(self, seconds: float, *, interval: float = 0.02,
                      timeout: float = 0.2) -> Process:
-        self.client = self.lab.spawn("client", [sys.executable, str(PROBE), self.spec.vip,
-                                                "80", str(interval), str(timeout),
-                                                str(seconds)], name="probe")
+        self.client = self.lab.spawn("client", [sys.executable, "-m", "netlab.web_probe",
+                                                self.spec.vip, "80", str(interval),
+                                                str(timeout), str(seconds)], name="probe")
         return self.client
 
     def replies(self) -> list[Reply]:
@@ -308,11 +290,4 @@ class Site:
 
 def holds_throughout(site: Site, name: str, seconds: float) -> bool:
     """True if exactly `name` held the VIP at every poll for `seconds` (bounded)."""
-    deadline = time.monotonic() + seconds
-    for _ in range(int(seconds / 0.05) + 1):
-        if site.holder() != name:
-            return False
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)  # bounded negative check: the VIP must *not* move in this window
-    return True
+    return never_during(lambda: site.holder() != name, seconds)

@@ -1,6 +1,6 @@
 """What a reload looks like from outside: a client's probes, the VIP's whereabouts, logs.
 
-Shared by the reload tests and bench/reload.py. A reload is hitless when, from the
+Shared by the reload tests and bench.reload. A reload is hitless when, from the
 moment the client saw the master answer steadily until the reloads are over, every
 10 ms probe was answered in time by the master, the VIP was never missing from the
 master nor present on the backup, and no node logged a state change. Each of those is
@@ -18,21 +18,18 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from bench.prober import READY_LINE, Probe, probes_from_json
-
-from tests.netns.lab import COMMAND_TIMEOUT, STOP_TIMEOUT, wait_for
+from netlab.conf import Config, GlobalDefs, Instance, Script
+from netlab.lab import COMMAND_TIMEOUT, STOP_TIMEOUT, wait_for
+from netlab.prober import READY_LINE, Probe, probes_from_json
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from tests.netns.lab import Lab, Process
+    from netlab.lab import Lab, Process
+    from netlab.peers import Daemon
 
-ROOT = Path(__file__).resolve().parents[3]
-ECHO = ROOT / "bench" / "prober.py"
-CLIENT = Path(__file__).resolve().with_name("client.py")
 ECHO_PORT = 7130
 #: the client must see the master answer steadily this soon after it starts
 READY_WITHIN = 10.0
@@ -40,16 +37,8 @@ READY_WITHIN = 10.0
 WATCH_INTERVAL = 0.05
 
 
-class Daemon(Protocol):
-    """What PyNode and KeepalivedPeer have in common."""
-
-    process: Process | None
-
-    def log(self) -> str: ...
-
-
-def config_text(*, vrid: int, priority: int, vips: Sequence[str], script_interval: int = 1,
-                notify: str = "/usr/bin/true", extra: str = "") -> str:
+def reload_conf(*, vrid: int, priority: int, vips: Sequence[str], script_interval: int = 1,
+                notify: str = "/usr/bin/true") -> Config:
     """One VRRPv3 instance at advert_int 0.1 tracking one always-passing script.
 
     The script and notify lines are there so a reload can change them; /usr/bin/true keeps
@@ -57,35 +46,13 @@ def config_text(*, vrid: int, priority: int, vips: Sequence[str], script_interva
     security refuses). `skip_check_adv_addr` is what lets a VIP-set change roll out one
     node at a time: without it a backup drops adverts whose address count differs from
     its own (keepalived's vrrp_check_packet, mirrored) and takes over."""
-    addresses = "\n        ".join(vips)
-    return f"""global_defs {{
-    router_id rlx{vrid}
-    vrrp_version 3
-    vrrp_garp_master_delay 1
-    script_user root
-    enable_script_security
-}}
-vrrp_script chk_rlx {{
-    script "/usr/bin/true"
-    interval {script_interval}
-}}
-vrrp_instance VI_R {{
-    state BACKUP
-    interface eth0
-    virtual_router_id {vrid}
-    priority {priority}
-    advert_int 0.1
-    skip_check_adv_addr
-    notify "{notify}"
-    track_script {{
-        chk_rlx
-    }}
-    {extra}
-    virtual_ipaddress {{
-        {addresses}
-    }}
-}}
-"""
+    return Config(
+        global_defs=GlobalDefs(router_id=f"rlx{vrid}", vrrp_version=3, garp_master_delay=1,
+                               script_user="root", script_security=True),
+        scripts=[Script("chk_rlx", "/usr/bin/true", interval=script_interval)],
+        instances=[Instance("VI_R", vrid, priority, vips, state="BACKUP", advert="0.1",
+                            notify={"notify": notify}, track_scripts=["chk_rlx"],
+                            extra=["skip_check_adv_addr"])])
 
 
 # ------------------------------------------------------------------ the client's view
@@ -126,9 +93,9 @@ class Client:
 
     def start(self, limit: float = 120.0) -> Client:
         self.process = self.lab.spawn(self.host, [
-            sys.executable, str(CLIENT), "--vip", self.vip, "--port", str(ECHO_PORT),
-            "--expect", self.expect, "--stop", str(self.stop_file), "--limit", str(limit)],
-            name="client")
+            sys.executable, "-m", "netlab.reload_client", "--vip", self.vip,
+            "--port", str(ECHO_PORT), "--expect", self.expect, "--stop", str(self.stop_file),
+            "--limit", str(limit)], name="client")
         process = self.process
         wait_for(lambda: READY_LINE in process.output() or process.popen.poll() is not None,
                  READY_WITHIN, interval=0.02, what=f"the client to see {self.expect} steadily")
@@ -151,7 +118,7 @@ class Client:
 
 def start_echo(lab: Lab, host: str, vip: str) -> Process:
     """The UDP echo bound to the VIP on a router (answers name the router)."""
-    server = lab.spawn(host, [sys.executable, str(ECHO), "serve", "--vip", vip,
+    server = lab.spawn(host, [sys.executable, "-m", "netlab.prober", "serve", "--vip", vip,
                               "--port", str(ECHO_PORT), "--name", host], name="echo")
     wait_for(lambda: READY_LINE in server.output(), COMMAND_TIMEOUT,
              what=f"echo server on {host}")

@@ -1,9 +1,9 @@
-#!/usr/bin/env python3
 """The web server behind one node's HAProxy: it answers with the node's name.
 
 Answering the node name is the whole point: a client of the VIP can then see which node
 served it, so a failover shows up in the client's own output, not only in daemon logs.
-Run inside the node's namespace: `backend.py NAME PORT` (binds 127.0.0.1 only).
+Run inside the node's namespace: `python -m netlab.web_backend NAME PORT` (binds
+127.0.0.1 only).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def make_handler(name: str) -> type[BaseHTTPRequestHandler]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or not argv[1].isdigit():
-        print("usage: backend.py NAME PORT", file=sys.stderr)
+        print("usage: python -m netlab.web_backend NAME PORT", file=sys.stderr)
         return 2
     server = ThreadingHTTPServer(("127.0.0.1", int(argv[1])), make_handler(argv[0]))
     print(f"listening on 127.0.0.1:{argv[1]} as {argv[0]}", flush=True)

@@ -1,0 +1,1 @@
+"""Maintenance tools, run from the checkout root: `python -m tools.capture_golden`."""
