@@ -4,7 +4,7 @@ The building block of a keepalived DR pair's failover: director A (sync master) 
 director B (sync backup) hold the same IPVS service (TCP VIP:80, direct routing to one
 real server); a client opens a TCP connection through A; B's connection table must
 learn it from A's multicast sync messages, so that B, taking over the VIP, would carry
-the connection on. One LAN in namespaces (tests/netns/lab.py): client, a, b, real.
+the connection on. One LAN in namespaces (netlab/lab.py): client, a, b, real.
 
 The kernel syncs a TCP connection once it is ESTABLISHED and has seen
 `sync_threshold` (3) packets from the client, and sends its buffer within about two
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 import pytest
 from pyroute2.netns import create_socket
 
+from netlab.lab import Lab, wait_for
 from pykeepalived.check.lvs import PROTOCOLS, DestSpec, Forwarding, ServiceSpec, SyncDaemonSpec
 from tests.ipvs.ipvs_lab import AdapterLoop, run, squeeze
-from tests.netns.lab import Lab, wait_for
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

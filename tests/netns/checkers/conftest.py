@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
+from netlab.lab import Lab, Process, wait_for
 from pykeepalived.adapters.checkers import run_probe
-from tests.netns.lab import Lab, Process, wait_for
 
 if TYPE_CHECKING:
     import subprocess

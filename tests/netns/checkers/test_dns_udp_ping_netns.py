@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.lab import wait_for
 from pykeepalived.adapters.checkers.ping import PING_GROUP_RANGE, open_ping_groups
 from pykeepalived.check.params import Connection, DnsProbe, PingProbe, UdpProbe
 from tests.conftest import skip_or_fail
 from tests.netns.checkers.conftest import events, in_namespace
-from tests.netns.lab import wait_for
 
 if TYPE_CHECKING:
     from pykeepalived.adapters.checkers.ping import GroupRangeChange

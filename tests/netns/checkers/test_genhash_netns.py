@@ -18,8 +18,8 @@ from tests.conftest import skip_or_fail
 from tests.netns.checkers.conftest import events
 
 if TYPE_CHECKING:
+    from netlab.lab import Process
     from tests.netns.checkers.conftest import ProbeLab
-    from tests.netns.lab import Process
 
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived]
 

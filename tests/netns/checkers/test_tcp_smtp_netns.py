@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from netlab.lab import wait_for
 from pykeepalived.check.params import Connection, SmtpProbe, TcpProbe
 from tests.netns.checkers.conftest import events
-from tests.netns.lab import wait_for
 
 if TYPE_CHECKING:
     from tests.netns.checkers.conftest import ProbeLab
