@@ -26,7 +26,7 @@ from pykeepalived.config.diagnostics import Diagnostic, Kind
 from pykeepalived.config.host import HostFacts, gather_host_facts
 from pykeepalived.config.nesting import takes_block
 from pykeepalived.config.resolve import resolve
-from pykeepalived.config.resolve_scripts import script_programs
+from pykeepalived.config.resolve_scripts import script_accounts, script_programs
 from pykeepalived.config.schema import Abort, Ctx, Fields, NodeLike, walk
 from pykeepalived.config.schema_static import ROOT
 
@@ -106,8 +106,9 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
     if host is None:
         smtp = root.get("global_defs", {}).get("smtp_server")
         sources = any(f.get("unicast_src_ip") for f in root.get("instances", []))
-        host = gather_host_facts(script_programs(root), [smtp] if smtp else [],
-                                 addresses=sources)
+        users, groups = script_accounts(root)
+        host = gather_host_facts(script_programs(root), [smtp] if smtp else [], users,
+                                 groups=groups, addresses=sources)
     declared = declared_instances(root)
     config = resolve(ctx, root, host)
     return LoadResult(config, tuple(ctx.diagnostics), files,

@@ -102,6 +102,16 @@ def children(node: NodeLike) -> tuple[NodeLike, ...]:
     return node.children or ()
 
 
+def end_of(node: NodeLike) -> Location:
+    """Where keepalived reports a block's end-of-block checks: the line of its `}` (the
+    last line read when the file ends first)."""
+    end: Location | None = getattr(node, "end", None)
+    if end is not None:
+        return end
+    kids = children(node)
+    return end_of(kids[-1]) if kids else node.location
+
+
 def arg(ctx: Ctx, node: NodeLike, index: int = 0) -> str:
     """The index-th word after the keyword; keepalived aborts when it is missing."""
     if index < len(node.args):
