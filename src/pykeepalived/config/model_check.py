@@ -72,6 +72,9 @@ class GroupEntry:
             yield ip_address(value) if self.first.version == 4 else ip_address(
                 value.to_bytes(16, "big"))
 
+    def __str__(self) -> str:
+        return self.text()
+
     def text(self) -> str:
         """keepalived's format_vsge: `FWM 1`, `10.0.0.1,80`, `10.0.0.3-10.0.0.5,0`."""
         if self.fwmark is not None:
@@ -153,6 +156,9 @@ class HttpUrl:
     regex_min_offset: int = 0
     #: the last offset a match may start at; None: anywhere
     regex_max_offset: int | None = None
+
+    def __str__(self) -> str:
+        return self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +247,9 @@ class Checker:
     alpha: bool | None = None
     log_all_failures: bool = False
 
+    def __str__(self) -> str:
+        return self.kind
+
     @property
     def launched(self) -> bool:
         """FILE_CHECK and BFD_CHECK follow an event source; the others are run."""
@@ -285,6 +294,9 @@ class RealServer:
     snmp_name: str | None = None
     checkers: tuple[Checker, ...] = ()
 
+    def __str__(self) -> str:
+        return f"[{self.address}]:{self.port}"
+
 
 @dataclass(frozen=True, slots=True)
 class VirtualServer:
@@ -328,6 +340,9 @@ class VirtualServer:
     sorry_server: SorryServer | None = None
     snmp_name: str | None = None
     real_servers: tuple[RealServer, ...] = ()
+
+    def __str__(self) -> str:
+        return self.label
 
     @property
     def label(self) -> str:

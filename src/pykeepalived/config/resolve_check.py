@@ -60,7 +60,7 @@ def resolve_check(ctx: Ctx, root: Fields, gdefs: GlobalDefs, host: HostFacts
     groups: tuple[VirtualServerGroup, ...] = tuple(root.get("virtual_server_groups", []))
     linked = _link_groups(ctx, servers, groups)
     kept = [vs for vs in linked if _validate(ctx, vs, gdefs)]
-    check_scripts(ctx, kept, gdefs, host)
+    gdefs = check_scripts(ctx, kept, gdefs, host)
     return gdefs, groups, tuple(_freeze_vs(vs) for vs in kept)
 
 

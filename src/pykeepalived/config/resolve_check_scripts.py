@@ -149,25 +149,50 @@ def _misc_user(checker: Checker, users: Users) -> bool:
 
 
 def check_scripts(ctx: Ctx, servers: list[Fields], gdefs: GlobalDefs, host: HostFacts
-                  ) -> None:
-    """keepalived's check_check_script_security over the validated virtual servers."""
+                  ) -> GlobalDefs:
+    """keepalived's check_check_script_security over the validated virtual servers:
+    MISC_CHECK scripts and notify scripts that cannot run are dropped, then the verdict.
+    Returns global_defs without an lvs_notify_fifo_script it dropped."""
     if not servers:
-        return
+        return gdefs
     verdicts: list[tuple[bool, bool]] = []
     for vs in servers:
         for rs in vs["real_servers"]:
             rs["checkers"] = [c for c in rs["checkers"]
                               if _misc_allowed(ctx, c, gdefs, host, verdicts)]
-    scripts = [gdefs.notify_fifo_script, gdefs.lvs_notify_fifo_script]
+    secure = _NotifyCheck(gdefs, host, verdicts)
     for vs in servers:
-        scripts += [vs.get("quorum_up"), vs.get("quorum_down")]
+        for name in ("quorum_up", "quorum_down"):
+            vs[name] = secure(vs.get(name))
         for rs in vs["real_servers"]:
-            scripts += [rs.get("notify_up"), rs.get("notify_down")]
-    verdicts += [_verdict(host.script(s.path)) for s in scripts if s is not None]
+            for name in ("notify_up", "notify_down"):
+                rs[name] = secure(rs.get(name))
+    # notify_fifo's script is shared with the VRRP side, which judges it for itself
+    secure(gdefs.notify_fifo_script)
+    gdefs = replace(gdefs, lvs_notify_fifo_script=secure(gdefs.lvs_notify_fifo_script))
     if any(is_script for is_script, _ in verdicts) and not gdefs.enable_script_security:
         suffix = " There are insecure scripts." if any(bad for _, bad in verdicts) else ""
         ctx.report(Kind.SECURITY_ERROR, "SECURITY VIOLATION - check scripts are being"
                    f" executed but script_security not enabled.{suffix}", None)
+    return gdefs
+
+
+class _NotifyCheck:
+    """check_notify_script_secure: a notify script runs only if it is found, executable
+    (a `</file` test is not) and, under script security, not insecure."""
+
+    def __init__(self, gdefs: GlobalDefs, host: HostFacts,
+                 verdicts: list[tuple[bool, bool]]) -> None:
+        self.gdefs, self.host, self.verdicts = gdefs, host, verdicts
+
+    def __call__(self, script: NotifyScript | None) -> NotifyScript | None:
+        if script is None:
+            return None
+        facts = self.host.script(script.path)
+        self.verdicts.append(_verdict(facts))
+        inhibited = self.gdefs.enable_script_security and facts.insecure
+        runs = facts.exists and facts.executable and not facts.system and not inhibited
+        return script if runs else None
 
 
 def _verdict(facts: ScriptFacts) -> tuple[bool, bool]:

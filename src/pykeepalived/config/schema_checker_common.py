@@ -162,7 +162,7 @@ def conn_ok(ctx: Ctx, rs: Fields, conn: Fields, end: Location) -> bool:
     """keepalived's check_conn_opts: an IPv6 link-local destination needs bind_if."""
     if conn.get("family") != 6:
         return True
-    dst = conn.get("address") or rs["address"]
+    dst = rs["address"] if conn.get("address") is None else conn["address"]
     if dst.version == 6 and dst.is_link_local and not conn.get("bind_if"):
         ctx.error(f"Checker link local address {dst} requires a bind_if", end)
         return False
@@ -171,10 +171,14 @@ def conn_ok(ctx: Ctx, rs: Fields, conn: Fields, end: Location) -> bool:
 
 def finish_checker(chk: Fields, params: Params | None = None,
                    conn: Fields | None = None) -> None:
-    """Freeze the checker onto its real server."""
-    connection = chk.get("conn") if conn is None else conn
+    """Freeze the checker onto its real server (an SMTP `host {}` connection makes a
+    checker of its own, remembered at the host block's line)."""
+    connection: Fields | None = chk.get("conn") if conn is None else conn
+    where: Location = chk["location"]
+    if connection is not None and "_location" in connection:
+        where = connection["_location"]
     chk["_rs"]["checkers"].append(Checker(
-        kind=chk["kind"], location=chk["location"], params=params,
+        kind=chk["kind"], location=where, params=params,
         connection=None if connection is None else _connection(connection),
         retry=chk.get("retry"), delay_before_retry_us=chk.get("delay_before_retry_us"),
         warmup_us=chk.get("warmup_us"), delay_loop_us=chk.get("delay_loop_us"),

@@ -204,7 +204,8 @@ def _smtp_host(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     """A deprecated `host {}`: its connection keywords make one more checker (with a
     connect timeout of 0 unless it sets one, as keepalived allocates it); its timing
     keywords are the checker's own."""
-    host: Fields = {"_checker": fields, "conn": {**new_conn(fields["_rs"]), "timeout_us": 0}}
+    host: Fields = {"_checker": fields, "conn": {**new_conn(fields["_rs"]), "timeout_us": 0,
+                                                 "_location": node.location}}
     walk(ctx, HOST_BLOCK, children(node), host)
     if conn_ok(ctx, fields["_rs"], host["conn"], end_of(node)):
         fields.setdefault("hosts", []).append(host["conn"])

@@ -81,6 +81,9 @@ class HttpUrl:
     status_codes: tuple[tuple[int, int], ...] = ((200, 299),)
     #: the Host header for this url (already resolved: url, checker, real or virtual server)
     virtualhost: str | None = None
+    #: the SNI name sent for this url (SSL_GET with enable_sni; resolved: url, checker,
+    #: virtual server, never the real server); None: no SNI
+    sni: str | None = None
     regex: str | None = None
     regex_no_match: bool = False
     regex_min_offset: int = 0
@@ -97,7 +100,8 @@ class HttpProbe:
     ssl: bool = False
     #: "1.0", "1.0C" (1.0 + Connection: close) or "1.1"
     protocol: Literal["1.0", "1.0C", "1.1"] = "1.0"
-    #: SNI server name (SSL_GET with enable_sni), None: no SNI
+    #: SNI name when a url has none of its own (checker, else virtual server virtualhost;
+    #: SSL_GET with enable_sni), None: no SNI. Each url's resolved name is `HttpUrl.sni`.
     sni: str | None = None
     fast_recovery: bool = False
 
@@ -142,6 +146,7 @@ class UdpProbe:
 
     connection: Connection
     payload: bytes = DEFAULT_UDP_PAYLOAD
+    #: None: no reply needed; b"": a reply must come, any content (bare `require_reply`)
     require_reply: bytes | None = None
     #: per byte of `require_reply`: 0xFF compare, 0x0F/0xF0 half (X nibbles), 0 ignore
     reply_mask: bytes | None = None
@@ -250,6 +255,16 @@ class VirtualServerSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class SslSpec:
+    """The top-level `SSL {}` block: files for SSL_GET's client context."""
+
+    password: str | None = None
+    ca: str | None = None
+    certificate: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckSpec:
     """Everything the check module runs, built from one config."""
 
@@ -258,7 +273,8 @@ class CheckSpec:
     #: None: delete our services one by one at stop; "full": one FLUSH; "VS": per service
     lvs_flush_on_stop: Literal["full", "VS"] | None = None
     timeouts: Timeouts | None = None
-    #: checker-managed sync daemon (one with no vrrp_instance)
+    #: lvs_sync_daemon: run by the checker for its whole life when `instance` is None,
+    #: else master/backup following that vrrp_instance's state
     sync_daemon: SyncDaemonSpec | None = None
     log_all_failures: bool = False
     rs_init_notifies: bool = False
@@ -267,5 +283,7 @@ class CheckSpec:
     fifos: tuple[FifoSpec, ...] = ()
     #: SMTP alerts for checker transitions (None: not configured)
     smtp: SmtpSpec | None = None
+    #: the SSL {} block SSL_GET checkers use (None: keepalived generates a context)
+    ssl: SslSpec | None = None
     #: what the builder corrected or skipped, in keepalived's words (logged at start)
     warnings: tuple[str, ...] = ()
