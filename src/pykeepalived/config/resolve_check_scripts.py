@@ -86,7 +86,8 @@ def check_globals(ctx: Ctx, gdefs: GlobalDefs, fields: Fields, instances: list[F
     names with its deprecated lvs_sync_daemon_interface (when no global one is set)."""
     fifo, account = gdefs.lvs_notify_fifo, fields.get("lvs_notify_fifo_account")
     if fifo is not None:
-        placed = users.exists(*account) if account else users.default(gdefs.location)
+        where = fields.get("lvs_notify_fifo_location")
+        placed = users.exists(*account) if account else users.default(where)
         if not placed:
             how = "Invalid user/group" if account else "Failed to set default user"
             ctx.report(Kind.OK, f"{how} for lvs_ fifo {fifo} - ignoring", None)

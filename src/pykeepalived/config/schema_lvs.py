@@ -148,6 +148,7 @@ def _fifo(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
                   node.location)
     else:
         fields["lvs_notify_fifo"] = node.args[0]
+        fields["lvs_notify_fifo_location"] = node.location
         if len(node.args) > 1:
             fields["lvs_notify_fifo_account"] = (node.args[1], (*node.args[2:3], None)[0])
 
