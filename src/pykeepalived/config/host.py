@@ -138,6 +138,12 @@ def _existing(names: Iterable[str], lookup: Callable[[str], object]) -> set[str]
     return found
 
 
+def account_exists(user: str, group: str | None) -> bool:
+    """Is there such a user (and group) on this host, as getpwnam/getgrnam say?"""
+    return bool(_existing([user], pwd.getpwnam)) and (
+        group is None or bool(_existing([group], grp.getgrnam)))
+
+
 def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = (),
                       users: Iterable[str] = (), *, groups: Iterable[str] = (),
                       addresses: bool = False) -> HostFacts:

@@ -23,7 +23,7 @@ from pykeepalived.config import tree
 from pykeepalived.config.advice import Advice, advise, declared_instances
 from pykeepalived.config.advice_peers import peer_advice
 from pykeepalived.config.diagnostics import Diagnostic, Kind
-from pykeepalived.config.host import HostFacts, gather_host_facts
+from pykeepalived.config.host import HostFacts, account_exists, gather_host_facts
 from pykeepalived.config.nesting import takes_block
 from pykeepalived.config.resolve import resolve
 from pykeepalived.config.resolve_scripts import script_accounts, script_programs
@@ -96,7 +96,8 @@ def with_peer_advice(result: LoadResult, peer_paths: Sequence[str]) -> tuple[Adv
 def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
              files: tuple[str, ...] = (), *, host: HostFacts | None = None) -> LoadResult:
     """Schema + resolution over already-parsed nodes."""
-    ctx = Ctx(diagnostics=list(syntax))
+    ctx = Ctx(diagnostics=list(syntax),
+              account=account_exists if host is None else _accounts_of(host))
     root: Fields = {}
     try:
         walk(ctx, ROOT, nodes, root)
@@ -113,6 +114,10 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
     config = resolve(ctx, root, host)
     return LoadResult(config, tuple(ctx.diagnostics), files,
                       advice=advise(config, declared=declared, host=host))
+
+
+def _accounts_of(host: HostFacts) -> Callable[[str, str | None], bool]:
+    return lambda user, group: user in host.users and (group is None or group in host.groups)
 
 
 def _read_before_abort(syntax: tuple[Diagnostic, ...], reported: list[Diagnostic]

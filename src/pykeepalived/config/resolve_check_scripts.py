@@ -40,28 +40,34 @@ def quoted(command: tuple[str, ...]) -> str:
 
 
 class Users:
-    """The default script user as keepalived settles it, reporting its one failure."""
+    """The default script user as keepalived settles it, reporting its one failure.
+
+    keepalived settles it at the first script that needs it; a global_defs script read
+    before `script_user` therefore gets keepalived_script (or keepalived's own uid)."""
 
     def __init__(self, ctx: Ctx, gdefs: GlobalDefs, host: HostFacts) -> None:
         self.ctx, self.host = ctx, host
-        if gdefs.script_user is not None:
-            self.default_ok = self.exists(gdefs.script_user, gdefs.script_group)
-            self.explain = False
-        else:
-            self.default_ok = DEFAULT_USER in host.users or not gdefs.enable_script_security
-            self.explain = True
+        self.builtin_ok = DEFAULT_USER in host.users or not gdefs.enable_script_security
+        #: None without script_user: the built-in default applies to every script
+        self.configured_ok = None if gdefs.script_user is None else self.exists(
+            gdefs.script_user, gdefs.script_group)
+        self.explain = True
 
     def exists(self, user: str, group: str | None) -> bool:
         return user in self.host.users and (group is None or group in self.host.groups)
 
-    def default(self, where: Location | None) -> bool:
-        """Can a script without its own user run? The first "no" is a config error."""
-        if not self.default_ok and self.explain:
+    def default(self, where: Location | None, *, before_script_user: bool = False) -> bool:
+        """Can a script without its own user run? Failing to find keepalived_script
+        under script security is a config error, once."""
+        if self.configured_ok is not None and not before_script_user:
+            return self.configured_ok
+        if not self.builtin_ok and self.explain:
             self.ctx.error(f"Unable to set default user {DEFAULT_USER} for script", where)
             self.explain = False
-        return self.default_ok
+        return self.builtin_ok
 
-    def script(self, script: NotifyScript | None, what: str) -> NotifyScript | None:
+    def script(self, script: NotifyScript | None, what: str, *,
+               before_script_user: bool = False) -> NotifyScript | None:
         """notify_script_init's user step: a script it cannot place is dropped (logged)."""
         if script is None:
             return None
@@ -69,7 +75,7 @@ class Users:
             if self.exists(script.user, script.group):
                 return script
             why = f"Invalid user/group for {what} script {script.path} - ignoring"
-        elif self.default(script.location):
+        elif self.default(script.location, before_script_user=before_script_user):
             return script
         else:
             why = f"Failed to set default user for {what} script {script.path} - ignoring"
@@ -85,17 +91,26 @@ def check_globals(ctx: Ctx, gdefs: GlobalDefs, fields: Fields, instances: list[F
     """lvs_notify_fifo(_script) with their users, and the lvs_sync_daemon a vrrp_instance
     names with its deprecated lvs_sync_daemon_interface (when no global one is set)."""
     fifo, account = gdefs.lvs_notify_fifo, fields.get("lvs_notify_fifo_account")
+    settled_at = fields.get("script_user_location")
     if fifo is not None:
         where = fields.get("lvs_notify_fifo_location")
-        placed = users.exists(*account) if account else users.default(where)
+        placed = users.exists(*account) if account else users.default(
+            where, before_script_user=_before(where, settled_at))
         if not placed:
             how = "Invalid user/group" if account else "Failed to set default user"
             ctx.report(Kind.OK, f"{how} for lvs_ fifo {fifo} - ignoring", None)
             fifo = None
+    script = gdefs.lvs_notify_fifo_script
+    early = script is not None and _before(script.location, settled_at)
     return replace(gdefs, lvs_notify_fifo=fifo,
-                   lvs_notify_fifo_script=users.script(gdefs.lvs_notify_fifo_script,
-                                                       "lvs_notify_fifo"),
+                   lvs_notify_fifo_script=users.script(script, "lvs_notify_fifo",
+                                                       before_script_user=early),
                    lvs_sync_daemon=_instance_syncd(ctx, gdefs.lvs_sync_daemon, instances))
+
+
+def _before(first: Location | None, second: Location | None) -> bool:
+    return (first is not None and second is not None and first.path == second.path
+            and first.line < second.line)
 
 
 def _instance_syncd(ctx: Ctx, syncd: LvsSyncDaemon | None, instances: list[Fields]
@@ -126,6 +141,7 @@ def check_users(servers: list[Fields], users: Users) -> None:
             for name in ("notify_up", "notify_down"):
                 rs[name] = users.script(rs.get(name), "notify")
             rs["checkers"] = [c for c in rs["checkers"] if _misc_user(c, users)]
+        vs["orphan_checkers"] = [c for c in vs.get("orphan_checkers", []) if _misc_user(c, users)]
 
 
 def _misc_user(checker: Checker, users: Users) -> bool:
@@ -133,12 +149,8 @@ def _misc_user(checker: Checker, users: Users) -> bool:
     if not isinstance(params, MiscParams):
         return True
     shown = quoted(params.command.command)
-    if params.user is not None:
-        if users.exists(params.user, params.group):
-            return True
-        users.ctx.error(f"Failed to set uid/gid for misc checker script {shown} - removing",
-                        params.user_location)
-        return False
+    if params.user is not None:  # looked up while parsing (schema_checkers.py)
+        return True
     if users.default(params.user_location):
         return True
     users.ctx.error(f"Unable to set default user for misc script {shown} - removing",
@@ -161,6 +173,8 @@ def check_scripts(ctx: Ctx, servers: list[Fields], gdefs: GlobalDefs, host: Host
         for rs in vs["real_servers"]:
             rs["checkers"] = [c for c in rs["checkers"]
                               if _misc_allowed(ctx, c, gdefs, host, verdicts)]
+        for orphan in vs.get("orphan_checkers", []):
+            _misc_allowed(ctx, orphan, gdefs, host, verdicts)
     secure = _NotifyCheck(gdefs, host, verdicts)
     for vs in servers:
         for name in ("quorum_up", "quorum_down"):

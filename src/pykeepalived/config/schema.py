@@ -49,6 +49,9 @@ class Ctx:
     #: trackers defined so far, by kind ("script", "file", "process"): keepalived
     #: resolves a reference while parsing, so only earlier definitions count.
     known: dict[str, set[str]] = field(default_factory=dict)
+    #: does this user (and group) exist? keepalived looks a script's user up while
+    #: parsing (host facts when the caller gave them, else the host's own accounts)
+    account: Callable[[str, str | None], bool] = lambda user, group: True
 
     def report(self, kind: Kind, message: str, location: Location | None) -> None:
         self.diagnostics.append(Diagnostic(kind, message, location))

@@ -155,6 +155,18 @@ def _dns_end(ctx: Ctx, chk: Fields, end: Location) -> None:
 # ------------------------------------------------------------------ MISC, SMTP
 
 
+def _misc(handler: Handler) -> Handler:
+    """keepalived forgets the MISC_CHECK whose user it could not set: its own keywords
+    after that line do nothing (the common ones still read their value, for whichever
+    checker keepalived then holds; here they change nothing that is kept)."""
+
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        if not fields.get("dropped"):
+            handler(ctx, node, fields)
+
+    return handle
+
+
 def _misc_path(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     command = make_script(ctx, node, with_user=False)
     if command is not None and command.command:
@@ -162,14 +174,18 @@ def _misc_path(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
 
 
 def _misc_user(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    command = fields.get("command")
+    shown = " ".join(f"'{a}'" for a in command.command) if command else ""
     if not node.args:
-        command = fields.get("command")
-        shown = " ".join(f"'{a}'" for a in command.command) if command else ""
         ctx.error(f"No user specified for misc checker script {shown}", node.location)
         return
-    fields["user"] = node.args[0]
-    fields["group"] = node.args[1] if len(node.args) > 1 else None
-    fields["user_location"] = node.location
+    user, group = node.args[0], node.args[1] if len(node.args) > 1 else None
+    if not ctx.account(user, group):
+        ctx.error(f"Failed to set uid/gid for misc checker script {shown} - removing",
+                  node.location)
+        fields["dropped"] = True
+        return
+    fields.update(user=user, group=group, user_location=node.location)
 
 
 def _misc_timeout(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -182,6 +198,8 @@ def _misc_timeout(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
 
 
 def _misc_end(ctx: Ctx, chk: Fields, end: Location) -> None:
+    if chk.get("dropped"):
+        return
     if "command" not in chk:
         ctx.error("No script path has been specified for MISC_CHECKER - skipping", end)
         return
@@ -325,9 +343,8 @@ _KINDS: dict[str, tuple[Block, bool | None, Ender]] = {
     "HTTP_GET": (HTTP_BLOCK, True, http_end),
     "SSL_GET": (HTTP_BLOCK, True, http_end),
     "MISC_CHECK": (Block(keywords={
-        **TIMING, "misc_path": _misc_path, "misc_timeout": _misc_timeout,
-        "misc_dynamic": flag("dynamic"),
-        "user": _misc_user}), False, _misc_end),
+        **TIMING, "misc_path": _misc(_misc_path), "misc_timeout": _misc(_misc_timeout),
+        "misc_dynamic": _misc(flag("dynamic")), "user": _misc(_misc_user)}), False, _misc_end),
     "SMTP_CHECK": (Block(keywords={**CONNECTION, **TIMING, "helo_name": _helo,
                                    "host": _smtp_host},
                          sublevels={"host": HOST_BLOCK}), None, _smtp_end),

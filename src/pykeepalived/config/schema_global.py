@@ -54,6 +54,7 @@ def _smtp_timeout(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
 
 def _script_user(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["script_user"] = arg(ctx, node)
+    fields["script_user_location"] = node.location  # scripts read before it ignore it
     if len(node.args) > 1:
         fields["script_group"] = node.args[1]
 

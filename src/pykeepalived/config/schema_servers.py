@@ -193,5 +193,8 @@ def real_server(ctx: Ctx, node: NodeLike, vs: Fields) -> None:
         elif family != address.version:
             ctx.error(f"Address family of virtual server and real server {address} don't"
                       " match - skipping real server.", end_of(node))
+            # keepalived frees the server but leaves its checkers queued: they still
+            # count for the script security verdict (while the virtual server lives)
+            vs.setdefault("orphan_checkers", []).extend(rs["checkers"])
             return
     vs.setdefault("real_servers", []).append(rs)

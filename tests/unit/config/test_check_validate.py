@@ -226,3 +226,25 @@ def test_a_dropped_virtual_server_is_not_validated() -> None:
     assert unlocated(text) == [
         "Virtual server [192.0.2.100]:tcp:80 has no real servers - ignoring",
         "Virtual server [192.0.2.100]:none:80 has no real servers - ignoring"]
+
+
+def test_checkers_of_a_skipped_real_server_still_count_for_security() -> None:
+    # keepalived frees a real server of the wrong family but leaves its checkers queued
+    orphan = rs(f"  MISC_CHECK {{\n   misc_path {SCRIPT}\n  }}\n", "2001:db8::10 8080")
+    text = vs(servers=TCP_RS + orphan)
+    assert verdict(text) == 6
+    assert only_vs(text).real_servers[0].checkers[0].kind == "TCP_CHECK"
+    # ... unless the virtual server itself is dropped (its checkers go with it)
+    assert verdict(vs(servers=orphan)) == 5
+
+
+def test_a_global_script_read_before_script_user_keeps_the_builtin_user() -> None:
+    text = ("global_defs {\n lvs_notify_fifo_script /bin/true\n script_user ghost\n"
+            " lvs_notify_fifo /run/lvs.fifo\n}\n" + vs(servers=rs("  notify_up /bin/true\n")))
+    result = load(text)
+    assert result.config is not None
+    gdefs = result.config.global_defs
+    assert gdefs.lvs_notify_fifo_script is not None  # settled before script_user
+    assert gdefs.lvs_notify_fifo is None  # after it: the unknown user fails
+    assert result.config.virtual_servers[0].real_servers[0].notify_up is None
+    assert verdict(text) == 6  # the FIFO script runs without script security
