@@ -79,6 +79,9 @@ class HttpUrl:
     status_codes: tuple[tuple[int, int], ...] = ((200, 299),)
     #: the Host header for this url (already resolved: url, checker, real or virtual server)
     virtualhost: str | None = None
+    #: the SNI name sent for this url (SSL_GET with enable_sni; resolved: url, checker,
+    #: virtual server, never the real server); None: no SNI
+    sni: str | None = None
     regex: str | None = None
     regex_no_match: bool = False
     regex_min_offset: int = 0
@@ -95,7 +98,8 @@ class HttpProbe:
     ssl: bool = False
     #: "1.0", "1.0C" (1.0 + Connection: close) or "1.1"
     protocol: Literal["1.0", "1.0C", "1.1"] = "1.0"
-    #: SNI server name (SSL_GET with enable_sni), None: no SNI
+    #: SNI name when a url has none of its own (checker, else virtual server virtualhost;
+    #: SSL_GET with enable_sni), None: no SNI. Each url's resolved name is `HttpUrl.sni`.
     sni: str | None = None
     fast_recovery: bool = False
 
@@ -140,6 +144,7 @@ class UdpProbe:
 
     connection: Connection
     payload: bytes = DEFAULT_UDP_PAYLOAD
+    #: None: no reply needed; b"": a reply must come, any content (bare `require_reply`)
     require_reply: bytes | None = None
     #: per byte of `require_reply`: 0xFF compare, 0x0F/0xF0 half (X nibbles), 0 ignore
     reply_mask: bytes | None = None

@@ -96,8 +96,16 @@ def _dump_value(out: list[str], value: Any, depth: int) -> None:
                 if not isinstance(entry, _LEAVES):
                     _dump_value(out, entry, depth + 2)
         else:
-            shown = " ".join(attr) if isinstance(attr, tuple) else attr
-            out.append(f"{pad}{item.name} = {shown}")
+            out.append(f"{pad}{item.name} = {_shown(attr)}")
+
+
+def _shown(value: Any) -> str:
+    """Words as words, bytes (digests, payloads) as hex, nested tuples flattened."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, tuple):
+        return " ".join(_shown(v) for v in value)
+    return str(value)
 
 
 def config_test(path: str, *, config_id: str | None, all_config: bool, dump: bool,

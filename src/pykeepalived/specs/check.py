@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True, slots=True)
+class SslSpec:
+    """The top-level `SSL {}` block: files for SSL_GET's client context."""
+
+    password: str | None = None
+    ca: str | None = None
+    certificate: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckSpec:
     """Everything the check module runs, built from one config."""
 
@@ -25,7 +35,8 @@ class CheckSpec:
     #: None: delete our services one by one at stop; "full": one FLUSH; "VS": per service
     lvs_flush_on_stop: Literal["full", "VS"] | None = None
     timeouts: Timeouts | None = None
-    #: checker-managed sync daemon (one with no vrrp_instance)
+    #: lvs_sync_daemon: run by the checker for its whole life when `instance` is None,
+    #: else master/backup following that vrrp_instance's state
     sync_daemon: SyncDaemonSpec | None = None
     log_all_failures: bool = False
     rs_init_notifies: bool = False
@@ -34,5 +45,9 @@ class CheckSpec:
     fifos: tuple[FifoSpec, ...] = ()
     #: SMTP alerts for checker transitions (None: not configured)
     smtp: SmtpSpec | None = None
+    #: the SSL {} block SSL_GET checkers use (None: keepalived generates a context)
+    ssl: SslSpec | None = None
+    #: enable_script_security: MISC_CHECK and notify scripts are judged before they run
+    script_security: bool = False
     #: what the builder corrected or skipped, in keepalived's words (logged at start)
     warnings: tuple[str, ...] = ()
