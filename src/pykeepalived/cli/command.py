@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("-V", "--dont-release-vrrp", action="store_true", help="don't remove VIPs on stop")
     add("-X", "--release-vips", action="store_true", help="drop VIPs on transition from signal")
     add("-R", "--dont-respawn", action="store_true", help="don't respawn child processes")
+    add("-I", "--dont-release-ipvs", action="store_true",
+        help="don't remove IPVS topology on daemon stop")
+    add("--checker-child", action="store_true", help=argparse.SUPPRESS)
     add("-v", "--version", action="store_true", help="display the version number")
     add("--peer-config", action="append", default=[], metavar="FILE",
         help="pykeepalived: a peer node's config, so -t can judge tracker weights")
@@ -156,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                            dump=args.dump_conf, peers=args.peer_config)
     if args.dump_conf:
         config_test(path, config_id=args.config_id, all_config=args.all_config, dump=True)
+    from pykeepalived.cli.daemon import run_daemon
+
     return run_daemon(args, path)
 
 
@@ -171,54 +176,3 @@ def _genhash_words(words: list[str]) -> tuple[str, list[str], int] | None:
     if words[:1] in (["--genhash"], ["-T"]):
         return f"{program} --genhash", words[1:], len(words) + 1
     return None
-
-
-def daemonize() -> bool:
-    """Go to the background as keepalived does without `-n`: double fork, new session,
-    cwd /, standard streams on /dev/null. True in the daemon, False in the caller, which
-    exits 0 at once (start-up errors then only reach syslog, as with keepalived)."""
-    if os.fork() > 0:
-        return False
-    os.setsid()
-    if os.fork() > 0:
-        os._exit(0)
-    os.chdir("/")
-    null = os.open(os.devnull, os.O_RDWR)
-    for stream in (0, 1, 2):
-        os.dup2(null, stream)
-    os.close(null)
-    return True
-
-
-def run_daemon(args: argparse.Namespace, path: str) -> int:
-    """The VRRP daemon; in the background unless `-n` (the Debian unit passes `-n`)."""
-    import asyncio
-
-    from pykeepalived.daemon.logs import DaemonLog, LogSettings, install_bridge
-    from pykeepalived.daemon.pidfile import MAIN_PIDFILE, VRRP_PIDFILE
-    from pykeepalived.daemon.service import DaemonOptions, serve
-
-    # the daemon changes directory to /: every path it keeps must be absolute
-    path = os.path.abspath(path)
-    pid_files = tuple(os.path.abspath(p) for p in (args.pid or MAIN_PIDFILE,
-                                                   args.vrrp_pid or VRRP_PIDFILE))
-    if not args.dont_fork and not daemonize():
-        return 0
-
-    log = DaemonLog(LogSettings.from_flags(
-        log_console=args.log_console, dont_fork=args.dont_fork, no_syslog=args.no_syslog,
-        log_detail=args.log_detail, facility=args.log_facility))
-    options = DaemonOptions(
-        config_path=path, config_id=args.config_id, all_config=args.all_config,
-        release_vips=not args.dont_release_vrrp,
-        pid_files=(pid_files[0], pid_files[1]),
-        command_line=" ".join(sys.argv), process_name="keepalived",
-        dump_directory=os.path.abspath(args.dump_dir), log_detail=args.log_detail)
-    remove_bridge = install_bridge(log)
-    try:
-        return asyncio.run(serve(options, log))
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        remove_bridge()
-        log.close()

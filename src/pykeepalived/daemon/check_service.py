@@ -40,7 +40,7 @@ FILE_POLL_INTERVAL = 1.0
 
 
 async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
-                        open_ports: OpenCheckPorts, *, release_ipvs: bool = True) -> int:
+                        open_ports: OpenCheckPorts) -> int:
     """Run until SIGTERM; 0 after a clean stop, 1 when it cannot start."""
     result = await asyncio.to_thread(load_config, options.config_path,
                                      config_id=options.config_id,
@@ -58,7 +58,8 @@ async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
         log.log(str(exc))
         return 1
     try:
-        return await _run(options, log, build(result.config), open_ports, release_ipvs)
+        return await _run(options, log, build(result.config), open_ports,
+                          options.release_ipvs)
     finally:
         pids.release()
 

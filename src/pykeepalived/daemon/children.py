@@ -100,3 +100,32 @@ class CheckerChild:
                 process.kill()
                 await process.wait()
         return process.returncode
+
+
+class CheckerSupervisor:
+    """Keeps a checker child exactly while the running configuration has virtual servers."""
+
+    def __init__(self, flags: Sequence[str], log: LogSink, *, respawn: bool = True,
+                 on_exit: Callable[[], None] | None = None) -> None:
+        self._flags = tuple(flags)
+        self._log = log
+        self._respawn = respawn
+        self._on_exit = on_exit
+        self.child: CheckerChild | None = None
+
+    async def follow(self, has_virtual_servers: bool) -> None:
+        if has_virtual_servers and self.child is None:
+            self.child = CheckerChild(checker_argv(self._flags), self._log,
+                                      respawn=self._respawn, on_exit=self._on_exit)
+            await self.child.start()
+        elif not has_virtual_servers and self.child is not None:
+            await self.stop()
+
+    def signal(self, number: int) -> None:
+        if self.child is not None:
+            self.child.signal(number)
+
+    async def stop(self) -> None:
+        child, self.child = self.child, None
+        if child is not None:
+            await child.stop()

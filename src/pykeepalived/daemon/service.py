@@ -12,6 +12,7 @@ import ctypes
 import os
 import platform
 import resource
+import signal
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
+from pykeepalived.daemon.children import CheckerSupervisor
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, load_errors, reload_running, warnings_of
@@ -55,6 +57,12 @@ class DaemonOptions:
     process_name: str | None = None
     #: -D: keepalived's detail lines (here: resource usage at stop)
     log_detail: bool = False
+    #: the checker child's command line (None: -P, or a process that is the checker)
+    checker_argv: tuple[str, ...] | None = None
+    #: not -R: start the checker again if it dies
+    respawn: bool = True
+    #: not -I: the checker removes its IPVS services at stop
+    release_ipvs: bool = True
 
 
 def stopped_line(*, detail: bool) -> str:
@@ -85,6 +93,8 @@ async def serve(options: DaemonOptions, log: LogSink,
                            all_config=options.all_config)
 
     result = await asyncio.to_thread(load)
+    if _checker_only(result, options):
+        return await _serve_checks_here(options, log)
     errors = load_errors(result)
     if result.config is None or errors:
         for line in errors:
@@ -115,7 +125,11 @@ async def _run(options: DaemonOptions, log: LogSink,
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     runtime: Runtime | None = None
+    checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
+                                on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
+        if options.checker_argv is not None:
+            await checker.follow(bool(running.config.virtual_servers))
         security = running.config.global_defs.enable_script_security
         runtime = Runtime(await open_ports(log, script_security=security), log,
                           release_vips=options.release_vips)
@@ -128,7 +142,8 @@ async def _run(options: DaemonOptions, log: LogSink,
         await runtime.settle()
         log.log("Startup complete")
         sdnotify.ready()
-        running = await _serve_controls(runtime, running, controls, load, options, log)
+        running = await _serve_controls(runtime, running, controls, load, options, log,
+                                        checker)
         log.log("Stopping")
         sdnotify.stopping()
         return 0
@@ -138,6 +153,7 @@ async def _run(options: DaemonOptions, log: LogSink,
     finally:
         if runtime is not None:
             await runtime.stop()
+        await checker.stop()
         remove_handlers()
         log.log(stopped_line(detail=options.log_detail))
         log.log(f"Stopped {banner}")
@@ -145,21 +161,47 @@ async def _run(options: DaemonOptions, log: LogSink,
 
 async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.Queue[Control],
                           load: Callable[[], LoadResult], options: DaemonOptions,
-                          log: LogSink) -> Running:
-    """One control at a time; a STOP ends it (later signals are never read: ignored)."""
+                          log: LogSink, checker: CheckerSupervisor) -> Running:
+    """One control at a time; a STOP ends it (later signals are never read: ignored).
+    The checker child hears every signal the operator sends but STOP (which it gets
+    when we stop)."""
     while True:
         control = await controls.get()
         if control is Control.STOP:
             return running
+        checker.signal(_SIGNALS[control])
         if control is Control.RELOAD:
             sdnotify.reloading()
             running = await reload_running(runtime, running, load, log)
+            if options.checker_argv is not None:
+                await checker.follow(bool(running.config.virtual_servers))
             sdnotify.ready()
             continue
         try:
             _dump(runtime, running, control, options.dump_directory)
         except (OSError, ValueError) as exc:
             log.log(f"Cannot write the {control.value} dump: {exc}")
+
+
+_SIGNALS = {control: number for number, control in signals.signal_controls().items()
+            if number != signal.SIGINT}
+
+
+def _checker_only(result: LoadResult, options: DaemonOptions) -> bool:
+    """A director with virtual servers and no VRRP instance: keepalived runs only its
+    checker; so do we, in this process."""
+    config = result.config
+    return (config is not None and not config.instances and bool(config.virtual_servers)
+            and options.checker_argv is not None)
+
+
+async def _serve_checks_here(options: DaemonOptions, log: LogSink) -> int:
+    from pykeepalived.daemon.check_service import serve_checker
+    from pykeepalived.daemon.real_check_ports import open_check_ports
+    from pykeepalived.specs.check_build import check_spec
+
+    log.log("No VRRP instances configured: running the health checkers only")
+    return await serve_checker(options, log, check_spec, open_check_ports)
 
 
 _DUMP_KINDS = {Control.DATA: "data", Control.STATS: "stats", Control.STATS_CLEAR: "stats",
