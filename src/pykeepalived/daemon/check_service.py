@@ -19,7 +19,7 @@ from pykeepalived.config.load import load_config
 from pykeepalived.daemon import signals
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.pidfile import PidFileError, acquire
-from pykeepalived.daemon.reload import load_errors, warnings_of
+from pykeepalived.daemon.reload import FAILED_LINE, load_errors, warnings_of
 from pykeepalived.daemon.signals import Control
 
 if TYPE_CHECKING:
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.config.model import Config
     from pykeepalived.daemon.check_ports import CheckPorts
+    from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.ports import LogSink
-    from pykeepalived.daemon.service import DaemonOptions
     from pykeepalived.specs.check import CheckSpec
 
     BuildCheck = Callable[[Config], CheckSpec]
@@ -58,14 +58,13 @@ async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
         log.log(str(exc))
         return 1
     try:
-        return await _run(options, log, build(result.config), open_ports,
-                          options.release_ipvs)
+        return await _run(options, log, build, build(result.config), open_ports)
     finally:
         pids.release()
 
 
-async def _run(options: DaemonOptions, log: LogSink, spec: CheckSpec,
-               open_ports: OpenCheckPorts, release_ipvs: bool) -> int:
+async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, spec: CheckSpec,
+               open_ports: OpenCheckPorts) -> int:
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     ports = await open_ports(log, spec)
@@ -80,16 +79,36 @@ async def _run(options: DaemonOptions, log: LogSink, spec: CheckSpec,
         files.start()
         while (control := await controls.get()) is not Control.STOP:
             if control is Control.RELOAD:
-                log.log("Reloading")  # the checker's reply to the parent's "Reloading ..."
+                new = await _reload(options, log, build)
+                if new is not None:
+                    files = FilePoller(runtime, new, ports.read_file, previous=files)
+                    await runtime.reload(new, files.first_values())
+                    files.start()
+                    log.log("Reload complete")
         return 0
     finally:
         files.stop()
         await suspend.stop()
-        await runtime.stop(release=release_ipvs)
+        await runtime.stop(release=options.release_ipvs)
         if ports.close is not None:
             await ports.close()
         remove_handlers()
         log.log("Stopped")
+
+
+async def _reload(options: DaemonOptions, log: LogSink, build: BuildCheck) -> CheckSpec | None:
+    """The new specs, or None (logged) when the new config must not replace the old."""
+    log.log("Reloading")  # the checker's answer to the parent's "Reloading ..."
+    result = await asyncio.to_thread(load_config, options.config_path,
+                                     config_id=options.config_id,
+                                     all_config=options.all_config)
+    errors = load_errors(result, need_instances=False)
+    if result.config is None or errors:
+        for line in errors:
+            log.log(line)
+        log.log(FAILED_LINE)
+        return None
+    return build(result.config)
 
 
 class HaSuspend:
@@ -134,7 +153,8 @@ class FilePoller:
     """FILE_CHECK's track files, read at start and then once a second."""
 
     def __init__(self, runtime: CheckRuntime, spec: CheckSpec,
-                 read: Callable[[str], int | None]) -> None:
+                 read: Callable[[str], int | None], *,
+                 previous: FilePoller | None = None) -> None:
         self._runtime = runtime
         self._read = read
         self._paths = {c.probe.track_file: c.probe.path
@@ -142,6 +162,8 @@ class FilePoller:
                        for c in rs.checkers if isinstance(c.probe, FileProbe)}
         self._values: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
+        if previous is not None:
+            previous.stop()
 
     def first_values(self) -> dict[str, int]:
         for name, path in self._paths.items():

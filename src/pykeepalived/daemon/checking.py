@@ -16,7 +16,7 @@ import errno
 import random
 from typing import TYPE_CHECKING
 
-from pykeepalived.check import messages, reload
+from pykeepalived.check import messages, reload, syncd
 from pykeepalived.check.actions import (
     AddDest,
     AddService,
@@ -30,7 +30,7 @@ from pykeepalived.check.actions import (
     RunScript,
     SmtpAlert,
 )
-from pykeepalived.check.lvs import IpvsError
+from pykeepalived.check.lvs import IpvsError, Timeouts
 from pykeepalived.check.pool import VirtualServerCore
 from pykeepalived.check.results import ProbeResult
 from pykeepalived.vrrp.actions import LogLevel
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from pykeepalived.check.actions import CheckAction, IpvsAction
+    from pykeepalived.check.lvs import SyncDaemonSpec
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.check_ports import CheckPorts
     from pykeepalived.daemon.ports import LogSink
@@ -79,6 +80,7 @@ class CheckRuntime:
         self.spec = spec
         for line in spec.warnings:
             self.log.log(line)
+        await self._global_settings(None, spec)
         if spec.lvs_flush:
             await self._call("FLUSH", self.ports.ipvs.flush())
         for core_spec in spec.virtual_servers:
@@ -118,9 +120,30 @@ class CheckRuntime:
                 core = VirtualServerCore(core_spec, **_options(spec))
                 self.cores.append(core)
                 self._run_now(core.start(files))
-        self.spec = spec
+        previous, self.spec = self.spec, spec
+        await self._global_settings(previous, spec)
         self._register(migrated_by_core)
         await self.settle()
+
+    async def _global_settings(self, old: CheckSpec | None, new: CheckSpec | None) -> None:
+        """lvs_timeouts and a sync daemon the checker runs itself (no vrrp_instance),
+        applied at start, changed at a reload, undone at stop."""
+        before = old.timeouts if old is not None else None
+        after = new.timeouts if new is not None else None
+        if after != before:
+            await self._call("timeouts", self.ports.ipvs.set_timeouts(after or Timeouts()))
+        old_sync = _own_sync(old)
+        new_sync = _own_sync(new)
+        if new_sync is not None:
+            commands = syncd.checker_start(new_sync, old_sync)
+        elif old_sync is not None:
+            commands = syncd.checker_stop(old_sync)
+        else:
+            return
+        for command, error in await self.ports.ipvs.apply_sync(commands):
+            self.ipvs_errors += 1
+            self.log.log(f"IPVS: cannot {command.verb} the {command.state} sync daemon on"
+                         f" {command.sync.interface}: {error}")
 
     def _register(self, migrated: dict[int, frozenset[int]]) -> None:
         now = self.now()
@@ -147,6 +170,8 @@ class CheckRuntime:
                                                                | DelService)]
             self._execute(index, actions, rearm=False)
         await self.settle()
+        if release:
+            await self._global_settings(self.spec, None)
         if self._scripts:
             await asyncio.wait(self._scripts, timeout=STOP_SCRIPT_LIMIT + 1)
         await self._cancel(self._scripts)
@@ -280,6 +305,13 @@ class CheckRuntime:
         for task in list(tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _own_sync(spec: CheckSpec | None) -> SyncDaemonSpec | None:
+    """The sync daemon the checker runs itself: one not tied to a vrrp_instance."""
+    if spec is None or spec.sync_daemon is None or spec.sync_daemon.instance is not None:
+        return None
+    return spec.sync_daemon
 
 
 def _options(spec: CheckSpec) -> dict[str, bool]:

@@ -58,7 +58,7 @@ def check_spec(config: Config) -> CheckSpec:
         lvs_flush=gdefs.lvs_flush,
         lvs_flush_on_stop=gdefs.lvs_flush_on_stop,
         timeouts=_timeouts(gdefs),
-        sync_daemon=_sync_daemon(config, warnings),
+        sync_daemon=sync_daemon_spec(config, warnings),
         log_all_failures=gdefs.checker_log_all_failures,
         rs_init_notifies=gdefs.rs_init_notifies,
         no_checker_emails=gdefs.no_checker_emails,
@@ -214,7 +214,7 @@ def _timeouts(gdefs: GlobalDefs) -> Timeouts | None:
     return None if all(v is None for v in values) else Timeouts(*values)
 
 
-def _sync_daemon(config: Config, warnings: list[str]) -> SyncDaemonSpec | None:
+def sync_daemon_spec(config: Config, warnings: list[str]) -> SyncDaemonSpec | None:
     """With an instance, its VRID is the default sync id; an unknown instance clears
     the sync daemon, as keepalived's VRRP process does."""
     syncd = config.global_defs.lvs_sync_daemon
