@@ -98,7 +98,7 @@ def advise(config: Config, *, declared: dict[str, Declared] | None = None,
     for entry in said.values():
         out += _ignored_nopreempt(config, entry)
         out += _dropped_weighted_scripts(config, entry)
-    out += [Advice(message, where) for message, where in check_notes(config)]
+    out += [Advice(message, where) for message, where in check_notes(config, host)]
     return tuple(out)
 
 

@@ -7,16 +7,22 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pykeepalived.config.diagnostics import Location
+    from pykeepalived.config.host import HostFacts
     from pykeepalived.config.model import Config
 
 __all__ = ["check_notes"]
 
 
-def check_notes(config: Config) -> list[tuple[str, Location | None]]:
+def check_notes(config: Config, host: HostFacts | None = None,
+                ) -> list[tuple[str, Location | None]]:
     """(message, where) for every BFD_CHECK (keepalived's BFD process is not built, so
     such a checker never reports; its real server is judged by its other checkers) and
     every SMTP_CHECK `host {}` without connect_timeout (keepalived gives it 0 s)."""
     notes: list[tuple[str, Location | None]] = []
+    if config.virtual_servers and host is not None and host.ipvs is False:
+        notes.append(("this kernel has no IPVS (no /proc/net/ip_vs, no ip_vs module): the"
+                      " virtual servers will be checked but not programmed, and VRRP runs"
+                      " as usual", config.virtual_servers[0].location))
     for vs in config.virtual_servers:
         for rs in vs.real_servers:
             where = f"real server [{rs.address}]:{rs.port} in virtual server {vs.label}"

@@ -47,6 +47,8 @@ class HostFacts:
     resolvable: frozenset[str] = frozenset()
     #: interface name -> its addresses; None when not gathered (then nothing is judged)
     addresses: Mapping[str, frozenset[IPv4Address | IPv6Address]] | None = None
+    #: can this kernel run IPVS (loaded, or a module to load)? None: not asked
+    ipvs: bool | None = None
 
     def script(self, path: str) -> ScriptFacts:
         return self.scripts.get(path, MISSING)
@@ -144,6 +146,17 @@ def account_exists(user: str, group: str | None) -> bool:
         group is None or bool(_existing([group], grp.getgrnam)))
 
 
+def kernel_has_ipvs(proc: str = "/proc/net/ip_vs", modules: str = "/lib/modules") -> bool:
+    """IPVS is loaded, or the running kernel ships the module `modprobe ip_vs` would load
+    (the daemon loads it at start, as keepalived does)."""
+    if os.path.exists(proc):
+        return True
+    release = os.uname().release
+    base = os.path.join(modules, release, "kernel", "net", "netfilter", "ipvs")
+    return any(os.path.exists(os.path.join(base, f"ip_vs.ko{suffix}"))
+               for suffix in ("", ".xz", ".zst", ".gz"))
+
+
 def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = (),
                       users: Iterable[str] = (), *, groups: Iterable[str] = (),
                       addresses: bool = False) -> HostFacts:
@@ -156,4 +169,5 @@ def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = 
         groups=frozenset({"root"} | _existing(groups, grp.getgrnam)),
         resolvable=frozenset(name for name in set(host_names) if _resolves(name)),
         addresses=interface_addresses() if addresses else None,
+        ipvs=kernel_has_ipvs(),
     )
