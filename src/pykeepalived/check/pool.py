@@ -115,6 +115,11 @@ class VirtualServerCore(PoolBase):
 
     def stop(self) -> list[CheckAction]:
         """clear_service_vs at shutdown: sorry server, each real server, then the services."""
+        return self._clear(stopping=True)
+
+    def _clear(self, *, stopping: bool) -> list[CheckAction]:
+        """clear_service_vs: at shutdown (`stopping`: keepalived's words and omega's
+        notifies) or at a reload that drops this virtual server."""
         sorry = self.sorry
         if sorry is not None and sorry.set:
             if self.sorry_duplicates_rs:
@@ -123,8 +128,8 @@ class VirtualServerCore(PoolBase):
                 self._ipvs("del", sorry, force=True)
             sorry.alive = False
         for rs in self.servers:
-            self._clear_server(rs, stopping=True)
-        self._vs_down_notifies(stopping=True)
+            self._clear_server(rs, stopping=stopping)
+        self._vs_down_notifies(stopping=stopping)
         for service in self.spec.services:
             self._emit(DelService(service))
         self.alive = False
@@ -159,20 +164,7 @@ class VirtualServerCore(PoolBase):
 
     def remove(self) -> list[CheckAction]:
         """clear_service_vs at a reload that drops this virtual server."""
-        sorry = self.sorry
-        if sorry is not None and sorry.set:
-            if self.sorry_duplicates_rs:
-                sorry.set = False
-            else:
-                self._ipvs("del", sorry, force=True)
-            sorry.alive = False
-        for rs in self.servers:
-            self._clear_server(rs, stopping=False)
-        self._vs_down_notifies(stopping=False)
-        for service in self.spec.services:
-            self._emit(DelService(service))
-        self.alive = False
-        return self._flush()
+        return self._clear(stopping=False)
 
     def remove_server(self, rs: RealServer) -> list[CheckAction]:
         self._clear_server(rs, stopping=False)

@@ -19,7 +19,7 @@ from pykeepalived.config.load import load_config
 from pykeepalived.daemon import signals
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.pidfile import PidFileError, acquire
-from pykeepalived.daemon.reload import FAILED_LINE, load_errors, warnings_of
+from pykeepalived.daemon.reload import FAILED_LINE, accepted, load_errors
 from pykeepalived.daemon.signals import Control
 
 if TYPE_CHECKING:
@@ -45,20 +45,16 @@ async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
     result = await asyncio.to_thread(load_config, options.config_path,
                                      config_id=options.config_id,
                                      all_config=options.all_config)
-    errors = load_errors(result, need_instances=False)
-    if result.config is None or errors:
-        for line in errors:
-            log.log(line)
+    config = accepted(result, log, need_instances=False)
+    if config is None:
         return 1
-    for line in warnings_of(result):
-        log.log(line)
     try:
         pids = acquire(options.pid_files)
     except PidFileError as exc:
         log.log(str(exc))
         return 1
     try:
-        return await _run(options, log, build, build(result.config), open_ports)
+        return await _run(options, log, build, build(config), open_ports)
     finally:
         pids.release()
 

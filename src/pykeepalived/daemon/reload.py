@@ -63,6 +63,19 @@ def load_errors(result: LoadResult, *, need_instances: bool = True) -> list[str]
     return []
 
 
+def accepted(result: LoadResult, log: LogSink, *, need_instances: bool = True,
+             ) -> Config | None:
+    """At start: the config to run, its warnings logged; None (errors logged) if none."""
+    errors = load_errors(result, need_instances=need_instances)
+    if result.config is None or errors:
+        for line in errors:
+            log.log(line)
+        return None
+    for line in warnings_of(result):
+        log.log(line)
+    return result.config
+
+
 def warnings_of(result: LoadResult) -> list[str]:
     """Diagnostics of a config that will still run (logged, not fatal)."""
     return [d.render(with_file=len(result.files) > 1) for d in result.diagnostics]

@@ -22,7 +22,7 @@ from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.children import CheckerSupervisor
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.real_ports import open_real_ports
-from pykeepalived.daemon.reload import Running, load_errors, reload_running, warnings_of
+from pykeepalived.daemon.reload import Running, accepted, reload_running
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.signals import Control
 from pykeepalived.observe.capture import build_snapshot
@@ -74,20 +74,16 @@ async def serve(options: DaemonOptions, log: LogSink,
     result = await asyncio.to_thread(load)
     if _checker_only(result, options):
         return await _serve_checks_here(options, log)
-    errors = load_errors(result)
-    if result.config is None or errors:
-        for line in errors:
-            log.log(line)
+    config = accepted(result, log)
+    if config is None:
         return 1
-    for line in warnings_of(result):
-        log.log(line)
     try:
         pids = acquire(options.pid_files)
     except PidFileError as exc:
         log.log(str(exc))
         return 1
     try:
-        return await _run(options, log, open_ports, Running(result.config, _EMPTY), load, banner)
+        return await _run(options, log, open_ports, Running(config, _EMPTY), load, banner)
     finally:
         pids.release()
 
