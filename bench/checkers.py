@@ -45,6 +45,7 @@ from bench.checkers_report import (
     AdvertFigures,
     CheckFigures,
     Exit,
+    HostLoad,
     ProcessFigures,
     RunResult,
     RunSpec,
@@ -299,8 +300,17 @@ def clean_vips(lab: Lab, instances: int) -> int:
     return len(remaining)
 
 
+def host_ticks() -> tuple[int, int, int]:
+    """The whole machine's CPU ticks from /proc/stat: (busy, steal, total)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = values[:8]
+    total = user + nice + system + idle + iowait + irq + softirq + steal
+    return total - idle - iowait, steal, total
+
+
 def capture_window(lab: Lab, node: Node, pids: dict[str, int], seconds: float,
-                   out: Path) -> tuple[dict[str, object], float, list[ProcessFigures]]:
+                   out: Path) -> tuple[dict[str, object], float, list[ProcessFigures],
+                                       HostLoad]:
     """Capture adverts for `seconds` with /proc samples at both ends."""
     observer = lab.spawn(OBSERVER, [sys.executable, "-m", "netlab.advert_log", "--seconds",
                                     str(seconds), "--out", str(out)], name="adverts")
@@ -309,12 +319,15 @@ def capture_window(lab: Lab, node: Node, pids: dict[str, int], seconds: float,
     if CAPTURE_READY not in observer.output():
         raise RuntimeError(f"advert capture failed: {observer.output()[-500:]}")
     first = {role: cpu_ticks(pid) for role, pid in pids.items()}
+    host_first = host_ticks()
+    load1 = os.getloadavg()[0]
     t0 = time.monotonic()
     try:
         observer.popen.wait(seconds + 30.0)
     except subprocess.TimeoutExpired as error:
         raise RuntimeError("the advert capture did not finish") from error
     t1 = time.monotonic()
+    host_last = host_ticks()
     assert node.process is not None
     if node.process.popen.poll() is not None:
         raise Stopped(f"the daemon exited during the window (status "
@@ -328,7 +341,11 @@ def capture_window(lab: Lab, node: Node, pids: dict[str, int], seconds: float,
     if observer.popen.returncode != 0:
         raise RuntimeError(f"advert capture failed: {observer.output()[-500:]}")
     summary: dict[str, object] = json.loads(observer.output().strip().splitlines()[-1])
-    return summary, t1 - t0, figures
+    busy, steal, total = (last - first for last, first in zip(host_last, host_first,
+                                                                  strict=True))
+    host = HostLoad(round(100 * busy / total, 1) if total else 0.0,
+                    round(100 * steal / total, 1) if total else 0.0, round(load1, 2))
+    return summary, t1 - t0, figures, host
 
 
 def measure(lab: Lab, farm: Farm, spec: RunSpec, args: argparse.Namespace) -> RunResult:
@@ -357,7 +374,8 @@ def measure(lab: Lab, farm: Farm, spec: RunSpec, args: argparse.Namespace) -> Ru
         before = farm.counts() if checks_run else {}
         assert lab.workdir is not None
         out = lab.workdir / f"adverts-{spec.key}{''.join(spec.flags)}.bin"
-        summary, window, processes = capture_window(lab, node, checker_pids, args.seconds, out)
+        summary, window, processes, result.host = capture_window(lab, node, checker_pids,
+                                                                 args.seconds, out)
         after = farm.counts() if checks_run else {}
         result.window_s = round(window, 2)
         result.processes = processes

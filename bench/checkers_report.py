@@ -80,6 +80,17 @@ class CheckFigures:
 
 
 @dataclass(frozen=True)
+class HostLoad:
+    """The whole machine during the window (/proc/stat): busy and hypervisor-stolen CPU,
+    in % of all cores, and the 1-minute load average at its start. Other work on a
+    shared machine shows up here, and in every run's advert jitter."""
+
+    busy_pct: float
+    steal_pct: float
+    load1: float
+
+
+@dataclass(frozen=True)
 class Exit:
     """A daemon that ended on its own: keepalived with virtual servers and no IPVS."""
 
@@ -97,6 +108,7 @@ class RunResult:
     adverts: AdvertFigures | None = None
     processes: list[ProcessFigures] = field(default_factory=list)
     checks: CheckFigures | None = None
+    host: HostLoad | None = None
     exit: Exit | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -167,6 +179,10 @@ def _ratio(py: float, ka: float) -> str:
     return f"{py / ka:.2f}" if ka > 0 and not math.isnan(py) and not math.isnan(ka) else "-"
 
 
+def _host(host: HostLoad | None) -> str:
+    return "-" if host is None else f"{host.busy_pct:.0f}% {host.steal_pct:.0f}% {host.load1:.2f}"
+
+
 def _mib(kib: float) -> str:
     return f"{kib / 1024:.1f}"
 
@@ -186,16 +202,18 @@ def table(results: Sequence[RunResult], *, interval: float) -> str:
                      f"{ka:+.2f} ms (its checker never ran, see (d) below)")
     lines.append("")
     lines.append(f"{'run':42} {'inst':>4} {'adverts':>7} {'drops':>5} {'mean':>7} "
-                 f"{'p50':>6} {'p99':>6} {'max':>7} {'missed':>6}   "
-                 f"(ms; deviation from {interval * 1000:.0f} ms)")
-    lines.append("-" * 100)
+                 f"{'p50':>6} {'p99':>6} {'max':>7} {'missed':>6}  {'host busy/steal/load':>20}")
+    lines.append("-" * 115)
     for run in results:
         if run.adverts is None:
             continue
         a = run.adverts
         lines.append(f"{run.spec.label:42} {a.instances_seen:>4} {a.adverts:>7} "
                      f"{a.kernel_drops:>5} {a.mean_interval_ms:>7.2f} {a.p50_ms:>6.2f} "
-                     f"{a.p99_ms:>6.2f} {a.max_ms:>7.2f} {a.missed:>6}")
+                     f"{a.p99_ms:>6.2f} {a.max_ms:>7.2f} {a.missed:>6}  {_host(run.host):>20}")
+    lines.append(f"(ms: mean interval, and deviation |interval - {interval * 1000:.0f} ms| over "
+                 "all instances; missed: off by more than half an interval; host: the whole "
+                 "machine during the window, % busy, % stolen, load average)")
     lines.append("")
     lines.append(f"{'run':42} {'process':9} {'pid':>7} {'CPU s/min':>9} {'% core':>6} "
                  f"{'VmRSS MiB':>9} {'VmHWM MiB':>9}")
