@@ -18,6 +18,7 @@ from pykeepalived.check.params import FileProbe
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import signals
 from pykeepalived.daemon.checking import CheckRuntime
+from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.reload import FAILED_LINE, accepted, load_errors
 from pykeepalived.daemon.signals import Control
@@ -73,6 +74,7 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, spec: Ch
         for index, count in suspend.counts().items():
             runtime.address_count(index, count)
         files.start()
+        freeze_long_lived()
         while (control := await controls.get()) is not Control.STOP:
             if control is Control.RELOAD:
                 new = await _reload(options, log, build)
@@ -80,6 +82,7 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, spec: Ch
                     files = FilePoller(runtime, new, ports.read_file, previous=files)
                     await runtime.reload(new, files.first_values())
                     files.start()
+                    freeze_long_lived()
                     log.log("Reload complete")
         return 0
     finally:

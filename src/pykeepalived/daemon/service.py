@@ -20,6 +20,7 @@ from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.children import CheckerSupervisor
+from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, accepted, reload_running
@@ -116,6 +117,7 @@ async def _run(options: DaemonOptions, log: LogSink,
         await runtime.start(running.daemon)
         await runtime.settle()
         log.log("Startup complete")
+        freeze_long_lived()
         sdnotify.ready()
         running = await _serve_controls(runtime, running, controls, load, options, log,
                                         checker)
@@ -148,6 +150,7 @@ async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.
         if control is Control.RELOAD:
             sdnotify.reloading()
             running = await reload_running(runtime, running, load, log)
+            freeze_long_lived()
             if options.checker_argv is not None:
                 await checker.follow(bool(running.config.virtual_servers))
             sdnotify.ready()
