@@ -5,7 +5,8 @@ configuration as the VRRP process, builds the check specs, and drives them with
 `CheckRuntime`. A kernel without IPVS is said once and the checks run anyway (keepalived
 2.2.7 gives up its whole daemon there; keeping VRRP and the checks alive is kinder and
 the issue asks for it). ha_suspend follows the host's addresses through the netlink
-watcher; track files are read once a second for FILE_CHECK.
+watcher; track files are read once a second for FILE_CHECK. SIGUSR1 and the JSON dump
+signal write the checker's dumps (check_readouts.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pykeepalived.adapters.netlink_events import AddressAdded, AddressRemoved, N
 from pykeepalived.check.params import FileProbe
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import signals
+from pykeepalived.daemon.check_readouts import CheckReadouts
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.reload import load_errors, warnings_of
@@ -58,20 +60,20 @@ async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
         log.log(str(exc))
         return 1
     try:
-        return await _run(options, log, build(result.config), open_ports,
-                          options.release_ipvs)
+        return await _run(options, log, result.config, build(result.config), open_ports)
     finally:
         pids.release()
 
 
-async def _run(options: DaemonOptions, log: LogSink, spec: CheckSpec,
-               open_ports: OpenCheckPorts, release_ipvs: bool) -> int:
+async def _run(options: DaemonOptions, log: LogSink, config: Config, spec: CheckSpec,
+               open_ports: OpenCheckPorts) -> int:
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     ports = await open_ports(log, spec)
     runtime = CheckRuntime(ports, log)
     suspend = HaSuspend(runtime, spec)
     files = FilePoller(runtime, spec, ports.read_file)
+    readouts = CheckReadouts(config, runtime, log, options.dump_directory, files.values)
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
@@ -81,11 +83,13 @@ async def _run(options: DaemonOptions, log: LogSink, spec: CheckSpec,
         while (control := await controls.get()) is not Control.STOP:
             if control is Control.RELOAD:
                 log.log("Reloading")  # the checker's reply to the parent's "Reloading ..."
+            else:
+                await readouts.serve(control)  # SIGUSR2 and stats-clear: VRRP's only
         return 0
     finally:
         files.stop()
         await suspend.stop()
-        await runtime.stop(release=release_ipvs)
+        await runtime.stop(release=options.release_ipvs)
         if ports.close is not None:
             await ports.close()
         remove_handlers()
@@ -147,6 +151,10 @@ class FilePoller:
         for name, path in self._paths.items():
             value = self._read(path)
             self._values[name] = value if value is not None else 0
+        return dict(self._values)
+
+    def values(self) -> dict[str, int]:
+        """Each track file's value as last read (what the dumps show as its status)."""
         return dict(self._values)
 
     def start(self) -> None:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from pykeepalived.check.actions import CheckAction, IpvsAction
+    from pykeepalived.check.lvs import DestSpec, ServiceSpec
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.check_ports import CheckPorts
     from pykeepalived.daemon.ports import LogSink
@@ -231,6 +232,26 @@ class CheckRuntime:
 
     # ----------------------------------------------------------------- IPVS, in order
 
+    async def ipvs_table(self) -> dict[ServiceSpec, tuple[DestSpec, ...]] | None:
+        """The kernel's table, read after the IPVS commands queued so far (so it shows
+        their effect) and before any queued later; None when it cannot be read in time."""
+        table: dict[ServiceSpec, tuple[DestSpec, ...]] = {}
+        previous = self._ipvs_chain
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait({previous})
+            table.update(await self.ports.ipvs.dump())
+
+        task = asyncio.get_running_loop().create_task(run())
+        task.add_done_callback(_retrieve)
+        self._ipvs_chain = task
+        try:
+            await asyncio.wait_for(asyncio.shield(task), DRAIN_LIMIT)
+        except (TimeoutError, IpvsError, OSError):
+            return None
+        return table
+
     def _queue_ipvs(self, action: IpvsAction) -> None:
         previous = self._ipvs_chain
 
@@ -280,6 +301,12 @@ class CheckRuntime:
         for task in list(tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """A table read nobody waited for any more must not warn about its exception."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _options(spec: CheckSpec) -> dict[str, bool]:
