@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from pykeepalived.check.servers import real_weight
 from pykeepalived.observe.snapshot import GlobalSnapshot
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ class RealServerView:
     @property
     def weight(self) -> int:
         """keepalived's real_weight(effective): what IPVS is given, 0..INT_MAX."""
-        return max(0, min(self.effective, 2147483647))
+        return real_weight(self.effective)
 
     @property
     def endpoint(self) -> str:

@@ -4,8 +4,9 @@ The daemon answers the JSON dump signal (SIGRTMIN+2, as keepalived) by writing
 keepalived's /tmp/keepalived.json and, beside it, our richer `pykeepalived.status.json`
 (last transition reason, effective priority, tracker readings, extra counters). Both
 parse into one `StatusView`, so `pykeepalived status` (cli/status.py) works against a real
-keepalived too, showing what its file has. metrics.py renders the same view for
-Prometheus.
+keepalived too, showing what its file has. The checker child answers the same signal
+with its own document (check_status.py), which joins the view as `check`. metrics.py
+renders the same view for Prometheus.
 """
 
 from __future__ import annotations
