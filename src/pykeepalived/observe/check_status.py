@@ -187,8 +187,9 @@ def check_table_lines(view: CheckStatusView) -> list[str]:
         state = f"quorum {'up' if vs.quorum_up else 'down'}"
         if vs.sorry_server_in_use:
             state += f", sorry server {vs.sorry_server}"
-        rows.append((vs.label, state, "", f"alive {vs.alive_weight}"
-                     f" (quorum {vs.quorum}+/-{vs.hysteresis})", ""))
+        weight = f"alive {vs.alive_weight}, quorum {vs.quorum}" + (
+            f" hysteresis {vs.hysteresis}" if vs.hysteresis else "")
+        rows.append((vs.label, state, "", weight, ""))
         rows += [(f"  {rs.address}", "up" if rs.alive else "down",
                   "set" if rs.in_ipvs else "-", _weights(rs), _checkers(rs))
                  for rs in vs.real_servers]

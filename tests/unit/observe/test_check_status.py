@@ -106,7 +106,7 @@ def test_table_rows_per_virtual_and_real_server(view: CheckStatusView) -> None:
                                 "CHECKERS"]
     assert lines[1].startswith(VS)
     assert "quorum down, sorry server [192.0.2.10]:tcp:9999" in lines[1]
-    assert "alive 1 (quorum 2+/-0)" in lines[1]
+    assert "alive 1, quorum 2" in lines[1]
     assert lines[2].split()[:4] == ["192.0.2.10:8080", "up", "-", "1/1"]
     assert "kernel 5" in lines[2]
     assert "HTTP_GET up, last ok 10ms at" in lines[2]
