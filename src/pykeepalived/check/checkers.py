@@ -14,7 +14,7 @@ consequences (pool.py) are reached through the `Pool` protocol.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from pykeepalived.check import messages
@@ -68,6 +68,10 @@ class Checker:
     last_ran: float = 0.0
     last_exit: int = 0
     last_result: ProbeResult | None = None
+    #: when `last_result` came (the core's clock), and failed probes by reason: what an
+    #: operator reads in the status document and the metrics
+    last_result_at: float | None = None
+    failures: dict[str, int] = field(default_factory=dict)
 
     @property
     def kind(self) -> CheckerKind:
@@ -98,7 +102,10 @@ class Checker:
     def finish(self, result: ProbeResult, now: float, pool: Pool) -> None:
         """A probe ended: keepalived's epilog for this kind, then the next run."""
         self.running = False
-        self.last_result = result
+        self.last_result, self.last_result_at = result, now
+        if not result.ok:
+            key = failure_reason(result)
+            self.failures[key] = self.failures.get(key, 0) + 1
         if result.reschedule:
             pool.log(result.reason)
             self.due = now + self.spec.delay_loop
@@ -111,6 +118,12 @@ class Checker:
 
 
 _HTTP = frozenset({CheckerKind.HTTP, CheckerKind.SSL})
+
+
+def failure_reason(result: ProbeResult) -> str:
+    """A failed probe's reason in a few words: keepalived's phrase, else what was seen
+    (MISC_CHECK has no phrase: "exit 1", "timed out")."""
+    return result.reason or result.detail or "failed"
 
 
 # ---------------------------------------------------------------------------- TCP, UDP, PING

@@ -125,6 +125,8 @@ def _carry(new: Checker, old: Checker, rs: RealServer) -> None:
     if old.retry_it and new.spec.retry:
         new.retry_it = min(old.retry_it, new.spec.retry - 1)
     new.url_it, new.failed_url = old.url_it, old.failed_url
+    new.last_result, new.last_result_at = old.last_result, old.last_result_at
+    new.failures = dict(old.failures)
     if new.kind is CheckerKind.MISC:
         new.last_exit, new.last_ran = old.last_exit, old.last_ran
         probe = new.spec.probe

@@ -76,3 +76,6 @@ class CheckPorts:
     #: the current value of a track_file (FILE_CHECK); None: unreadable
     read_file: Callable[[str], int | None] = lambda _path: 0
     close: Callable[[], Awaitable[None]] | None = None
+    #: False when the kernel has no IPVS (`ipvs` then accepts and forgets): the status
+    #: document then says the kernel's weights are unknown
+    ipvs_available: bool = True

@@ -5,7 +5,8 @@ configuration as the VRRP process, builds the check specs, and drives them with
 `CheckRuntime`. A kernel without IPVS is said once and the checks run anyway (keepalived
 2.2.7 gives up its whole daemon there; keeping VRRP and the checks alive is kinder and
 the issue asks for it). ha_suspend follows the host's addresses through the netlink
-watcher; track files are read once a second for FILE_CHECK.
+watcher; track files are read once a second for FILE_CHECK. SIGUSR1 and the JSON dump
+signal write the checker's dumps (check_readouts.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pykeepalived.adapters.netlink_events import AddressAdded, AddressRemoved, N
 from pykeepalived.check.params import FileProbe
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import signals
+from pykeepalived.daemon.check_readouts import CheckReadouts
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
@@ -55,19 +57,21 @@ async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
         log.log(str(exc))
         return 1
     try:
-        return await _run(options, log, build, build(config), open_ports)
+        return await _run(options, log, build, config, open_ports)
     finally:
         pids.release()
 
 
-async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, spec: CheckSpec,
+async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: Config,
                open_ports: OpenCheckPorts) -> int:
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
+    spec = build(config)
     ports = await open_ports(log, spec)
     runtime = CheckRuntime(ports, log)
     suspend = HaSuspend(runtime, spec)
     files = FilePoller(runtime, spec, ports.read_file)
+    readouts = CheckReadouts(config, runtime, log, options.dump_directory, files.values)
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
@@ -77,13 +81,18 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, spec: Ch
         freeze_long_lived()
         while (control := await controls.get()) is not Control.STOP:
             if control is Control.RELOAD:
-                new = await _reload(options, log, build)
-                if new is not None:
+                loaded = await _reload(options, log)
+                if loaded is not None:
+                    config, new = loaded, build(loaded)
                     files = FilePoller(runtime, new, ports.read_file, previous=files)
                     await runtime.reload(new, files.first_values())
+                    readouts = CheckReadouts(config, runtime, log, options.dump_directory,
+                                             files.values)
                     files.start()
                     freeze_long_lived()
                     log.log("Reload complete")
+            else:
+                await readouts.serve(control)  # SIGUSR2 and stats-clear: VRRP's only
         return 0
     finally:
         files.stop()
@@ -95,8 +104,8 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, spec: Ch
         log.log("Stopped")
 
 
-async def _reload(options: DaemonOptions, log: LogSink, build: BuildCheck) -> CheckSpec | None:
-    """The new specs, or None (logged) when the new config must not replace the old."""
+async def _reload(options: DaemonOptions, log: LogSink) -> Config | None:
+    """The new config, or None (logged) when it must not replace the running one."""
     log.log("Reloading")  # the checker's answer to the parent's "Reloading ..."
     result = await asyncio.to_thread(load_config, options.config_path,
                                      config_id=options.config_id,
@@ -107,7 +116,7 @@ async def _reload(options: DaemonOptions, log: LogSink, build: BuildCheck) -> Ch
             log.log(line)
         log.log(FAILED_LINE)
         return None
-    return build(result.config)
+    return result.config
 
 
 class HaSuspend:
@@ -168,6 +177,10 @@ class FilePoller:
         for name, path in self._paths.items():
             value = self._read(path)
             self._values[name] = value if value is not None else 0
+        return dict(self._values)
+
+    def values(self) -> dict[str, int]:
+        """Each track file's value as last read (what the dumps show as its status)."""
         return dict(self._values)
 
     def start(self) -> None:

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
     from pykeepalived.check.actions import CheckAction, IpvsAction
-    from pykeepalived.check.lvs import SyncDaemonSpec
+    from pykeepalived.check.lvs import DestSpec, ServiceSpec, SyncDaemonSpec
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.check_ports import CheckPorts
     from pykeepalived.daemon.ports import LogSink
@@ -256,6 +256,26 @@ class CheckRuntime:
 
     # ----------------------------------------------------------------- IPVS, in order
 
+    async def ipvs_table(self) -> dict[ServiceSpec, tuple[DestSpec, ...]] | None:
+        """The kernel's table, read after the IPVS commands queued so far (so it shows
+        their effect) and before any queued later; None when it cannot be read in time."""
+        table: dict[ServiceSpec, tuple[DestSpec, ...]] = {}
+        previous = self._ipvs_chain
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.wait({previous})
+            table.update(await self.ports.ipvs.dump())
+
+        task = asyncio.get_running_loop().create_task(run())
+        task.add_done_callback(_retrieve)
+        self._ipvs_chain = task
+        try:
+            await asyncio.wait_for(asyncio.shield(task), DRAIN_LIMIT)
+        except (TimeoutError, IpvsError, OSError):
+            return None
+        return table
+
     def _queue_ipvs(self, action: IpvsAction) -> None:
         previous = self._ipvs_chain
 
@@ -312,6 +332,12 @@ def _own_sync(spec: CheckSpec | None) -> SyncDaemonSpec | None:
     if spec is None or spec.sync_daemon is None or spec.sync_daemon.instance is not None:
         return None
     return spec.sync_daemon
+
+
+def _retrieve(task: asyncio.Task[None]) -> None:
+    """A table read nobody waited for any more must not warn about its exception."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _options(spec: CheckSpec) -> dict[str, bool]:

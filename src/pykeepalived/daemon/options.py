@@ -1,4 +1,9 @@
-"""What the command line asks of the daemon: the VRRP process's and the checker's options."""
+"""The daemon's options, from keepalived's flags (cli/daemon.py builds them).
+
+A module of their own because both processes read them: the VRRP process (service.py)
+and the checker (check_service.py), which service.py starts in-process for a checker-only
+configuration; with the options inside service.py the two modules imported each other.
+"""
 
 from __future__ import annotations
 

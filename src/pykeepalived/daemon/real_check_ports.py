@@ -127,4 +127,5 @@ async def open_check_ports(log: LogSink, spec: CheckSpec) -> CheckPorts:
             restore_ping_groups(saved)
 
     return CheckPorts(ipvs=ipvs, run_probe=probe, run_script=script, fifo=fifo_set,
-                      mail=mail, read_file=read_track_file, close=close)
+                      mail=mail, read_file=read_track_file, close=close,
+                      ipvs_available=not isinstance(ipvs, NoIpvs))

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
         def __call__(self, log: LogSink, *, script_security: bool) -> Awaitable[Ports]: ...
 
+
 def stopped_line(*, detail: bool) -> str:
     """keepalived's log_stopping(): with -D the CPU time used, else a bare "Stopped"."""
     if not detail:
@@ -156,7 +157,9 @@ async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.
             sdnotify.ready()
             continue
         try:
-            _dump(runtime, running, control, options.dump_directory)
+            child = checker.child
+            _dump(runtime, running, control, options.dump_directory,
+                  checker_pid=None if child is None else child.pid)
         except (OSError, ValueError) as exc:
             log.log(f"Cannot write the {control.value} dump: {exc}")
 
@@ -186,11 +189,12 @@ _DUMP_KINDS = {Control.DATA: "data", Control.STATS: "stats", Control.STATS_CLEAR
                Control.JSON: "json"}
 
 
-def _dump(runtime: Runtime, running: Running, control: Control, directory: str) -> None:
+def _dump(runtime: Runtime, running: Running, control: Control, directory: str, *,
+          checker_pid: int | None = None) -> None:
     snapshot = build_snapshot(running.config, runtime.cores(), runtime.script_trackers(),
                               wall_now=time.time(), mono_now=runtime.now(),
                               vmac_ifnames=runtime.links.vmac_ifnames(),
-                              daemon_counters=runtime.counters())
+                              daemon_counters=runtime.counters(), checker_pid=checker_pid)
     dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
     if control is Control.STATS_CLEAR:
         for core in runtime.cores().values():

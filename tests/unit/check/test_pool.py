@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pykeepalived.check import reload
 from pykeepalived.check.actions import (
     AddDest,
     AddService,
@@ -286,3 +287,41 @@ def test_ha_suspend_checks_only_while_the_vip_is_here() -> None:
     assert core.due(4.0) == [RunProbe(0)]
     assert logs(core.address_count(0)) == [
         f"Suspending healthchecker for service {RS1} for VS {VS}"]
+
+
+def test_checker_keeps_its_last_result_and_counts_failures_by_reason() -> None:
+    """What the status document and the metrics show of a checker (not keepalived's)."""
+    core, _ = started(virtual(real(8080, tcp(8080, retry=2))))
+    checker = core.checkers[0]
+    assert (checker.last_result, checker.last_result_at, checker.failures) == (None, None, {})
+    finished = 0.0
+    for result in (TIMEOUT, TIMEOUT, ProbeResult.failure("failed"), OK):
+        due = core.next_deadline()
+        assert due is not None
+        assert core.due(due) == [RunProbe(0)]
+        finished = due + 0.5
+        core.probe_done(0, result, finished)
+    assert checker.last_result == OK
+    assert checker.last_result_at == finished
+    assert checker.failures == {"timeout": 2, "failed": 1}
+
+
+def test_a_failure_without_keepalived_words_counts_under_what_was_seen() -> None:
+    core, _ = started(virtual(real(8080, misc())))
+    for result in (ProbeResult(False, "", exit_status=3, detail="exit 3"), ProbeResult(False)):
+        due = core.next_deadline()
+        assert due is not None
+        assert core.due(due) == [RunProbe(0)]
+        core.probe_done(0, result, due + 0.1)
+    assert core.checkers[0].failures == {"exit 3": 1, "failed": 1}
+
+
+def test_a_reload_carries_a_kept_checkers_last_result_and_failures() -> None:
+    spec = virtual(real(8080, tcp(8080)))
+    core, _ = started(spec)
+    core.due(1.0)
+    core.probe_done(0, TIMEOUT, 1.5)
+    new, migrated, _ = reload.carry(spec, core)
+    assert migrated == frozenset({0})
+    assert (new.checkers[0].last_result, new.checkers[0].last_result_at) == (TIMEOUT, 1.5)
+    assert new.checkers[0].failures == {"timeout": 1}
