@@ -58,7 +58,6 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
     from pykeepalived.daemon.logs import DaemonLog, LogSettings, install_bridge
     from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.pidfile import MAIN_PIDFILE, VRRP_PIDFILE
-    from pykeepalived.daemon.service import serve
 
     # the daemon changes directory to /: every path it keeps must be absolute
     path = os.path.abspath(path)
@@ -95,6 +94,9 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
             from pykeepalived.specs.check_build import check_spec
 
             return asyncio.run(serve_checker(options, log, check_spec, open_check_ports))
+        # the VRRP side only here: the checker (child or -C) never imports its runtime
+        from pykeepalived.daemon.service import serve
+
         return asyncio.run(serve(options, log))
     except KeyboardInterrupt:
         return 0
