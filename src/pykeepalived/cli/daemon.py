@@ -56,8 +56,9 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
     import asyncio
 
     from pykeepalived.daemon.logs import DaemonLog, LogSettings, install_bridge
+    from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.pidfile import MAIN_PIDFILE, VRRP_PIDFILE
-    from pykeepalived.daemon.service import DaemonOptions, serve
+    from pykeepalived.daemon.service import serve
 
     # the daemon changes directory to /: every path it keeps must be absolute
     path = os.path.abspath(path)

@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.config.model import Config
     from pykeepalived.daemon.check_ports import CheckPorts
+    from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.ports import LogSink
-    from pykeepalived.daemon.service import DaemonOptions
     from pykeepalived.specs.check import CheckSpec
 
     BuildCheck = Callable[[Config], CheckSpec]

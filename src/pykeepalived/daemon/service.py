@@ -14,7 +14,6 @@ import platform
 import resource
 import signal
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
@@ -37,33 +36,13 @@ if TYPE_CHECKING:
     from typing import Protocol
 
     from pykeepalived.config.load import LoadResult
+    from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.ports import LogSink, Ports
 
     class OpenPorts(Protocol):
         """real_ports.open_real_ports, or the tests' fakes."""
 
         def __call__(self, log: LogSink, *, script_security: bool) -> Awaitable[Ports]: ...
-
-@dataclass(frozen=True, slots=True)
-class DaemonOptions:
-    config_path: str
-    config_id: str | None = None
-    all_config: bool = False
-    release_vips: bool = True
-    pid_files: tuple[str, ...] = ()
-    dump_directory: str = "/tmp"
-    command_line: str = ""
-    #: comm to take once running (exporters look for a process named keepalived)
-    process_name: str | None = None
-    #: -D: keepalived's detail lines (here: resource usage at stop)
-    log_detail: bool = False
-    #: the checker child's command line (None: -P, or a process that is the checker)
-    checker_argv: tuple[str, ...] | None = None
-    #: not -R: start the checker again if it dies
-    respawn: bool = True
-    #: not -I: the checker removes its IPVS services at stop
-    release_ipvs: bool = True
-
 
 def stopped_line(*, detail: bool) -> str:
     """keepalived's log_stopping(): with -D the CPU time used, else a bare "Stopped"."""
