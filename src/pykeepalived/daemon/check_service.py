@@ -5,7 +5,9 @@ configuration as the VRRP process, builds the check specs, and drives them with
 `CheckRuntime`. A kernel without IPVS is said once and the checks run anyway (keepalived
 2.2.7 gives up its whole daemon there; keeping VRRP and the checks alive is kinder and
 the issue asks for it). ha_suspend follows the host's addresses through the netlink
-watcher; track files are read once a second for FILE_CHECK.
+watcher; track files are read once a second for FILE_CHECK. SIGHUP reloads: the new
+configuration is loaded and built first (an error keeps the running one, untouched),
+then only the difference reaches IPVS (daemon/checking.py `reload`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pykeepalived.config.load import load_config
 from pykeepalived.daemon import signals
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.pidfile import PidFileError, acquire
-from pykeepalived.daemon.reload import load_errors, warnings_of
+from pykeepalived.daemon.reload import FAILED_LINE, load_errors, warnings_of
 from pykeepalived.daemon.signals import Control
 
 if TYPE_CHECKING:
@@ -58,14 +60,13 @@ async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
         log.log(str(exc))
         return 1
     try:
-        return await _run(options, log, build(result.config), open_ports,
-                          options.release_ipvs)
+        return await _run(options, log, build(result.config), build, open_ports)
     finally:
         pids.release()
 
 
-async def _run(options: DaemonOptions, log: LogSink, spec: CheckSpec,
-               open_ports: OpenCheckPorts, release_ipvs: bool) -> int:
+async def _run(options: DaemonOptions, log: LogSink, spec: CheckSpec, build: BuildCheck,
+               open_ports: OpenCheckPorts) -> int:
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     ports = await open_ports(log, spec)
@@ -75,21 +76,55 @@ async def _run(options: DaemonOptions, log: LogSink, spec: CheckSpec,
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
-        for index, count in suspend.counts().items():
-            runtime.address_count(index, count)
+        suspend.report()
         files.start()
         while (control := await controls.get()) is not Control.STOP:
-            if control is Control.RELOAD:
-                log.log("Reloading")  # the checker's reply to the parent's "Reloading ..."
+            if control is not Control.RELOAD:
+                continue
+            log.log("Reloading")  # the checker's reply to the parent's "Reloading ..."
+            new = await _reloaded_spec(options, log, build)
+            if new is None:
+                continue
+            log.log("Reinitializing ipvs")
+            files.stop()
+            await suspend.stop()
+            suspend = HaSuspend(runtime, new)
+            files = FilePoller(runtime, new, ports.read_file)
+            await suspend.start()
+            await runtime.reload(new, files.first_values())
+            suspend.report()
+            files.start()
         return 0
     finally:
         files.stop()
         await suspend.stop()
-        await runtime.stop(release=release_ipvs)
+        await runtime.stop(release=options.release_ipvs)
         if ports.close is not None:
             await ports.close()
         remove_handlers()
         log.log("Stopped")
+
+
+async def _reloaded_spec(options: DaemonOptions, log: LogSink,
+                         build: BuildCheck) -> CheckSpec | None:
+    """The new configuration's specs, or None (logged) when it must not replace the
+    running one: unreadable, an error keepalived could not run with, a failed build."""
+    try:
+        result = await asyncio.to_thread(load_config, options.config_path,
+                                         config_id=options.config_id,
+                                         all_config=options.all_config)
+        errors = load_errors(result, need_instances=False)
+        spec = build(result.config) if result.config is not None and not errors else None
+    except Exception as exc:  # a reload must never take the checker down
+        errors, spec = [f"Configuration cannot be read: {exc}"], None
+    if spec is None:
+        for line in errors:
+            log.log(line)
+        log.log(FAILED_LINE)
+        return None
+    for line in warnings_of(result):
+        log.log(line)
+    return spec
 
 
 class HaSuspend:
@@ -112,6 +147,11 @@ class HaSuspend:
 
     def counts(self) -> dict[int, int]:
         return dict(self._counts)
+
+    def report(self) -> None:
+        """Tell the runtime how often each watched address is on the host now."""
+        for index, count in self._counts.items():
+            self._runtime.address_count(index, count)
 
     def _on_event(self, event: NetlinkEvent) -> None:
         if isinstance(event, AddressAdded | AddressRemoved):
