@@ -8,8 +8,13 @@ in the VM of netlab/vm.py. Two modes, chosen by PYKEEPALIVED_IN_VM:
   The first one to run boots ONE VM for the session and runs the inner pytest on exactly
   the selected node ids (so `pytest tests/ipvs/test_x.py::test_y` runs only that test in
   the VM); every item then reports its inner verdict: passed, failed with the inner
-  traceback, skipped (a failure under PYKEEPALIVED_REQUIRE_REAL=1) or xfailed. The host
-  runs none of the tests' fixtures or bodies, and no other test of the suite is touched.
+  traceback, skipped (a failure under PYKEEPALIVED_REQUIRE_REAL=1) or xfailed. What the
+  inner test printed is printed again by its stand-in (`pytest -rP` or `-s` shows it).
+  The host runs none of the tests' fixtures or bodies, and no other test of the suite
+  is touched.
+
+Before booting, the host compiles the checkout's modules: the guest sees the checkout
+read-only, and importing pykeepalived from source alone costs tens of seconds there.
 
 When the VM cannot run here (not root, no qemu, no kernel: `python -m netlab.vm --check`),
 every test of the folder goes through `skip_or_fail`.
@@ -17,6 +22,7 @@ every test of the folder goes through `skip_or_fail`.
 
 from __future__ import annotations
 
+import compileall
 import os
 import shlex
 import shutil
@@ -68,6 +74,8 @@ class VmRun:
         verdict = self.verdicts.get(junit_key(nodeid))
         if verdict is None:
             pytest.fail(self.broken or "the VM run gave no verdict for this test", pytrace=False)
+        if verdict.output:
+            sys.stdout.write(verdict.output)
         _raise_verdict(verdict)
 
 
@@ -128,7 +136,7 @@ def _inner_command(nodeids: list[str], rootdir: Path, rwdir: Path) -> str:
     """The inner pytest: only the selected tests, every write under the rwdir or /tmp."""
     args = [
         sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
-        f"--junitxml={rwdir / JUNIT}", "--", *nodeids,
+        f"--junitxml={rwdir / JUNIT}", "-o", "junit_logging=system-out", "--", *nodeids,
     ]
     return f"cd {shlex.quote(str(rootdir))} && {IN_VM_ENV}=1 {shlex.join(args)}"
 
@@ -137,6 +145,8 @@ def _run_in_vm(nodeids: list[str], rootdir: Path) -> VmRun:
     reasons = vm.unavailable_reasons()
     if reasons:
         return VmRun(unavailable="; ".join(reasons))
+    for tree in ("src", "netlab", "tests"):
+        compileall.compile_dir(rootdir / tree, quiet=1)
     rwdir = Path(tempfile.mkdtemp(prefix="pykeepalived-ipvs-"))
     result = vm.run_in_vm(_inner_command(nodeids, rootdir, rwdir), rwdir=rwdir, timeout=VM_TIMEOUT)
     junit = rwdir / JUNIT

@@ -27,14 +27,18 @@ class Verdict:
     outcome: Outcome
     message: str = ""
     details: str = ""
+    #: what the test printed (the inner run keeps it for passing tests too)
+    output: str = ""
 
     def merge(self, other: Verdict) -> Verdict:
         """The worse of two entries for the same test, keeping both texts if both failed."""
         worse_first = _RANK[self.outcome] >= _RANK[other.outcome]
         worst, best = (self, other) if worse_first else (other, self)
+        output = "\n".join(text for text in (self.output, other.output) if text)
         if worst.outcome == best.outcome == "failed":
-            return Verdict("failed", worst.message, f"{worst.details}\n\n{best.details}")
-        return worst
+            return Verdict("failed", worst.message, f"{worst.details}\n\n{best.details}",
+                           output)
+        return Verdict(worst.outcome, worst.message, worst.details, output)
 
 
 def junit_key(nodeid: str) -> JunitKey:
@@ -50,15 +54,16 @@ def junit_key(nodeid: str) -> JunitKey:
 
 
 def _verdict(case: ET.Element) -> Verdict:
+    output = case.findtext("system-out") or ""
     for tag in ("failure", "error"):
         element = case.find(tag)
         if element is not None:
-            return Verdict("failed", element.get("message", tag), element.text or "")
+            return Verdict("failed", element.get("message", tag), element.text or "", output)
     skipped = case.find("skipped")
     if skipped is None:
-        return Verdict("passed")
+        return Verdict("passed", output=output)
     outcome: Outcome = "xfailed" if skipped.get("type") == "pytest.xfail" else "skipped"
-    return Verdict(outcome, skipped.get("message", ""), skipped.text or "")
+    return Verdict(outcome, skipped.get("message", ""), skipped.text or "", output)
 
 
 def read_verdicts(xml_text: str) -> dict[JunitKey, Verdict]:
