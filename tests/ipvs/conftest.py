@@ -195,6 +195,13 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
         f"inner pytest exit {result.status}, {len(run.verdicts)} inner results"
         + ("" if result.ok else f"; files kept in {run.rwdir}")
     )
+    modules: dict[str, float] = {}
+    for (classname, _), verdict in run.verdicts.items():
+        module = classname.split(".")[2] if classname.count(".") >= 2 else classname
+        modules[module] = modules.get(module, 0.0) + verdict.seconds
+    if modules:
+        terminalreporter.write_line("ipvs VM, seconds per module (fixtures included): " + ", ".join(
+            f"{name} {seconds:.0f}" for name, seconds in sorted(modules.items())))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

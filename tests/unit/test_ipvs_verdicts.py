@@ -71,3 +71,9 @@ def test_what_a_test_printed_is_kept() -> None:
                       'name="test_pass" time="0.1"><system-out>table\n</system-out></testcase>')
     verdict = read_verdicts(xml)[junit_key("tests/ipvs/test_x.py::test_pass")]
     assert verdict == Verdict("passed", output="table\n")
+
+
+def test_times_add_up_per_test() -> None:
+    """A test's entries (call, then teardown error) add their times for the summary."""
+    verdict = read_verdicts(XML)[junit_key("tests/ipvs/test_x.py::test_teardown")]
+    assert verdict.seconds == 0.2
