@@ -36,20 +36,27 @@ import pytest
 
 from netlab import vm
 from tests.conftest import skip_or_fail
+from tests.ipvs import traffic_lab
 from tests.ipvs.verdicts import JunitKey, Verdict, junit_key, read_verdicts
 
 if TYPE_CHECKING:
     from _pytest.terminal import TerminalReporter
+
+#: The traffic tests' director (traffic_lab.py) lives for the session so that the
+#: parity module can start its daemon early, beside its own two: a daemon's start is
+#: the long pole in the emulated VM. (On the host, no fixture ever runs.)
+traffic_director = pytest.fixture(scope="session")(traffic_lab.traffic_director)
 
 IN_VM_ENV = "PYKEEPALIVED_IN_VM"
 IN_VM = os.environ.get(IN_VM_ENV) == "1"
 HERE = Path(__file__).resolve().parent
 JUNIT = "ipvs.xml"
 
-# The whole VM run: boot (15-50 s here) and the inner suite under software emulation. The
-# item that triggers the run gets a pytest-timeout a little longer, so the VM's own
-# deadline fires first and the VM is killed by us, not left behind.
-VM_TIMEOUT = 480.0
+# The whole VM run: boot (15-50 s here) and the inner suite under software emulation,
+# 4.5-5.5 minutes on an idle 2-core machine; others' load on the host can slow it by
+# half again, hence twice that. The item that triggers the run gets a pytest-timeout a
+# little longer, so the VM's own deadline fires first and the VM is killed by us.
+VM_TIMEOUT = 720.0
 ITEM_TIMEOUT = VM_TIMEOUT + 60.0
 
 # Markers that decide whether and how a test runs: the inner run applies them, the host
@@ -136,7 +143,8 @@ def _inner_command(nodeids: list[str], rootdir: Path, rwdir: Path) -> str:
     """The inner pytest: only the selected tests, every write under the rwdir or /tmp."""
     args = [
         sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
-        f"--junitxml={rwdir / JUNIT}", "-o", "junit_logging=system-out", "--", *nodeids,
+        f"--junitxml={rwdir / JUNIT}", "-o", "junit_logging=system-out",
+        "-o", "console_output_style=times", "--", *nodeids,
     ]
     return f"cd {shlex.quote(str(rootdir))} && {IN_VM_ENV}=1 {shlex.join(args)}"
 

@@ -23,31 +23,23 @@ entries were never deleted and re-added, and the client's long-lived connections
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import time
-from dataclasses import dataclass
-from ipaddress import ip_address
-from socket import AF_INET, SOCK_STREAM
 from typing import TYPE_CHECKING
 
 import pytest
 
-from netlab.lab import socket_in
-from netlab.lvs import LvsLab
-from netlab.nsservers import NsServers
-from netlab.peers import PyChecker
 from tests.ipvs.check_lab import render, settle, wait_until
-from tests.ipvs.ipvs_lab import AdapterLoop, table
+from tests.ipvs.ipvs_lab import table
 from tests.ipvs.traffic_lab import (
     CONNECT_TIMEOUT,
     DELAY_LOOP,
-    LINE_PORT,
     REALS,
     VIP_A,
     VIP_B,
     VIP_C,
     VIP_L,
+    Director,
     LongLived,
     ask_http,
     ask_line,
@@ -59,11 +51,9 @@ from tests.ipvs.traffic_lab import (
 )
 
 if TYPE_CHECKING:
-    import socket
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from netlab.conf import Config
-    from netlab.lab import Process
 
 pytestmark = pytest.mark.ipvs
 
@@ -74,69 +64,17 @@ SLACK = 3.0
 BOUND = DELAY_LOOP + CONNECT_TIMEOUT + SLACK
 #: a reload reads and builds the whole config again, in the slow VM
 RELOAD_LIMIT = 60.0
-BASE = {"rs1": 1, "rs2": 1}
-
-
-@dataclass
-class Director:
-    lab: LvsLab
-    daemon: PyChecker
-    ipvs: AdapterLoop
-    client: Callable[[int, int, int], socket.socket]
-    httpd: dict[str, Process]
-    config: Config
-
-    @property
-    def ns(self) -> str:
-        return self.lab.host("director").namespace
-
-    def start_httpd(self, name: str) -> None:
-        assert self.lab.workdir is not None
-        root = self.lab.workdir / f"www-{name}"
-        root.mkdir(exist_ok=True)
-        (root / "index.html").write_text(f"{name}\n")
-        self.httpd[name] = self.lab.spawn(name, ["busybox", "httpd", "-f", "-p",
-                                                 f"{REALS[name]}:80", "-h", str(root)],
-                                          name="httpd")
-        make = socket_in(self.lab.host(name).namespace)
-
-        def listening() -> bool:
-            with make(AF_INET, SOCK_STREAM, 0) as sock:
-                sock.settimeout(1.0)
-                return sock.connect_ex((REALS[name], 80)) == 0
-
-        wait_until(listening, bool, timeout=10.0, what=f"httpd on {name}")
-
-    def weights(self, vip: str) -> dict[str, int]:
-        """The dests of the VIP's service (port 80) as name -> weight, from the kernel."""
-        names = {ip_address(a): n for n, a in REALS.items()}
-        dump = self.ipvs.run(self.ipvs.ipvs.dump())
-        return {names[d.address]: d.weight for service, dests in dump.items()
-                if service.address == ip_address(vip) and service.port == 80 for d in dests}
-
-    def rows(self) -> list[tuple[str, tuple[str, ...]]]:
-        return without_counters(table(self.ns))
 
 
 @pytest.fixture(scope="module")
-def director() -> Iterator[Director]:
-    with contextlib.ExitStack() as stack:
-        servers = stack.enter_context(NsServers())
-        lab = stack.enter_context(LvsLab(reals=tuple(REALS), clients=("client",), prefix="pkt"))
-        lab.add_address("director", VIP_A, VIP_B, VIP_L, VIP_C)
-        for name, address in REALS.items():
-            servers.listen(lab.host(name).namespace, address, LINE_PORT, "lines", name)
-        config = director_config(BASE)
-        daemon = PyChecker(lab, "director", config)
-        daemon.start()  # its imports take long: the httpd start meanwhile
-        ipvs = AdapterLoop(lab.host("director").namespace)
-        stack.callback(ipvs.close)
-        one = Director(lab, daemon, ipvs, socket_in(lab.host("client").namespace), {}, config)
-        for name in ("rs1", "rs2"):
-            one.start_httpd(name)
-        wait_until(one.rows, lambda rows: rows == expected_rows(config), timeout=START_LIMIT,
-                   interval=0.5, what="pykeepalived to program the three services")
-        yield one
+def director(traffic_director: Director) -> Director:
+    """The session's traffic director (tests/ipvs/conftest.py; the parity module may have
+    started it already), once pykeepalived has programmed its three services."""
+    wait_until(traffic_director.rows,
+               lambda rows: rows == expected_rows(traffic_director.config),
+               timeout=START_LIMIT, interval=0.5,
+               what="pykeepalived to program the three services")
+    return traffic_director
 
 
 def answers(director: Director, vip: str, count: int = 4) -> list[str]:

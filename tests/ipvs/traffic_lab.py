@@ -12,17 +12,27 @@ counters that only grow across a reload prove it left that entry alone.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from ipaddress import ip_address
+from socket import AF_INET, SOCK_STREAM
 from typing import TYPE_CHECKING
 
 from netlab.conf import Config, RealServer, VirtualServer, tcp_check
-from tests.ipvs.ipvs_lab import run, squeeze
+from netlab.lab import socket_in
+from netlab.lvs import LvsLab
+from netlab.nsservers import NsServers
+from netlab.peers import PyChecker
+from tests.ipvs.check_lab import wait_until
+from tests.ipvs.ipvs_lab import AdapterLoop, run, squeeze, table
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
+
+    from netlab.lab import Process
 
 IO_TIMEOUT = 3.0
 INTERVAL = 0.2
@@ -30,6 +40,8 @@ VIP_A, VIP_B, VIP_L, VIP_C = "192.0.2.100", "192.0.2.101", "192.0.2.102", "192.0
 HTTP_PORT, LINE_PORT = 80, 7000
 REALS = {"rs1": "198.51.100.11", "rs2": "198.51.100.12", "rs3": "198.51.100.13"}
 DELAY_LOOP, CONNECT_TIMEOUT = 1, 1
+#: VS L's weights in the config the director starts with
+BASE = {"rs1": 1, "rs2": 1}
 
 
 def _receive_until(sock: socket.socket, end: bytes) -> bytes:
@@ -197,3 +209,63 @@ def without_counters(blocks: list[tuple[str, tuple[str, ...]]]
                      ) -> list[tuple[str, tuple[str, ...]]]:
     """Dest rows without ActiveConn/InActConn, which follow the traffic."""
     return [(service, tuple(" ".join(d.split()[:4]) for d in dests)) for service, dests in blocks]
+
+
+@dataclass
+class Director:
+    lab: LvsLab
+    daemon: PyChecker
+    ipvs: AdapterLoop
+    client: Callable[[int, int, int], socket.socket]
+    httpd: dict[str, Process]
+    config: Config
+
+    @property
+    def ns(self) -> str:
+        return self.lab.host("director").namespace
+
+    def start_httpd(self, name: str) -> None:
+        assert self.lab.workdir is not None
+        root = self.lab.workdir / f"www-{name}"
+        root.mkdir(exist_ok=True)
+        (root / "index.html").write_text(f"{name}\n")
+        self.httpd[name] = self.lab.spawn(name, ["busybox", "httpd", "-f", "-p",
+                                                 f"{REALS[name]}:80", "-h", str(root)],
+                                          name="httpd")
+        make = socket_in(self.lab.host(name).namespace)
+
+        def listening() -> bool:
+            with make(AF_INET, SOCK_STREAM, 0) as sock:
+                sock.settimeout(1.0)
+                return sock.connect_ex((REALS[name], 80)) == 0
+
+        wait_until(listening, bool, timeout=10.0, what=f"httpd on {name}")
+
+    def weights(self, vip: str) -> dict[str, int]:
+        """The dests of the VIP's service (port 80) as name -> weight, from the kernel."""
+        names = {ip_address(a): n for n, a in REALS.items()}
+        dump = self.ipvs.run(self.ipvs.ipvs.dump())
+        return {names[d.address]: d.weight for service, dests in dump.items()
+                if service.address == ip_address(vip) and service.port == 80 for d in dests}
+
+    def rows(self) -> list[tuple[str, tuple[str, ...]]]:
+        return without_counters(table(self.ns))
+
+
+def traffic_director() -> Iterator[Director]:
+    """The traffic lab with pykeepalived -C started on the base config, httpd on rs1 and
+    rs2, `lines` servers on all three; not yet waited for (see conftest.py)."""
+    with contextlib.ExitStack() as stack:
+        servers = stack.enter_context(NsServers())
+        lab = stack.enter_context(LvsLab(reals=tuple(REALS), clients=("client",), prefix="pkt"))
+        lab.add_address("director", VIP_A, VIP_B, VIP_L, VIP_C)
+        for name, address in REALS.items():
+            servers.listen(lab.host(name).namespace, address, LINE_PORT, "lines", name)
+        config = director_config(BASE)
+        daemon = PyChecker(lab, "director", config)
+        daemon.start()
+        ipvs = stack.enter_context(contextlib.closing(AdapterLoop(lab.host("director").namespace)))
+        one = Director(lab, daemon, ipvs, socket_in(lab.host("client").namespace), {}, config)
+        for name in ("rs1", "rs2"):
+            one.start_httpd(name)
+        yield one

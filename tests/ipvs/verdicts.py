@@ -57,7 +57,7 @@ def junit_key(nodeid: str) -> JunitKey:
 
 
 def _verdict(case: ET.Element) -> Verdict:
-    output = case.findtext("system-out") or ""
+    output = re.sub(r"\A-+ Captured Out -+\n", "", case.findtext("system-out") or "")
     seconds = float(case.get("time", "0") or 0)
     for tag in ("failure", "error"):
         element = case.find(tag)

@@ -67,8 +67,9 @@ def test_a_later_pass_does_not_hide_a_failure() -> None:
 
 def test_what_a_test_printed_is_kept() -> None:
     """`-o junit_logging=system-out`: a passing test's output comes back to the host."""
+    out = "------- Captured Out -------\ntable\n"  # pytest's header goes
     xml = XML.replace('name="test_pass" time="0.1" />',
-                      'name="test_pass" time="0.1"><system-out>table\n</system-out></testcase>')
+                      f'name="test_pass" time="0.1"><system-out>{out}</system-out></testcase>')
     verdict = read_verdicts(xml)[junit_key("tests/ipvs/test_x.py::test_pass")]
     assert verdict == Verdict("passed", output="table\n")
 
