@@ -72,6 +72,8 @@ class Checker:
     #: operator reads in the status document and the metrics
     last_result_at: float | None = None
     failures: dict[str, int] = field(default_factory=dict)
+    #: SMTP: the next run retries (smtp_connect_thread) instead of starting a new cycle
+    retrying: bool = False
 
     @property
     def kind(self) -> CheckerKind:
@@ -88,10 +90,11 @@ class Checker:
     def run(self, now: float) -> RunProbe | None:
         """The checker is due: a probe, or (suspended) just the next delay_loop."""
         self.due = None
+        retrying, self.retrying = self.retrying, False
         if not self.enabled:
             self.due = now + self.spec.delay_loop
             return None
-        if self.kind is CheckerKind.SMTP:
+        if self.kind is CheckerKind.SMTP and not retrying:
             self.retry_it = 0  # smtp_start_check_thread: every cycle starts afresh
         if self.kind is CheckerKind.MISC:
             self.last_ran = now
@@ -233,6 +236,7 @@ def _smtp(c: Checker, result: ProbeResult, now: float, pool: Pool) -> None:
         c.retry_it += 1
         if c.retry_it <= c.spec.retry:
             c.due = now + c.spec.delay_before_retry
+            c.retrying = True  # smtp_connect_thread: the count goes on
             return
         if c.is_up or not c.has_run:
             pool.checker_state(c, False, f"=> CHECK failed on service : {result.reason} <=")

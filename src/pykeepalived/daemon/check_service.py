@@ -5,8 +5,10 @@ configuration as the VRRP process, builds the check specs, and drives them with
 `CheckRuntime`. A kernel without IPVS is said once and the checks run anyway (keepalived
 2.2.7 gives up its whole daemon there; keeping VRRP and the checks alive is kinder and
 the issue asks for it). ha_suspend follows the host's addresses through the netlink
-watcher; track files are read once a second for FILE_CHECK. SIGUSR1 and the JSON dump
-signal write the checker's dumps (check_readouts.py).
+watcher; track files are read once a second for FILE_CHECK. SIGHUP reloads: the new
+configuration is loaded and built first (an error keeps the running one, untouched),
+then only the difference reaches IPVS (daemon/checking.py `reload`). SIGUSR1 and the
+JSON dump signal write the checker's dumps (check_readouts.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pykeepalived.daemon.check_readouts import CheckReadouts
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
-from pykeepalived.daemon.reload import FAILED_LINE, accepted, load_errors
+from pykeepalived.daemon.reload import FAILED_LINE, accepted, load_errors, warnings_of
 from pykeepalived.daemon.signals import Control
 
 if TYPE_CHECKING:
@@ -75,24 +77,30 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
-        for index, count in suspend.counts().items():
-            runtime.address_count(index, count)
+        suspend.report()
         files.start()
         freeze_long_lived()
         while (control := await controls.get()) is not Control.STOP:
-            if control is Control.RELOAD:
-                loaded = await _reload(options, log)
-                if loaded is not None:
-                    config, new = loaded, build(loaded)
-                    files = FilePoller(runtime, new, ports.read_file, previous=files)
-                    await runtime.reload(new, files.first_values())
-                    readouts = CheckReadouts(config, runtime, log, options.dump_directory,
-                                             files.values)
-                    files.start()
-                    freeze_long_lived()
-                    log.log("Reload complete")
-            else:
+            if control is not Control.RELOAD:
                 await readouts.serve(control)  # SIGUSR2 and stats-clear: VRRP's only
+                continue
+            log.log("Reloading")  # the checker's reply to the parent's "Reloading ..."
+            loaded = await _reloaded(options, log, build)
+            if loaded is None:
+                continue
+            config, new = loaded
+            log.log("Reinitializing ipvs")
+            files.stop()
+            await suspend.stop()
+            suspend = HaSuspend(runtime, new)
+            files = FilePoller(runtime, new, ports.read_file)
+            await suspend.start()
+            await runtime.reload(new, files.first_values())
+            suspend.report()
+            files.start()
+            readouts = CheckReadouts(config, runtime, log, options.dump_directory,
+                                     files.values)
+            freeze_long_lived()
         return 0
     finally:
         files.stop()
@@ -104,19 +112,27 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
         log.log("Stopped")
 
 
-async def _reload(options: DaemonOptions, log: LogSink) -> Config | None:
-    """The new config, or None (logged) when it must not replace the running one."""
-    log.log("Reloading")  # the checker's answer to the parent's "Reloading ..."
-    result = await asyncio.to_thread(load_config, options.config_path,
-                                     config_id=options.config_id,
-                                     all_config=options.all_config)
-    errors = load_errors(result, need_instances=False)
-    if result.config is None or errors:
+async def _reloaded(options: DaemonOptions, log: LogSink, build: BuildCheck,
+                    ) -> tuple[Config, CheckSpec] | None:
+    """The new configuration and its specs, or None (logged) when they must not replace
+    the running ones: unreadable, an error keepalived could not run with, a failed build."""
+    try:
+        result = await asyncio.to_thread(load_config, options.config_path,
+                                         config_id=options.config_id,
+                                         all_config=options.all_config)
+        errors = load_errors(result, need_instances=False)
+        config = result.config if not errors else None
+        spec = build(config) if config is not None else None
+    except Exception as exc:  # a reload must never take the checker down
+        errors, config, spec = [f"Configuration cannot be read: {exc}"], None, None
+    if config is None or spec is None:
         for line in errors:
             log.log(line)
         log.log(FAILED_LINE)
         return None
-    return result.config
+    for line in warnings_of(result):
+        log.log(line)
+    return config, spec
 
 
 class HaSuspend:
@@ -139,6 +155,11 @@ class HaSuspend:
 
     def counts(self) -> dict[int, int]:
         return dict(self._counts)
+
+    def report(self) -> None:
+        """Tell the runtime how often each watched address is on the host now."""
+        for index, count in self._counts.items():
+            self._runtime.address_count(index, count)
 
     def _on_event(self, event: NetlinkEvent) -> None:
         if isinstance(event, AddressAdded | AddressRemoved):

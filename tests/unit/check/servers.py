@@ -16,6 +16,7 @@ from pykeepalived.check.params import (
     MiscProbe,
     Probe,
     RealServerSpec,
+    SmtpProbe,
     TcpProbe,
     VirtualServerSpec,
 )
@@ -40,6 +41,11 @@ def http(port: int, paths: tuple[str, ...] = ("/",), **timing: Any) -> CheckerSp
                       tuple(HttpUrl(p) for p in paths))
     timing.setdefault("delay_before_retry", 3.0)
     return checker(CheckerKind.HTTP, probe, **timing)
+
+
+def smtp(port: int, **timing: Any) -> CheckerSpec:
+    probe = SmtpProbe(Connection(ip_address("192.0.2.10"), port, timeout=1.0))
+    return checker(CheckerKind.SMTP, probe, **timing)
 
 
 def misc(program: str = "/bin/check", *, dynamic: bool = False, **timing: Any) -> CheckerSpec:

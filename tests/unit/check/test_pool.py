@@ -23,7 +23,7 @@ from pykeepalived.check.actions import (
 )
 from pykeepalived.check.results import ProbeResult
 from pykeepalived.commands import ScriptCommand
-from tests.unit.check.servers import http, misc, real, started, tcp, virtual
+from tests.unit.check.servers import http, misc, real, smtp, started, tcp, virtual
 
 VS = "[192.0.2.100]:tcp:80"
 RS1 = "[192.0.2.10]:tcp:8080"
@@ -325,3 +325,27 @@ def test_a_reload_carries_a_kept_checkers_last_result_and_failures() -> None:
     assert migrated == frozenset({0})
     assert (new.checkers[0].last_result, new.checkers[0].last_result_at) == (TIMEOUT, 1.5)
     assert new.checkers[0].failures == {"timeout": 1}
+
+
+def test_smtp_retries_count_on_until_the_server_goes() -> None:
+    """check_smtp.c: a cycle (smtp_start_check_thread) starts its count at 0, a retry
+    (smtp_connect_thread) goes on counting; retry 2 = three failures, the last one logged,
+    then the server is removed (keepalived's SMTP_CHECK sample, reference §2.3)."""
+    refused = ProbeResult.failure("Could not connect to server [192.0.2.10]:25")
+    core, _ = started(virtual(real(25, smtp(25, retry=2, delay_before_retry=5.0))))
+    out: list[Any] = []
+    now = 1.0
+    for _ in range(3):
+        assert core.due(now) == [RunProbe(0)]
+        out += core.probe_done(0, refused, now)
+        now = core.next_deadline() or 0.0
+    assert logs(out) == [
+        "SMTP_CHECK Could not connect to server [192.0.2.10]:25",
+        "Removing service [192.0.2.10]:tcp:25 from VS [192.0.2.100]:tcp:80",
+        "Lost quorum 1-0=1 > 0 for VS [192.0.2.100]:tcp:80",
+    ]
+    assert now == 11.0 + 3.0  # failures at 1, 6 and 11 s; then the next cycle
+    core.due(now)
+    core.probe_done(0, OK, now)
+    assert core.servers[0].alive
+    assert core.checkers[0].retry_it == 0
