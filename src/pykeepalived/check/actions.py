@@ -68,6 +68,9 @@ class RunScript:
 
     command: ScriptCommand
     stopping: bool = False
+    #: for the log line saying how it ended: `notify_up`... and whom it is about
+    keyword: str = ""
+    about: str = ""
 
 
 @dataclass(frozen=True, slots=True)

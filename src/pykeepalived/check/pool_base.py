@@ -100,7 +100,8 @@ class PoolBase:
             return
         script = spec.quorum_up if up else spec.quorum_down
         if script is not None:
-            self._emit(RunScript(script, stopping=stopping))
+            self._emit(RunScript(script, stopping, "quorum_up" if up else "quorum_down",
+                                 f"VS {spec.label}"))
         self._emit(FifoLine(messages.vs_fifo(spec.label, up)))
         if spec.smtp_alert:
             what = ("Starting with quorum up" if init else "Gained quorum") if up else (
@@ -112,7 +113,8 @@ class PoolBase:
     def _rs_notifies(self, rs: RealServer, *, stopping: bool) -> None:
         script = rs.spec.notify_up if rs.alive else rs.spec.notify_down
         if script is not None:
-            self._emit(RunScript(script, stopping=stopping))
+            self._emit(RunScript(script, stopping, "notify_up" if rs.alive else "notify_down",
+                                 f"RS {rs.text} of VS {self.spec.label}"))
         self._emit(FifoLine(messages.rs_fifo(rs.text, self.spec.label, rs.alive)))
 
     def _ipvs(self, op: str, rs: RealServer, *, force: bool = False) -> None:

@@ -16,6 +16,7 @@ import errno
 import random
 from typing import TYPE_CHECKING
 
+from pykeepalived.adapters.scripts import ScriptRefused
 from pykeepalived.check import messages, reload, syncd
 from pykeepalived.check.actions import (
     AddDest,
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
     from pykeepalived.check.actions import CheckAction, IpvsAction
     from pykeepalived.check.lvs import DestSpec, ServiceSpec, SyncDaemonSpec
-    from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.check_ports import CheckPorts
     from pykeepalived.daemon.ports import LogSink
     from pykeepalived.specs.check import CheckSpec
@@ -67,6 +67,8 @@ class CheckRuntime:
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._probes: set[asyncio.Task[None]] = set()
         self._scripts: set[asyncio.Task[None]] = set()
+        #: per virtual server, the last queued script: the next one waits for it
+        self._script_chains: dict[str, asyncio.Task[None]] = {}
         self._ipvs_chain: asyncio.Task[None] | None = None
         #: IPVS commands the kernel refused (other than "already so")
         self.ipvs_errors = 0
@@ -83,12 +85,43 @@ class CheckRuntime:
         await self._global_settings(None, spec)
         if spec.lvs_flush:
             await self._call("FLUSH", self.ports.ipvs.flush())
+        else:
+            await self._adopt(spec)
         for core_spec in spec.virtual_servers:
             core = VirtualServerCore(core_spec, **_options(spec))
             self.cores.append(core)
             self._execute(len(self.cores) - 1, core.start(files), rearm=False)
         self._register({})
         await self.settle()
+
+    async def _adopt(self, spec: CheckSpec) -> None:
+        """Our services a previous run left in the kernel: adopted, with their
+        scheduling made ours and the real servers we no longer have taken out.
+
+        keepalived 2.2.7 (without lvs_flush) leaves such leftovers as they are, so a
+        crashed run's removed server keeps receiving traffic until someone flushes by
+        hand. Services we do not configure are never touched: they are someone else's."""
+        try:
+            table = await self.ports.ipvs.dump()
+        except (IpvsError, OSError) as exc:
+            self.log.log(f"IPVS: cannot read the table to adopt leftovers: {exc}")
+            return
+        kernel = {service.key: (service, dests) for service, dests in table.items()}
+        for vs in spec.virtual_servers:
+            servers = [*vs.real_servers, *((vs.sorry_server,) if vs.sorry_server else ())]
+            for service in vs.services:
+                found = kernel.get(service.key)
+                if found is None:
+                    continue
+                existing, dests = found
+                if existing != service:
+                    self._queue_ipvs(EditService(service))
+                wanted = {rs.dest(service, 0).key for rs in servers}
+                for dest in dests:
+                    if dest.key not in wanted:
+                        self.log.log(f"Removing leftover real server [{dest.address}]:"
+                                     f"{dest.port} from VS {vs.label} (not configured)")
+                        self._queue_ipvs(DelDest(service, dest))
 
     async def reload(self, spec: CheckSpec, files: dict[str, int] | None = None) -> None:
         """SIGHUP: the old cores' diff in their order, then the new ones in theirs; an
@@ -218,8 +251,7 @@ class CheckRuntime:
                 if self.ports.mail is not None:
                     self.ports.mail.send(action.subject, action.body)
             elif isinstance(action, RunScript):
-                self._spawn_script(action.command,
-                                   STOP_SCRIPT_LIMIT if action.stopping else SCRIPT_LIMIT)
+                self._queue_script(index, action)
             else:
                 self._queue_ipvs(action)
         if rearm:
@@ -243,14 +275,32 @@ class CheckRuntime:
         if core is not None:
             self._execute(index, core.probe_done(action.checker, result, self.now()))
 
-    def _spawn_script(self, command: ScriptCommand, limit: float) -> None:
+    def _queue_script(self, index: int, action: RunScript) -> None:
+        """One virtual server's scripts run one at a time, in the order of the events,
+        each bounded (10 s; 1 s at stop), and how each ended is logged, as the VRRP
+        side's notifies: keepalived forks them all at once, so they race."""
+        key = self.cores[index].spec.label if 0 <= index < len(self.cores) else ""
+        previous = self._script_chains.get(key)
+        limit = STOP_SCRIPT_LIMIT if action.stopping else SCRIPT_LIMIT
+
         async def run() -> None:
-            result = await self.ports.run_script(command, limit)
+            if previous is not None:
+                await asyncio.wait({previous})
+            prefix = f"{action.about} {action.keyword} script {action.command.program}"
+            try:
+                result = await self.ports.run_script(action.command, limit)
+            except ScriptRefused as refused:
+                self.log.log(f"{prefix} not run: {refused}")
+                return
             if result.timed_out:
-                self.log.log(f"script {command.program} timed out after {limit:g}s and was"
-                             " killed", LogLevel.DETAIL)
+                self.log.log(f"{prefix} timed out after {limit:g}s and was killed")
+            elif result.signal is not None:
+                self.log.log(f"{prefix} killed by signal {result.signal}")
+            else:
+                self.log.log(f"{prefix} exited with status {result.exit_status or 0}")
 
         task = asyncio.get_running_loop().create_task(run())
+        self._script_chains[key] = task
         self._scripts.add(task)
         task.add_done_callback(self._scripts.discard)
 

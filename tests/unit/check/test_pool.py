@@ -273,7 +273,7 @@ def test_notify_scripts_and_smtp_alert_on_a_real_server_change() -> None:
     core, _ = started(virtual(real(8080, tcp(8080), notify_down=down)))
     core.due(1.0)
     out = core.probe_done(0, TIMEOUT, 1.0)
-    assert RunScript(down) in out
+    assert RunScript(down, False, "notify_down", f"RS {RS1} of VS {VS}") in out
     assert SmtpAlert(f"Realserver {RS1} of virtual server {VS} - DOWN",
                      "=> TCP CHECK failed on service <=") in out
 

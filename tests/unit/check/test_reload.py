@@ -10,74 +10,16 @@ weight 4; ADD_DEST .100->8084; ADD_SERVICE .103; ADD_DEST .103->8080.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from ipaddress import ip_address
 from typing import Any
 
-from pykeepalived.check.lvs import PROTOCOLS, ServiceSpec, Timeouts
+from pykeepalived.check.lvs import PROTOCOLS, ServiceSpec
 from pykeepalived.check.results import ProbeResult
-from pykeepalived.daemon.check_ports import CheckPorts
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.specs.check import CheckSpec
-from pykeepalived.vrrp.actions import LogLevel
-from pykeepalived.vrrp.tracking import ScriptResult
+from tests.unit.check.fakes import Lines, RecordingIpvs, ports
 from tests.unit.check.servers import real, tcp, virtual
-
-
-@dataclass
-class RecordingIpvs:
-    calls: list[str] = field(default_factory=list)
-
-    async def add_service(self, s: ServiceSpec) -> None:
-        self.calls.append(f"ADD_SERVICE {s.address} {s.scheduler}")
-
-    async def edit_service(self, s: ServiceSpec) -> None:
-        self.calls.append(f"EDIT_SERVICE {s.address} {s.scheduler}")
-
-    async def del_service(self, s: ServiceSpec) -> None:
-        self.calls.append(f"DEL_SERVICE {s.address}")
-
-    async def add_dest(self, s: ServiceSpec, d: Any) -> None:
-        self.calls.append(f"ADD_DEST {s.address}->{d.port} w{d.weight}")
-
-    async def edit_dest(self, s: ServiceSpec, d: Any) -> None:
-        self.calls.append(f"EDIT_DEST {s.address}->{d.port} w{d.weight}")
-
-    async def del_dest(self, s: ServiceSpec, d: Any) -> None:
-        self.calls.append(f"DEL_DEST {s.address}->{d.port}")
-
-    async def flush(self) -> None:
-        self.calls.append("FLUSH")
-
-    async def timeouts(self) -> Timeouts:
-        return Timeouts()
-
-    async def set_timeouts(self, timeouts: Timeouts) -> None: ...
-    async def start_daemon(self, state: Any, sync: Any) -> None: ...
-    async def stop_daemon(self, state: Any, sync: Any) -> None: ...
-    async def close(self) -> None: ...
-
-
-class Lines:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def log(self, message: str, level: LogLevel = LogLevel.INFO) -> None:
-        self.lines.append(message)
-
-
-class NoFifo:
-    def write(self, line: str) -> None: ...
-
-
-def ports(ipvs: RecordingIpvs) -> CheckPorts:
-    async def probe(_probe: Any, _url: int) -> ProbeResult:
-        return ProbeResult.success()
-
-    async def script(_command: Any, _limit: float) -> ScriptResult:
-        return ScriptResult.exited(0)
-
-    return CheckPorts(ipvs=ipvs, run_probe=probe, run_script=script, fifo=NoFifo())
 
 
 def vs(address: str, *servers: Any, scheduler: str = "rr") -> Any:
@@ -151,3 +93,28 @@ def test_unchanged_reload_sends_nothing_to_ipvs_and_keeps_verdicts() -> None:
 
     assert asyncio.run(scenario()) == (True, False)  # the failed server stays out
     assert ipvs.calls == []
+
+
+def test_leftovers_of_a_previous_run_are_adopted_and_cleaned() -> None:
+    """Our service already in the kernel with another scheduler and a server we no longer
+    configure: the scheduler is made ours and the stale server taken out; a service we
+    do not configure is left alone."""
+    ours = vs("192.0.2.100", real(8080, tcp(8080)))
+    service = ours.services[0]
+    stale = ours.real_servers[0].dest(service, 1)
+    leftover = replace(stale, port=9090)
+    foreign = replace(service, address=ip_address("192.0.2.200"))
+    ipvs = RecordingIpvs(table={replace(service, scheduler="wlc"): (stale, leftover),
+                                foreign: (leftover,)})
+    log = Lines()
+
+    async def scenario() -> None:
+        runtime = CheckRuntime(ports(ipvs), log, random_fraction=lambda: 0.0)
+        await runtime.start(CheckSpec(virtual_servers=(ours,)))
+        await runtime.stop(release=False)
+
+    asyncio.run(scenario())
+    assert ipvs.calls[:2] == ["EDIT_SERVICE 192.0.2.100 rr", "DEL_DEST 192.0.2.100->9090"]
+    assert "192.0.2.200" not in " ".join(ipvs.calls)
+    assert ("Removing leftover real server [192.0.2.10]:9090 from VS [192.0.2.100]:tcp:80"
+            " (not configured)") in log.lines
