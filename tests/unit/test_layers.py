@@ -161,3 +161,14 @@ def test_lab_bench_demo_and_tools_never_import_the_tests(path: Path) -> None:
     assert "tests" not in roots
     if path.is_relative_to(ROOT / "netlab"):
         assert not roots & {"bench", "demo", "tools"}
+
+
+TEST_MODULES = sorted((ROOT / "tests").rglob("test_*.py"))
+
+
+@pytest.mark.parametrize("path", TEST_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_test_module_imports_another(path: Path) -> None:
+    """Helpers tests share live in helper modules, so each test module stands alone."""
+    imported = [name for name in imports_of(path)
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_")]
+    assert not imported, f"{path.name} imports test modules: {imported}"

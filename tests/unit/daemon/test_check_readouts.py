@@ -25,7 +25,7 @@ from pykeepalived.specs.check_build import check_spec
 from pykeepalived.vrrp.actions import LogLevel
 from pykeepalived.vrrp.tracking import ScriptResult
 from tests.unit.observe.check_cores import FIXTURES, load_text
-from tests.unit.observe.test_check_dump import REFERENCE_CONF, section_lines
+from tests.unit.observe.check_reference import REFERENCE_CONF, section_lines
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -18,7 +18,7 @@ from pykeepalived.daemon.check_service import serve_checker
 from pykeepalived.daemon.options import DaemonOptions
 from pykeepalived.daemon.reload import FAILED_LINE
 from pykeepalived.specs.check_build import check_spec
-from tests.unit.check.test_reload import Lines, NoFifo, RecordingIpvs
+from tests.unit.check.fakes import Lines, NoFifo, RecordingIpvs
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -23,7 +23,7 @@ from pykeepalived.observe.dumps_json import render_json
 from pykeepalived.observe.status import encode_status, parse_status
 from tests.unit.daemon.dump_snapshot import capture_snapshot
 from tests.unit.observe.check_cores import drive, load_text, snapshot, verdicts
-from tests.unit.observe.test_check_dump import REFERENCE_CONF
+from tests.unit.observe.check_reference import REFERENCE_CONF
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -42,51 +42,16 @@ from tests.unit.observe.check_cores import (
     snapshot,
     verdicts,
 )
+from tests.unit.observe.check_reference import REFERENCE_CONF, section_lines
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-REFERENCE_CONF = """
-virtual_server 192.0.2.100 80 {
-  delay_loop 3
-  lvs_sched wrr
-  lvs_method NAT
-  protocol TCP
-  quorum 2
-  sorry_server 192.0.2.10 9999
-  real_server 192.0.2.10 8080 {
-    weight 1
-    HTTP_GET {
-      url {
-        path /index.html
-        digest e05003f6b7448aa2c2497bb671696f04
-      }
-      connect_timeout 2
-    }
-  }
-  real_server 192.0.2.10 8081 {
-    weight 2
-    TCP_CHECK {
-      connect_timeout 1
-      retry 2
-      delay_before_retry 1
-      log_all_failures
-    }
-  }
-}
-"""
-
-
 def captured_dump() -> str:
     config = load(FIXTURES / "keepalived.conf")
     spec, cores = drive(config, verdicts("PING_CHECK"), {"tf1": 1})
     return render_check_data(snapshot(config, spec, cores, {"tf1": 1}))
-
-
-def section_lines(text: str, first: str) -> list[str]:
-    lines = text.splitlines()
-    return lines[lines.index(first):]
 
 
 # ------------------------------------------------------------------ the goldens

@@ -32,7 +32,7 @@ from tests.unit.observe.check_cores import (
     snapshot,
     verdicts,
 )
-from tests.unit.observe.test_check_dump import REFERENCE_CONF
+from tests.unit.observe.check_reference import REFERENCE_CONF
 
 if TYPE_CHECKING:
     from pathlib import Path
