@@ -1,7 +1,8 @@
 # Two entry points do all set-up on a fresh Debian machine (as root): `make test`, `make demo`.
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
-DEBS    := keepalived haproxy tshark tcpdump iputils-ping arping nftables iproute2 procps
+DEBS    := keepalived haproxy tshark tcpdump iputils-ping arping nftables iproute2 procps \
+           openssl dnsmasq-base
 PYTEST_ARGS ?=
 
 .PHONY: test demo debs venv vm lint typecheck unit clean

@@ -13,6 +13,10 @@ per block (keepalived does not care about the order inside a block):
                                state="BACKUP", advert="0.1")],
            global_defs=GlobalDefs(router_id="lab", vrrp_version=3)).text()
 
+The check module's blocks (`VirtualServer`, `RealServer`, `Checker`) come after the
+instances; `Config(virtual_servers=[...])` with no instance is a director's config, run by
+`keepalived -C` / `pykeepalived -C` (netlab/peers.py `checker_daemon`).
+
 The golden capture tool keeps its historical layout (`Style(inline=True, blank_line=True)`:
 `virtual_ipaddress { 192.0.2.161/24 }`), because tests edit the stored text by string.
 """
@@ -208,15 +212,95 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class Checker:
+    """A real_server's health checker: `kind` is the block's keyword (TCP_CHECK, HTTP_GET,
+    SMTP_CHECK, MISC_CHECK...), `lines` its body as written (`url { path / }` as a Block)."""
+
+    kind: str
+    lines: Sequence[Line] = ()
+
+    def block(self) -> Block:
+        return Block(self.kind, list(self.lines))
+
+
+def tcp_check(*, connect_timeout: float | None = None, connect_port: int | None = None,
+              retry: int | None = None, delay_before_retry: float | None = None,
+              extra: Sequence[Line] = ()) -> Checker:
+    return Checker("TCP_CHECK", [
+        *_option("connect_port", connect_port), *_option("connect_timeout", connect_timeout),
+        *_option("retry", retry), *_option("delay_before_retry", delay_before_retry), *extra])
+
+
+@dataclass(frozen=True)
+class RealServer:
+    """`real_server ADDRESS [PORT]`; notify scripts are quoted command lines."""
+
+    address: str
+    port: int | None = None
+    weight: int | None = None
+    inhibit_on_failure: bool = False
+    notify_up: str | None = None
+    notify_down: str | None = None
+    checkers: Sequence[Checker] = ()
+    extra: Sequence[Line] = ()
+
+    def block(self) -> Block:
+        head = f"real_server {self.address}" + ("" if self.port is None else f" {self.port}")
+        return Block(head, [
+            *_option("weight", self.weight),
+            *_flag("inhibit_on_failure", self.inhibit_on_failure),
+            *(f'{k} "{v}"' for k, v in (("notify_up", self.notify_up),
+                                          ("notify_down", self.notify_down)) if v),
+            *self.extra, *(c.block() for c in self.checkers)])
+
+
+@dataclass(frozen=True)
+class VirtualServer:
+    """`virtual_server TARGET`: TARGET is `ADDRESS PORT`, `fwmark N` or `group NAME`.
+    Unset fields are left out (keepalived's defaults apply); quorum scripts are quoted."""
+
+    target: str
+    real_servers: Sequence[RealServer] = ()
+    scheduler: str | None = "rr"
+    method: str | None = "NAT"
+    protocol: str | None = "TCP"
+    delay_loop: float | None = None
+    persistence_timeout: int | None = None
+    quorum: int | None = None
+    hysteresis: int | None = None
+    alpha: bool = False
+    omega: bool = False
+    inhibit_on_failure: bool = False
+    quorum_up: str | None = None
+    quorum_down: str | None = None
+    sorry_server: str | None = None
+    extra: Sequence[Line] = ()
+
+    def block(self) -> Block:
+        return Block(f"virtual_server {self.target}", [
+            *_option("delay_loop", self.delay_loop), *_option("lvs_sched", self.scheduler),
+            *_option("lvs_method", self.method), *_option("protocol", self.protocol),
+            *_option("persistence_timeout", self.persistence_timeout),
+            *_option("quorum", self.quorum), *_option("hysteresis", self.hysteresis),
+            *_flag("alpha", self.alpha), *_flag("omega", self.omega),
+            *_flag("inhibit_on_failure", self.inhibit_on_failure),
+            *(f'{k} "{v}"' for k, v in (("quorum_up", self.quorum_up),
+                                          ("quorum_down", self.quorum_down)) if v),
+            *_option("sorry_server", self.sorry_server),
+            *self.extra, *(rs.block() for rs in self.real_servers)])
+
+
+@dataclass(frozen=True)
 class Config:
-    """A whole keepalived.conf: global_defs, trackers, sync groups, instances, then any
-    other top-level `blocks` (static_ipaddress...), in that order."""
+    """A whole keepalived.conf: global_defs, trackers, sync groups, instances, virtual
+    servers, then any other top-level `blocks` (static_ipaddress...), in that order."""
 
     instances: Sequence[Instance] = ()
     global_defs: GlobalDefs | None = None
     scripts: Sequence[Script] = ()
     track_processes: Sequence[TrackProcess] = ()
     sync_groups: Sequence[SyncGroup] = ()
+    virtual_servers: Sequence[VirtualServer] = ()
     blocks: Sequence[Block] = ()
     style: Style = Style()
 
@@ -225,7 +309,8 @@ class Config:
                   *(s.block() for s in self.scripts),
                   *(t.block() for t in self.track_processes),
                   *(g.block() for g in self.sync_groups),
-                  *(i.block() for i in self.instances), *self.blocks]
+                  *(i.block() for i in self.instances),
+                  *(v.block() for v in self.virtual_servers), *self.blocks]
         rendered = ["\n".join(render(block, self.style)) for block in blocks]
         return ("\n\n" if self.style.blank_line else "\n").join(rendered) + "\n"
 

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, Self, TypeVar
 
 from netlab.frames import read_pcap
 
@@ -240,7 +240,7 @@ class Lab:
         self._next_log = 0
 
     # -------------------------------------------------------------- lifecycle
-    def __enter__(self) -> Lab:
+    def __enter__(self) -> Self:
         try:
             self._build()
         except BaseException:

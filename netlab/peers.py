@@ -7,6 +7,10 @@ the same calls (`Daemon`), so a scenario can be played against either implementa
 Daemons whose dump files a test reads run in a private mount namespace with their own
 directory bind-mounted on /tmp (`Private*`): keepalived always writes /tmp/keepalived.*,
 and other tests on this machine do too.
+
+A director runs only the check module: `checker_daemon()` gives `keepalived -C` or
+`pykeepalived -C` with the same config text (a `Config` or the text of a sample);
+`reload()` rewrites it and sends SIGHUP.
 """
 
 from __future__ import annotations
@@ -14,18 +18,18 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from netlab.lab import STOP_TIMEOUT, wait_for
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from netlab.conf import Config
     from netlab.lab import Lab, Process
 
 DUMP_SIGNALS = {"keepalived.data": signal.SIGUSR1, "keepalived.stats": signal.SIGUSR2,
-                "keepalived.json": signal.SIGRTMIN + 2}
+                "keepalived.json": signal.SIGRTMIN + 2,
+                "keepalived_check.data": signal.SIGUSR1}
 
 
 class Daemon(Protocol):
@@ -46,15 +50,21 @@ class _Node:
 
     kind = "daemon"
 
-    def __init__(self, lab: Lab, host: str, config: Config, *, name: str) -> None:
+    def __init__(self, lab: Lab, host: str, config: Config | str, *, name: str) -> None:
         assert lab.workdir is not None, "use the Lab as a context manager"
         self.lab = lab
         self.host = host
         self.directory: Path = lab.workdir / f"{host}-{name}"
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config_path = self.directory / "keepalived.conf"
-        self.config_path.write_text(config.text())
+        self.config_path.write_text(config if isinstance(config, str) else config.text())
         self.process: Process | None = None
+
+    def reload(self, config: Config | str) -> None:
+        """Rewrite the config and send SIGHUP (keepalived's parent passes it on)."""
+        self.config_path.write_text(config if isinstance(config, str) else config.text())
+        assert self.process is not None, "start it first"
+        self.process.popen.send_signal(signal.SIGHUP)
 
     def argv(self) -> list[str]:
         raise NotImplementedError
@@ -75,7 +85,7 @@ class KeepalivedPeer(_Node):
 
     kind = "keepalived"
 
-    def __init__(self, lab: Lab, host: str, config: Config, *,
+    def __init__(self, lab: Lab, host: str, config: Config | str, *,
                  name: str = "keepalived") -> None:
         super().__init__(lab, host, config, name=name)
 
@@ -101,7 +111,7 @@ class PyNode(_Node):
 
     kind = "pykeepalived"
 
-    def __init__(self, lab: Lab, host: str, config: Config, *,
+    def __init__(self, lab: Lab, host: str, config: Config | str, *,
                  name: str = "pyka") -> None:
         super().__init__(lab, host, config, name=name)
 
@@ -210,3 +220,34 @@ def read_dump(directory: Path, name: str, pid: int, timeout: float = 5.0) -> str
         return text if stable else None
 
     return wait_for(settled, timeout, interval=0.05, what=f"{name} from pid {pid}")
+
+
+# ------------------------------------------------------------ directors: the checker alone
+class KeepalivedChecker(KeepalivedPeer):
+    """`keepalived -C`: its checker process alone (IPVS and health checks)."""
+
+    def argv(self) -> list[str]:
+        return ["keepalived", "-C", *super().argv()[1:]]
+
+    def check_dump(self, timeout: float = 10.0) -> str:
+        """SIGUSR1: the checker writes /tmp/keepalived_check.data. That path is fixed, so
+        only where no other keepalived runs (the IPVS VM: its /tmp is its own)."""
+        assert self.process is not None, "start it first"
+        return read_dump(Path("/tmp"), "keepalived_check.data", self.process.pid, timeout)
+
+
+class PyChecker(PyNode):
+    """`pykeepalived -C`: the checker alone, in this one process."""
+
+    def argv(self) -> list[str]:
+        return [*super().argv()[:3], "-C", *super().argv()[3:]]
+
+
+def checker_daemon(lab: Lab, host: str, kind: str, config: Config | str, *,
+                   name: str | None = None) -> KeepalivedChecker | PyChecker:
+    """`kind` "keepalived" or "pykeepalived", `-C`, in `host` (not started yet)."""
+    if kind == "keepalived":
+        return KeepalivedChecker(lab, host, config, name=name or "keepalived")
+    if kind == "pykeepalived":
+        return PyChecker(lab, host, config, name=name or "pyka")
+    raise ValueError(f"no such daemon kind: {kind}")

@@ -12,6 +12,8 @@ import pytest
 
 from netlab.conf import Config, GlobalDefs, Instance, Script, Style
 from pykeepalived.cli import main
+from pykeepalived.config.diagnostics import Kind
+from pykeepalived.config.load import load_config
 
 DATA = Path(__file__).parent.parent / "data" / "configs"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples" / "haproxy-pair"
@@ -19,6 +21,8 @@ SAMPLES = sorted(glob.glob("/usr/share/doc/keepalived/samples/keepalived.conf.*"
 FIXTURES = sorted(str(p) for p in DATA.glob("*.conf"))
 #: main files of fixture directories (configs split with relative `include` globs)
 SPLIT_FIXTURES = sorted(str(p) for p in DATA.glob("*/keepalived.conf"))
+#: the check module's corpus: every error family of virtual_server and its checkers
+CHECK_FIXTURES = sorted(str(p) for p in (DATA / "check").glob("*.conf"))
 EXAMPLE_FILES = sorted(str(p) for p in EXAMPLES.glob("*.conf"))
 
 #: Known differences, each a bug to fix (strict xfail: a fix makes the test fail loudly).
@@ -40,7 +44,8 @@ def keepalived_test(path: str, cwd: Path) -> tuple[int, str]:
 
 
 @pytest.mark.keepalived
-@pytest.mark.parametrize("path", _params(SAMPLES + FIXTURES + SPLIT_FIXTURES + EXAMPLE_FILES))
+@pytest.mark.parametrize("path", _params(SAMPLES + FIXTURES + SPLIT_FIXTURES + EXAMPLE_FILES
+                                         + CHECK_FIXTURES))
 def test_same_exit_code_as_keepalived(path: str, tmp_path: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     expected, their_stderr = keepalived_test(path, tmp_path)
@@ -48,6 +53,29 @@ def test_same_exit_code_as_keepalived(path: str, tmp_path: Path,
     our_stderr = capsys.readouterr().err
     assert ours == expected, f"keepalived said:\n{their_stderr}\nwe said:\n{our_stderr}"
     assert "Traceback" not in our_stderr
+
+
+def _bare(line: str) -> str:
+    """A message without keepalived's `(file: Line N)` file part (we name the file only
+    when there are several)."""
+    if line.startswith("(") and ": Line " in line.split(")", 1)[0]:
+        return "(Line " + line.split(": Line ", 1)[1]
+    return line
+
+
+def test_check_corpus_is_large_enough() -> None:
+    assert len(CHECK_FIXTURES) >= 40
+
+
+@pytest.mark.keepalived
+@pytest.mark.parametrize("path", CHECK_FIXTURES, ids=os.path.basename)
+def test_check_corpus_same_messages(path: str, tmp_path: Path) -> None:
+    """The check module's complaints, word for word and line for line: keepalived's
+    `-t` lines and our diagnostics that count (its log-only lines are Kind.OK here)."""
+    _, their_stderr = keepalived_test(path, tmp_path)
+    result = load_config(path)
+    ours = {_bare(d.render()) for d in result.diagnostics if d.kind is not Kind.OK}
+    assert ours == {_bare(line) for line in their_stderr.splitlines()}
 
 
 @pytest.mark.keepalived

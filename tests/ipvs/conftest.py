@@ -8,8 +8,13 @@ in the VM of netlab/vm.py. Two modes, chosen by PYKEEPALIVED_IN_VM:
   The first one to run boots ONE VM for the session and runs the inner pytest on exactly
   the selected node ids (so `pytest tests/ipvs/test_x.py::test_y` runs only that test in
   the VM); every item then reports its inner verdict: passed, failed with the inner
-  traceback, skipped (a failure under PYKEEPALIVED_REQUIRE_REAL=1) or xfailed. The host
-  runs none of the tests' fixtures or bodies, and no other test of the suite is touched.
+  traceback, skipped (a failure under PYKEEPALIVED_REQUIRE_REAL=1) or xfailed. What the
+  inner test printed is printed again by its stand-in (`pytest -rP` or `-s` shows it).
+  The host runs none of the tests' fixtures or bodies, and no other test of the suite
+  is touched.
+
+Before booting, the host compiles the checkout's modules: the guest sees the checkout
+read-only, and importing pykeepalived from source alone costs tens of seconds there.
 
 When the VM cannot run here (not root, no qemu, no kernel: `python -m netlab.vm --check`),
 every test of the folder goes through `skip_or_fail`.
@@ -17,6 +22,7 @@ every test of the folder goes through `skip_or_fail`.
 
 from __future__ import annotations
 
+import compileall
 import os
 import shlex
 import shutil
@@ -30,20 +36,27 @@ import pytest
 
 from netlab import vm
 from tests.conftest import skip_or_fail
+from tests.ipvs import traffic_lab
 from tests.ipvs.verdicts import JunitKey, Verdict, junit_key, read_verdicts
 
 if TYPE_CHECKING:
     from _pytest.terminal import TerminalReporter
+
+#: The traffic tests' director (traffic_lab.py) lives for the session so that the
+#: parity module can start its daemon early, beside its own two: a daemon's start is
+#: the long pole in the emulated VM. (On the host, no fixture ever runs.)
+traffic_director = pytest.fixture(scope="session")(traffic_lab.traffic_director)
 
 IN_VM_ENV = "PYKEEPALIVED_IN_VM"
 IN_VM = os.environ.get(IN_VM_ENV) == "1"
 HERE = Path(__file__).resolve().parent
 JUNIT = "ipvs.xml"
 
-# The whole VM run: boot (15-50 s here) and the inner suite under software emulation. The
-# item that triggers the run gets a pytest-timeout a little longer, so the VM's own
-# deadline fires first and the VM is killed by us, not left behind.
-VM_TIMEOUT = 480.0
+# The whole VM run: boot (15-50 s here) and the inner suite under software emulation,
+# 4.5-5.5 minutes on an idle 2-core machine; others' load on the host can slow it by
+# half again, hence twice that. The item that triggers the run gets a pytest-timeout a
+# little longer, so the VM's own deadline fires first and the VM is killed by us.
+VM_TIMEOUT = 900.0
 ITEM_TIMEOUT = VM_TIMEOUT + 60.0
 
 # Markers that decide whether and how a test runs: the inner run applies them, the host
@@ -68,6 +81,8 @@ class VmRun:
         verdict = self.verdicts.get(junit_key(nodeid))
         if verdict is None:
             pytest.fail(self.broken or "the VM run gave no verdict for this test", pytrace=False)
+        if verdict.output:
+            sys.stdout.write(verdict.output)
         _raise_verdict(verdict)
 
 
@@ -128,7 +143,8 @@ def _inner_command(nodeids: list[str], rootdir: Path, rwdir: Path) -> str:
     """The inner pytest: only the selected tests, every write under the rwdir or /tmp."""
     args = [
         sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider",
-        f"--junitxml={rwdir / JUNIT}", "--", *nodeids,
+        f"--junitxml={rwdir / JUNIT}", "-o", "junit_logging=system-out",
+        "-o", "console_output_style=times", "--", *nodeids,
     ]
     return f"cd {shlex.quote(str(rootdir))} && {IN_VM_ENV}=1 {shlex.join(args)}"
 
@@ -137,6 +153,8 @@ def _run_in_vm(nodeids: list[str], rootdir: Path) -> VmRun:
     reasons = vm.unavailable_reasons()
     if reasons:
         return VmRun(unavailable="; ".join(reasons))
+    for tree in ("src", "netlab", "tests"):
+        compileall.compile_dir(rootdir / tree, quiet=1)
     rwdir = Path(tempfile.mkdtemp(prefix="pykeepalived-ipvs-"))
     result = vm.run_in_vm(_inner_command(nodeids, rootdir, rwdir), rwdir=rwdir, timeout=VM_TIMEOUT)
     junit = rwdir / JUNIT
@@ -185,6 +203,13 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter) -> None:
         f"inner pytest exit {result.status}, {len(run.verdicts)} inner results"
         + ("" if result.ok else f"; files kept in {run.rwdir}")
     )
+    modules: dict[str, float] = {}
+    for (classname, _), verdict in run.verdicts.items():
+        module = classname.split(".")[2] if classname.count(".") >= 2 else classname
+        modules[module] = modules.get(module, 0.0) + verdict.seconds
+    if modules:
+        terminalreporter.write_line("ipvs VM, seconds per module (fixtures included): " + ", ".join(
+            f"{name} {seconds:.0f}" for name, seconds in sorted(modules.items())))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Outcome = Literal["passed", "failed", "skipped", "xfailed"]
@@ -27,14 +27,21 @@ class Verdict:
     outcome: Outcome
     message: str = ""
     details: str = ""
+    #: what the test printed (the inner run keeps it for passing tests too)
+    output: str = ""
+    #: its setup, call and teardown, as the inner run timed them (not part of equality)
+    seconds: float = field(default=0.0, compare=False)
 
     def merge(self, other: Verdict) -> Verdict:
         """The worse of two entries for the same test, keeping both texts if both failed."""
         worse_first = _RANK[self.outcome] >= _RANK[other.outcome]
         worst, best = (self, other) if worse_first else (other, self)
+        output = "\n".join(text for text in (self.output, other.output) if text)
+        seconds = self.seconds + other.seconds
         if worst.outcome == best.outcome == "failed":
-            return Verdict("failed", worst.message, f"{worst.details}\n\n{best.details}")
-        return worst
+            return Verdict("failed", worst.message, f"{worst.details}\n\n{best.details}",
+                           output, seconds)
+        return Verdict(worst.outcome, worst.message, worst.details, output, seconds)
 
 
 def junit_key(nodeid: str) -> JunitKey:
@@ -50,15 +57,18 @@ def junit_key(nodeid: str) -> JunitKey:
 
 
 def _verdict(case: ET.Element) -> Verdict:
+    output = re.sub(r"\A-+ Captured Out -+\n", "", case.findtext("system-out") or "")
+    seconds = float(case.get("time", "0") or 0)
     for tag in ("failure", "error"):
         element = case.find(tag)
         if element is not None:
-            return Verdict("failed", element.get("message", tag), element.text or "")
+            return Verdict("failed", element.get("message", tag), element.text or "", output,
+                           seconds)
     skipped = case.find("skipped")
     if skipped is None:
-        return Verdict("passed")
+        return Verdict("passed", output=output, seconds=seconds)
     outcome: Outcome = "xfailed" if skipped.get("type") == "pytest.xfail" else "skipped"
-    return Verdict(outcome, skipped.get("message", ""), skipped.text or "")
+    return Verdict(outcome, skipped.get("message", ""), skipped.text or "", output, seconds)
 
 
 def read_verdicts(xml_text: str) -> dict[JunitKey, Verdict]:

@@ -63,3 +63,18 @@ def test_a_later_pass_does_not_hide_a_failure() -> None:
     assert failed.merge(Verdict("passed")) == failed
     assert Verdict("passed").merge(failed) == failed
     assert Verdict("skipped", "x").merge(Verdict("passed")).outcome == "skipped"
+
+
+def test_what_a_test_printed_is_kept() -> None:
+    """`-o junit_logging=system-out`: a passing test's output comes back to the host."""
+    out = "------- Captured Out -------\ntable\n"  # pytest's header goes
+    xml = XML.replace('name="test_pass" time="0.1" />',
+                      f'name="test_pass" time="0.1"><system-out>{out}</system-out></testcase>')
+    verdict = read_verdicts(xml)[junit_key("tests/ipvs/test_x.py::test_pass")]
+    assert verdict == Verdict("passed", output="table\n")
+
+
+def test_times_add_up_per_test() -> None:
+    """A test's entries (call, then teardown error) add their times for the summary."""
+    verdict = read_verdicts(XML)[junit_key("tests/ipvs/test_x.py::test_teardown")]
+    assert verdict.seconds == 0.2

@@ -82,6 +82,10 @@ class EventTranslator:
         known = self._links.get(ifindex)
         return known.ifname if known is not None else f"if{ifindex}"
 
+    def addresses(self) -> list[IPInterface]:
+        """Every address the host has now, one entry per interface holding it."""
+        return [address for _index, address in sorted(self._addresses, key=_address_order)]
+
     def translate(self, msg: Any) -> list[NetlinkEvent]:
         kind = msg.get("event")
         if kind in ("RTM_NEWLINK", "RTM_DELLINK"):
@@ -194,6 +198,10 @@ class NetlinkWatcher:
 
     def ifname(self, ifindex: int) -> str:
         return self._translator.ifname(ifindex)
+
+    def addresses(self) -> list[IPInterface]:
+        """The host's addresses as the watcher knows them (from its start-up dump on)."""
+        return self._translator.addresses()
 
     async def _run(self) -> None:
         while True:

@@ -30,13 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
-import os
-import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pykeepalived.adapters.fifos import NotifyFifo
 from pykeepalived.adapters.scripts import ScriptRefused, run_script
 from pykeepalived.adapters.smtp import SmtpAlerter
 
@@ -44,7 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
     from pykeepalived.adapters.smtp import SmtpSettings
-    from pykeepalived.specs.commands import ScriptCommand
+    from pykeepalived.commands import ScriptCommand
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget
     from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -63,50 +61,6 @@ def fifo_line(kind: Kind, name: str, state: str, priority: int) -> str:
     return f'{kind} "{name}" {state} {priority}\n'
 
 
-class _OpenFifo:
-    """One notify FIFO: created if missing, opened read-write so writes never block on
-    a missing reader, its reader script started with the path as last argument."""
-
-    def __init__(self, spec: FifoSpec) -> None:
-        self.spec = spec
-        self.created = False
-        self.fd = -1
-        self.reader: asyncio.Future[ScriptResult] | None = None
-
-    def open(self, runner: Runner) -> None:
-        path = self.spec.path
-        try:
-            os.mkfifo(path, 0o644)
-            self.created = True
-        except FileExistsError:
-            if not stat.S_ISFIFO(os.stat(path).st_mode):
-                raise OSError(errno.EEXIST, f"{path} exists and is not a FIFO") from None
-        if self.spec.script is not None:
-            command = self.spec.script.with_args([path])
-            self.reader = asyncio.ensure_future(runner(command, None))
-        self.fd = os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOFOLLOW)
-
-    def write(self, line: str) -> None:
-        try:
-            os.write(self.fd, line.encode())
-        except BlockingIOError:
-            log.warning("notify fifo %s is full - dropped: %s", self.spec.path, line.rstrip())
-
-    async def close(self, budget: float) -> None:
-        if self.fd != -1:
-            os.close(self.fd)
-            self.fd = -1
-        if self.reader is not None:  # it sees EOF now; give it a moment, then stop it
-            _done, late = await asyncio.wait({self.reader}, timeout=budget)
-            for task in late:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, ScriptRefused):
-                    await task
-        if self.created:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.spec.path)
-
-
 @dataclass(frozen=True, slots=True)
 class _Event:
     state: str
@@ -123,7 +77,7 @@ class Notifier:
         self._targets: dict[tuple[str, str], NotifyTarget] = {
             (t.kind, t.name): t for t in targets}
         self._fifo_specs = list(fifos)
-        self._fifos: list[_OpenFifo] = []
+        self._fifos: list[NotifyFifo] = []
         self._smtp = smtp
         self._runner = runner or self._run_real
         self._script_timeout = script_timeout
@@ -209,7 +163,7 @@ class Notifier:
 
     def _open_fifos(self, specs: Iterable[FifoSpec]) -> None:
         for spec in specs:
-            fifo = _OpenFifo(spec)
+            fifo = NotifyFifo(spec)
             try:
                 fifo.open(self._runner)
             except OSError as exc:

@@ -9,7 +9,7 @@ children that ignore SIGTERM go too.
 
 Public API (asyncio-native):
 
-    command = script_command(notify_script, global_defs)            # specs/commands.py
+    command = script_command(notify_script, global_defs)            # specs/notify.py
     result = await run_script(command, time_limit=5.0)          # -> vrrp.tracking.ScriptResult
     result = await run_script(command, time_limit=5.0, enforce_security=True)  # may raise
 
@@ -35,7 +35,7 @@ from pykeepalived.adapters.scripts_security import script_security_problem
 from pykeepalived.vrrp.tracking import ScriptResult
 
 if TYPE_CHECKING:
-    from pykeepalived.specs.commands import ScriptCommand
+    from pykeepalived.commands import ScriptCommand
 
 log = logging.getLogger(__name__)
 

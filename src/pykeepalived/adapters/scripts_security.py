@@ -108,6 +108,26 @@ def resolve_program(program: str) -> str | None:
     return os.path.abspath(program)
 
 
+def keepalived_path(program: str) -> str:
+    """The program path keepalived shows and runs (lib/notify.c check_script_secure):
+    found on PATH if bare, symlinks resolved, but the name as written kept when it is
+    another name for the same file; a script it cannot find stays as written."""
+    if program.startswith("<"):
+        return program  # "</file": a readability check, never executed
+    path = resolve_program(program)
+    if path is None:
+        return program
+    real = os.path.realpath(path)
+    name = os.path.basename(path)
+    if os.path.basename(real) == name:
+        return real
+    kept = os.path.join(os.path.dirname(real), name)
+    try:
+        return kept if os.path.samefile(kept, real) else real
+    except OSError:
+        return real
+
+
 def script_security_problem(program: str, *, uid: int, gid: int) -> str | None:
     """Why this script must not run as `uid`:`gid`, or None if it may.
 

@@ -191,11 +191,17 @@ class SmtpAlerter:
         if words is None or self._last.get((kind, name)) == str(state):
             return False
         self._last[(kind, name)] = str(state)
-        subject = subject_line(self.settings.router_id, kind, name, words[0])
-        task = asyncio.get_running_loop().create_task(self._send(subject, words[1]))
+        self._queue(subject_line(self.settings.router_id, kind, name, words[0]), words[1])
+        return True
+
+    def send(self, subject: str, body: str) -> None:
+        """A checker alert (check/messages.py words): keepalived's `[router_id] ` first."""
+        self._queue(f"[{self.settings.router_id}] {subject}"[:MAX_SUBJECT], body[:MAX_BODY])
+
+    def _queue(self, subject: str, body: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._send(subject, body))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return True
 
     async def _send(self, subject: str, body: str) -> None:
         try:

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("-V", "--dont-release-vrrp", action="store_true", help="don't remove VIPs on stop")
     add("-X", "--release-vips", action="store_true", help="drop VIPs on transition from signal")
     add("-R", "--dont-respawn", action="store_true", help="don't respawn child processes")
+    add("-I", "--dont-release-ipvs", action="store_true",
+        help="don't remove IPVS topology on daemon stop")
+    add("--checker-child", action="store_true", help=argparse.SUPPRESS)
     add("-v", "--version", action="store_true", help="display the version number")
     add("--peer-config", action="append", default=[], metavar="FILE",
         help="pykeepalived: a peer node's config, so -t can judge tracker weights")
@@ -96,8 +99,16 @@ def _dump_value(out: list[str], value: Any, depth: int) -> None:
                 if not isinstance(entry, _LEAVES):
                     _dump_value(out, entry, depth + 2)
         else:
-            shown = " ".join(attr) if isinstance(attr, tuple) else attr
-            out.append(f"{pad}{item.name} = {shown}")
+            out.append(f"{pad}{item.name} = {_shown(attr)}")
+
+
+def _shown(value: Any) -> str:
+    """Words as words, bytes (digests, payloads) as hex, nested tuples flattened."""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, tuple):
+        return " ".join(_shown(v) for v in value)
+    return str(value)
 
 
 def config_test(path: str, *, config_id: str | None, all_config: bool, dump: bool,
@@ -121,6 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pykeepalived.cli.status import main_status
 
         return main_status(words[1:])
+    genhash = _genhash_words(words)
+    if genhash is not None:
+        from pykeepalived.cli.genhash import main_genhash
+
+        prog, genhash_args, argc = genhash
+        return main_genhash(genhash_args, prog=prog, argc=argc)
     parser = build_parser()
     try:
         args = parser.parse_args(words)
@@ -142,55 +159,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                            dump=args.dump_conf, peers=args.peer_config)
     if args.dump_conf:
         config_test(path, config_id=args.config_id, all_config=args.all_config, dump=True)
+    from pykeepalived.cli.daemon import run_daemon
+
     return run_daemon(args, path)
 
 
-def daemonize() -> bool:
-    """Go to the background as keepalived does without `-n`: double fork, new session,
-    cwd /, standard streams on /dev/null. True in the daemon, False in the caller, which
-    exits 0 at once (start-up errors then only reach syslog, as with keepalived)."""
-    if os.fork() > 0:
-        return False
-    os.setsid()
-    if os.fork() > 0:
-        os._exit(0)
-    os.chdir("/")
-    null = os.open(os.devnull, os.O_RDWR)
-    for stream in (0, 1, 2):
-        os.dup2(null, stream)
-    os.close(null)
-    return True
-
-
-def run_daemon(args: argparse.Namespace, path: str) -> int:
-    """The VRRP daemon; in the background unless `-n` (the Debian unit passes `-n`)."""
-    import asyncio
-
-    from pykeepalived.daemon.logs import DaemonLog, LogSettings, install_bridge
-    from pykeepalived.daemon.pidfile import MAIN_PIDFILE, VRRP_PIDFILE
-    from pykeepalived.daemon.service import DaemonOptions, serve
-
-    # the daemon changes directory to /: every path it keeps must be absolute
-    path = os.path.abspath(path)
-    pid_files = tuple(os.path.abspath(p) for p in (args.pid or MAIN_PIDFILE,
-                                                   args.vrrp_pid or VRRP_PIDFILE))
-    if not args.dont_fork and not daemonize():
-        return 0
-
-    log = DaemonLog(LogSettings.from_flags(
-        log_console=args.log_console, dont_fork=args.dont_fork, no_syslog=args.no_syslog,
-        log_detail=args.log_detail, facility=args.log_facility))
-    options = DaemonOptions(
-        config_path=path, config_id=args.config_id, all_config=args.all_config,
-        release_vips=not args.dont_release_vrrp,
-        pid_files=(pid_files[0], pid_files[1]),
-        command_line=" ".join(sys.argv), process_name="keepalived",
-        dump_directory=os.path.abspath(args.dump_dir), log_detail=args.log_detail)
-    remove_bridge = install_bridge(log)
-    try:
-        return asyncio.run(serve(options, log))
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        remove_bridge()
-        log.close()
+def _genhash_words(words: list[str]) -> tuple[str, list[str], int] | None:
+    """genhash's usage name, arguments and keepalived's argc when this is a genhash run:
+    `pykeepalived genhash ...`, keepalived's `--genhash`/`-T` first, or a program
+    named `genhash` (keepalived's own link)."""
+    program = sys.argv[0] if sys.argv and sys.argv[0] else "pykeepalived"
+    if os.path.basename(program) == "genhash":
+        return program, words, len(words) + 1
+    if words[:1] == ["genhash"]:
+        return f"{program} genhash", words[1:], len(words)
+    if words[:1] in (["--genhash"], ["-T"]):
+        return f"{program} --genhash", words[1:], len(words) + 1
+    return None

@@ -1,7 +1,9 @@
 """`pykeepalived status`: ask the running daemon (ours or keepalived) for its state.
 
 Signals the pid from the pid file with keepalived's JSON dump signal, waits (bounded) for
-a fresh dump file and prints a table, the JSON, or Prometheus text (observe/).
+fresh dump files and prints a table, the JSON, or Prometheus text (observe/). The VRRP
+process passes the signal on to its checker child, whose document adds the virtual and
+real servers; against a real keepalived (no such document) the VRRP view is shown alone.
 """
 
 from __future__ import annotations
@@ -12,14 +14,22 @@ import os
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pykeepalived.observe.check_status import (
+    CHECK_STATUS_FILE,
+    CheckStatusError,
+    check_status_json,
+    parse_check_status,
+)
 from pykeepalived.observe.metrics import format_metrics
 from pykeepalived.observe.status import (
     KEEPALIVED_JSON,
     STATUS_FILE,
     StatusError,
+    StatusView,
     format_table,
     parse_keepalived_json,
     parse_status,
@@ -29,17 +39,28 @@ from pykeepalived.observe.status import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from pykeepalived.observe.status import StatusView
+    from pykeepalived.observe.check_status import CheckStatusView
 
 #: keepalived's JSON dump signal: SIGRTMIN + 2 (36 with glibc)
 JSON_SIGNAL = signal.SIGRTMIN + 2
 
 
+#: how long a document from the checker alone waits for the VRRP side's (a checker-only
+#: daemon, `-C`, writes none)
+CHECK_ONLY_GRACE = 0.3
+
+
 def request_status(pid_file: Path, directory: Path, *, timeout: float = 2.0) -> StatusView:
-    """Signal the daemon for a JSON dump and read the first file that is fresh."""
+    """Signal the daemon for a JSON dump and read the documents that come back fresh.
+
+    The VRRP side is our status file or keepalived.json (a real keepalived); the check
+    side our checker's document, waited for (within `timeout`) when our status file
+    names a checker child. A checker running alone answers with its document only.
+    """
     pid = _read_pid(pid_file)
-    paths = (directory / STATUS_FILE, directory / KEEPALIVED_JSON)
-    before = {path: _mtime(path) for path in paths}
+    vrrp_paths = (directory / STATUS_FILE, directory / KEEPALIVED_JSON)
+    check_path = directory / CHECK_STATUS_FILE
+    before = {path: _mtime(path) for path in (*vrrp_paths, check_path)}
     try:
         os.kill(pid, JSON_SIGNAL)
     except ProcessLookupError:
@@ -47,20 +68,38 @@ def request_status(pid_file: Path, directory: Path, *, timeout: float = 2.0) -> 
     except PermissionError:
         raise StatusError(f"not allowed to signal process {pid}: run as root") from None
     interval, problem = 0.01, f"process {pid} wrote no dump in {directory} within {timeout:g} s"
-    for _ in range(int(timeout / interval) + 1):
+    vrrp: StatusView | None = None
+    check: CheckStatusView | None = None
+    check_seen = 0
+    for step in range(int(timeout / interval) + 1):
         time.sleep(interval)
-        fresh = [p for p in paths if _mtime(p) not in (None, before[p])]
-        if fresh:
-            try:
-                return _parse_file(fresh[0])
-            except StatusError as exc:  # real keepalived writes in place: maybe half done
-                problem = str(exc)
-    raise StatusError(problem)
+        fresh = [p for p in before if _mtime(p) not in (None, before[p])]
+        try:
+            if vrrp is None and (found := [p for p in vrrp_paths if p in fresh]):
+                vrrp = _parse_file(found[0])
+            if check is None and check_path in fresh:
+                check, check_seen = parse_check_status(_read(check_path)), step
+        except (StatusError, CheckStatusError) as exc:  # keepalived writes in place
+            problem = str(exc)
+        if vrrp is not None and (check is not None or vrrp.checker_pid is None):
+            break
+        if vrrp is None and check is not None and (
+                step - check_seen) * interval >= CHECK_ONLY_GRACE:
+            break
+    if vrrp is None and check is None:
+        raise StatusError(problem)
+    if vrrp is None:
+        return StatusView((), source=CHECK_STATUS_FILE, check=check)
+    return replace(vrrp, check=check)
 
 
 def _parse_file(path: Path) -> StatusView:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = _read(path)
     return parse_status(text) if path.name == STATUS_FILE else parse_keepalived_json(text)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
 
 
 def _read_pid(pid_file: Path) -> int:
@@ -83,7 +122,8 @@ def _mtime(path: Path) -> int | None:
 def main_status(argv: Sequence[str]) -> int:
     """`pykeepalived status [--json|--metrics] [--pid FILE] [--dir DIR]`; exit 0 or 1."""
     parser = argparse.ArgumentParser(prog="pykeepalived status",
-                                     description="show the running daemon's VRRP state")
+                                     description="show the running daemon's VRRP and"
+                                                 " health-check state")
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the status as JSON")
     output.add_argument("--metrics", action="store_true", help="Prometheus text format")
@@ -98,8 +138,15 @@ def main_status(argv: Sequence[str]) -> int:
     except StatusError as exc:
         print(f"pykeepalived status: {exc}", file=sys.stderr)
         return 1
+    if view.checker_pid is not None and view.check is None:
+        print(f"pykeepalived status: the checker process ({view.checker_pid}) wrote no"
+              f" {CHECK_STATUS_FILE} within {args.timeout:g} s: VRRP side only",
+              file=sys.stderr)
     if args.json:
-        print(json.dumps([status_json(i) for i in view.instances], indent=1))
+        document = {"instances": [status_json(i) for i in view.instances],
+                    "virtual_servers": [] if view.check is None
+                    else check_status_json(view.check)}
+        print(json.dumps(document, indent=1))
     elif args.metrics:
         sys.stdout.write(format_metrics(view))
     else:

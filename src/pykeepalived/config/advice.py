@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pykeepalived.config.advice_check import check_notes
 from pykeepalived.config.advice_weights import (
     HIGH,
     LOW,
@@ -97,6 +98,7 @@ def advise(config: Config, *, declared: dict[str, Declared] | None = None,
     for entry in said.values():
         out += _ignored_nopreempt(config, entry)
         out += _dropped_weighted_scripts(config, entry)
+    out += [Advice(message, where) for message, where in check_notes(config, host)]
     return tuple(out)
 
 

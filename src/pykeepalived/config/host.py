@@ -7,6 +7,7 @@ validation takes a `HostFacts`, so tests use fake facts and stay pure.
 
 from __future__ import annotations
 
+import grp
 import ipaddress
 import json
 import os
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from ipaddress import IPv4Address, IPv6Address
 
 
@@ -42,9 +43,12 @@ class HostFacts:
     loopbacks: frozenset[str] = frozenset({"lo"})
     scripts: Mapping[str, ScriptFacts] = field(default_factory=dict)
     users: frozenset[str] = frozenset({"root"})
+    groups: frozenset[str] = frozenset({"root"})
     resolvable: frozenset[str] = frozenset()
     #: interface name -> its addresses; None when not gathered (then nothing is judged)
     addresses: Mapping[str, frozenset[IPv4Address | IPv6Address]] | None = None
+    #: can this kernel run IPVS (loaded, or a module to load)? None: not asked
+    ipvs: bool | None = None
 
     def script(self, path: str) -> ScriptFacts:
         return self.scripts.get(path, MISSING)
@@ -125,28 +129,45 @@ def interface_addresses() -> dict[str, frozenset[IPv4Address | IPv6Address]] | N
     return found
 
 
-def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = (),
-                      users: Iterable[str] = (), *, addresses: bool = False) -> HostFacts:
-    names, loopbacks = list_interfaces()
-    known_users = {"root"}
-    for user in users:
+def _existing(names: Iterable[str], lookup: Callable[[str], object]) -> set[str]:
+    found = set()
+    for name in names:
         try:
-            pwd.getpwnam(user)
-        except KeyError:
+            lookup(name)
+        except (KeyError, ValueError):
             continue
-        known_users.add(user)
-    with_existing = {"keepalived_script"} | set(users)
-    for user in with_existing:
-        try:
-            pwd.getpwnam(user)
-            known_users.add(user)
-        except KeyError:
-            pass
+        found.add(name)
+    return found
+
+
+def account_exists(user: str, group: str | None) -> bool:
+    """Is there such a user (and group) on this host, as getpwnam/getgrnam say?"""
+    return bool(_existing([user], pwd.getpwnam)) and (
+        group is None or bool(_existing([group], grp.getgrnam)))
+
+
+def kernel_has_ipvs(proc: str = "/proc/net/ip_vs", modules: str = "/lib/modules") -> bool:
+    """IPVS is loaded, or the running kernel ships the module `modprobe ip_vs` would load
+    (the daemon loads it at start, as keepalived does)."""
+    if os.path.exists(proc):
+        return True
+    release = os.uname().release
+    base = os.path.join(modules, release, "kernel", "net", "netfilter", "ipvs")
+    return any(os.path.exists(os.path.join(base, f"ip_vs.ko{suffix}"))
+               for suffix in ("", ".xz", ".zst", ".gz"))
+
+
+def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = (),
+                      users: Iterable[str] = (), *, groups: Iterable[str] = (),
+                      addresses: bool = False) -> HostFacts:
+    names, loopbacks = list_interfaces()
     return HostFacts(
         interfaces=names,
         loopbacks=loopbacks,
         scripts={program: inspect_script(program) for program in set(programs)},
-        users=frozenset(known_users),
+        users=frozenset({"root"} | _existing({"keepalived_script", *users}, pwd.getpwnam)),
+        groups=frozenset({"root"} | _existing(groups, grp.getgrnam)),
         resolvable=frozenset(name for name in set(host_names) if _resolves(name)),
         addresses=interface_addresses() if addresses else None,
+        ipvs=kernel_has_ipvs(),
     )

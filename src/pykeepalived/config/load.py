@@ -23,10 +23,10 @@ from pykeepalived.config import tree
 from pykeepalived.config.advice import Advice, advise, declared_instances
 from pykeepalived.config.advice_peers import peer_advice
 from pykeepalived.config.diagnostics import Diagnostic, Kind
-from pykeepalived.config.host import HostFacts, gather_host_facts
+from pykeepalived.config.host import HostFacts, account_exists, gather_host_facts
 from pykeepalived.config.nesting import takes_block
 from pykeepalived.config.resolve import resolve
-from pykeepalived.config.resolve_scripts import script_programs
+from pykeepalived.config.resolve_scripts import script_accounts, script_programs
 from pykeepalived.config.schema import Abort, Ctx, Fields, NodeLike, walk
 from pykeepalived.config.schema_static import ROOT
 
@@ -96,7 +96,8 @@ def with_peer_advice(result: LoadResult, peer_paths: Sequence[str]) -> tuple[Adv
 def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
              files: tuple[str, ...] = (), *, host: HostFacts | None = None) -> LoadResult:
     """Schema + resolution over already-parsed nodes."""
-    ctx = Ctx(diagnostics=list(syntax))
+    ctx = Ctx(diagnostics=list(syntax),
+              account=account_exists if host is None else _accounts_of(host))
     root: Fields = {}
     try:
         walk(ctx, ROOT, nodes, root)
@@ -106,12 +107,17 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
     if host is None:
         smtp = root.get("global_defs", {}).get("smtp_server")
         sources = any(f.get("unicast_src_ip") for f in root.get("instances", []))
-        host = gather_host_facts(script_programs(root), [smtp] if smtp else [],
-                                 addresses=sources)
+        users, groups = script_accounts(root)
+        host = gather_host_facts(script_programs(root), [smtp] if smtp else [], users,
+                                 groups=groups, addresses=sources)
     declared = declared_instances(root)
     config = resolve(ctx, root, host)
     return LoadResult(config, tuple(ctx.diagnostics), files,
                       advice=advise(config, declared=declared, host=host))
+
+
+def _accounts_of(host: HostFacts) -> Callable[[str, str | None], bool]:
+    return lambda user, group: user in host.users and (group is None or group in host.groups)
 
 
 def _read_before_abort(syntax: tuple[Diagnostic, ...], reported: list[Diagnostic]

@@ -10,40 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+# re-exported: the VRRP side has always imported them from here
+from pykeepalived.config.model_base import IPAddress as IPAddress  # noqa: TC001
+from pykeepalived.config.model_base import NotifyScript as NotifyScript  # noqa: TC001
+from pykeepalived.config.model_base import Option as Option  # noqa: TC001
 
 if TYPE_CHECKING:
     from pykeepalived.config.diagnostics import Location
-
-IPAddress = IPv4Address | IPv6Address
+    from pykeepalived.config.model_check import (
+        LvsSyncDaemon,
+        SslConfig,
+        VirtualServer,
+        VirtualServerGroup,
+    )
 
 #: keepalived's default VRRP multicast groups (immutable, shared safely as defaults)
 MCAST_GROUP4 = IPv4Address("224.0.0.18")
 MCAST_GROUP6 = IPv6Address("ff02::12")
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    """A recognised keyword kept verbatim (accepted, not interpreted yet)."""
-
-    keyword: str
-    args: tuple[str, ...]
-    location: Location
-    children: tuple[Option, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class NotifyScript:
-    """A command keepalived runs: program first, then its arguments."""
-
-    command: tuple[str, ...]
-    location: Location
-    user: str | None = None
-    group: str | None = None
-
-    @property
-    def path(self) -> str:
-        return self.command[0] if self.command else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +77,20 @@ class GlobalDefs:
     reload_check_config: str | None = None
     startup_script: NotifyScript | None = None
     shutdown_script: NotifyScript | None = None
+    # the check module's globals (model_check.py has their blocks)
+    lvs_flush: bool = False
+    #: lvs_flush_on_stop: "full" (no argument) or "VS"; None: remove one by one
+    lvs_flush_on_stop: Literal["full", "VS"] | None = None
+    lvs_timeout_tcp: int | None = None
+    lvs_timeout_tcpfin: int | None = None
+    lvs_timeout_udp: int | None = None
+    lvs_sync_daemon: LvsSyncDaemon | None = None
+    lvs_notify_fifo: str | None = None
+    lvs_notify_fifo_script: NotifyScript | None = None
+    smtp_alert_checker: bool | None = None
+    checker_log_all_failures: bool = False
+    rs_init_notifies: bool = False
+    no_checker_emails: bool = False
     options: tuple[Option, ...] = ()
 
 
@@ -287,56 +286,6 @@ class VrrpInstanceConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class Checker:
-    """A real server's health check (TCP_CHECK, HTTP_GET, MISC_CHECK ...)."""
-
-    kind: str
-    location: Location
-    connect_ip: str | None = None
-    connect_port: int | None = None
-    connect_timeout: str | None = None
-    retry: int | None = None
-    delay_before_retry: str | None = None
-    misc_path: NotifyScript | None = None
-    urls: tuple[Option, ...] = ()
-    options: tuple[Option, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RealServer:
-    address: str
-    port: int | None
-    location: Location
-    weight: int = 1
-    checkers: tuple[Checker, ...] = ()
-    notify_up: NotifyScript | None = None
-    notify_down: NotifyScript | None = None
-    options: tuple[Option, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class VirtualServer:
-    """`virtual_server IP PORT`, `fwmark N` or `group NAME`, as the header words say."""
-
-    selector: tuple[str, ...]
-    location: Location
-    protocol: str = "TCP"
-    lvs_sched: str | None = None
-    lvs_method: str | None = None
-    delay_loop: str | None = None
-    real_servers: tuple[RealServer, ...] = ()
-    sorry_server: tuple[str, ...] | None = None
-    options: tuple[Option, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class VirtualServerGroup:
-    name: str
-    location: Location
-    entries: tuple[Option, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class Config:
     """Everything one keepalived.conf (with its includes) configures."""
 
@@ -351,6 +300,7 @@ class Config:
     instances: tuple[VrrpInstanceConfig, ...] = ()
     virtual_server_groups: tuple[VirtualServerGroup, ...] = ()
     virtual_servers: tuple[VirtualServer, ...] = ()
+    ssl: SslConfig | None = None
     options: tuple[Option, ...] = ()
 
     def instance(self, name: str) -> VrrpInstanceConfig | None:

@@ -26,6 +26,7 @@ from pykeepalived.config.model import (
     VrrpInstanceConfig,
     VrrpScript,
 )
+from pykeepalived.config.resolve_check import resolve_check
 from pykeepalived.config.resolve_scripts import script_security
 from pykeepalived.config.values import TIMER_HZ
 from pykeepalived.constants import PRIORITY_DEFAULT, PRIORITY_OWNER
@@ -49,6 +50,7 @@ def build(cls: type[T], fields: Fields) -> T:
 
 def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
     gdefs = _global_defs(ctx, root.get("global_defs", {}), host)
+    gdefs, server_groups, servers = resolve_check(ctx, root, gdefs, host)
     state = _HostCheck(ctx, host, gdefs.dynamic_interfaces)
     scripts = tuple(build(VrrpScript, f) for f in root.get("vrrp_scripts", []))
     for address in root.get("static_ipaddresses", []):
@@ -63,11 +65,6 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
             instances.append(instance)
     groups = _sync_groups(ctx, root.get("sync_groups", []), instances)
     _vrid_conflicts(ctx, instances)
-    for server in root.get("virtual_servers", []):
-        if server.selector[:1] == ("fwmark",) and any(o.keyword == "protocol"
-                                                      for o in server.options):
-            ctx.error(f"Warning: Virtual server FWM {' '.join(server.selector[1:2])}: protocol"
-                      " specified for fwmark - protocol will be ignored", None)
     if state.bad_interface:
         # keepalived's vrrp child stops here (vrrp_daemon.c), before vrrp_complete_init,
         # so the script security verdict is never reached with a missing interface.
@@ -84,8 +81,9 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
         track_processes=tuple(build(TrackProcess, f) for f in root.get("track_processes", [])),
         sync_groups=groups,
         instances=tuple(instances),
-        virtual_server_groups=tuple(root.get("virtual_server_groups", [])),
-        virtual_servers=tuple(root.get("virtual_servers", [])),
+        virtual_server_groups=server_groups,
+        virtual_servers=servers,
+        ssl=root.get("ssl"),
         options=tuple(root.get("options", [])),
     )
 

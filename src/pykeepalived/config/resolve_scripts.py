@@ -8,17 +8,22 @@ program (exists, insecure path) are gathered before resolving, from `script_prog
 
 from __future__ import annotations
 
+from dataclasses import fields as dc_fields
+from dataclasses import is_dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.model import NotifyScript, SyncGroupConfig, VrrpInstanceConfig
+from pykeepalived.config.model_check import MiscParams
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from pykeepalived.config.host import HostFacts
     from pykeepalived.config.model import GlobalDefs, VrrpScript
     from pykeepalived.config.schema import Ctx, Fields
 
-__all__ = ["script_programs", "script_security"]
+__all__ = ["script_accounts", "script_programs", "script_security"]
 
 
 def _notify_scripts(obj: VrrpInstanceConfig | SyncGroupConfig) -> list[NotifyScript | None]:
@@ -62,20 +67,39 @@ def script_security(ctx: Ctx, gdefs: GlobalDefs, scripts: tuple[VrrpScript, ...]
                    f" script_security not enabled.{suffix}", None)
 
 
+def _values(value: object) -> Iterator[object]:
+    """Everything inside parsed fields: dicts, lists and (frozen) model values. Keys
+    starting with `_` are back references (a real server's `_vs`), not contents."""
+    yield value
+    if isinstance(value, dict):
+        items: Iterable[object] = (v for k, v in value.items() if not str(k).startswith("_"))
+    elif isinstance(value, list | tuple):
+        items = value
+    elif is_dataclass(value) and not isinstance(value, type):
+        items = (getattr(value, f.name) for f in dc_fields(value))
+    else:
+        return
+    for item in items:
+        yield from _values(item)
+
+
 def script_programs(config_fields: Fields) -> set[str]:
     """Every program the config may run, for gathering host facts before resolving."""
     found: set[str] = set()
-
-    def visit(value: object) -> None:
-        if isinstance(value, NotifyScript):
-            if value.command:
-                found.add(value.command[0])
-        elif isinstance(value, dict):
-            for item in value.values():
-                visit(item)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                visit(item)
-
-    visit(config_fields)
+    for value in _values(config_fields):
+        if isinstance(value, NotifyScript) and value.command:
+            found.add(value.command[0])
+        elif isinstance(value, MiscParams) and value.command.command:
+            found.add(value.command.command[0])
     return found
+
+
+def script_accounts(config_fields: Fields) -> tuple[set[str], set[str]]:
+    """The users and groups the config names for its scripts (host facts to gather)."""
+    pairs: list[tuple[str | None, str | None]] = [
+        (v.user, v.group) for v in _values(config_fields)
+        if isinstance(v, NotifyScript | MiscParams)]
+    gdefs = config_fields.get("global_defs", {})
+    pairs.append((gdefs.get("script_user"), gdefs.get("script_group")))
+    pairs.append(gdefs.get("lvs_notify_fifo_account") or (None, None))
+    return {u for u, _ in pairs if u}, {g for _, g in pairs if g}

@@ -49,6 +49,9 @@ class Ctx:
     #: trackers defined so far, by kind ("script", "file", "process"): keepalived
     #: resolves a reference while parsing, so only earlier definitions count.
     known: dict[str, set[str]] = field(default_factory=dict)
+    #: does this user (and group) exist? keepalived looks a script's user up while
+    #: parsing (host facts when the caller gave them, else the host's own accounts)
+    account: Callable[[str, str | None], bool] = lambda user, group: True
 
     def report(self, kind: Kind, message: str, location: Location | None) -> None:
         self.diagnostics.append(Diagnostic(kind, message, location))
@@ -100,6 +103,16 @@ def to_option(node: NodeLike) -> Option:
 
 def children(node: NodeLike) -> tuple[NodeLike, ...]:
     return node.children or ()
+
+
+def end_of(node: NodeLike) -> Location:
+    """Where keepalived reports a block's end-of-block checks: the line of its `}` (the
+    last line read when the file ends first)."""
+    end: Location | None = getattr(node, "end", None)
+    if end is not None:
+        return end
+    kids = children(node)
+    return end_of(kids[-1]) if kids else node.location
 
 
 def arg(ctx: Ctx, node: NodeLike, index: int = 0) -> str:

@@ -21,6 +21,7 @@ from pykeepalived.config.schema import (
     text,
     unsigned,
 )
+from pykeepalived.config.schema_lvs import LVS_GLOBALS
 from pykeepalived.config.schema_script import script
 from pykeepalived.config.values import TIMER_HZ
 from pykeepalived.constants import INT_MAX, UINT_MAX
@@ -53,6 +54,7 @@ def _smtp_timeout(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
 
 def _script_user(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["script_user"] = arg(ctx, node)
+    fields["script_user_location"] = node.location  # scripts read before it ignore it
     if len(node.args) > 1:
         fields["script_group"] = node.args[1]
 
@@ -189,20 +191,19 @@ GLOBAL_DEFS = Block(
         "reload_check_config": _optional_text("reload_check_config"),
         "startup_script": script("startup_script"),
         "shutdown_script": script("shutdown_script"),
+        **LVS_GLOBALS,
     },
     recognised=recognise(
         "process_names", "process_name", "vrrp_process_name", "checker_process_name",
         "lvs_process_name", "bfd_process_name", "startup_script_timeout",
         "shutdown_script_timeout", "min_auto_priority_delay", "smtp_alert_vrrp",
-        "smtp_alert_checker", "checker_log_all_failures", "no_email_faults",
-        "disable_local_igmp", "lvs_timeouts", "lvs_flush", "lvs_flush_on_stop",
-        "lvs_flush_onstop", "lvs_sync_daemon", "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl",
+        "no_email_faults", "disable_local_igmp", "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl",
         "vrrp_ipsets", "nftables_priority", "nftables_ifindex", "nftables_ipvs",
         "nftables_ipvs_priority", "nftables_ipvs_start_fwmark", "nftables_counters",
         "vrrp_priority", "vrrp_no_swap", "vrrp_rt_priority", "vrrp_cpu_affinity",
         "vrrp_rlimit_rttime", "vrrp_rlimit_rtime", "vrrp_notify_priority_changes",
-        "fifo_write_vrrp_states_on_reload", "lvs_notify_fifo", "lvs_notify_fifo_script",
-        "checker_priority", "checker_no_swap", "checker_rt_priority", "checker_cpu_affinity",
+        "fifo_write_vrrp_states_on_reload", "checker_priority", "checker_no_swap",
+        "checker_rt_priority", "checker_cpu_affinity",
         "checker_rlimit_rttime", "checker_rlimit_rtime", "bfd_priority", "bfd_no_swap",
         "bfd_rt_priority", "bfd_cpu_affinity", "bfd_rlimit_rttime", "bfd_rlimit_rtime",
         "snmp_socket", "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_rfc",
@@ -212,8 +213,8 @@ GLOBAL_DEFS = Block(
         "process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force",
         "lvs_netlink_cmd_rcv_bufs", "lvs_netlink_cmd_rcv_bufs_force",
         "lvs_netlink_monitor_rcv_bufs", "lvs_netlink_monitor_rcv_bufs_force",
-        "rs_init_notifies", "no_checker_emails", "vrrp_rx_bufs_policy",
-        "vrrp_rx_bufs_multiplier", "log_unknown_vrids", "vmac_prefix", "vmac_addr_prefix",
+        "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "log_unknown_vrids", "vmac_prefix",
+        "vmac_addr_prefix",
         "umask", "random_seed", "reload_time_file", "reload_repeat", "reload_file",
         "include_check", "config_save_dir", "tmp_config_directory", "data_use_instance",
         "linkbeat_use_polling", "net_namespace", "net_namespace_ipvs", "namespace_with_ipsets",

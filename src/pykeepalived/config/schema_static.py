@@ -6,7 +6,13 @@ subsystems we do not build (BFD, garp_group, linkbeat ...) are kept verbatim.
 
 from __future__ import annotations
 
-from pykeepalived.config import schema_address, schema_check, schema_track, schema_vrrp
+from pykeepalived.config import (
+    schema_address,
+    schema_check,
+    schema_check_top,
+    schema_track,
+    schema_vrrp,
+)
 from pykeepalived.config.schema import (
     Block,
     Ctx,
@@ -55,10 +61,10 @@ ROOT = Block(
         "vrrp_track_process": schema_track.vrrp_track_process,
         "vrrp_sync_group": schema_track.vrrp_sync_group,
         "vrrp_instance": schema_vrrp.vrrp_instance,
-        "virtual_server_group": schema_check.virtual_server_group,
+        "virtual_server_group": schema_check_top.virtual_server_group,
         "virtual_server": schema_check.virtual_server,
-        "SSL": schema_check.ssl,
-        "bfd_instance": ignore_block,
+        "SSL": schema_check_top.ssl,
+        "bfd_instance": schema_check_top.bfd_instance,
         "garp_group": ignore_block,
         "linkbeat_interfaces": ignore_block,
         "interface_up_down_delays": ignore_block,
@@ -77,7 +83,7 @@ ROOT = Block(
         "vrrp_sync_group": schema_track.SYNC_GROUP,
         "vrrp_instance": schema_vrrp.INSTANCE,
         "virtual_server": schema_check.VIRTUAL_SERVER,
-        "SSL": schema_check.SSL_BLOCK,
+        "SSL": schema_check_top.SSL_BLOCK,
         "bfd_instance": None,
         "garp_group": None,
         "track_group": None,

@@ -30,6 +30,7 @@ from pykeepalived.config.schema import (
     walk,
 )
 from pykeepalived.config.schema_address import parse_address_line, parse_route_line
+from pykeepalived.config.schema_lvs import instance_syncd_interface
 from pykeepalived.config.schema_script import script
 from pykeepalived.config.values import TIMER_HZ
 from pykeepalived.constants import INT_MAX, UINT_MAX
@@ -252,6 +253,7 @@ def _bool(name: str) -> Handler:
 
 INSTANCE = Block(
     keywords={
+        "lvs_sync_daemon_interface": instance_syncd_interface,
         "state": _state,
         "interface": _interface,
         "virtual_router_id": unsigned(
@@ -315,7 +317,7 @@ INSTANCE = Block(
     },
     recognised=recognise(
         "use_vmac_addr", "use_ipvlan", "vrf", "mcast_dst_ip", "track_src_ip",
-        "linkbeat_use_polling", "lvs_sync_daemon_interface", "garp_extra_if",
+        "linkbeat_use_polling", "garp_extra_if",
         "vmac_garp_intvl", "kernel_rx_buf_size", "notify_priority_changes", "track_bfd",
     ),
     sublevels={"authentication": AUTHENTICATION},

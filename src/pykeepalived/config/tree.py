@@ -47,6 +47,8 @@ class Node:
     raw: str = field(default="", compare=False, repr=False)
     #: where the block's `{` was, if it has one
     brace: Location | None = field(default=None, compare=False, repr=False)
+    #: where the block's `}` was (keepalived reports end-of-block checks there)
+    end: Location | None = field(default=None, compare=False, repr=False)
 
 
 class Nesting(IntEnum):
@@ -142,10 +144,12 @@ class _Draft:
     raw: str
     children: list[_Draft] | None = None
     brace: Location | None = None
+    end: Location | None = None
 
     def freeze(self) -> Node:
         children = None if self.children is None else tuple(c.freeze() for c in self.children)
-        return Node(self.keyword, self.args, self.location, children, self.raw, self.brace)
+        return Node(self.keyword, self.args, self.location, children, self.raw, self.brace,
+                    self.end)
 
 
 class _Builder:
@@ -220,7 +224,7 @@ class _Builder:
 
     def _close_block(self, location: Location) -> None:
         if self._open:
-            self._open.pop()
+            self._open.pop().end = location
         else:
             self._report(Kind.UNKNOWN_KEYWORD, "Unknown keyword '}'", location)
 

@@ -65,13 +65,17 @@ class InstanceIO:
 class Executor:
     def __init__(self, addresses: NetlinkPort, notifier: NotifierPort, log: LogSink, *,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 release_vips: bool = True) -> None:
+                 release_vips: bool = True,
+                 on_state: Callable[[str, State, State], Awaitable[None]] | None = None,
+                 ) -> None:
         self._addresses = addresses
         self._notifier = notifier
         self._log = log
         self._sleep = sleep
         #: False with `-V` at stop: keep VIPs on the interface
         self.release_vips = release_vips
+        #: told of every transition, in the instance's action order (lvs_sync_daemon)
+        self.on_state = on_state
 
     async def run(self, io: InstanceIO, actions: Sequence[Action]) -> None:
         for action in actions:
@@ -95,6 +99,8 @@ class Executor:
                         io.ah.sequence.on_become_master()
                     self._log.log(f"({io.spec.name}) {action.old.value} -> "
                                   f"{action.new.value}: {action.reason}", LogLevel.DEBUG)
+                    if self.on_state is not None:
+                        await self.on_state(io.spec.name, action.old, action.new)
 
     def send_advert(self, io: InstanceIO, advert: Advertisement) -> int:
         """To the group, or one copy per unicast peer (each with its own checksum)."""

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from pykeepalived.adapters.links import InterfaceInfo
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.adapters.smtp import SmtpSettings
+    from pykeepalived.commands import ScriptCommand
+    from pykeepalived.daemon.check_ports import IpvsPort
     from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
-    from pykeepalived.specs.commands import ScriptCommand
     from pykeepalived.specs.instance import SocketSpec
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget, SmtpSpec
     from pykeepalived.specs.tracks import ProcessMatcher
@@ -109,3 +110,5 @@ class Ports:
     close: Callable[[], Awaitable[None]] | None = None
     #: None: no use_vmac support (the runtime then refuses a vmac instance)
     vmac: VmacPort | None = None
+    #: IPVS, for an lvs_sync_daemon tied to an instance (opened only when configured)
+    open_ipvs: Callable[[], Awaitable[IpvsPort]] | None = None

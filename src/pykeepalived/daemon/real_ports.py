@@ -10,6 +10,7 @@ import socket
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.gratuitous import FrameSender
+from pykeepalived.adapters.ipvs import Ipvs
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher
 from pykeepalived.adapters.notifier import Notifier
@@ -22,8 +23,8 @@ from pykeepalived.daemon.ports import Ports
 from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
 
 if TYPE_CHECKING:
+    from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.ports import LogSink, SocketPort
-    from pykeepalived.specs.commands import ScriptCommand
     from pykeepalived.specs.instance import SocketSpec
     from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -61,4 +62,4 @@ async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
                  notifier=notifier, run_command=run_one,
                  make_process_monitor=ProcessMonitor,
                  smtp_settings=SmtpSettings.resolve, close=close,
-                 vmac=VmacManager(netlink, log.log))
+                 vmac=VmacManager(netlink, log.log), open_ipvs=Ipvs.open)

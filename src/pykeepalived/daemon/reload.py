@@ -48,17 +48,32 @@ if TYPE_CHECKING:
 FAILED_LINE = "Reload failed, keeping the running configuration"
 
 
-def load_errors(result: LoadResult) -> list[str]:
-    """Lines to log when the new config must not replace the running one, else []."""
+def load_errors(result: LoadResult, *, need_instances: bool = True) -> list[str]:
+    """Lines to log when the new config must not replace the running one, else [].
+
+    The VRRP process needs an instance to run; the checker process does not."""
     lines = [d.render(with_file=len(result.files) > 1) for d in result.diagnostics]
     if result.aborted or result.config is None:
         return lines or ["Configuration cannot be read"]
     # stricter than keepalived's running status: any cannot-run kind refuses the reload
     if any(Kind.OK < d.kind <= Kind.FATAL for d in result.diagnostics):
         return lines
-    if not result.config.instances:
+    if need_instances and not result.config.instances:
         return [*lines, "No VRRP instances configured"]
     return []
+
+
+def accepted(result: LoadResult, log: LogSink, *, need_instances: bool = True,
+             ) -> Config | None:
+    """At start: the config to run, its warnings logged; None (errors logged) if none."""
+    errors = load_errors(result, need_instances=need_instances)
+    if result.config is None or errors:
+        for line in errors:
+            log.log(line)
+        return None
+    for line in warnings_of(result):
+        log.log(line)
+    return result.config
 
 
 def warnings_of(result: LoadResult) -> list[str]:

@@ -27,6 +27,7 @@ from pykeepalived.daemon.inbound import Inbound
 from pykeepalived.daemon.packets import ah_state_for
 from pykeepalived.daemon.running import RunningInstance
 from pykeepalived.daemon.statics import Statics
+from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
 from pykeepalived.specs.build import DaemonSpec
@@ -60,7 +61,9 @@ class Runtime:
     def __init__(self, ports: Ports, log: LogSink, *, release_vips: bool = True) -> None:
         self.ports = ports
         self.log = log
-        self.executor = Executor(ports.netlink, ports.notifier, log)
+        self.syncd = SyncDaemonFollower(ports.open_ipvs, log)
+        self.executor = Executor(ports.netlink, ports.notifier, log,
+                                 on_state=self.syncd.transition)
         self.chains = Chains(self.executor, log)
         #: `-V`: keep the VIPs at stop (transitions while running still remove them)
         self.release_vips_at_stop = release_vips
@@ -123,6 +126,7 @@ class Runtime:
         await self.trackers.start(daemon)
         for spec in daemon.instances:
             self._make_node(await self.links.with_vmac(spec))
+        await self.syncd.start(daemon.lvs_sync, State.BACKUP)
         if daemon.startup_delay > 0:
             self.log.log(f"Delaying VRRP startup for {daemon.startup_delay:g} seconds")
             self._delayed = asyncio.get_running_loop().call_later(
@@ -144,6 +148,7 @@ class Runtime:
         """Every instance gets Shutdown (priority 0 from a MASTER, VIPs removed unless -V)."""
         if self._delayed is not None:
             self._delayed.cancel()
+        await self.syncd.stop(self._state_of(self.syncd.instance))
         await self.trackers.stop()
         self.executor.release_vips = self.release_vips_at_stop
         self.groups.stop()
@@ -160,6 +165,7 @@ class Runtime:
 
     async def apply_reload(self, daemon: DaemonSpec, plan: ReloadPlan) -> None:
         """See reload.py for what each part of the plan means; groups in groups.py."""
+        self.syncd.paused = True  # a reload's restarts are no transitions for the syncd
         regroup = self.groups.dissolve_changed(daemon, plan)
         await self.statics.drop_removed(daemon.statics)
         await self.trackers.reload(daemon)
@@ -188,6 +194,14 @@ class Runtime:
         await self.statics.add_pending()
         self._set_notify_targets(daemon)
         self.daemon = daemon
+        await self.settle()
+        self.syncd.paused = False
+        wanted = daemon.lvs_sync.instance if daemon.lvs_sync is not None else None
+        await self.syncd.reload(daemon.lvs_sync, self._state_of(wanted))
+
+    def _state_of(self, name: str | None) -> State:
+        node = self.nodes.get(name) if name is not None else None
+        return node.instance.state if node is not None else State.BACKUP
 
     def _set_notify_targets(self, daemon: DaemonSpec) -> None:
         self.ports.notifier.set_targets(daemon.notify_targets, fifos=daemon.fifos,

@@ -35,7 +35,7 @@ from pykeepalived.vrrp.tracking import ScriptTracker
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from pykeepalived.specs.commands import ScriptCommand
+    from pykeepalived.commands import ScriptCommand
     from pykeepalived.specs.tracks import ScriptSpec
     from pykeepalived.vrrp.tracking import ScriptResult, ScriptVerdict
 

@@ -12,16 +12,18 @@ import ctypes
 import os
 import platform
 import resource
+import signal
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
+from pykeepalived.daemon.children import CheckerSupervisor
+from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.real_ports import open_real_ports
-from pykeepalived.daemon.reload import Running, load_errors, reload_running, warnings_of
+from pykeepalived.daemon.reload import Running, accepted, reload_running
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.signals import Control
 from pykeepalived.observe.capture import build_snapshot
@@ -35,26 +37,13 @@ if TYPE_CHECKING:
     from typing import Protocol
 
     from pykeepalived.config.load import LoadResult
+    from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.ports import LogSink, Ports
 
     class OpenPorts(Protocol):
         """real_ports.open_real_ports, or the tests' fakes."""
 
         def __call__(self, log: LogSink, *, script_security: bool) -> Awaitable[Ports]: ...
-
-@dataclass(frozen=True, slots=True)
-class DaemonOptions:
-    config_path: str
-    config_id: str | None = None
-    all_config: bool = False
-    release_vips: bool = True
-    pid_files: tuple[str, ...] = ()
-    dump_directory: str = "/tmp"
-    command_line: str = ""
-    #: comm to take once running (exporters look for a process named keepalived)
-    process_name: str | None = None
-    #: -D: keepalived's detail lines (here: resource usage at stop)
-    log_detail: bool = False
 
 
 def stopped_line(*, detail: bool) -> str:
@@ -85,20 +74,18 @@ async def serve(options: DaemonOptions, log: LogSink,
                            all_config=options.all_config)
 
     result = await asyncio.to_thread(load)
-    errors = load_errors(result)
-    if result.config is None or errors:
-        for line in errors:
-            log.log(line)
+    if _checker_only(result, options):
+        return await _serve_checks_here(options, log)
+    config = accepted(result, log)
+    if config is None:
         return 1
-    for line in warnings_of(result):
-        log.log(line)
     try:
         pids = acquire(options.pid_files)
     except PidFileError as exc:
         log.log(str(exc))
         return 1
     try:
-        return await _run(options, log, open_ports, Running(result.config, _EMPTY), load, banner)
+        return await _run(options, log, open_ports, Running(config, _EMPTY), load, banner)
     finally:
         pids.release()
 
@@ -115,7 +102,11 @@ async def _run(options: DaemonOptions, log: LogSink,
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     runtime: Runtime | None = None
+    checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
+                                on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
+        if options.checker_argv is not None:
+            await checker.follow(bool(running.config.virtual_servers))
         security = running.config.global_defs.enable_script_security
         runtime = Runtime(await open_ports(log, script_security=security), log,
                           release_vips=options.release_vips)
@@ -127,8 +118,10 @@ async def _run(options: DaemonOptions, log: LogSink,
         await runtime.start(running.daemon)
         await runtime.settle()
         log.log("Startup complete")
+        freeze_long_lived()
         sdnotify.ready()
-        running = await _serve_controls(runtime, running, controls, load, options, log)
+        running = await _serve_controls(runtime, running, controls, load, options, log,
+                                        checker)
         log.log("Stopping")
         sdnotify.stopping()
         return 0
@@ -138,6 +131,7 @@ async def _run(options: DaemonOptions, log: LogSink,
     finally:
         if runtime is not None:
             await runtime.stop()
+        await checker.stop()
         remove_handlers()
         log.log(stopped_line(detail=options.log_detail))
         log.log(f"Stopped {banner}")
@@ -145,32 +139,62 @@ async def _run(options: DaemonOptions, log: LogSink,
 
 async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.Queue[Control],
                           load: Callable[[], LoadResult], options: DaemonOptions,
-                          log: LogSink) -> Running:
-    """One control at a time; a STOP ends it (later signals are never read: ignored)."""
+                          log: LogSink, checker: CheckerSupervisor) -> Running:
+    """One control at a time; a STOP ends it (later signals are never read: ignored).
+    The checker child hears every signal the operator sends but STOP (which it gets
+    when we stop)."""
     while True:
         control = await controls.get()
         if control is Control.STOP:
             return running
+        checker.signal(_SIGNALS[control])
         if control is Control.RELOAD:
             sdnotify.reloading()
             running = await reload_running(runtime, running, load, log)
+            freeze_long_lived()
+            if options.checker_argv is not None:
+                await checker.follow(bool(running.config.virtual_servers))
             sdnotify.ready()
             continue
         try:
-            _dump(runtime, running, control, options.dump_directory)
+            child = checker.child
+            _dump(runtime, running, control, options.dump_directory,
+                  checker_pid=None if child is None else child.pid)
         except (OSError, ValueError) as exc:
             log.log(f"Cannot write the {control.value} dump: {exc}")
+
+
+_SIGNALS = {control: number for number, control in signals.signal_controls().items()
+            if number != signal.SIGINT}
+
+
+def _checker_only(result: LoadResult, options: DaemonOptions) -> bool:
+    """A director with virtual servers and no VRRP instance: keepalived runs only its
+    checker; so do we, in this process."""
+    config = result.config
+    return (config is not None and not config.instances and bool(config.virtual_servers)
+            and options.checker_argv is not None)
+
+
+async def _serve_checks_here(options: DaemonOptions, log: LogSink) -> int:
+    from pykeepalived.daemon.check_service import serve_checker
+    from pykeepalived.daemon.real_check_ports import open_check_ports
+    from pykeepalived.specs.check_build import check_spec
+
+    log.log("No VRRP instances configured: running the health checkers only")
+    return await serve_checker(options, log, check_spec, open_check_ports)
 
 
 _DUMP_KINDS = {Control.DATA: "data", Control.STATS: "stats", Control.STATS_CLEAR: "stats",
                Control.JSON: "json"}
 
 
-def _dump(runtime: Runtime, running: Running, control: Control, directory: str) -> None:
+def _dump(runtime: Runtime, running: Running, control: Control, directory: str, *,
+          checker_pid: int | None = None) -> None:
     snapshot = build_snapshot(running.config, runtime.cores(), runtime.script_trackers(),
                               wall_now=time.time(), mono_now=runtime.now(),
                               vmac_ifnames=runtime.links.vmac_ifnames(),
-                              daemon_counters=runtime.counters())
+                              daemon_counters=runtime.counters(), checker_pid=checker_pid)
     dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
     if control is Control.STATS_CLEAR:
         for core in runtime.cores().values():

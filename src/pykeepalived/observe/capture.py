@@ -43,6 +43,7 @@ def build_snapshot(
     socket_fds: Mapping[str, tuple[int, int]] | None = None,
     vmac_ifnames: Mapping[str, str] | None = None,
     daemon_counters: Mapping[str, int] | None = None,
+    checker_pid: int | None = None,
 ) -> DumpSnapshot:
     """The daemon's one call: config + running cores (by instance name) + script trackers.
 
@@ -63,7 +64,8 @@ def build_snapshot(
         for script in config.vrrp_scripts
     )
     return DumpSnapshot(taken_at=wall_now, globals=gdefs, instances=instances,
-                        scripts=scripts, daemon_counters=tuple((daemon_counters or {}).items()))
+                        scripts=scripts, daemon_counters=tuple((daemon_counters or {}).items()),
+                        checker_pid=checker_pid)
 
 
 def snapshot_globals(g: model.GlobalDefs) -> GlobalSnapshot:

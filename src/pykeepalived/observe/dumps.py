@@ -76,7 +76,7 @@ def render_data(snapshot: DumpSnapshot) -> str:
 
 def render_globals(g: GlobalSnapshot) -> list[str]:
     """dump_global_data's VRRP-relevant lines; checker/BFD/SNMP lines show our constants."""
-    smtp = "unset" if g.smtp_alert is None else _bool(g.smtp_alert)
+    smtp = "unset" if g.smtp_alert is None else "on" if g.smtp_alert else "off"
     rows = [
         "Network namespace = (default)", "Network namespace ipvs = (main namespace)",
         f"Router ID = {g.router_id}", f"Default smtp_alert = {smtp}",
@@ -289,9 +289,9 @@ def _epoch(seconds: float) -> str:
     usec = round((seconds - whole) * 1_000_000)
     if usec == 1_000_000:
         whole, usec = whole + 1, 0
-    stamp = time.strftime("%a %b %d %H:%M:%S", time.localtime(whole))
-    year = time.localtime(whole).tm_year
-    return f"{whole}.{usec:06d} ({stamp}.{usec:06d} {year})"
+    local = time.localtime(whole)
+    stamp = time.asctime(local)[:19]  # asctime pads the day with a space: "Dec  7"
+    return f"{whole}.{usec:06d} ({stamp}.{usec:06d} {local.tm_year})"
 
 
 def _bool(flag: bool) -> str:
@@ -312,21 +312,28 @@ def dump_on_signal(kind: str, snapshot: DumpSnapshot,
                    directory: str | os.PathLike[str] = "/tmp") -> list[Path]:
     """The daemon's seam: SIGUSR1 -> "data", SIGUSR2 -> "stats", SIGRTMIN+2 -> "json".
 
-    "json" also writes our status file, which `pykeepalived status` prefers.
+    "json" also writes our status file, which `pykeepalived status` prefers; it is
+    written first, so a client that sees keepalived.json fresh finds ours fresh too.
     """
-    kinds = [kind, "status"] if kind == "json" else [kind]
+    kinds = ["status", kind] if kind == "json" else [kind]
     return [write_dump(k, render(k, snapshot), directory) for k in kinds]
 
 
 def write_dump(kind: str, text: str, directory: str | os.PathLike[str] = "/tmp") -> Path:
-    """Write keepalived's file for `kind` atomically, mode 0600; returns its path.
+    """Write keepalived's file for `kind` atomically, mode 0600; returns its path."""
+    if kind not in DUMP_FILES:
+        raise ValueError(f"unknown dump kind {kind!r}: expected one of {sorted(DUMP_FILES)}")
+    return write_named(DUMP_FILES[kind], text, directory)
+
+
+def write_named(name: str, text: str, directory: str | os.PathLike[str] = "/tmp") -> Path:
+    """Write `directory/name` atomically (temp file + rename), mode 0600, as keepalived's
+    dumps are; the checker's files go through here too.
 
     A reader polling the file (exporters sleep 10 ms and read) sees either the old or the
     new dump, never a torn one.
     """
-    if kind not in DUMP_FILES:
-        raise ValueError(f"unknown dump kind {kind!r}: expected one of {sorted(DUMP_FILES)}")
-    target = Path(directory) / DUMP_FILES[kind]
+    target = Path(directory) / name
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         os.fchmod(fd, 0o600)

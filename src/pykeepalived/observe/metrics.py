@@ -1,7 +1,11 @@
 """Prometheus text for the status view: the exporters' metric names, then ours.
 
 Metric names and labels are mehdy/keepalived-exporter's, so dashboards built on it keep
-working; ours are prefixed `pykeepalived_`.
+working; ours are prefixed `pykeepalived_`. Neither exporter has a metric for the health
+checkers: mehdy's reads nothing of the check side, gen2brain's `keepalived_lvs_*` are
+the kernel's IPVS traffic counters, which it reads from the kernel itself (so they keep
+working beside us unchanged). The check side is therefore ours only: quorum, real
+server state and weights, checker state, latency and failures by reason.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from typing import TYPE_CHECKING
 from pykeepalived.observe.status import STATE_NAMES
 
 if TYPE_CHECKING:
+    from pykeepalived.observe.check_status import CheckStatusView
     from pykeepalived.observe.status import InstanceStatus, StatusView
 
 #: keepalived JSON counter -> mehdy/keepalived-exporter metric name
@@ -52,6 +57,8 @@ def format_metrics(view: StatusView) -> str:
             for i in view.instances]
     out += _script_metrics(view)
     out += _extra_metrics(view)
+    if view.check is not None:
+        out += check_metrics(view.check)
     return "\n".join(out) + "\n"
 
 
@@ -83,6 +90,37 @@ def _extra_metrics(view: StatusView) -> list[str]:
     out += [f"pykeepalived_extra_errors_total{_labels(kind=k)} {v}"
             for k, v in view.daemon_counters.items()]
     return out
+
+
+def check_metrics(view: CheckStatusView) -> list[str]:
+    """The check side: one series per virtual server, real server and checker."""
+    quorum = ["# TYPE pykeepalived_virtual_server_quorum_up gauge"]
+    up = ["# TYPE pykeepalived_real_server_up gauge"]
+    weights = ["# TYPE pykeepalived_real_server_weight gauge"]
+    checker_up = ["# TYPE pykeepalived_checker_up gauge"]
+    latency = ["# TYPE pykeepalived_checker_latency_seconds gauge"]
+    failures = ["# TYPE pykeepalived_checker_failures_total counter"]
+    for vs in view.virtual_servers:
+        quorum.append(f"pykeepalived_virtual_server_quorum_up{_labels(virtual_server=vs.label)}"
+                      f" {int(vs.quorum_up)}")
+        for rs in vs.real_servers:
+            server = {"virtual_server": vs.label, "real_server": rs.address}
+            up.append(f"pykeepalived_real_server_up{_labels(**server)} {int(rs.alive)}")
+            shown = {"configured": rs.weight, "effective": rs.effective_weight,
+                     "ipvs": rs.ipvs_weight if rs.in_ipvs else None,
+                     "kernel": rs.kernel_weight}
+            weights += [f"pykeepalived_real_server_weight{_labels(**server, kind=kind)} {value}"
+                        for kind, value in shown.items() if value is not None]
+            for position, c in enumerate(rs.checkers):
+                labels = {**server, "checker": c.kind, "position": str(position)}
+                checker_up.append(f"pykeepalived_checker_up{_labels(**labels)} {int(c.up)}")
+                if c.last_latency is not None:
+                    latency.append(f"pykeepalived_checker_latency_seconds{_labels(**labels)}"
+                                   f" {c.last_latency:f}")
+                failures += [f"pykeepalived_checker_failures_total"
+                             f"{_labels(**labels, reason=reason)} {count}"
+                             for reason, count in c.failures.items()]
+    return quorum + up + weights + checker_up + latency + failures
 
 
 def _common(inst: InstanceStatus) -> str:

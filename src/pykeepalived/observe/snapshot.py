@@ -183,6 +183,8 @@ class DumpSnapshot:
     scripts: tuple[ScriptSnapshot, ...] = ()
     #: the runtime's drops that belong to no instance (runtime.Runtime.counters)
     daemon_counters: tuple[tuple[str, int], ...] = ()
+    #: the checker child's pid: `pykeepalived status` then waits for its document too
+    checker_pid: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

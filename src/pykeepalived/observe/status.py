@@ -4,8 +4,9 @@ The daemon answers the JSON dump signal (SIGRTMIN+2, as keepalived) by writing
 keepalived's /tmp/keepalived.json and, beside it, our richer `pykeepalived.status.json`
 (last transition reason, effective priority, tracker readings, extra counters). Both
 parse into one `StatusView`, so `pykeepalived status` (cli/status.py) works against a real
-keepalived too, showing what its file has. metrics.py renders the same view for
-Prometheus.
+keepalived too, showing what its file has. The checker child answers the same signal
+with its own document (check_status.py), which joins the view as `check`. metrics.py
+renders the same view for Prometheus.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pykeepalived.observe.check_status import check_table_lines
 from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
 
 if TYPE_CHECKING:
-
+    from pykeepalived.observe.check_status import CheckStatusView
     from pykeepalived.observe.snapshot import DumpSnapshot
 
 STATUS_FILE = "pykeepalived.status.json"
 KEEPALIVED_JSON = "keepalived.json"
 STATE_NAMES = ("INIT", "BACKUP", "MASTER", "FAULT")
+
 
 class StatusError(Exception):
     """A reason the status cannot be shown, worded for the operator."""
@@ -60,6 +63,10 @@ class StatusView:
     source: str = STATUS_FILE
     #: drops no instance owns (unknown VRIDs, short datagrams, unexpected errors)
     daemon_counters: dict[str, int] = field(default_factory=dict)
+    #: the checker child our VRRP process runs (None: none, or not our daemon)
+    checker_pid: int | None = None
+    #: the check side (check_status.py), when the checker wrote a fresh document
+    check: CheckStatusView | None = None
 
 
 # ------------------------------------------------------------------ the daemon's side
@@ -80,6 +87,7 @@ def encode_status(snapshot: DumpSnapshot) -> str:
         "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
                     for s in snapshot.scripts],
         "daemon_stats": dict(snapshot.daemon_counters),
+        "checker_pid": snapshot.checker_pid,
     }
     return json.dumps(document, indent=1) + "\n"
 
@@ -106,9 +114,12 @@ def parse_status(text: str) -> StatusView:
                                          str(s["tracker_state"])) for s in doc["scripts"])
         # absent from status files written before these counters existed
         daemon = {k: int(v) for k, v in doc.get("daemon_stats", {}).items()}
+        checker = doc.get("checker_pid")
+        checker_pid = None if checker is None else int(checker)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StatusError(f"{STATUS_FILE} is not a status document: {exc}") from None
-    return StatusView(instances, scripts, STATUS_FILE, daemon_counters=daemon)
+    return StatusView(instances, scripts, STATUS_FILE, daemon_counters=daemon,
+                      checker_pid=checker_pid)
 
 
 def parse_keepalived_json(text: str) -> StatusView:
@@ -148,6 +159,8 @@ def format_table(view: StatusView) -> str:
     widths = [max(len(row[col]) for row in rows) for col in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
              for row in rows]
+    if not view.instances and view.check is not None:
+        lines = []  # a checker on its own (-C, or no vrrp_instance): its table only
     for inst in view.instances:
         shown = {**inst.counters, **{k: v for k, v in inst.extra_counters.items() if v}}
         counters = " ".join(f"{k}={v}" for k, v in shown.items())
@@ -157,6 +170,10 @@ def format_table(view: StatusView) -> str:
     daemon = " ".join(f"{k}={v}" for k, v in view.daemon_counters.items() if v)
     if daemon:
         lines.append(f"daemon: {daemon}")
+    if view.check is not None:
+        if lines:
+            lines.append("")
+        lines += check_table_lines(view.check)
     return "\n".join(lines) + "\n"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pykeepalived.specs.addresses import RulePreferences
+from pykeepalived.specs.check_build import sync_daemon_spec
 from pykeepalived.specs.instance import InstanceSpec, instance_spec
 from pykeepalived.specs.notify import NotifyTarget, fifo_specs, smtp_spec
 from pykeepalived.specs.statics import StaticSpec, static_spec
@@ -21,6 +22,7 @@ from pykeepalived.vrrp.tracking import TrackKind
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from pykeepalived.check.lvs import SyncDaemonSpec
     from pykeepalived.config import model
     from pykeepalived.specs.instance import InterfaceFacts
     from pykeepalived.specs.notify import FifoSpec, SmtpSpec
@@ -52,6 +54,8 @@ class DaemonSpec:
     smtp: SmtpSpec | None = None
     #: static_ipaddress / static_routes / static_rules (specs/statics.py)
     statics: StaticSpec = field(default_factory=StaticSpec)
+    #: lvs_sync_daemon tied to a vrrp_instance (the VRRP process moves its roles)
+    lvs_sync: SyncDaemonSpec | None = None
 
 
 def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> DaemonSpec:
@@ -73,10 +77,12 @@ def build(config: model.Config, interfaces: Mapping[str, InterfaceFacts]) -> Dae
     g = config.global_defs
     targets = (*(NotifyTarget.for_instance(i, g) for i in config.instances),
                *(NotifyTarget.for_group(s, g) for s in config.sync_groups))
+    sync = sync_daemon_spec(config, warnings)
     return DaemonSpec(instances, scripts, tuple(warnings), groups=groups, files=files,
                       processes=processes, notify_targets=targets,
                       fifos=tuple(fifo_specs(g)), startup_delay=g.vrrp_startup_delay_us / 1e6,
-                      smtp=smtp_spec(g), statics=statics)
+                      smtp=smtp_spec(g), statics=statics,
+                      lvs_sync=sync if sync is not None and sync.instance else None)
 
 
 def _used(instances: tuple[InstanceSpec, ...], kind: TrackKind) -> frozenset[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from pykeepalived.specs.commands import ScriptCommand, script_command
+from pykeepalived.commands import ScriptCommand
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
         SyncGroupConfig,
         VrrpInstanceConfig,
     )
+
+def script_command(script: NotifyScript, defaults: GlobalDefs | None = None) -> ScriptCommand:
+    """A configured script line: its own user, else global_defs' script_user."""
+    if script.user is not None:
+        return ScriptCommand(script.command, script.user, script.group)
+    if defaults is not None and defaults.script_user is not None:
+        return ScriptCommand(script.command, defaults.script_user, defaults.script_group)
+    return ScriptCommand(script.command)
+
 
 #: Who a notify is about: a vrrp_instance or a vrrp_sync_group.
 Kind = Literal["INSTANCE", "GROUP"]

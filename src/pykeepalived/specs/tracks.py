@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from pykeepalived.commands import ScriptCommand
 from pykeepalived.constants import UINT_MAX
-from pykeepalived.specs.commands import ScriptCommand
 from pykeepalived.vrrp.tracking import TrackKind, TrackSpec
 
 if TYPE_CHECKING:

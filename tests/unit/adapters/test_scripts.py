@@ -17,11 +17,12 @@ import pytest
 from pykeepalived.adapters.scripts import EXIT_NOT_FOUND, ScriptRefused, run_script
 from pykeepalived.adapters.scripts_security import (
     PathFact,
+    keepalived_path,
     path_components,
     script_security_problem,
     unsafe_component,
 )
-from pykeepalived.specs.commands import ScriptCommand
+from pykeepalived.commands import ScriptCommand
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker
 from tests.conftest import skip_or_fail
 
@@ -285,3 +286,20 @@ def test_security_allows_safe_root_scripts_and_unsafe_non_root_ones(tmp_path: Pa
 def test_security_reports_a_missing_script() -> None:
     problem = script_security_problem("pyka-no-such-script", uid=0, gid=0)
     assert problem == "Cannot find script pyka-no-such-script in path - disabling"
+
+
+# ------------------------------------------------------------------ keepalived's path
+def test_keepalived_path_resolves_links_but_keeps_the_name_of_the_same_file(
+        tmp_path: Path) -> None:
+    """lib/notify.c check_script_secure: the dumps show the path keepalived runs."""
+    real_dir = tmp_path / "usr" / "bin"
+    real_dir.mkdir(parents=True)
+    (real_dir / "dash").write_text("#!/bin/sh\n")
+    (real_dir / "sh").symlink_to("dash")
+    (tmp_path / "bin").symlink_to(real_dir)
+    (tmp_path / "other").symlink_to(real_dir / "dash")
+    assert keepalived_path(str(tmp_path / "bin" / "dash")) == str(real_dir / "dash")
+    assert keepalived_path(str(tmp_path / "bin" / "sh")) == str(real_dir / "sh")
+    assert keepalived_path(str(tmp_path / "other")) == str(real_dir / "dash")
+    assert keepalived_path("/no/such/program") == "/no/such/program"
+    assert keepalived_path("</dev/tcp/192.0.2.1/80") == "</dev/tcp/192.0.2.1/80"

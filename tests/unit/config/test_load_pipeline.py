@@ -44,7 +44,7 @@ def instance(body: str) -> str:
     (("vrrp_instance", "virtual_ipaddress"), "192.0.2.1", Nesting.STATEMENT),
     (("virtual_server", "real_server"), "HTTP_GET", Nesting.BLOCK),
     (("virtual_server", "real_server", "HTTP_GET"), "url", Nesting.BLOCK),
-    (("virtual_server", "real_server", "HTTP_GET", "url"), "digest", Nesting.BRACES),
+    (("virtual_server", "real_server", "HTTP_GET", "url"), "digest", Nesting.STATEMENT),
     (("bfd_instance",), "anything", Nesting.BRACES),
 ])
 def test_takes_block_follows_the_schema(parents: tuple[str, ...], keyword: str,
@@ -139,21 +139,24 @@ def test_script_with_unterminated_single_quote_is_reported_and_dropped() -> None
 
 
 @pytest.mark.parametrize("keyword", ["protocol", "delay_loop", "lb_algo", "lb_kind"])
-def test_bare_virtual_server_keyword_does_not_crash(keyword: str) -> None:
-    # found by test_config_load_props: `protocol` with no word raised IndexError
+def test_bare_virtual_server_keyword_stops_reading_as_keepalived_does(keyword: str) -> None:
+    # found by test_config_load_props: `protocol` with no word raised IndexError; keepalived
+    # 2.2.7 stops with "missing a parameter" (exit 2), and so do we
     result = load(f"virtual_server 192.0.2.1 80 {{\n {keyword}\n}}\n")
-    assert result.config is not None
-    assert result.config.virtual_servers[0].protocol == "TCP"
+    assert result.aborted
+    assert found(result) == [(Kind.MISSING_PARAMETER, f"*** Configuration line starting"
+                              f" `{keyword}` is missing a parameter after keyword `{keyword}`"
+                              " at word position 2", 2)]
 
 
 @pytest.mark.parametrize("keyword", ["connect_timeout", "delay_before_retry", "connect_ip"])
-def test_bare_checker_keyword_does_not_crash(keyword: str) -> None:
+def test_bare_checker_keyword_stops_reading_as_keepalived_does(keyword: str) -> None:
     # found by test_config_load_props: `connect_timeout` with no word raised IndexError
     text = (f"virtual_server 192.0.2.1 80 {{\n real_server 192.0.2.2 80 {{\n"
             f"  TCP_CHECK {{\n   {keyword}\n  }}\n }}\n}}\n")
     result = load(text)
-    assert result.config is not None
-    assert result.config.virtual_servers[0].real_servers[0].checkers[0].kind == "TCP_CHECK"
+    assert result.aborted
+    assert [d.location.line for d in result.diagnostics if d.location] == [4]
 
 
 def test_load_text_resolves_includes_from_its_path() -> None:

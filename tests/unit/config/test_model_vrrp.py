@@ -181,6 +181,7 @@ def test_missing_parameter_aborts() -> None:
 
 def test_checker_keywords_are_recognised() -> None:
     text = ("virtual_server 192.0.2.1 80 {\n delay_loop 6\n lvs_sched rr\n protocol TCP\n"
+            " lvs_method NAT\n"
             " real_server 192.0.2.2 80 {\n  weight 2\n  HTTP_GET {\n   url {\n    path /\n"
             "    status_code 200\n   }\n   connect_timeout 3\n  }\n }\n}\n")
     result = load(text)

@@ -10,9 +10,9 @@ import time
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.notifier import Notifier
+from pykeepalived.commands import ScriptCommand
 from pykeepalived.config.diagnostics import Location
 from pykeepalived.config.model import GlobalDefs, NotifyScript, SyncGroupConfig, VrrpInstanceConfig
-from pykeepalived.specs.commands import ScriptCommand
 from pykeepalived.specs.notify import FifoSpec, NotifyTarget, fifo_specs
 from pykeepalived.vrrp.actions import NotifyState
 

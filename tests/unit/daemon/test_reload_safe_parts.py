@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.notifier import Notifier
 from pykeepalived.cli import main
+from pykeepalived.commands import ScriptCommand
 from pykeepalived.daemon.script_scheduler import ScheduledScript, ScriptScheduler
-from pykeepalived.specs.commands import ScriptCommand
 from pykeepalived.specs.notify import FifoSpec, NotifyTarget
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker
 

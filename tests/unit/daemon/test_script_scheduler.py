@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pykeepalived.commands import ScriptCommand
 from pykeepalived.config.diagnostics import Location
 from pykeepalived.config.model import GlobalDefs, NotifyScript, VrrpScript
 from pykeepalived.daemon.script_scheduler import ScheduledScript, ScriptScheduler
-from pykeepalived.specs.commands import ScriptCommand
 from pykeepalived.specs.tracks import script_spec
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker, ScriptVerdict
 

@@ -147,8 +147,9 @@ def test_status_signals_the_daemon_and_prints_the_table(
 def test_status_json_output(fake_daemon: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_status(fake_daemon, "--json") == 0
     doc = json.loads(capsys.readouterr().out)
-    assert [(i["name"], i["state"], i["reason"]) for i in doc] == [
+    assert [(i["name"], i["state"], i["reason"]) for i in doc["instances"]] == [
         ("DUMP_A", "MASTER", REASON), ("DUMP_B", "BACKUP", "startup")]
+    assert doc["virtual_servers"] == []  # no checker child named: the VRRP side alone
 
 
 def test_status_metrics_output(fake_daemon: Path, capsys: pytest.CaptureFixture[str]) -> None:
