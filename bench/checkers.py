@@ -168,16 +168,21 @@ def parent_of(pid: int) -> int:
 
 
 def pid_file(node: Node, name: str, parent: int, timeout: float = 30.0) -> int:
-    """A child's pid from its pid file, once it names a live child of `parent`."""
+    """A child's pid from its pid file, once it names a live child of `parent`; a daemon
+    that exits meanwhile ends the wait at once (Stopped), as keepalived does when its
+    checker cannot initialise IPVS after its VRRP instances became MASTER."""
     path = node.directory / name
+    found: list[int] = []
 
-    def written() -> int | None:
+    def written() -> bool:
         with contextlib.suppress(OSError, ValueError):
             pid = int(path.read_text().strip())
             if parent_of(pid) == parent:
-                return pid
-        return None
-    return wait_for(written, timeout, interval=0.05, what=f"a live pid in {path}")
+                found.append(pid)
+                return True
+        return False
+    wait_alive(node, written, timeout, f"a live pid in {path}")
+    return found[-1]
 
 
 def daemon_pids(spec: RunSpec, node: Node) -> dict[str, int]:
