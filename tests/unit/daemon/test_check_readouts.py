@@ -22,8 +22,8 @@ from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.signals import Control
 from pykeepalived.observe.check_status import CHECK_STATUS_FILE, parse_check_status
 from pykeepalived.specs.check_build import check_spec
-from pykeepalived.vrrp.actions import LogLevel
 from pykeepalived.vrrp.tracking import ScriptResult
+from tests.unit.check.fakes import Lines, NoFifo
 from tests.unit.observe.check_cores import FIXTURES, load_text
 from tests.unit.observe.check_reference import REFERENCE_CONF, section_lines
 
@@ -73,18 +73,6 @@ class TableIpvs:
         return []
 
     async def close(self) -> None: ...
-
-
-class Lines:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def log(self, message: str, level: LogLevel = LogLevel.INFO) -> None:
-        self.lines.append(message)
-
-
-class NoFifo:
-    def write(self, line: str) -> None: ...
 
 
 def run_reference(config: Config, directory: Path, log: Lines, *controls: Control,
