@@ -1,0 +1,543 @@
+"""The fault campaign's lab: one daemon under fuzzed VRRP packets, then a foreign-VRID flood.
+
+Used by `python -m bench.fuzz` (10^6 packets, both implementations) and by the netns
+test (a small stream, pykeepalived). One lab (namespaces `fzz-*`, hosts 192.0.2.187-189):
+
+- *d* runs the daemon under test, one keepalived.conf text for both implementations:
+  VI_F3 (VRID 187, VRRPv3, IPv4, 0.1 s), VI_F2 (188, VRRPv2, 1 s) and VI_F6 (189,
+  VRRPv3 over IPv6) at priority 200, alone on their VRIDs and so MASTER; VI_FB (190,
+  VRRPv3, priority 100) BACKUP behind a master at 254 that *tx* plays (a genuine advert
+  every 0.1 s, the whole run). VIPs 198.51.100.187-190 and 2001:db8:186::189.
+- *tx* sends the stream from a file of pre-built frames (netlab.fuzz_send) at a set
+  rate, to the groups 224.0.0.18 / ff02::12 and to d's own addresses, some IPv4 packets
+  claiming sources 198.51.100.191-199; nothing in it is an advert a daemon should act on
+  (netlab.fuzz_packets).
+- *obs* captures d's adverts with the kernel's receive times (netlab.advert_log) over a
+  quiet window and a flood window (well-formed VRRPv3 adverts for VRIDs 191-199).
+
+What a run records: the daemon alive, tracebacks in its log, transitions logged during
+the run, each instance's state and VIPs before and after; keepalived's counters (its
+JSON dump) and, for pykeepalived, every socket's reads against its receive tally; the
+kernel's drops on the daemon's raw sockets (/proc/net/raw{,6}); the daemon's CPU; the
+advert interval deviations in both windows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv6Address
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from netlab.advert_log import READY_LINE, intervals, read_records
+from netlab.conf import Config, GlobalDefs, Instance
+from netlab.fuzz_packets import (
+    FuzzPacket,
+    Kind,
+    Macs,
+    Target,
+    Wire,
+    flood,
+    frame,
+    generate,
+    ipv6_checksum_ok,
+)
+from netlab.fuzz_send import pack_frames
+from netlab.lab import CHECKOUT, wait_for
+from netlab.peers import PrivateKeepalived, PrivatePyNode, has_address, read_dump
+from pykeepalived.observe.status import parse_keepalived_json, parse_status
+from pykeepalived.vrrp.advert import VRRP_GROUP_V4, Advertisement
+from pykeepalived.vrrp.packet import encode_message
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from netlab.lab import Host, Lab
+    from pykeepalived.observe.status import StatusView
+
+PREFIX = "fzz"
+#: hosts d, tx, obs are 192.0.2.187-189
+LAB_BASE = 186
+HOSTS = ("d", "tx", "obs")
+SPOOFED = tuple(IPv4Address(f"198.51.100.{n}") for n in range(191, 200))
+FOREIGN_VRIDS = tuple(range(191, 200))
+FLOOD_VIP = IPv4Address("198.51.100.200")
+MASTER_PRIORITY = 254
+#: (name, VRID, version, family, priority, advert_int in cs, VIP)
+INSTANCES = (
+    ("VI_F3", 187, 3, 4, 200, 10, IPv4Address("198.51.100.187")),
+    ("VI_F2", 188, 2, 4, 200, 100, IPv4Address("198.51.100.188")),
+    ("VI_F6", 189, 3, 6, 200, 10, IPv6Address("2001:db8:186::189")),
+    ("VI_FB", 190, 3, 4, 100, 10, IPv4Address("198.51.100.190")),
+)
+MASTERS = ("VI_F3", "VI_F2", "VI_F6")
+BACKUPS = ("VI_FB",)
+#: Master_Down_Interval of VRRPv2 at 1 s plus a Python daemon's start-up
+STARTUP = 20.0
+#: after the last frame: time for the daemon to read what is queued
+SETTLE = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def targets() -> tuple[Target, ...]:
+    return tuple(Target(vrid, version, family, priority, interval, (vip,))
+                 for _, vrid, version, family, priority, interval, vip in INSTANCES)
+
+
+def campaign_config() -> Config:
+    def instance(name: str, vrid: int, version: int, priority: int, interval: int,
+                 vip: IPv4Address | IPv6Address) -> Instance:
+        suffix = "/64" if vip.version == 6 else "/32"
+        return Instance(name, vrid, priority, [f"{vip}{suffix}"], state="BACKUP",
+                        advert=str(interval / 100).removesuffix(".0"), version=version)
+    return Config(global_defs=GlobalDefs(router_id="fzz", garp_master_delay=1),
+                  instances=[instance(name, vrid, version, priority, interval, vip)
+                             for name, vrid, version, _, priority, interval, vip in INSTANCES])
+
+
+# ------------------------------------------------------------------------------ streams
+
+
+@dataclass(frozen=True)
+class Streams:
+    """The frame files and what the generator knows about them."""
+
+    fuzz: Path
+    flood: Path
+    master_frame: bytes
+    sent: dict[str, int]
+    flood_count: int
+
+
+def wire_of(lab: Lab) -> tuple[Wire, Macs]:
+    d, tx = lab.host("d"), lab.host("tx")
+    wire = Wire(source4=tx.ipv4, source6=tx.link_local, unicast4=d.ipv4,
+                unicast6=d.link_local, spoof4=SPOOFED)
+    return wire, Macs(source=tx.mac_bytes, unicast=d.mac_bytes)
+
+
+def master_frame(tx: Host, macs: Macs) -> bytes:
+    """The genuine master VI_FB follows: priority 254 from tx, every 0.1 s."""
+    _, vrid, version, _, _, interval, vip = INSTANCES[3]
+    advert = Advertisement(version=version, vrid=vrid, priority=MASTER_PRIORITY,
+                           interval_cs=interval, addresses=(vip,))
+    payload = encode_message(advert, source=tx.ipv4, destination=VRRP_GROUP_V4)
+    return frame(FuzzPacket(Kind.MUTANT, True, tx.ipv4, VRRP_GROUP_V4, 255, payload), macs)
+
+
+def build_streams(lab: Lab, directory: Path, *, seed: int, packets: int,
+                  flood_packets: int) -> Streams:
+    wire, macs = wire_of(lab)
+    sent = {"v4": 0, "v6": 0, "v6_bad_checksum": 0, "random": 0, "mutant": 0,
+            "resummed": 0, "unicast": 0}
+    frames = []
+    for packet in generate(seed, packets, targets(), wire, foreign=FOREIGN_VRIDS):
+        sent[f"v{packet.family}"] += 1
+        sent[packet.kind.value] += 1
+        sent["resummed"] += packet.resummed
+        sent["unicast"] += not packet.destination.is_multicast
+        sent["v6_bad_checksum"] += packet.family == 6 and not ipv6_checksum_ok(packet)
+        frames.append(frame(packet, macs))
+    fuzz = directory / "fuzz.frames"
+    fuzz.write_bytes(pack_frames(frames))
+    floods = [frame(p, macs) for p in flood(seed + 1, flood_packets, FOREIGN_VRIDS, wire,
+                                            addresses=(FLOOD_VIP,))]
+    flood_path = directory / "flood.frames"
+    flood_path.write_bytes(pack_frames(floods))
+    return Streams(fuzz, flood_path, master_frame(lab.host("tx"), macs), sent, len(floods))
+
+
+# ------------------------------------------------------------------------------ sender
+
+
+class Sender:
+    """netlab.fuzz_send in tx, spoken to over its stdin/stdout; stopped by its PID."""
+
+    def __init__(self, lab: Lab, master: bytes, log: Path) -> None:
+        argv = lab.exec_argv("tx", [sys.executable, "-m", "netlab.fuzz_send", "--ifname",
+                                    lab.host("tx").ifname, "--master", master.hex()])
+        self._err = log.open("wb")
+        self.popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=self._err, cwd=CHECKOUT, text=True)
+        self.ask(None, timeout=10.0)
+
+    def ask(self, command: dict[str, object] | None, timeout: float) -> dict[str, object]:
+        assert self.popen.stdin is not None
+        assert self.popen.stdout is not None
+        if command is not None:
+            self.popen.stdin.write(json.dumps(command) + "\n")
+            self.popen.stdin.flush()
+        ready, _, _ = select.select([self.popen.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError(f"the sender did not answer {command} in {timeout} s")
+        answer: dict[str, object] = json.loads(self.popen.stdout.readline() or "{}")
+        return answer
+
+    def send(self, path: Path, rate: float, limit: float) -> dict[str, object]:
+        return self.ask({"send": str(path), "rate": rate, "limit": limit}, limit + 30.0)
+
+    def master_sent(self) -> int:
+        return int(str(self.ask({"stats": True}, 10.0)["master_sent"]))
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(5.0)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5.0)
+        self._err.close()
+
+
+# ------------------------------------------------------------------------------ readings
+
+Node = PrivatePyNode | PrivateKeepalived
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One look at the daemon: its status, the kernel's raw sockets, its log, CPU."""
+
+    view: StatusView
+    kernel_drops: dict[int, int]
+    log_length: int
+    cpu_ticks: int
+    vips: dict[str, bool]
+
+    def states(self) -> dict[str, str]:
+        return {i.name: i.state for i in self.view.instances}
+
+    def extra(self, name: str) -> dict[str, int]:
+        return next(i.extra_counters for i in self.view.instances if i.name == name)
+
+    def counters(self, name: str) -> dict[str, int]:
+        return next(i.counters for i in self.view.instances if i.name == name)
+
+
+def raw_sockets(lab: Lab) -> dict[int, tuple[int, int]]:
+    """Per family, over the VRRP raw sockets in d: (queued octets, kernel drops)."""
+    out: dict[int, tuple[int, int]] = {}
+    for family, table in ((4, "/proc/net/raw"), (6, "/proc/net/raw6")):
+        queued = drops = 0
+        for line in lab.run("d", ["cat", table]).stdout.splitlines()[1:]:
+            words = line.split()
+            if len(words) >= 13 and words[1].endswith(":0070"):
+                queued += int(words[4].split(":")[1], 16)
+                drops += int(words[-1])
+        out[family] = (queued, drops)
+    return out
+
+
+def cpu_ticks(pids: Sequence[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            words = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(words[11]) + int(words[12])
+    return total
+
+
+def daemon_pids(node: Node) -> list[int]:
+    pids = [node.daemon_pid()]
+    child = node.directory / "vrrp.pid"
+    if isinstance(node, PrivateKeepalived) and child.exists():
+        text = child.read_text().strip()
+        if text.isdigit() and int(text) != pids[0]:
+            pids.append(int(text))
+    return pids
+
+
+def read_view(node: Node) -> StatusView:
+    pid = node.daemon_pid()
+    text = read_dump(node.directory, "keepalived.json", pid, timeout=10.0)
+    if isinstance(node, PrivateKeepalived):
+        return parse_keepalived_json(text)
+    status = node.directory / "pykeepalived.status.json"
+    wait_for(status.exists, 10.0, what="pykeepalived.status.json")
+    return parse_status(status.read_text())
+
+
+def read(lab: Lab, node: Node) -> Reading:
+    view = read_view(node)
+    kernel = {family: drops for family, (_, drops) in raw_sockets(lab).items()}
+    vips = {name: has_address(lab, "d", str(vip)) for name, *_, vip in INSTANCES}
+    return Reading(view, kernel, len(node.log()), cpu_ticks(daemon_pids(node)), vips)
+
+
+# ------------------------------------------------------------------------------ results
+
+
+@dataclass
+class Phase:
+    """What one phase (fuzz or flood) did to the daemon."""
+
+    name: str
+    sent: int = 0
+    seconds: float = 0.0
+    master_adverts: int = 0
+    kernel_drops: dict[int, int] = field(default_factory=dict)
+    cpu_seconds: float = 0.0
+    transitions: list[str] = field(default_factory=list)
+    states_before: dict[str, str] = field(default_factory=dict)
+    states_after: dict[str, str] = field(default_factory=dict)
+    vips_after: dict[str, bool] = field(default_factory=dict)
+    #: keepalived's counters (both implementations), summed over instances, deltas
+    counters: dict[str, int] = field(default_factory=dict)
+    #: pykeepalived only: per instance, socket reads and the tally's deltas
+    sockets: dict[str, dict[str, int]] = field(default_factory=dict)
+    daemon_counters: dict[str, int] = field(default_factory=dict)
+    settled: bool = True
+    #: when the sender sent the first and the last frame (ns since the epoch)
+    window_ns: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class RunResult:
+    implementation: str
+    fuzz: Phase
+    flood: Phase
+    alive: bool = True
+    tracebacks: int = 0
+    exit_status: int | None = None
+    baseline_deviations_ms: list[float] = field(default_factory=list)
+    flood_deviations_ms: list[float] = field(default_factory=list)
+    capture_drops: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+
+
+def phase_figures(phase: Phase, before: Reading, after: Reading, log: str) -> None:
+    """Fill `phase` from two readings and the log lines written between them."""
+    phase.kernel_drops = {f: after.kernel_drops[f] - before.kernel_drops.get(f, 0)
+                          for f in after.kernel_drops}
+    phase.cpu_seconds = (after.cpu_ticks - before.cpu_ticks) / CLOCK_TICKS
+    phase.transitions = [line for line in log[before.log_length:after.log_length].splitlines()
+                         if "Entering" in line]
+    phase.states_before, phase.states_after = before.states(), after.states()
+    phase.vips_after = after.vips
+    names = [i.name for i in after.view.instances]
+    totals: dict[str, int] = {}
+    for name in names:
+        for key, value in _delta(after.counters(name), before.counters(name)).items():
+            totals[key] = totals.get(key, 0) + value
+        extra = _delta(after.extra(name), before.extra(name))
+        if extra:
+            phase.sockets[name] = extra
+    phase.counters = totals
+    phase.daemon_counters = _delta(after.view.daemon_counters, before.view.daemon_counters)
+
+
+def unaccounted(socket: dict[str, int]) -> int:
+    """Datagrams a socket read that neither its node nor its core accounted for."""
+    routed = sum(socket.get(k, 0) for k in ("rx_framing_drops", "rx_short", "rx_other_vrid",
+                                            "rx_unexpected", "rx_accepted"))
+    dropped = sum(v for k, v in socket.items() if k.startswith("rx_dropped_"))
+    return socket.get("rx_datagrams", 0) - routed - dropped
+
+
+def dropped_by_reason(sockets: dict[str, dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for socket in sockets.values():
+        for key, value in socket.items():
+            if key.startswith("rx_dropped_"):
+                reason = key.removeprefix("rx_dropped_")
+                out[reason] = out.get(reason, 0) + value
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def expected_reads(name: str, sent: dict[str, int], master_adverts: int) -> int:
+    """What one instance's socket should have seen: its family's frames (+ tx's master)."""
+    family = next(f for n, _, _, f, *_ in INSTANCES if n == name)
+    return sent["v6"] if family == 6 else sent["v4"] + master_adverts
+
+
+def deviations_ms(lab: Lab, path: Path, start_ns: int, end_ns: int) -> list[float]:
+    """|interval − advert_int| of d's IPv4 masters, for advert pairs inside the window."""
+    source = str(lab.host("d").ipv4)
+    advert_int = {vrid: interval / 100 for _, vrid, _, family, _, interval, _ in INSTANCES
+                  if family == 4}
+    inside = [a for a in read_records(path) if start_ns <= a.ns <= end_ns]
+    out: list[float] = []
+    for (src, vrid), gaps in intervals(inside).items():
+        if src == source and vrid in advert_int:
+            out += [abs(gap - advert_int[vrid]) * 1000 for gap in gaps]
+    return out
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+# ------------------------------------------------------------------------------ running
+
+
+@dataclass(frozen=True)
+class Settings:
+    rate: float
+    flood_rate: float
+    flood_seconds: float
+    baseline_seconds: float
+
+
+def start_daemon(lab: Lab, implementation: str) -> Node:
+    config = campaign_config()
+    node: Node
+    if implementation == "pykeepalived":
+        node = PrivatePyNode(lab, "d", config, name="pyka")
+    else:
+        node = PrivateKeepalived(lab, "d", config, name="keepalived")
+    node.start()
+    for name in MASTERS:
+        node.wait_for_log(f"({name}) Entering MASTER STATE", STARTUP)
+    return node
+
+
+def _settle_pykeepalived(lab: Lab, node: Node, before: Reading, sent: dict[str, int],
+                         master_adverts: int) -> bool:
+    """Until every socket read (or the kernel dropped) all that was sent to it."""
+    def done() -> bool:
+        now = read_view(node)
+        for inst in now.instances:
+            old = next(i for i in before.view.instances if i.name == inst.name)
+            seen = sum(inst.extra_counters.get(k, 0) - old.extra_counters.get(k, 0)
+                       for k in ("rx_datagrams", "rx_kernel_drops"))
+            if seen < expected_reads(inst.name, sent, master_adverts):
+                return False
+        return True
+    try:
+        wait_for(done, SETTLE, interval=0.5, what="the daemon to read every packet")
+    except TimeoutError:
+        return False
+    return True
+
+
+def _settle_queues(lab: Lab) -> bool:
+    """Until the kernel holds nothing for the daemon's raw sockets, twice in a row."""
+    empty: list[bool] = []
+
+    def done() -> bool:
+        empty.append(all(queued == 0 for queued, _ in raw_sockets(lab).values()))
+        return empty[-2:] == [True, True]
+    try:
+        wait_for(done, SETTLE, interval=0.2, what="the daemon's socket queues to empty")
+    except TimeoutError:
+        return False
+    return True
+
+
+def run_phase(lab: Lab, node: Node, sender: Sender, name: str, path: Path, rate: float,
+              count: int, sent: dict[str, int]) -> Phase:
+    phase = Phase(name)
+    before = read(lab, node)
+    master_before = sender.master_sent()
+    answer = sender.send(path, rate, limit=max(30.0, 3 * count / max(rate, 1.0)))
+    phase.sent, phase.seconds = int(str(answer["sent"])), float(str(answer["seconds"]))
+    master_adverts = int(str(answer["master_sent"])) - master_before
+    if isinstance(node, PrivatePyNode):
+        phase.settled = _settle_pykeepalived(lab, node, before, sent, master_adverts)
+    phase.settled = _settle_queues(lab) and phase.settled
+    after = read(lab, node)
+    phase.master_adverts = sender.master_sent() - master_before
+    phase_figures(phase, before, after, node.log())
+    phase.window_ns = (int(str(answer["start_ns"])), int(str(answer["end_ns"])))
+    return phase
+
+
+def run_flood(lab: Lab, node: Node, sender: Sender, streams: Streams, settings: Settings,
+              result: RunResult) -> None:
+    """A quiet window, then the flood, both under the observer's capture."""
+    out = lab.workdir / f"adverts-{result.implementation}.bin" if lab.workdir else Path()
+    seconds = settings.baseline_seconds + settings.flood_seconds * 1.5 + 4
+    capture = lab.spawn("obs", [sys.executable, "-m", "netlab.advert_log", "--seconds",
+                                f"{seconds}", "--out", str(out)], name="adverts")
+    wait_for(lambda: READY_LINE in capture.output(), 10.0, what="the capture")
+    quiet_start = time.time_ns()
+    deadline = time.monotonic() + settings.baseline_seconds
+    while time.monotonic() < deadline:  # a measurement window, not a wait for a state
+        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+    quiet_end = time.time_ns()
+    counts = {"v4": streams.flood_count, "v6": 0}
+    result.flood = run_phase(lab, node, sender, "flood", streams.flood, settings.flood_rate,
+                             streams.flood_count, counts)
+    wait_for(lambda: capture.popen.poll() is not None, seconds + 15.0, what="the capture")
+    summary = json.loads(capture.output().strip().splitlines()[-1])
+    result.capture_drops = int(summary["kernel_drops"])
+    start, end = result.flood.window_ns
+    result.baseline_deviations_ms = deviations_ms(lab, out, quiet_start, quiet_end)
+    result.flood_deviations_ms = deviations_ms(lab, out, start, end)
+
+
+def run_implementation(lab: Lab, implementation: str, streams: Streams,
+                       settings: Settings) -> RunResult:
+    assert lab.workdir is not None
+    sender = Sender(lab, streams.master_frame, lab.workdir / f"sender-{implementation}.log")
+    try:
+        node = start_daemon(lab, implementation)
+        result = RunResult(implementation, Phase("fuzz"), Phase("flood"))
+        result.fuzz = run_phase(lab, node, sender, "fuzz", streams.fuzz, settings.rate,
+                                sum(streams.sent[f] for f in ("v4", "v6")), streams.sent)
+        run_flood(lab, node, sender, streams, settings, result)
+        assert node.process is not None
+        result.alive = node.process.popen.poll() is None
+        log = node.log()
+        result.tracebacks = log.count("Traceback")
+        result.exit_status = node.stop()
+        result.problems = problems(result, streams)
+        return result
+    finally:
+        sender.stop()
+
+
+# ------------------------------------------------------------------------------ verdicts
+
+
+def problems(result: RunResult, streams: Streams) -> list[str]:
+    """Every invariant the campaign asserts, as sentences; empty when all hold."""
+    out: list[str] = []
+    if not result.alive:
+        out.append("the daemon died")
+    if result.tracebacks:
+        out.append(f"{result.tracebacks} tracebacks in the log")
+    for phase in (result.fuzz, result.flood):
+        out += _phase_problems(result.implementation, phase, streams)
+    return out
+
+
+def _phase_problems(implementation: str, phase: Phase, streams: Streams) -> list[str]:
+    out: list[str] = []
+    if phase.transitions:
+        out.append(f"{phase.name}: {len(phase.transitions)} transitions: {phase.transitions[:3]}")
+    if phase.states_after != phase.states_before:
+        out.append(f"{phase.name}: states {phase.states_before} -> {phase.states_after}")
+    wrong_vips = [n for n in MASTERS if not phase.vips_after.get(n)] + \
+        [n for n in BACKUPS if phase.vips_after.get(n)]
+    if wrong_vips:
+        out.append(f"{phase.name}: VIPs wrong for {wrong_vips}")
+    if not phase.settled:
+        out.append(f"{phase.name}: the daemon did not read every packet within {SETTLE} s")
+    if implementation != "pykeepalived":
+        return out
+    for name, socket in phase.sockets.items():
+        missing = unaccounted(socket)
+        if missing:
+            out.append(f"{phase.name}: {name}: {missing} datagrams read but not accounted for")
+        if socket.get("rx_unexpected"):
+            out.append(f"{phase.name}: {name}: {socket['rx_unexpected']} unexpected errors")
+    if phase.daemon_counters.get("unexpected_errors"):
+        out.append(f"{phase.name}: unexpected errors {phase.daemon_counters}")
+    return out
