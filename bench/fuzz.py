@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 from bench.failover import about_machine
 from netlab.fuzz_campaign import (
+    FLOOD_OFF,
+    FLOOD_ON,
     FOREIGN_VRIDS,
     HOSTS,
     INSTANCES,
@@ -74,8 +76,8 @@ def stream_line(streams: Streams, packets: int, seed: int) -> str:
 
 def summary_table(results: Sequence[RunResult]) -> list[str]:
     out = [f"{'impl':14} {'phase':6} {'sent':>8} {'rate/s':>7} {'kdrop4':>7} {'kdrop6':>7} "
-           f"{'CPU s':>6} {'alive':>5} {'tb':>3} {'trans':>5} {'states':>7} {'VIPs':>5}",
-           "-" * 96]
+           f"{'unread':>7} {'CPU s':>6} {'alive':>5} {'tb':>3} {'trans':>5} {'states':>7} "
+           f"{'VIPs':>5}", "-" * 104]
     for r in results:
         for phase in (r.fuzz, r.flood):
             rate = phase.sent / phase.seconds if phase.seconds else 0.0
@@ -83,7 +85,8 @@ def summary_table(results: Sequence[RunResult]) -> list[str]:
             vips_ok = _vips_ok(phase)
             out.append(f"{r.implementation:14} {phase.name:6} {phase.sent:8d} {rate:7.0f} "
                        f"{phase.kernel_drops.get(4, 0):7d} {phase.kernel_drops.get(6, 0):7d} "
-                       f"{phase.cpu_seconds:6.1f} {'yes' if r.alive else 'NO':>5} "
+                       f"{sum(phase.unread_drops.values()):7d} {phase.cpu_seconds:6.1f} "
+                       f"{'yes' if r.alive else 'NO':>5} "
                        f"{r.tracebacks:3d} {len(phase.transitions):5d} {states:>7} "
                        f"{'ok' if vips_ok else 'WRONG':>5}")
     return out
@@ -166,8 +169,9 @@ def report(results: Sequence[RunResult], streams: Streams, args: argparse.Namesp
            about: dict[str, object]) -> str:
     lines = [f"{about['date']}; {about['machine']}; {about['keepalived']}",
              stream_line(streams, args.packets, args.seed),
-             f"paced at {args.rate:g}/s; flood {args.flood_rate:g}/s for "
-             f"{args.flood_seconds:g} s after a {args.flood_seconds:g} s quiet window", "",
+             f"paced at {args.rate:g}/s; flood {args.flood_rate:g}/s for {args.flood_seconds:g} s"
+             f", {FLOOD_ON:g} s on and {FLOOD_OFF:g} s off: the off periods are the quiet "
+             "baseline", "",
              *summary_table(results), ""]
     py = next((r for r in results if r.implementation == "pykeepalived"), None)
     if py is not None:
@@ -188,7 +192,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=4000.0, help="fuzz frames per second")
     parser.add_argument("--flood-rate", type=float, default=2000.0)
     parser.add_argument("--flood-seconds", type=float, default=30.0,
-                        help="the flood, and the quiet window before it")
+                        help="seconds of flood (as many quiet ones interleaved)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--only", choices=IMPLEMENTATIONS)
     parser.add_argument("--json", metavar="FILE", help="also write the figures ('-': stdout "
@@ -211,7 +215,7 @@ def preflight(only: str | None) -> str | None:
 
 def run(args: argparse.Namespace) -> tuple[list[RunResult], Streams]:
     settings = Settings(rate=args.rate, flood_rate=args.flood_rate,
-                        flood_seconds=args.flood_seconds, baseline_seconds=args.flood_seconds)
+                        flood_seconds=args.flood_seconds)
     with Lab(HOSTS, prefix=PREFIX, base=LAB_BASE) as lab:
         assert lab.workdir is not None
         progress(f"generating {args.packets} packets")

@@ -6,8 +6,9 @@ test (a small stream, pykeepalived). One lab (namespaces `fzz-*`, hosts 192.0.2.
 - *d* runs the daemon under test, one keepalived.conf text for both implementations:
   VI_F3 (VRID 187, VRRPv3, IPv4, 0.1 s), VI_F2 (188, VRRPv2, 1 s) and VI_F6 (189,
   VRRPv3 over IPv6) at priority 200, alone on their VRIDs and so MASTER; VI_FB (190,
-  VRRPv3, priority 100) BACKUP behind a master at 254 that *tx* plays (a genuine advert
-  every 0.1 s, the whole run). VIPs 198.51.100.187-190 and 2001:db8:186::189.
+  VRRPv3 at 1 s, priority 100) BACKUP behind a master at 254 that *tx* plays (a genuine
+  advert every second, the whole run: a stalled sender on a busy machine must not look
+  like a dead master, so not 0.1 s). VIPs 198.51.100.187-190 and 2001:db8:186::189.
 - *tx* sends the stream from a file of pre-built frames (netlab.fuzz_send) at a set
   rate, to the groups 224.0.0.18 / ff02::12 and to d's own addresses, some IPv4 packets
   claiming sources 198.51.100.191-199; nothing in it is an advert a daemon should act on
@@ -29,13 +30,13 @@ import os
 import select
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from netlab.advert_log import READY_LINE, intervals, read_records
+from netlab.advert_log import READY_LINE, read_records
 from netlab.conf import Config, GlobalDefs, Instance
 from netlab.fuzz_packets import (
     FuzzPacket,
@@ -58,6 +59,7 @@ from pykeepalived.vrrp.packet import encode_message
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from netlab.advert_log import Advert
     from netlab.lab import Host, Lab
     from pykeepalived.observe.status import StatusView
 
@@ -69,12 +71,14 @@ SPOOFED = tuple(IPv4Address(f"198.51.100.{n}") for n in range(191, 200))
 FOREIGN_VRIDS = tuple(range(191, 200))
 FLOOD_VIP = IPv4Address("198.51.100.200")
 MASTER_PRIORITY = 254
+#: seconds between the sender's genuine master adverts (VI_FB's advert_int)
+MASTER_EVERY = 1.0
 #: (name, VRID, version, family, priority, advert_int in cs, VIP)
 INSTANCES = (
     ("VI_F3", 187, 3, 4, 200, 10, IPv4Address("198.51.100.187")),
     ("VI_F2", 188, 2, 4, 200, 100, IPv4Address("198.51.100.188")),
     ("VI_F6", 189, 3, 6, 200, 10, IPv6Address("2001:db8:186::189")),
-    ("VI_FB", 190, 3, 4, 100, 10, IPv4Address("198.51.100.190")),
+    ("VI_FB", 190, 3, 4, 100, 100, IPv4Address("198.51.100.190")),
 )
 MASTERS = ("VI_F3", "VI_F2", "VI_F6")
 BACKUPS = ("VI_FB",)
@@ -82,6 +86,10 @@ BACKUPS = ("VI_FB",)
 STARTUP = 20.0
 #: after the last frame: time for the daemon to read what is queued
 SETTLE = 60.0
+#: the flood alternates: this long on, this long off (the quiet baseline)
+FLOOD_ON, FLOOD_OFF = 1.0, 1.0
+#: an interval ending this soon after a loud period is neither quiet nor loud
+QUIET_GUARD_NS = 200_000_000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -123,7 +131,7 @@ def wire_of(lab: Lab) -> tuple[Wire, Macs]:
 
 
 def master_frame(tx: Host, macs: Macs) -> bytes:
-    """The genuine master VI_FB follows: priority 254 from tx, every 0.1 s."""
+    """The genuine master VI_FB follows: priority 254 from tx, every second."""
     _, vrid, version, _, _, interval, vip = INSTANCES[3]
     advert = Advertisement(version=version, vrid=vrid, priority=MASTER_PRIORITY,
                            interval_cs=interval, addresses=(vip,))
@@ -161,7 +169,8 @@ class Sender:
 
     def __init__(self, lab: Lab, master: bytes, log: Path) -> None:
         argv = lab.exec_argv("tx", [sys.executable, "-m", "netlab.fuzz_send", "--ifname",
-                                    lab.host("tx").ifname, "--master", master.hex()])
+                                    lab.host("tx").ifname, "--master", master.hex(),
+                                    "--every", str(MASTER_EVERY)])
         self._err = log.open("wb")
         self.popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=self._err, cwd=CHECKOUT, text=True)
@@ -179,8 +188,10 @@ class Sender:
         answer: dict[str, object] = json.loads(self.popen.stdout.readline() or "{}")
         return answer
 
-    def send(self, path: Path, rate: float, limit: float) -> dict[str, object]:
-        return self.ask({"send": str(path), "rate": rate, "limit": limit}, limit + 30.0)
+    def send(self, path: Path, rate: float, limit: float, *, on: float = 0.0,
+             off: float = 0.0) -> dict[str, object]:
+        return self.ask({"send": str(path), "rate": rate, "limit": limit, "on": on,
+                         "off": off}, limit + 30.0)
 
     def master_sent(self) -> int:
         return int(str(self.ask({"stats": True}, 10.0)["master_sent"]))
@@ -193,6 +204,9 @@ class Sender:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(5.0)
+        for pipe in (self.popen.stdin, self.popen.stdout):
+            if pipe is not None:
+                pipe.close()
         self._err.close()
 
 
@@ -206,7 +220,7 @@ class Reading:
     """One look at the daemon: its status, the kernel's raw sockets, its log, CPU."""
 
     view: StatusView
-    kernel_drops: dict[int, int]
+    sockets: tuple[RawSocket, ...]
     log_length: int
     cpu_ticks: int
     vips: dict[str, bool]
@@ -221,17 +235,31 @@ class Reading:
         return next(i.counters for i in self.view.instances if i.name == name)
 
 
-def raw_sockets(lab: Lab) -> dict[int, tuple[int, int]]:
-    """Per family, over the VRRP raw sockets in d: (queued octets, kernel drops)."""
-    out: dict[int, tuple[int, int]] = {}
+@dataclass(frozen=True)
+class RawSocket:
+    """One VRRP raw socket in d, as /proc/net/raw{,6} shows it."""
+
+    family: int
+    inode: int
+    local: str
+    queued: int
+    drops: int
+
+
+def raw_sockets(lab: Lab) -> list[RawSocket]:
+    """The IP protocol 112 sockets in d: queued octets and the kernel's drops (sk_drops).
+
+    keepalived 2.2.7 opens two per family: one bound to the group, which it reads, and
+    one it sends on and never reads, whose queue fills and then drops everything; those
+    drops are no loss of the daemon's (`unread`).
+    """
+    out: list[RawSocket] = []
     for family, table in ((4, "/proc/net/raw"), (6, "/proc/net/raw6")):
-        queued = drops = 0
         for line in lab.run("d", ["cat", table]).stdout.splitlines()[1:]:
             words = line.split()
             if len(words) >= 13 and words[1].endswith(":0070"):
-                queued += int(words[4].split(":")[1], 16)
-                drops += int(words[-1])
-        out[family] = (queued, drops)
+                out.append(RawSocket(family, int(words[9]), words[1].split(":")[0],
+                                     int(words[4].split(":")[1], 16), int(words[-1])))
     return out
 
 
@@ -268,9 +296,9 @@ def read_view(node: Node) -> StatusView:
 
 def read(lab: Lab, node: Node) -> Reading:
     view = read_view(node)
-    kernel = {family: drops for family, (_, drops) in raw_sockets(lab).items()}
+    sockets = tuple(raw_sockets(lab))
     vips = {name: has_address(lab, "d", str(vip)) for name, *_, vip in INSTANCES}
-    return Reading(view, kernel, len(node.log()), cpu_ticks(daemon_pids(node)), vips)
+    return Reading(view, sockets, len(node.log()), cpu_ticks(daemon_pids(node)), vips)
 
 
 # ------------------------------------------------------------------------------ results
@@ -284,7 +312,10 @@ class Phase:
     sent: int = 0
     seconds: float = 0.0
     master_adverts: int = 0
+    #: per family, the kernel's drops on the sockets the daemon reads
     kernel_drops: dict[int, int] = field(default_factory=dict)
+    #: per family, drops on sockets never read (keepalived's send sockets)
+    unread_drops: dict[int, int] = field(default_factory=dict)
     cpu_seconds: float = 0.0
     transitions: list[str] = field(default_factory=list)
     states_before: dict[str, str] = field(default_factory=dict)
@@ -298,6 +329,8 @@ class Phase:
     settled: bool = True
     #: when the sender sent the first and the last frame (ns since the epoch)
     window_ns: tuple[int, int] = (0, 0)
+    #: the loud periods of an on/off stream (ns since the epoch)
+    segments: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -320,8 +353,10 @@ def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
 
 def phase_figures(phase: Phase, before: Reading, after: Reading, log: str) -> None:
     """Fill `phase` from two readings and the log lines written between them."""
-    phase.kernel_drops = {f: after.kernel_drops[f] - before.kernel_drops.get(f, 0)
-                          for f in after.kernel_drops}
+    old = {sock.inode: sock.drops for sock in before.sockets}
+    for sock in after.sockets:
+        into = phase.unread_drops if sock.queued else phase.kernel_drops
+        into[sock.family] = into.get(sock.family, 0) + sock.drops - old.get(sock.inode, 0)
     phase.cpu_seconds = (after.cpu_ticks - before.cpu_ticks) / CLOCK_TICKS
     phase.transitions = [line for line in log[before.log_length:after.log_length].splitlines()
                          if "Entering" in line]
@@ -363,17 +398,35 @@ def expected_reads(name: str, sent: dict[str, int], master_adverts: int) -> int:
     return sent["v6"] if family == 6 else sent["v4"] + master_adverts
 
 
-def deviations_ms(lab: Lab, path: Path, start_ns: int, end_ns: int) -> list[float]:
-    """|interval − advert_int| of d's IPv4 masters, for advert pairs inside the window."""
-    source = str(lab.host("d").ipv4)
+def split_deviations(adverts: Sequence[Advert], source: str, window: tuple[int, int],
+                     loud: Sequence[tuple[int, int]]) -> tuple[list[float], list[float]]:
+    """|interval − advert_int| (ms) of `source`'s IPv4 masters inside `window`: (quiet,
+    loud). An interval touching a loud period is loud; one ending within
+    QUIET_GUARD_NS after a loud period, or straddling one, is neither."""
     advert_int = {vrid: interval / 100 for _, vrid, _, family, _, interval, _ in INSTANCES
                   if family == 4}
-    inside = [a for a in read_records(path) if start_ns <= a.ns <= end_ns]
-    out: list[float] = []
-    for (src, vrid), gaps in intervals(inside).items():
-        if src == source and vrid in advert_int:
-            out += [abs(gap - advert_int[vrid]) * 1000 for gap in gaps]
-    return out
+
+    def where(ns: int) -> str:
+        for start, end in loud:
+            if start <= ns <= end:
+                return "loud"
+            if end < ns <= end + QUIET_GUARD_NS:
+                return "guard"
+        return "quiet"
+
+    quiet: list[float] = []
+    noisy: list[float] = []
+    for vrid, interval in advert_int.items():
+        stamps = sorted(a.ns for a in adverts if a.source == source and a.vrid == vrid
+                        and a.priority and window[0] <= a.ns <= window[1])
+        for earlier, later in pairwise(stamps):
+            deviation = abs((later - earlier) / 1e9 - interval) * 1000
+            places = {where(earlier), where(later)}
+            if "loud" in places:
+                noisy.append(deviation)
+            elif places == {"quiet"}:
+                quiet.append(deviation)
+    return quiet, noisy
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -388,10 +441,12 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 
 @dataclass(frozen=True)
 class Settings:
+    """`flood_seconds` of flood, sent `FLOOD_ON` s on, `FLOOD_OFF` s off: the quiet
+    periods between are the baseline, so both share whatever else loads the machine."""
+
     rate: float
     flood_rate: float
     flood_seconds: float
-    baseline_seconds: float
 
 
 def start_daemon(lab: Lab, implementation: str) -> Node:
@@ -427,59 +482,61 @@ def _settle_pykeepalived(lab: Lab, node: Node, before: Reading, sent: dict[str, 
 
 
 def _settle_queues(lab: Lab) -> bool:
-    """Until the kernel holds nothing for the daemon's raw sockets, twice in a row."""
-    empty: list[bool] = []
+    """Until every socket's queue is empty or, never read, stays as it is (0.3 s apart)."""
+    seen: list[tuple[tuple[int, int], ...]] = []
 
     def done() -> bool:
-        empty.append(all(queued == 0 for queued, _ in raw_sockets(lab).values()))
-        return empty[-2:] == [True, True]
+        seen.append(tuple(sorted((s.inode, s.queued) for s in raw_sockets(lab))))
+        return len(seen) > 1 and seen[-1] == seen[-2]
     try:
-        wait_for(done, SETTLE, interval=0.2, what="the daemon's socket queues to empty")
+        wait_for(done, SETTLE, interval=0.3, what="the daemon's socket queues to settle")
     except TimeoutError:
         return False
     return True
 
 
 def run_phase(lab: Lab, node: Node, sender: Sender, name: str, path: Path, rate: float,
-              count: int, sent: dict[str, int]) -> Phase:
+              count: int, sent: dict[str, int], *, on: float = 0.0,
+              off: float = 0.0) -> Phase:
     phase = Phase(name)
     before = read(lab, node)
     master_before = sender.master_sent()
-    answer = sender.send(path, rate, limit=max(30.0, 3 * count / max(rate, 1.0)))
+    duty = (on + off) / on if on > 0 and off > 0 else 1.0
+    answer = sender.send(path, rate, limit=max(30.0, 3 * duty * count / max(rate, 1.0)),
+                         on=on, off=off)
     phase.sent, phase.seconds = int(str(answer["sent"])), float(str(answer["seconds"]))
     master_adverts = int(str(answer["master_sent"])) - master_before
     if isinstance(node, PrivatePyNode):
         phase.settled = _settle_pykeepalived(lab, node, before, sent, master_adverts)
     phase.settled = _settle_queues(lab) and phase.settled
+    phase.master_adverts = sender.master_sent() - master_before  # the daemon may read one more
     after = read(lab, node)
-    phase.master_adverts = sender.master_sent() - master_before
     phase_figures(phase, before, after, node.log())
     phase.window_ns = (int(str(answer["start_ns"])), int(str(answer["end_ns"])))
+    segments = answer.get("segments", [])
+    assert isinstance(segments, list)
+    phase.segments = [(int(a), int(b)) for a, b in segments]
     return phase
 
 
 def run_flood(lab: Lab, node: Node, sender: Sender, streams: Streams, settings: Settings,
               result: RunResult) -> None:
-    """A quiet window, then the flood, both under the observer's capture."""
-    out = lab.workdir / f"adverts-{result.implementation}.bin" if lab.workdir else Path()
-    seconds = settings.baseline_seconds + settings.flood_seconds * 1.5 + 4
+    """The flood, on and off, under the observer's capture; quiet periods are the baseline."""
+    assert lab.workdir is not None
+    out = lab.workdir / f"adverts-{result.implementation}.bin"
+    seconds = settings.flood_seconds * (FLOOD_ON + FLOOD_OFF) / FLOOD_ON + 8
     capture = lab.spawn("obs", [sys.executable, "-m", "netlab.advert_log", "--seconds",
                                 f"{seconds}", "--out", str(out)], name="adverts")
     wait_for(lambda: READY_LINE in capture.output(), 10.0, what="the capture")
-    quiet_start = time.time_ns()
-    deadline = time.monotonic() + settings.baseline_seconds
-    while time.monotonic() < deadline:  # a measurement window, not a wait for a state
-        time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-    quiet_end = time.time_ns()
     counts = {"v4": streams.flood_count, "v6": 0}
     result.flood = run_phase(lab, node, sender, "flood", streams.flood, settings.flood_rate,
-                             streams.flood_count, counts)
+                             streams.flood_count, counts, on=FLOOD_ON, off=FLOOD_OFF)
     wait_for(lambda: capture.popen.poll() is not None, seconds + 15.0, what="the capture")
     summary = json.loads(capture.output().strip().splitlines()[-1])
     result.capture_drops = int(summary["kernel_drops"])
-    start, end = result.flood.window_ns
-    result.baseline_deviations_ms = deviations_ms(lab, out, quiet_start, quiet_end)
-    result.flood_deviations_ms = deviations_ms(lab, out, start, end)
+    result.baseline_deviations_ms, result.flood_deviations_ms = split_deviations(
+        read_records(out), str(lab.host("d").ipv4), result.flood.window_ns,
+        result.flood.segments)
 
 
 def run_implementation(lab: Lab, implementation: str, streams: Streams,

@@ -5,9 +5,10 @@
 run inside the sending host. It reads one JSON command per line on stdin and answers
 each with one JSON line on stdout:
 
-- `{"send": PATH, "rate": R, "limit": S}`: the frames in PATH (`pack_frames`'s format)
-  at R per second (0: as fast as it can), for at most S seconds; answers how many went
-  out, how many the kernel refused, and the wall-clock start and end (ns since the
+- `{"send": PATH, "rate": R, "limit": S[, "on": A, "off": B]}`: the frames in PATH
+  (`pack_frames`'s format) at R per second (0: as fast as it can), for at most S
+  seconds, and with A/B only A seconds of every A + B; answers how many went out, how
+  many the kernel refused, and the wall-clock start, end and loud periods (ns since the
   epoch, the clock an AF_PACKET capture stamps frames with);
 - `{"stats": true}`: how many master adverts went out so far;
 - `{"quit": true}`.
@@ -79,20 +80,39 @@ class Master:
 
 
 def send_stream(sock: socket.socket, data: bytes, rate: float, master: Master,
-                limit: float) -> dict[str, int | float]:
-    """Every frame of `data` at `rate` per second (0: unpaced), bounded by `limit` s."""
+                limit: float, *, on: float = 0.0, off: float = 0.0) -> dict[str, object]:
+    """Every frame of `data` at `rate` per second (0: unpaced), bounded by `limit` s.
+
+    With `on` and `off`, frames go out only `on` seconds of every `on + off` (the rate
+    holds within those), so a measurement can interleave quiet and loud periods that
+    share the machine's other load; `segments` are the loud periods (ns since the epoch).
+    """
     view = memoryview(data)
     offset = sent = errors = 0
     start = time.monotonic()
     start_ns = time.time_ns()
+    segments: list[tuple[int, int]] = []
+    loud_since: int | None = start_ns
     while offset < len(data):
         now = time.monotonic()
         if now - start > limit:
             break
         master.tick(now)
-        due = BURST if rate <= 0 else min(BURST, int((now - start) * rate) - sent)
+        elapsed = now - start
+        if on > 0 and off > 0:
+            cycles, into = divmod(elapsed, on + off)
+            if into >= on:
+                if loud_since is not None:
+                    segments.append((loud_since, time.time_ns()))
+                    loud_since = None
+                time.sleep(min(NAP * 10, on + off - into))
+                continue
+            if loud_since is None:
+                loud_since = time.time_ns()
+            elapsed = cycles * on + into
+        due = BURST if rate <= 0 else min(BURST, int(elapsed * rate) - sent)
         if due <= 0:
-            time.sleep(min(NAP, (sent + 1) / rate - (now - start)))
+            time.sleep(min(NAP, max(0.0, (sent + 1) / rate - elapsed)))
             continue
         for _ in range(due):
             if offset + 2 > len(data):
@@ -104,9 +124,12 @@ def send_stream(sock: socket.socket, data: bytes, rate: float, master: Master,
                 errors += 1
             offset += 2 + length
             sent += 1
-    seconds = time.monotonic() - start
-    return {"sent": sent, "errors": errors, "seconds": seconds, "start_ns": start_ns,
-            "end_ns": time.time_ns(), "complete": offset >= len(data)}
+    end_ns = time.time_ns()
+    if loud_since is not None:
+        segments.append((loud_since, end_ns))
+    return {"sent": sent, "errors": errors, "seconds": time.monotonic() - start,
+            "start_ns": start_ns, "end_ns": end_ns, "complete": offset >= len(data),
+            "segments": segments}
 
 
 def serve(sock: socket.socket, master: Master) -> int:
@@ -125,9 +148,10 @@ def serve(sock: socket.socket, master: Master) -> int:
             return 0
         if "send" in command:
             data = Path(command["send"]).read_bytes()
-            answer: dict[str, object] = dict(send_stream(
+            answer: dict[str, object] = send_stream(
                 sock, data, float(command.get("rate", 0)), master,
-                float(command.get("limit", 600))))
+                float(command.get("limit", 600)), on=float(command.get("on", 0)),
+                off=float(command.get("off", 0)))
         else:
             answer = {}
         answer["master_sent"] = master.sent

@@ -95,3 +95,32 @@ def test_send_stream_is_paced(rate: float) -> None:
         answer = send_stream(ours, pack_frames([b"x"] * 40), rate, Master(ours, b"", 1.0), 5.0)
     assert answer["sent"] == 40
     assert float(answer["seconds"]) >= 39 / rate * 0.9
+
+
+def test_intervals_are_split_by_the_loud_periods() -> None:
+    from netlab.advert_log import Advert
+    from netlab.fuzz_campaign import split_deviations
+
+    ms = 1_000_000
+    # VRID 187 at 0.1 s: 100 ms apart, one late advert (130 ms) in the loud period
+    stamps = [0, 100, 200, 300, 430, 530, 630, 730, 830, 930]
+    adverts = [Advert(t * ms, "192.0.2.187", 187, 200) for t in stamps]
+    adverts.append(Advert(500 * ms, "198.51.100.191", 187, 200))  # someone else
+    quiet, loud = split_deviations(adverts, "192.0.2.187", (0, 1000 * ms),
+                                   [(250 * ms, 450 * ms)])
+    assert [round(d) for d in loud] == [0, 30, 0]  # 200-300, 300-430, 430-530
+    # 530-630 and 630-730 touch the guard after the loud period: neither
+    assert [round(d) for d in quiet] == [0, 0, 0, 0]
+
+
+def test_send_stream_on_and_off() -> None:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    with ours, theirs:
+        theirs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        answer = send_stream(ours, pack_frames([b"x"] * 30), 100.0, Master(ours, b"", 1.0),
+                             5.0, on=0.1, off=0.1)
+    segments = answer["segments"]
+    assert isinstance(segments, list)
+    assert answer["sent"] == 30
+    assert len(segments) >= 2
+    assert all(end > start for start, end in segments)

@@ -3,8 +3,9 @@
 A small run of the campaign `python -m bench.fuzz` runs at 10^6 packets
 (netlab.fuzz_campaign: namespaces `fzz-*`, 192.0.2.187-189, VRIDs 187-199): 20,000
 packets from netlab.fuzz_packets (random octets, mutated v2/v3 adverts over IPv4 and
-IPv6, half resummed, none a daemon should act on) at 4,000 a second, then a 5 s quiet
-window and a 5 s flood of well-formed adverts for VRIDs nobody runs, under a capture.
+IPv6, half resummed, none a daemon should act on) at 4,000 a second, then 5 s of flood
+(well-formed adverts for VRIDs nobody runs), 1 s on and 1 s off, under a capture: the
+off periods are the quiet baseline.
 
 Asserted: the daemon alive without a traceback, no transition, every instance in its
 state with its VIPs (three MASTERs, one BACKUP behind the sender's master), every
@@ -33,7 +34,7 @@ from netlab.lab import Lab
 pytestmark = [pytest.mark.netns]
 
 PACKETS = 20_000
-SETTINGS = Settings(rate=4000.0, flood_rate=2000.0, flood_seconds=5.0, baseline_seconds=5.0)
+SETTINGS = Settings(rate=4000.0, flood_rate=2000.0, flood_seconds=5.0)
 #: a sample of the reasons 20,000 packets always reach (seeded: the stream is fixed)
 REASONS = {"checksum", "length", "address_count", "version", "type", "no_addresses",
            "ttl", "version_mismatch", "address_count_mismatch", "address_missing",
@@ -55,19 +56,20 @@ def test_fuzz_and_flood_leave_every_instance_as_it_was() -> None:
     assert flood.sent == streams.flood_count
     # each IPv4 packet is read by the three IPv4 instances' sockets, IPv6 by one
     reads = {name: s.get("rx_datagrams", 0) for name, s in fuzz.sockets.items()}
-    assert reads["VI_F3"] >= streams.sent["v4"] - fuzz.kernel_drops[4]
+    assert reads["VI_F3"] >= streams.sent["v4"] - fuzz.kernel_drops.get(4, 0)
     assert reads["VI_F6"] + fuzz.sockets["VI_F6"].get("rx_kernel_drops", 0) == streams.sent["v6"]
     assert fuzz.sockets["VI_F6"].get("rx_kernel_drops", 0) >= streams.sent["v6_bad_checksum"] > 0
     reasons = dropped_by_reason(fuzz.sockets)
     assert {r for r, n in reasons.items() if n > 0} >= REASONS, reasons
     assert sum(s.get("rx_accepted", 0) for s in fuzz.sockets.values()) > fuzz.master_adverts
     unknown = flood.daemon_counters.get("unknown_vrid", 0)
-    assert unknown >= streams.flood_count - flood.kernel_drops[4]
+    assert unknown >= streams.flood_count - flood.kernel_drops.get(4, 0)
 
     quiet = percentile(result.baseline_deviations_ms, 0.99)
     loud = percentile(result.flood_deviations_ms, 0.99)
     assert quiet is not None
     assert loud is not None
-    assert len(result.flood_deviations_ms) >= 40  # VI_F3's 0.1 s adverts for 5 s, and VI_F2
+    assert len(result.flood_deviations_ms) >= 30  # VI_F3's 0.1 s adverts for 5 s, and VI_F2
+    assert len(result.baseline_deviations_ms) >= 20
     assert result.capture_drops == 0
     assert loud - quiet <= TARGET_MS, (quiet, loud)
