@@ -90,6 +90,8 @@ SETTLE = 60.0
 FLOOD_ON, FLOOD_OFF = 1.0, 1.0
 #: an interval ending this soon after a loud period is neither quiet nor loud
 QUIET_GUARD_NS = 200_000_000
+#: a flood for other VRIDs may move the p99 advert deviation by this much at most (ms)
+FLOOD_TARGET_MS = 2.0
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -572,6 +574,13 @@ def problems(result: RunResult, streams: Streams) -> list[str]:
         out.append(f"{result.tracebacks} tracebacks in the log")
     for phase in (result.fuzz, result.flood):
         out += _phase_problems(result.implementation, phase, streams)
+    quiet = percentile(result.baseline_deviations_ms, 0.99)
+    loud = percentile(result.flood_deviations_ms, 0.99)
+    if quiet is None or loud is None:
+        out.append("flood: no advert intervals measured")
+    elif loud - quiet > FLOOD_TARGET_MS:
+        out.append(f"flood: p99 advert deviation {loud:.2f} ms under flood, {quiet:.2f} ms "
+                   f"quiet: more than {FLOOD_TARGET_MS:g} ms apart")
     return out
 
 
