@@ -70,6 +70,8 @@ MAX_READS_PER_WAKEUP: Final = 64
 #: entry (SK_MEMINFO_DROPS) is sk_drops: a full receive buffer, and on IPv6 a wrong
 #: checksum (IPV6_CHECKSUM), both dropped before we can read them.
 SO_MEMINFO: Final = 55
+#: SO_RCVBUFFORCE: as root, a receive buffer beyond net.core.rmem_max (212992 here).
+SO_RCVBUFFORCE: Final = 33
 _MEMINFO = struct.Struct("=9I")
 
 
@@ -283,7 +285,10 @@ class VrrpSocket:
 def _configure(sock: socket.socket, config: VrrpSocketConfig) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, config.ifname.encode())
     if config.receive_buffer > 0:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, config.receive_buffer)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, config.receive_buffer)
+        except PermissionError:  # not root: as much as rmem_max allows
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, config.receive_buffer)
     if config.family == socket.AF_INET:
         _configure_ipv4(sock, config)
     else:

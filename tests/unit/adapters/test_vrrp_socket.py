@@ -186,3 +186,32 @@ def test_send_to_the_wrong_family_is_a_caller_error() -> None:
     vrrp = VrrpSocket(RecordingSocket(), V4)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="is not IPv4"):
         vrrp.send(PAYLOAD, IPv6Address("ff02::12"))
+
+
+class OptionSocket:
+    """Stands in for a raw socket at configuration: records setsockopt calls."""
+
+    def __init__(self, refuse: int | None = None) -> None:
+        self.refuse = refuse
+        self.options: list[tuple[int, int, Any]] = []
+
+    def setsockopt(self, level: int, option: int, value: Any) -> None:
+        if (level, option) == (socket.SOL_SOCKET, self.refuse):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        self.options.append((level, option, value))
+
+    def setblocking(self, flag: bool) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("refuse", "option"), [(None, 33), (33, socket.SO_RCVBUF)])
+def test_receive_buffer_is_forced_as_root_else_asked_for(refuse: int | None,
+                                                         option: int) -> None:
+    fake = OptionSocket(refuse)
+    config = VrrpSocketConfig(ifname="eth0", ifindex=3, family=socket.AF_INET,
+                              receive_buffer=1 << 20)
+    VrrpSocket.open(config, socket_factory=lambda *_: fake)  # type: ignore[arg-type,return-value]
+    assert (socket.SOL_SOCKET, option, 1 << 20) in fake.options
