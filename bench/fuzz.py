@@ -43,6 +43,7 @@ from netlab.fuzz_campaign import (
     build_streams,
     dropped_by_reason,
     expected_reads,
+    flood_delta,
     percentile,
     run_implementation,
     unaccounted,
@@ -146,9 +147,7 @@ def flood_table(results: Sequence[RunResult], flood_count: int) -> list[str]:
 
 
 def p99_delta(result: RunResult) -> float | None:
-    quiet = percentile(result.baseline_deviations_ms, 0.99)
-    loud = percentile(result.flood_deviations_ms, 0.99)
-    return None if quiet is None or loud is None else loud - quiet
+    return flood_delta(result, 0.99)
 
 
 def ratios(results: Sequence[RunResult]) -> list[str]:
