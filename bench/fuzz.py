@@ -32,20 +32,24 @@ from bench.failover import about_machine
 from netlab.fuzz_campaign import (
     FLOOD_OFF,
     FLOOD_ON,
-    FLOOD_TARGET_MS,
     FOREIGN_VRIDS,
     HOSTS,
-    INSTANCES,
     LAB_BASE,
     PREFIX,
-    RunResult,
     Settings,
     build_streams,
+    run_implementation,
+)
+from netlab.fuzz_figures import (
+    BACKUPS,
+    FLOOD_TARGET_MS,
+    INSTANCES,
+    MASTERS,
+    RunResult,
     dropped_by_reason,
     expected_reads,
     flood_delta,
     percentile,
-    run_implementation,
     unaccounted,
 )
 from netlab.lab import Lab
@@ -53,7 +57,8 @@ from netlab.lab import Lab
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from netlab.fuzz_campaign import Phase, Streams
+    from netlab.fuzz_campaign import Streams
+    from netlab.fuzz_figures import Phase
 
 IMPLEMENTATIONS = ("pykeepalived", "keepalived")
 #: keepalived's stats keys a fuzzed packet can move (the rest count our own adverts)
@@ -94,7 +99,6 @@ def summary_table(results: Sequence[RunResult]) -> list[str]:
 
 
 def _vips_ok(phase: Phase) -> bool:
-    from netlab.fuzz_campaign import BACKUPS, MASTERS
     return all(phase.vips_after.get(n) for n in MASTERS) and \
         not any(phase.vips_after.get(n) for n in BACKUPS)
 

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from netlab.fuzz_campaign import (
+from netlab.fuzz_campaign import campaign_config, targets
+from netlab.fuzz_figures import (
     INSTANCES,
-    campaign_config,
     dropped_by_reason,
     expected_reads,
     percentile,
-    targets,
     unaccounted,
 )
 from netlab.fuzz_send import Master, pack_frames, send_stream, unpack_frames
@@ -99,7 +98,7 @@ def test_send_stream_is_paced(rate: float) -> None:
 
 def test_intervals_are_split_by_the_loud_periods() -> None:
     from netlab.advert_log import Advert
-    from netlab.fuzz_campaign import split_deviations
+    from netlab.fuzz_figures import split_deviations
 
     ms = 1_000_000
     # VRID 187 at 0.1 s: 100 ms apart, one late advert (130 ms) in the loud period

@@ -20,16 +20,14 @@ from __future__ import annotations
 import pytest
 
 from netlab.fuzz_campaign import (
-    FLOOD_TARGET_MS,
     HOSTS,
     LAB_BASE,
     PREFIX,
     Settings,
     build_streams,
-    dropped_by_reason,
-    flood_delta,
     run_implementation,
 )
+from netlab.fuzz_figures import FLOOD_TARGET_MS, dropped_by_reason, flood_delta
 from netlab.lab import Lab
 
 pytestmark = [pytest.mark.netns]
