@@ -105,7 +105,7 @@ def test_any_event_sequence_keeps_the_invariants(
     params: InstanceParams, script: list[tuple[float | None, Event]]
 ):
     inst = VrrpInstance(params)
-    now, vips_present = 0.0, False
+    now, vips_present, packets = 0.0, False, 0
     for step, event in script:
         deadline = inst.next_deadline()
         if step is None and deadline is not None:
@@ -113,6 +113,9 @@ def test_any_event_sequence_keeps_the_invariants(
         elif step is not None:
             now += step
         vips_present = apply(inst, event, now, vips_present)
+        packets += isinstance(event, AdvertReceived | PacketDropped)
+        # every packet counted once, in every state: accepted, or dropped by reason
+        assert inst.stats.rx_accepted + inst.stats.rx_dropped.total() == packets
         assert inst.state in set(State)
         assert vips_present == (inst.state is State.MASTER)
         deadline = inst.next_deadline()

@@ -1,17 +1,23 @@
-"""Codec properties: round trip, total decoding of garbage, bit flips never pass unnoticed."""
+"""Codec properties: round trip, total decoding of garbage, bit flips never pass unnoticed.
+
+Garbage comes from hypothesis and from the fault campaign's own mutator
+(netlab/fuzz_packets.py), so the bytes the benchmark sends are covered here too.
+"""
 
 from __future__ import annotations
 
+import random
 from ipaddress import IPv4Address, IPv6Address
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from netlab.fuzz_packets import mutate, resum
 from pykeepalived.vrrp.advert import Advertisement, AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.ipv4 import build_ipv4_packet, split_ipv4_packet
-from pykeepalived.vrrp.packet import MalformedPacket, decode, decode_full, encode
+from pykeepalived.vrrp.packet import DropReason, MalformedPacket, decode, decode_full, encode
 
 ipv4: st.SearchStrategy[IPAddress] = st.builds(IPv4Address, st.integers(0, 2**32 - 1))
 ipv6: st.SearchStrategy[IPAddress] = st.builds(IPv6Address, st.integers(0, 2**128 - 1))
@@ -53,7 +59,7 @@ def test_decode_inverts_encode(case: tuple[Advertisement, IPAddress, IPAddress, 
     assert decoded == advert
 
 
-@given(st.binary(max_size=80), st.sampled_from([(IPv4Address("192.0.2.1"), GROUP4),
+@given(st.binary(max_size=300), st.sampled_from([(IPv4Address("192.0.2.1"), GROUP4),
                                                 (IPv6Address("fe80::1"), GROUP6)]),
        st.sampled_from([112, 51, 6]), st.sampled_from(list(AuthType)))
 @example(b"\x21\x01\x64\x00\x00\x01\xdd\xfe" + bytes(8),
@@ -121,3 +127,26 @@ def test_ah_bit_flips_are_detected(sequence: int, ip_id: int, key: bytes, unicas
     except MalformedPacket:
         return
     raise AssertionError(f"flip at octet {offset} went unnoticed")
+
+
+@given(adverts(), modes, st.integers(0, 2**32 - 1), st.booleans())
+def test_decoding_mutants_raises_malformed_only_and_resummed_pass_the_checksum(
+    case: tuple[Advertisement, IPAddress, IPAddress, bytes], mode: ChecksumMode, seed: int,
+    resummed: bool,
+) -> None:
+    """The campaign's mutants: whatever they become, the codec answers with an advert or a
+    MalformedPacket; with the checksum recomputed, never a checksum refusal."""
+    advert, source, destination, key = case
+    payload = encode(advert, source=source, destination=destination, checksum=mode)
+    mutant = mutate(random.Random(seed), payload, source.version, [advert.vrid])
+    if resummed:
+        mutant = resum(mutant, source, destination, mode)
+    refused: DropReason | None = None
+    try:
+        decoded = decode(mutant, source=source, destination=destination, checksums={mode},
+                         auth_type=advert.auth_type, auth_key=key)
+    except MalformedPacket as exc:
+        refused = exc.reason
+    else:
+        assert isinstance(decoded, Advertisement)
+    assert not (resummed and refused is DropReason.CHECKSUM)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import struct
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -65,6 +66,13 @@ _RECV_SIZE: Final = 65535
 _ANCILLARY_SIZE: Final = 256
 #: Reads per readiness callback: a flood cannot starve the rest of the event loop.
 MAX_READS_PER_WAKEUP: Final = 64
+#: getsockopt(SOL_SOCKET, SO_MEMINFO): the kernel's u32 sk_meminfo array; its last
+#: entry (SK_MEMINFO_DROPS) is sk_drops: a full receive buffer, and on IPv6 a wrong
+#: checksum (IPV6_CHECKSUM), both dropped before we can read them.
+SO_MEMINFO: Final = 55
+#: SO_RCVBUFFORCE: as root, a receive buffer beyond net.core.rmem_max (212992 here).
+SO_RCVBUFFORCE: Final = 33
+_MEMINFO = struct.Struct("=9I")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +129,15 @@ class VrrpSocket:
 
     Garbage never raises: framing failures are counted in `drops` by reason, send
     failures in `send_errors` (a link that is down must not crash the daemon).
+    `received` counts every datagram read, `unframed` those of them that were dropped.
     """
 
     def __init__(self, sock: socket.socket, config: VrrpSocketConfig) -> None:
         sock.setblocking(False)
         self._sock = sock
         self.config = config
+        self.received = 0
+        self.unframed = 0
         self.drops: Counter[str] = Counter()
         self.send_errors: Counter[str] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -202,11 +213,29 @@ class VrrpSocket:
             except OSError as exc:
                 self.drops[f"recv error: {exc.strerror or type(exc).__name__}"] += 1
                 break
+            self.received += 1
             try:
                 received.append(self._frame(data, ancillary, flags, address))
             except DroppedDatagram as drop:
+                self.unframed += 1
                 self.drops[drop.reason] += 1
         return received
+
+    def kernel_drops(self) -> int | None:
+        """Packets the kernel dropped for this socket (sk_drops); None if it will not say."""
+        try:
+            info = self._sock.getsockopt(socket.SOL_SOCKET, SO_MEMINFO, _MEMINFO.size)
+        except OSError:
+            return None
+        return int(_MEMINFO.unpack(info)[-1]) if len(info) == _MEMINFO.size else None
+
+    def counters(self) -> dict[str, int]:
+        """What this socket read, what it could not frame, what the kernel dropped."""
+        out = {"rx_datagrams": self.received, "rx_framing_drops": self.unframed}
+        kernel = self.kernel_drops()
+        if kernel is not None:
+            out["rx_kernel_drops"] = kernel
+        return out
 
     def _frame(
         self, data: bytes, ancillary: list[tuple[int, int, bytes]], flags: int, address: object
@@ -256,7 +285,10 @@ class VrrpSocket:
 def _configure(sock: socket.socket, config: VrrpSocketConfig) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, config.ifname.encode())
     if config.receive_buffer > 0:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, config.receive_buffer)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, config.receive_buffer)
+        except PermissionError:  # not root: as much as rmem_max allows
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, config.receive_buffer)
     if config.family == socket.AF_INET:
         _configure_ipv4(sock, config)
     else:

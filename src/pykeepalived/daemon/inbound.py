@@ -5,6 +5,10 @@ socket sees every VRRP packet on its interface: packets are dispatched by VRID, 
 VRID nobody on that link runs is counted once, in `unknown_vrid` (one too short to
 carry a VRID in `short_datagrams`). A per-datagram exception boundary logs and counts
 anything unexpected: a packet can never stop the daemon.
+
+Per node, `node_counters` says what became of every datagram its socket handed over
+that did not reach its core (another VRID, too short, an unexpected error), so that the
+socket's reads = those + the core's receive tally (`stats.rx_accepted` + `rx_dropped`).
 """
 
 from __future__ import annotations
@@ -38,17 +42,25 @@ class Inbound:
         self.short_datagrams = 0
         self.unexpected_errors = 0
 
+    @staticmethod
+    def node_counters(node: RunningInstance) -> dict[str, int]:
+        """rx_other_vrid, rx_short and rx_unexpected of one node's socket."""
+        return {key: node.undelivered[key]
+                for key in ("rx_other_vrid", "rx_short", "rx_unexpected")}
+
     def on_datagram(self, node: RunningInstance, datagram: Datagram) -> None:
         try:
             self._receive(node, datagram)
         except Exception as exc:
             self.unexpected_errors += 1
+            node.undelivered["rx_unexpected"] += 1
             self._log.log(f"({node.spec.name}) unexpected error on a packet from "
                           f"{datagram.source}: {exc!r}")
 
     def _receive(self, node: RunningInstance, datagram: Datagram) -> None:
         vrid = datagram_vrid(datagram)
         if vrid != node.spec.params.vrid:
+            node.undelivered["rx_short" if vrid is None else "rx_other_vrid"] += 1
             self._count_undelivered(node, vrid)
             return
         ah, state = node.io.ah, node.instance.state

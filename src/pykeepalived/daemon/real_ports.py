@@ -29,6 +29,14 @@ if TYPE_CHECKING:
     from pykeepalived.vrrp.tracking import ScriptResult
 
 
+#: Each instance's socket queues every VRRP packet on its link. The kernel's default
+#: (rmem_max, 208 KiB: about 170 small packets) overflows in 40 ms of a 4,000/s stream of
+#: hostile packets if the daemon is not scheduled meanwhile, and the master's adverts are
+#: lost with the rest (a backup then takes over: seen in bench.fuzz on a busy machine);
+#: 1 MiB holds about 0.2 s of that. Memory is only used while packets wait.
+RECEIVE_BUFFER = 1 << 20
+
+
 def socket_config(spec: SocketSpec) -> VrrpSocketConfig:
     """keepalived's AH goes over IP protocol 51 with a header we write (its ICV covers it)."""
     ah = spec.auth_type is AuthType.AH
@@ -37,7 +45,7 @@ def socket_config(spec: SocketSpec) -> VrrpSocketConfig:
         family=socket.AF_INET if spec.family == 4 else socket.AF_INET6,
         group=spec.group, join_group=not spec.unicast, source=spec.source,
         unicast_ttl=spec.unicast_ttl, protocol=AH_PROTOCOL if ah else VRRP_PROTOCOL,
-        header_included=ah)
+        header_included=ah, receive_buffer=RECEIVE_BUFFER)
 
 
 async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:

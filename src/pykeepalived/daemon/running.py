@@ -7,6 +7,7 @@ others to know what an instance carries.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ class RunningInstance:
         self.chain: asyncio.Task[None] | None = None
         #: the sync group driving this instance, if any
         self.group: RunningGroup | None = None
+        #: datagrams this node's socket read that never reached its core, by why
+        #: (inbound.py: another VRID, too short for one, an unexpected error)
+        self.undelivered: Counter[str] = Counter()
 
 
 class RunningGroup:

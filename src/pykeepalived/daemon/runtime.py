@@ -314,6 +314,12 @@ class Runtime:
         return {"unknown_vrid": inbound.unknown_vrid, "short_datagrams": inbound.short_datagrams,
                 "unexpected_errors": self.unexpected_errors}
 
+    def socket_counters(self) -> dict[str, dict[str, int]]:
+        """Per instance: what its socket read and where each datagram went short of the
+        core (the core's own tally is in its stats)."""
+        return {name: {**node.sock.counters(), **self.inbound.node_counters(node)}
+                for name, node in self.nodes.items()}
+
     @property
     def unknown_vrid(self) -> int:
         return self.inbound.unknown_vrid

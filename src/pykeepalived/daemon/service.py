@@ -194,7 +194,9 @@ def _dump(runtime: Runtime, running: Running, control: Control, directory: str, 
     snapshot = build_snapshot(running.config, runtime.cores(), runtime.script_trackers(),
                               wall_now=time.time(), mono_now=runtime.now(),
                               vmac_ifnames=runtime.links.vmac_ifnames(),
-                              daemon_counters=runtime.counters(), checker_pid=checker_pid)
+                              daemon_counters=runtime.counters(),
+                              socket_counters=runtime.socket_counters(),
+                              checker_pid=checker_pid)
     dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
     if control is Control.STATS_CLEAR:
         for core in runtime.cores().values():

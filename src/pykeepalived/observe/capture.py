@@ -43,12 +43,14 @@ def build_snapshot(
     socket_fds: Mapping[str, tuple[int, int]] | None = None,
     vmac_ifnames: Mapping[str, str] | None = None,
     daemon_counters: Mapping[str, int] | None = None,
+    socket_counters: Mapping[str, Mapping[str, int]] | None = None,
     checker_pid: int | None = None,
 ) -> DumpSnapshot:
     """The daemon's one call: config + running cores (by instance name) + script trackers.
 
     Instances without a running core (not started, or dropped by the config check) are
-    left out, as keepalived's dumps only list the instances it runs.
+    left out, as keepalived's dumps only list the instances it runs. `socket_counters`
+    (per instance: what its socket read, runtime.socket_counters) join its extra stats.
     """
     clocks = Clocks(wall_now, mono_now)
     gdefs = snapshot_globals(config.global_defs)
@@ -56,7 +58,8 @@ def build_snapshot(
         snapshot_instance(cfg, cores[cfg.name], config, clocks, gdefs,
                           src_ip=(src_ips or {}).get(cfg.name),
                           socket_fds=(socket_fds or {}).get(cfg.name),
-                          vmac_ifname=(vmac_ifnames or {}).get(cfg.name, ""))
+                          vmac_ifname=(vmac_ifnames or {}).get(cfg.name, ""),
+                          socket_counters=(socket_counters or {}).get(cfg.name, {}))
         for cfg in config.instances if cfg.name in cores
     )
     scripts = tuple(
@@ -102,6 +105,7 @@ def snapshot_instance(
     src_ip: str | None = None,
     socket_fds: tuple[int, int] | None = None,
     vmac_ifname: str = "",
+    socket_counters: Mapping[str, int] | None = None,
 ) -> InstanceSnapshot:
     p = core.params
     vipset = core.state is State.MASTER
@@ -154,7 +158,8 @@ def snapshot_instance(
         extra_stats=(("chk_err", core.stats.chk_err), ("vers_err", core.stats.vers_err),
                      ("vrid_err", core.stats.vrid_err),
                      ("uncounted_drops", core.stats.uncounted_drops),
-                     ("malformed", core.stats.malformed)),
+                     ("malformed", core.stats.malformed), *core.stats.rx_tally(),
+                     *(socket_counters or {}).items()),
     )
 
 

@@ -58,7 +58,9 @@ class ReceivesAdverts:
             return self._backup_rx(event, now)
         if self._state is State.MASTER:
             return self._master_rx(event, now)
-        return []  # INIT/FAULT: keepalived does not process adverts there
+        # INIT/FAULT: keepalived does not process adverts there (and counts nothing)
+        self.stats.refuse("not_running")
+        return []
 
     def _backup_rx(self, event: AdvertReceived, now: float) -> list[Action]:
         p, adv, source = self.params, event.advert, event.source

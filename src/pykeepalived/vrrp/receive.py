@@ -4,8 +4,10 @@ The codec (packet.py) has already judged the wire: length, checksum, type, versi
 field sanity. What is left needs the instance's settings: TTL, VRID, version, v2
 authentication and interval, the address list, unicast/multicast and the unicast peer
 list (RFC 5798 §7.1 as keepalived 2.2.7's vrrp_check_packet applies it). A failed check
-returns the log line and bumps the counter keepalived bumps; a dropped advert never
-refreshes a backup's down timer.
+returns the log line and bumps the counter keepalived bumps, and records its own reason
+in the instance's receive tally (`stats.refuse`, the names below), so that every advert
+is counted once even where keepalived counts nothing; a dropped advert never refreshes a
+backup's down timer.
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ def check_advert(
         if refused is not None:
             return refused
     refused = _check_lists(params, stats, event, check_addresses)
-    if refused is None and event.advert.priority == 0:
-        stats.pri_zero_rcvd += 1
+    if refused is None:
+        stats.rx_accepted += 1
+        if event.advert.priority == 0:
+            stats.pri_zero_rcvd += 1
     return refused
 
 
@@ -50,9 +54,11 @@ def _info(text: str) -> Log:
 def _check_identity(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> Log | None:
     if e.advert.vrid != p.vrid:
         s.vrid_err += 1
+        s.refuse("vrid")
         return Log(msg.wrong_vrid(p.name, e.advert.vrid, p.vrid), LogLevel.DEBUG)
     if e.source.version != p.family:
         s.uncounted_drops += 1
+        s.refuse("family")
         return Log(msg.wrong_family(p.name, e.source), LogLevel.DEBUG)
     return None
 
@@ -60,6 +66,7 @@ def _check_identity(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> L
 def _check_ttl(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> Log | None:
     if not p.unicast and e.ttl is not None and e.ttl != VRRP_TTL:
         s.ip_ttl_err += 1
+        s.refuse("ttl")
         return _info(msg.invalid_ttl(p.name, e.ttl))
     return None
 
@@ -67,6 +74,7 @@ def _check_ttl(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> Log | 
 def _check_version(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> Log | None:
     if e.advert.version != p.version:
         s.vers_err += 1
+        s.refuse("version_mismatch")
         return _info(msg.wrong_version(p.name, e.advert.version, p.version))
     return None
 
@@ -77,14 +85,17 @@ def _check_auth(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> Log |
     got, want = e.advert.auth_type, p.auth_type
     if (got is AuthType.AH) != (want is AuthType.AH):
         s.authtype_mismatch += 1
+        s.refuse("auth_type_mismatch")
         return _info(msg.ah_unexpected(p.name) if got is AuthType.AH else msg.ah_missing(p.name))
     if got != want:
         s.authtype_mismatch += 1
+        s.refuse("auth_type_mismatch")
         return _info(msg.auth_type_mismatch(p.name, int(got), int(want)))
     if want is AuthType.PASS and not hmac.compare_digest(
         _padded(e.advert.auth_data), _padded(p.auth_data)
     ):
         s.auth_failure += 1
+        s.refuse("auth")
         return _info(msg.invalid_password(p.name))
     # AuthType.AH: the HMAC is verified by the AH codec, which reports PacketDropped("auth").
     return None
@@ -98,6 +109,7 @@ def _check_interval(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> L
     # v2 only; keepalived drops without bumping advert_interval_err (it never does in 2.2.7).
     if p.version == 2 and e.advert.interval_cs != p.advert_int_cs:
         s.uncounted_drops += 1
+        s.refuse("interval_mismatch")
         return _info(msg.interval_mismatch(p.name, p.advert_int_cs // 100,
                                            e.advert.interval_cs // 100))
     return None
@@ -109,9 +121,11 @@ def _check_lists(
     received = e.advert.addresses
     if check_addresses and len(received) != len(p.virtual_addresses):
         s.addr_list_err += 1
+        s.refuse("address_count_mismatch")
         return _info(msg.address_count(p.name, len(received), len(p.virtual_addresses)))
     if e.unicast != p.unicast:
         s.addr_list_err += 1
+        s.refuse("cast_mismatch")
         return _info(msg.cast_mismatch(p.name, p.unicast))
     s.advert_rcvd += 1
     if not check_addresses:
@@ -119,6 +133,7 @@ def _check_lists(
     for address in p.virtual_addresses:
         if address not in received:
             s.addr_list_err += 1
+            s.refuse("address_missing")
             return _info(msg.address_missing(p.name, p.vrid, address))
     if p.unicast and p.check_unicast_src:
         return _check_peer(p, s, e)
@@ -129,9 +144,11 @@ def _check_peer(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> Log |
     peer = _find_peer(p.unicast_peers, e.source)
     if peer is None:
         s.uncounted_drops += 1
+        s.refuse("not_a_peer")
         return _info(msg.not_a_peer(p.name, e.source))
     if e.ttl is not None and not peer.min_ttl <= e.ttl <= peer.max_ttl:
         s.ip_ttl_err += 1
+        s.refuse("peer_ttl")
         return _info(msg.ttl_out_of_range(p.name, e.ttl, peer.min_ttl, peer.max_ttl))
     return None
 

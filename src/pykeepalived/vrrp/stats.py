@@ -2,12 +2,19 @@
 
 The first fourteen fields are keepalived's `stats{}` keys in its order; the rest are the
 RFC 6527 counters keepalived keeps only for SNMP, plus what the project adds: a counter for
-drops keepalived does not count, and the why and when of the last transition.
+drops keepalived does not count, the why and when of the last transition, and a receive
+tally that counts every packet for this instance exactly once.
+
+keepalived's counters overlap (an advert with a missing address bumps both advert_rcvd
+and addr_list_err) and miss some drops, so they cannot say whether every packet was
+accounted for. `rx_accepted` + the sum of `rx_dropped` can: it equals the packets that
+reached this instance's core, whatever happened to them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections import Counter
+from dataclasses import dataclass, field, fields
 
 #: keepalived's JSON `stats` keys, in its order.
 KEEPALIVED_STATS_KEYS = (
@@ -61,10 +68,26 @@ class InstanceStats:
     malformed: int = 0
     last_transition: float | None = None
     last_transition_reason: str = ""
+    #: adverts that passed every receive check and reached the state machine
+    rx_accepted: int = 0
+    #: every other packet for this instance, once, by why: the codec's DropReason values,
+    #: receive.py's refusals, "not_running" (heard in INIT or FAULT)
+    rx_dropped: Counter[str] = field(default_factory=Counter)
 
     def count_codec_drop(self, reason: str) -> None:
         name = CODEC_DROP_COUNTERS.get(reason, "malformed")
         setattr(self, name, getattr(self, name) + 1)
+        self.rx_dropped[reason] += 1
+
+    def refuse(self, reason: str) -> None:
+        """One packet for this instance dropped after decoding (receive checks, state)."""
+        self.rx_dropped[reason] += 1
+
+    def rx_tally(self) -> tuple[tuple[str, int], ...]:
+        """`rx_accepted` and one `rx_dropped_<reason>` per reason seen, for read-outs."""
+        dropped = tuple((f"rx_dropped_{reason}", count)
+                        for reason, count in sorted(self.rx_dropped.items()))
+        return (("rx_accepted", self.rx_accepted), *dropped)
 
     def keepalived_json(self) -> dict[str, int]:
         """The `stats` object of keepalived's JSON dump, same keys, same order."""

@@ -51,6 +51,7 @@ def test_reader_delivers_good_datagrams_and_counts_garbage() -> None:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     vrrp = VrrpSocket(ours, V4)
     received: list[Datagram] = []
+    counted: dict[str, int] = {}
 
     async def scenario() -> None:
         arrived = asyncio.Event()
@@ -64,11 +65,24 @@ def test_reader_delivers_good_datagrams_and_counts_garbage() -> None:
             theirs.send(data)
         await asyncio.wait_for(arrived.wait(), timeout=5)
         vrrp.stop()
+        counted.update(vrrp.counters())  # the good one came last: everything was read
 
     with theirs, vrrp:
         asyncio.run(scenario())
     assert [(d.payload, d.source, d.ttl, d.ifindex) for d in received] == [(PAYLOAD, SRC, 9, 3)]
     assert vrrp.drops == {"ipv4 header short": 1, "ipv4 protocol": 1}
+    assert counted == {"rx_datagrams": 3, "rx_framing_drops": 2, "rx_kernel_drops": 0}
+
+
+def test_kernel_drops_unknown_when_the_socket_cannot_say() -> None:
+    class Mute(socket.socket):
+        def getsockopt(self, *args: Any) -> Any:
+            raise OSError(errno.ENOPROTOOPT, "no")
+
+    vrrp = VrrpSocket(Mute(socket.AF_UNIX, socket.SOCK_DGRAM), V4)
+    with vrrp:
+        assert vrrp.kernel_drops() is None
+        assert "rx_kernel_drops" not in vrrp.counters()
 
 
 def test_a_failing_callback_does_not_stop_the_reader() -> None:
@@ -172,3 +186,32 @@ def test_send_to_the_wrong_family_is_a_caller_error() -> None:
     vrrp = VrrpSocket(RecordingSocket(), V4)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="is not IPv4"):
         vrrp.send(PAYLOAD, IPv6Address("ff02::12"))
+
+
+class OptionSocket:
+    """Stands in for a raw socket at configuration: records setsockopt calls."""
+
+    def __init__(self, refuse: int | None = None) -> None:
+        self.refuse = refuse
+        self.options: list[tuple[int, int, Any]] = []
+
+    def setsockopt(self, level: int, option: int, value: Any) -> None:
+        if (level, option) == (socket.SOL_SOCKET, self.refuse):
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        self.options.append((level, option, value))
+
+    def setblocking(self, flag: bool) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("refuse", "option"), [(None, 33), (33, socket.SO_RCVBUF)])
+def test_receive_buffer_is_forced_as_root_else_asked_for(refuse: int | None,
+                                                         option: int) -> None:
+    fake = OptionSocket(refuse)
+    config = VrrpSocketConfig(ifname="eth0", ifindex=3, family=socket.AF_INET,
+                              receive_buffer=1 << 20)
+    VrrpSocket.open(config, socket_factory=lambda *_: fake)  # type: ignore[arg-type,return-value]
+    assert (socket.SOL_SOCKET, option, 1 << 20) in fake.options

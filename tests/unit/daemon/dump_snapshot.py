@@ -60,7 +60,8 @@ def run_to_capture(cores: dict[str, VrrpInstance], master_for: float) -> float:
     raise AssertionError("DUMP_A never became MASTER")
 
 
-def capture_snapshot(config_path: Path = FIXTURES / "keepalived.conf") -> DumpSnapshot:
+def capture_snapshot(config_path: Path = FIXTURES / "keepalived.conf", *,
+                     socket_counters: dict[str, dict[str, int]] | None = None) -> DumpSnapshot:
     loaded = load_config(str(config_path), host=HostFacts(interfaces=frozenset({"lo", "eth0"})))
     assert loaded.config is not None
     config = loaded.config
@@ -72,7 +73,8 @@ def capture_snapshot(config_path: Path = FIXTURES / "keepalived.conf") -> DumpSn
     tracker.record(ScriptResult.exited(0))
     return build_snapshot(config, cores, {"chk": tracker}, wall_now=WALL_NOW,
                           mono_now=mono_now, src_ips=dict.fromkeys(cores, SOURCE),
-                          socket_fds=dict.fromkeys(cores, (12, 13)))
+                          socket_fds=dict.fromkeys(cores, (12, 13)),
+                          socket_counters=socket_counters)
 
 
 # ------------------------------------------------------------------ comparison helpers

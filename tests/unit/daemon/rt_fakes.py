@@ -151,6 +151,9 @@ class FakeSocket:
     def start(self, callback: Callable[[Datagram], None]) -> None:
         self.callback = callback
 
+    def counters(self) -> dict[str, int]:
+        return {"rx_datagrams": 0}
+
     def close(self) -> None:
         self.closed = True
 

@@ -78,3 +78,40 @@ def test_malformed_daemon_counters_are_a_clear_error(snapshot: DumpSnapshot) -> 
     document["daemon_stats"] = ["not", "a", "mapping"]
     with pytest.raises(StatusError, match="is not a status document"):
         parse_status(json.dumps(document))
+
+
+def test_every_datagram_an_instance_socket_read_is_accounted_for(tmp_path: Path) -> None:
+    """reads = another VRID + too short + unexpected + the core's accepted + dropped."""
+    harness = Harness()
+
+    async def scenario() -> tuple[dict[str, int], dict[str, int]]:
+        runtime = await harness.runtime(daemon_from(instance_text(vrid=171), tmp_path))
+        deliver = harness.sockets[0].callback
+        assert deliver is not None
+        garbage = bytearray(datagram().payload)
+        garbage[7] ^= 0xFF  # our VRID, wrong checksum
+        for sent in (Datagram(payload=b"\x21", source=PEER, destination=GROUP, ttl=255,
+                              ifindex=2, protocol=112),
+                     datagram(vrid=99), datagram(vrid=171, priority=50),
+                     datagram(payload=bytes(garbage)), datagram(vrid=171, priority=50)):
+            deliver(sent)
+        sockets = runtime.socket_counters()["VI_T"]
+        stats = runtime.cores()["VI_T"].stats
+        await runtime.stop()
+        return sockets, {"accepted": stats.rx_accepted, **stats.rx_dropped}
+
+    sockets, tally = asyncio.run(scenario())
+    assert sockets == {"rx_datagrams": 0, "rx_other_vrid": 1, "rx_short": 1,
+                       "rx_unexpected": 0}  # the fake socket reads nothing itself
+    assert tally == {"accepted": 2, "checksum": 1}
+
+
+def test_socket_counters_join_the_instance_extra_stats() -> None:
+    rebuilt = capture_snapshot(socket_counters={"DUMP_A": {"rx_datagrams": 7}})
+    first = rebuilt.instances[0]
+    assert ("rx_datagrams", 7) in first.extra_stats
+    assert ("rx_accepted", 0) in first.extra_stats
+    view = parse_status(encode_status(rebuilt))
+    assert view.instances[0].extra_counters["rx_datagrams"] == 7
+    metrics = format_metrics(view).splitlines()
+    assert 'pykeepalived_extra_errors_total{iname="DUMP_A",kind="rx_datagrams"} 7' in metrics

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv6Address
-from typing import TYPE_CHECKING
 
 import pytest
 
 from pykeepalived.vrrp.actions import Log, LogLevel
 from pykeepalived.vrrp.advert import Advertisement, AuthType
-from pykeepalived.vrrp.events import AdvertReceived, PacketDropped
-from pykeepalived.vrrp.params import UnicastPeer
-from tests.unit.vrrp.instances import started
-
-if TYPE_CHECKING:
-    from pykeepalived.vrrp.instance import VrrpInstance
+from pykeepalived.vrrp.events import AdvertReceived, FaultChanged, PacketDropped, Startup
+from pykeepalived.vrrp.instance import VrrpInstance
+from pykeepalived.vrrp.params import State, UnicastPeer
+from tests.unit.vrrp.instances import instance_params, started
 
 VIP = IPv4Address("192.0.2.100")
 VIP2 = IPv4Address("192.0.2.101")
@@ -39,45 +36,47 @@ def backup(**kw: object) -> VrrpInstance:
 GOOD3 = Advertisement(3, 51, 150, 100, (VIP,))
 GOOD2 = Advertisement(2, 51, 150, 100, (VIP,), AuthType.PASS, b"secret\0\0")
 
-# (id, params, event, counter, log line)
+# (id, params, event, counter, log line); the id is also the receive tally's reason
 DROPS = [
     ("ttl", {}, AdvertReceived(GOOD3, PEER, ttl=64), "ip_ttl_err",
      "(VI_1) invalid TTL/HL. Received 64 and expect 255"),
-    ("version", {}, AdvertReceived(replace(GOOD3, version=2), PEER), "vers_err",
+    ("version_mismatch", {}, AdvertReceived(replace(GOOD3, version=2), PEER), "vers_err",
      "(VI_1) wrong version. Received 2 and expect 3"),
-    ("auth type", V2, AdvertReceived(replace(GOOD2, auth_type=AuthType.NONE), PEER),
+    ("auth_type_mismatch", V2, AdvertReceived(replace(GOOD2, auth_type=AuthType.NONE), PEER),
      "authtype_mismatch", "(VI_1) received a 0 auth, expecting 1!"),
-    ("AH unexpected", V2, AdvertReceived(replace(GOOD2, auth_type=AuthType.AH), PEER),
+    ("auth_type_mismatch", V2, AdvertReceived(replace(GOOD2, auth_type=AuthType.AH), PEER),
      "authtype_mismatch", "(VI_1) Received AH header but auth type not AH"),
-    ("password", V2, AdvertReceived(replace(GOOD2, auth_data=b"wrong\0\0\0"), PEER),
+    ("auth", V2, AdvertReceived(replace(GOOD2, auth_data=b"wrong\0\0\0"), PEER),
      "auth_failure", "(VI_1) received an invalid passwd!"),
-    ("v2 interval", V2, AdvertReceived(replace(GOOD2, interval_cs=200), PEER),
+    ("interval_mismatch", V2, AdvertReceived(replace(GOOD2, interval_cs=200), PEER),
      "uncounted_drops", "(VI_1) advertisement interval mismatch mine=1 sec rcv'd=2 sec"),
-    ("address count", {}, AdvertReceived(replace(GOOD3, addresses=(VIP, VIP2)), PEER),
+    ("address_count_mismatch", {}, AdvertReceived(replace(GOOD3, addresses=(VIP, VIP2)), PEER),
      "addr_list_err", "(VI_1) received an unexpected ip number count 2, expected 1!"),
-    ("address list", {}, AdvertReceived(replace(GOOD3, addresses=(VIP2,)), PEER),
+    ("address_missing", {}, AdvertReceived(replace(GOOD3, addresses=(VIP2,)), PEER),
      "addr_list_err",
      "(VI_1) ip address associated with VRID 51 not present in MASTER advert: 192.0.2.100"),
-    ("unicast on multicast", {}, AdvertReceived(GOOD3, PEER, unicast=True), "addr_list_err",
+    ("cast_mismatch", {}, AdvertReceived(GOOD3, PEER, unicast=True), "addr_list_err",
      "(VI_1) Expected multicast packet but received unicast packet"),
-    ("multicast on unicast", UNICAST, AdvertReceived(GOOD3, PEER, unicast=False),
+    ("cast_mismatch", UNICAST, AdvertReceived(GOOD3, PEER, unicast=False),
      "addr_list_err", "(VI_1) Expected unicast packet but received multicast packet"),
-    ("not a peer", UNICAST, AdvertReceived(GOOD3, STRANGER, unicast=True), "uncounted_drops",
+    ("not_a_peer", UNICAST, AdvertReceived(GOOD3, STRANGER, unicast=True), "uncounted_drops",
      "(VI_1) unicast source address 192.0.2.99 not a unicast peer"),
-    ("peer ttl window", UNICAST, AdvertReceived(GOOD3, PEER, ttl=64, unicast=True),
+    ("peer_ttl", UNICAST, AdvertReceived(GOOD3, PEER, ttl=64, unicast=True),
      "ip_ttl_err", "(VI_1) TTL/HL 64 not in range 250 - 255"),
 ]
 
 
-@pytest.mark.parametrize(("params", "event", "counter", "line"),
-                         [row[1:] for row in DROPS], ids=[row[0] for row in DROPS])
+@pytest.mark.parametrize(("reason", "params", "event", "counter", "line"), DROPS,
+                         ids=[f"{row[0]}-{n}" for n, row in enumerate(DROPS)])
 def test_dropped_advert_is_counted_logged_and_ignored(
-    params: dict[str, object], event: AdvertReceived, counter: str, line: str
+    reason: str, params: dict[str, object], event: AdvertReceived, counter: str, line: str
 ):
     inst = backup(**params)
     actions = inst.handle(replace(event, advert=replace(event.advert, priority=0)), now=1.0)
     assert actions == [Log(line)]
     assert getattr(inst.stats, counter) == 1
+    assert inst.stats.rx_dropped == {reason: 1}
+    assert inst.stats.rx_accepted == 0
     assert inst.stats.pri_zero_rcvd == 0
     assert inst.next_deadline() == DOWN  # not refreshed, not shortened to Skew_Time
 
@@ -88,12 +87,14 @@ def test_wrong_vrid_is_counted_at_debug_level():
     assert actions == [Log("(VI_1) advert for VRID 52 delivered to VRID 51 - ignoring",
                            LogLevel.DEBUG)]
     assert inst.stats.vrid_err == 1
+    assert inst.stats.rx_dropped == {"vrid": 1}
 
 
 def test_wrong_family_is_dropped():
     inst = backup()
     inst.handle(AdvertReceived(GOOD3, IPv6Address("2001:db8::1")), now=1.0)
     assert inst.stats.uncounted_drops == 1
+    assert inst.stats.rx_dropped == {"family": 1}
     assert inst.next_deadline() == DOWN
 
 
@@ -112,6 +113,8 @@ def test_good_v2_password_advert_is_accepted():
     inst = backup(**V2)
     assert inst.handle(AdvertReceived(GOOD2, PEER), now=1.0) == []
     assert inst.stats.advert_rcvd == 1
+    assert inst.stats.rx_accepted == 1
+    assert not inst.stats.rx_dropped
     assert inst.next_deadline() == 1.0 + DOWN
 
 
@@ -135,6 +138,7 @@ def test_codec_drops_land_in_the_same_stats(reason: str, counter: str):
     inst = backup()
     inst.handle(PacketDropped(reason), now=1.0)
     assert getattr(inst.stats, counter) == 1
+    assert inst.stats.rx_dropped == {reason: 1}
     assert inst.next_deadline() == DOWN
 
 
@@ -144,3 +148,28 @@ def test_keepalived_json_keys_in_order():
                     "packet_len_err", "advert_interval_err", "ip_ttl_err", "invalid_type_rcvd",
                     "addr_list_err", "invalid_authtype", "authtype_mismatch", "auth_failure",
                     "pri_zero_rcvd", "pri_zero_sent"]
+
+
+@pytest.mark.parametrize("fault", [False, True])
+def test_adverts_heard_in_init_or_fault_are_tallied_not_running(fault: bool):
+    """keepalived ignores them without a word; the tally still accounts for each one."""
+    inst = VrrpInstance(instance_params())
+    if fault:
+        inst.handle(FaultChanged(True, "link"), now=0.0)
+        inst.handle(Startup(), now=0.0)
+        assert inst.state is State.FAULT
+    else:
+        assert inst.state is State.INIT
+    assert inst.handle(AdvertReceived(GOOD3, PEER), now=1.0) == []
+    assert inst.stats.rx_dropped == {"not_running": 1}
+    assert inst.stats.advert_rcvd == 0
+
+
+def test_rx_tally_lists_accepted_and_each_reason_seen():
+    inst = backup()
+    inst.handle(AdvertReceived(GOOD3, PEER), now=1.0)
+    inst.handle(AdvertReceived(GOOD3, PEER, ttl=1), now=1.1)
+    inst.handle(PacketDropped("checksum"), now=1.2)
+    inst.handle(PacketDropped("checksum"), now=1.3)
+    assert inst.stats.rx_tally() == (("rx_accepted", 1), ("rx_dropped_checksum", 2),
+                                     ("rx_dropped_ttl", 1))
