@@ -50,6 +50,7 @@ from pykeepalived.adapters.datagram import (
 from pykeepalived.vrrp.advert import VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL, VRRP_TTL
 
 IPAddress = IPv4Address | IPv6Address
+_SendArgs = tuple[list[tuple[int, int, bytes]], tuple[str, int] | tuple[str, int, int, int]]
 SocketFactory = Callable[[int, int, int], socket.socket]
 DatagramCallback = Callable[[Datagram], None]
 
@@ -130,6 +131,9 @@ class VrrpSocket:
         self.drops: Counter[str] = Counter()
         self.send_errors: Counter[str] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: sendmsg's ancillary data and address per destination (the config never
+        #: changes): building them anew cost more than the send itself
+        self._args: dict[IPAddress, _SendArgs] = {}
 
     @classmethod
     def open(
@@ -152,9 +156,12 @@ class VrrpSocket:
 
         With `header_included`, `payload` is the whole IPv4 packet, header first.
         """
-        if destination.version != self.config.ip_version:
-            raise ValueError(f"{destination} is not IPv{self.config.ip_version}")
-        ancillary, address = self._send_args(destination)
+        args = self._args.get(destination)
+        if args is None:
+            if destination.version != self.config.ip_version:
+                raise ValueError(f"{destination} is not IPv{self.config.ip_version}")
+            args = self._args[destination] = self._send_args(destination)
+        ancillary, address = args
         try:
             self._sock.sendmsg([payload], ancillary, 0, address)
         except OSError as exc:
@@ -171,9 +178,7 @@ class VrrpSocket:
         """Unicast mode: one copy per peer; returns how many were handed to the kernel."""
         return sum(self.send(payload, peer) for peer in peers)
 
-    def _send_args(
-        self, destination: IPAddress
-    ) -> tuple[list[tuple[int, int, bytes]], tuple[str, int] | tuple[str, int, int, int]]:
+    def _send_args(self, destination: IPAddress) -> _SendArgs:
         config = self.config
         if isinstance(destination, IPv4Address):
             ancillary = []

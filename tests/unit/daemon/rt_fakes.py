@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.links import AddressEntry, InterfaceInfo, LinkState
 from pykeepalived.adapters.proc_events import ProcessMonitor
+from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.ports import Ports
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.specs.instance import InterfaceFacts
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from pykeepalived.specs.build import DaemonSpec
+    from pykeepalived.specs.instance import InstanceSpec
     from pykeepalived.specs.notify import NotifyTarget
 
 MAC = bytes.fromhex("02000000aa0b")
@@ -203,3 +205,17 @@ class Harness:
         await runtime.start(daemon)
         await runtime.settle()
         return runtime
+
+
+def make_executor(spec: InstanceSpec, *, release: bool = True
+                  ) -> tuple[Executor, InstanceIO, Recorder, list[float], FakeLog]:
+    """An executor over recording fakes: (executor, io, recorder, sleeps, log)."""
+    rec, log, sleeps = Recorder(), FakeLog(), []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        rec.calls.append(("sleep", seconds))
+
+    executor = Executor(FakeNetlink(rec), FakeNotifier(rec), log, sleep=sleep,
+                        release_vips=release)
+    return executor, InstanceIO(spec, FakeSender(rec), FakeFrames(rec)), rec, sleeps, log
