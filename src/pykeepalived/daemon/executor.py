@@ -129,7 +129,8 @@ class Executor:
                           "advert not sent", LogLevel.DEBUG)
             return 0
         cached = io.encoded
-        if cached is not None and io.ah is None and cached[1] is sock and cached[0] == advert:
+        if (cached is not None and io.ah is None and cached[1] is sock
+                and (cached[0] is advert or cached[0] == advert)):
             datagrams = cached[2]
         else:
             try:
