@@ -138,7 +138,12 @@ def cpu_ms(pids: Sequence[int]) -> float:
 
 
 def present_vips(lab: Lab, host: str, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    shown = lab.host(host).ip("-o", "-4", "addr", "show")
+    """The wanted (interface, VIP) pairs the host has now; none when `ip` cannot answer
+    in time (a daemon adding 1,000 addresses holds the kernel's rtnl lock for seconds)."""
+    try:
+        shown = lab.host(host).ip("-o", "-4", "addr", "show")
+    except subprocess.TimeoutExpired:
+        return set()
     pairs = set()
     for line in shown.splitlines():
         fields = line.split()
@@ -149,7 +154,7 @@ def present_vips(lab: Lab, host: str, wanted: set[tuple[str, str]]) -> set[tuple
 
 def clean_vips(lab: Lab, host: str, wanted: set[tuple[str, str]]) -> int:
     """After a stop: wait (bounded) for the VIPs to go; remove and count any left."""
-    deadline = time.monotonic() + 10.0
+    deadline = time.monotonic() + 30.0
     while (left := present_vips(lab, host, wanted)) and time.monotonic() < deadline:
         time.sleep(0.1)
     for ifname, vip in sorted(left):
@@ -194,7 +199,8 @@ class Runner:
                 result.backup_masters = peer.log().count(MASTER_LINE) - peer.masters_before
         except Stopped as stopped:
             result.error = str(stopped)
-        except (TimeoutError, RuntimeError, OSError, ValueError) as error:
+        except (TimeoutError, RuntimeError, OSError, ValueError,
+                subprocess.SubprocessError) as error:
             result.error = f"{type(error).__name__}: {error}"
         finally:
             if peer is not None:
