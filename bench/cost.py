@@ -137,13 +137,18 @@ def cpu_ms(pids: Sequence[int]) -> float:
     return total * 1000 / CLOCK_TICKS
 
 
-def present_vips(lab: Lab, host: str, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The wanted (interface, VIP) pairs the host has now; none when `ip` cannot answer
-    in time (a daemon adding 1,000 addresses holds the kernel's rtnl lock for seconds)."""
+def all_present(lab: Lab, host: str, wanted: set[tuple[str, str]]) -> bool:
+    """Every wanted pair is there; False too when `ip` cannot answer in time (a daemon
+    adding 1,000 addresses holds the kernel's rtnl lock for seconds): ask again later."""
     try:
-        shown = lab.host(host).ip("-o", "-4", "addr", "show")
+        return present_vips(lab, host, wanted) == wanted
     except subprocess.TimeoutExpired:
-        return set()
+        return False
+
+
+def present_vips(lab: Lab, host: str, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The wanted (interface, VIP) pairs the host has now."""
+    shown = lab.host(host).ip("-o", "-4", "addr", "show")
     pairs = set()
     for line in shown.splitlines():
         fields = line.split()
@@ -155,8 +160,12 @@ def present_vips(lab: Lab, host: str, wanted: set[tuple[str, str]]) -> set[tuple
 def clean_vips(lab: Lab, host: str, wanted: set[tuple[str, str]]) -> int:
     """After a stop: wait (bounded) for the VIPs to go; remove and count any left."""
     deadline = time.monotonic() + 30.0
-    while (left := present_vips(lab, host, wanted)) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            if not (left := present_vips(lab, host, wanted)):
+                break
         time.sleep(0.1)
+    left = present_vips(lab, host, wanted)
     for ifname, vip in sorted(left):
         lab.host(host).ip("addr", "del", f"{vip}/32", "dev", ifname)
     return len(left)
@@ -187,7 +196,7 @@ class Runner:
             assert node.process is not None
             main = node.process.pid
             startup_limit = 30.0 + 0.06 * setting.instances + 4 * setting.advert_s
-            wait_alive(node, lambda: present_vips(self.lab, DIRECTOR, wanted) == wanted,
+            wait_alive(node, lambda: all_present(self.lab, DIRECTOR, wanted),
                        startup_limit, f"{len(wanted)} VIPs on the director")
             result.startup_cpu_ms = round(cpu_ms(descendants(main)), 1)
             result.startup_ms = round((time.monotonic() - started) * 1000, 1)
