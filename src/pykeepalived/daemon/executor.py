@@ -149,12 +149,14 @@ class Executor:
         for rule in io.spec.rules:
             await self._request(self._addresses.add_rule, rule)
 
-    async def remove_vips(self, io: InstanceIO) -> None:
+    async def remove_vips(self, io: InstanceIO,
+                          vips: Sequence[AddressSpec] | None = None) -> None:
+        """Rules, routes, then `vips` (default: all the instance's VIPs)."""
         for rule in io.spec.rules:
             await self._request(self._addresses.delete_rule, rule)
         for route in io.spec.routes:
             await self._request(self._addresses.delete_route, route)
-        for spec in io.spec.vips:
+        for spec in io.spec.vips if vips is None else vips:
             await self._request(self._addresses.delete_address, spec)
 
     async def remove_addresses(self, specs: Sequence[AddressSpec]) -> None:

@@ -8,7 +8,7 @@ from ipaddress import IPv4Address, IPv4Interface, IPv6Address
 from typing import TYPE_CHECKING, Any
 
 from pykeepalived.adapters.datagram import Datagram
-from pykeepalived.adapters.links import AddressEntry, InterfaceInfo, LinkState
+from pykeepalived.adapters.links import IFA_F_SECONDARY, AddressEntry, InterfaceInfo, LinkState
 from pykeepalived.adapters.proc_events import ProcessMonitor
 from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.ports import Ports
@@ -71,8 +71,12 @@ class FakeFrames:
 
 @dataclass
 class FakeNetlink:
+    """`stale`: addresses the interface reports besides its own, as a crashed predecessor
+    leaves them (by default the VIP of instance_text(), so a start has one to clear)."""
+
     rec: Recorder
     ifname: str = "eth0"
+    stale: tuple[str, ...] = ("192.0.2.171/24",)
 
     async def add_address(self, spec: object) -> bool:
         self.rec.calls.append(("add", str(getattr(spec, "address", spec))))
@@ -101,7 +105,9 @@ class FakeNetlink:
     async def interface(self, ifname: str) -> InterfaceInfo:
         link = LinkState(ifname, 2, "02:00:00:00:aa:0b", True, True, "UP")
         entry = AddressEntry(2, IPv4Interface("192.0.2.11/24"), 0, ifname)
-        return InterfaceInfo(link, (entry,))
+        left = tuple(AddressEntry(2, IPv4Interface(a), IFA_F_SECONDARY, ifname)
+                     for a in self.stale)
+        return InterfaceInfo(link, (entry, *left))
 
 
 @dataclass
