@@ -77,9 +77,8 @@ class Runtime:
         self._watcher: WatcherPort | None = None
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
-        #: each interface's addresses when its facts were last read: at start, only the
-        #: VIPs found there need removing (one netlink request each otherwise, 1,000 of
-        #: them for 1,000 instances, nearly all answered "not there")
+        #: each interface's addresses when its facts were read: at start only VIPs found
+        #: there are removed (not 1,000 requests answered "not there")
         self.addresses_seen: dict[str, frozenset[IPAddress]] = {}
 
     @staticmethod
@@ -139,6 +138,7 @@ class Runtime:
                 daemon.startup_delay, self._launch, daemon)
         else:
             self._launch(daemon)
+        self.inbound.arrange()
         self.trackers.run()
 
     def _launch(self, daemon: DaemonSpec) -> None:
@@ -200,6 +200,7 @@ class Runtime:
         await self.statics.add_pending()
         self._set_notify_targets(daemon)
         self.daemon = daemon
+        self.inbound.arrange()
         await self.settle()
         self.syncd.paused = False
         wanted = daemon.lvs_sync.instance if daemon.lvs_sync is not None else None

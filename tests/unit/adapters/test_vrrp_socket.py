@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import struct
 from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pykeepalived.adapters.vrrp_socket import VrrpSocket, VrrpSocketConfig
+from pykeepalived.adapters.vrrp_socket import VrrpSocket, VrrpSocketConfig, vrid_filter
 from tests.unit.adapters.packets import PAYLOAD, SRC, ipv4_packet
 
 if TYPE_CHECKING:
@@ -172,3 +173,13 @@ def test_send_to_the_wrong_family_is_a_caller_error() -> None:
     vrrp = VrrpSocket(RecordingSocket(), V4)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="is not IPv4"):
         vrrp.send(PAYLOAD, IPv6Address("ff02::12"))
+
+
+def test_the_vrid_filter_reads_the_vrid_after_the_ip_header() -> None:
+    """Five classic BPF instructions: X = IHL*4; A = [X+1]; A == vrid ? accept : drop."""
+    code = vrid_filter(61)
+    ops = [struct.unpack("HBBI", code[i:i + 8]) for i in range(0, len(code), 8)]
+    assert ops == [(0xB1, 0, 0, 0), (0x50, 0, 0, 1), (0x15, 0, 1, 61),
+                   (0x06, 0, 0, 0x40000), (0x06, 0, 0, 0)]
+    with pytest.raises(ValueError, match="VRID 256"):
+        vrid_filter(256)

@@ -150,6 +150,8 @@ class FakeSocket:
     record: bool = True
     callback: Callable[[Datagram], None] | None = None
     closed: bool = False
+    #: the kernel filter asked for: None reads everything (the link's listener)
+    vrid_filter: int | None = None
 
     def send(self, payload: bytes, destination: object) -> bool:
         if self.record:
@@ -158,6 +160,9 @@ class FakeSocket:
 
     def start(self, callback: Callable[[Datagram], None]) -> None:
         self.callback = callback
+
+    def only_vrid(self, vrid: int | None) -> None:
+        self.vrid_filter = vrid
 
     def close(self) -> None:
         self.closed = True

@@ -278,3 +278,23 @@ def test_a_vip_on_an_interface_not_read_at_start_is_removed_anyway(tmp_path: Pat
     text = instance_text(vips="192.0.2.171/24\n192.0.2.173/24 dev eth9")
     deletes = started_calls(CleanHarness(), daemon_from(text, tmp_path))
     assert deletes[0] == ("delete", "192.0.2.173/24")
+
+
+def test_one_listener_per_link_reads_everything_the_others_their_vrid(tmp_path: Path) -> None:
+    """The first instance on eth0 counts what nobody runs; the kernel filters the rest."""
+    harness = Harness()
+    text = instance_text() + instance_text(name="VI_U", vrid=172, vips="192.0.2.172/24")
+
+    async def scenario() -> None:
+        runtime = await harness.runtime(daemon_from(text, tmp_path))
+        listener, other = harness.sockets
+        assert (listener.vrid_filter, other.vrid_filter) == (None, 172)
+        assert listener.callback is not None
+        assert other.callback is not None
+        listener.callback(datagram(vrid=99))
+        other.callback(datagram(vrid=99))  # as with an unfiltered socket: not twice
+        assert runtime.unknown_vrid == 1
+        listener.callback(datagram(vrid=172))  # VI_U's, read by its own socket too
+        assert runtime.unknown_vrid == 1
+        await runtime.stop()
+    asyncio.run(scenario())
