@@ -56,6 +56,7 @@ from bench.checkers_report import (
     window_cycles,
 )
 from bench.failover import about_machine
+from bench.procfs import CLOCK_TICKS, cpu_ticks, host_ticks, memory_kib, parent_of
 from netlab.advert_log import READY_LINE as CAPTURE_READY
 from netlab.advert_log import intervals, read_records
 from netlab.conf import Block, Config, GlobalDefs, Instance
@@ -80,7 +81,6 @@ FARM_NET = "198.51.100.0/24"
 #: after the last instance became MASTER (and the first check cycle), before measuring
 SETTLE = 1.0
 STOP_GRACE = 30.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MASTER_LINE = "Entering MASTER STATE"
 RS = r"(\[[^\]]+\]:tcp:\d+)"
 UP_VERDICT = re.compile(rf"TCP connection to {RS} success\.|Remote Web server {RS} succeed")
@@ -145,26 +145,6 @@ def make_daemon(lab: Lab, spec: RunSpec, config: Config) -> Node:
     if spec.impl == "pykeepalived":
         return PyNode(lab, DIRECTOR, config, name=name)
     return FlaggedKeepalived(lab, DIRECTOR, config, name=name, flags=spec.flags)
-
-
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of the process (all its threads), in clock ticks."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def memory_kib(pid: int) -> tuple[int, int]:
-    """(VmRSS, VmHWM) in KiB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            values[name] = int(rest.split()[0])
-    return values.get("VmRSS", 0), values.get("VmHWM", 0)
-
-
-def parent_of(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def pid_file(node: Node, name: str, parent: int, timeout: float = 30.0) -> int:
@@ -303,14 +283,6 @@ def clean_vips(lab: Lab, instances: int) -> int:
     for vip in remaining:
         lab.host(DIRECTOR).ip("addr", "del", f"{vip}/32", "dev", "eth0")
     return len(remaining)
-
-
-def host_ticks() -> tuple[int, int, int]:
-    """The whole machine's CPU ticks from /proc/stat: (busy, steal, total)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    user, nice, system, idle, iowait, irq, softirq, steal = values[:8]
-    total = user + nice + system + idle + iowait + irq + softirq + steal
-    return total - idle - iowait, steal, total
 
 
 def capture_window(lab: Lab, node: Node, pids: dict[str, int], seconds: float,

@@ -1,6 +1,6 @@
 """Client-observed failover gap: pykeepalived next to keepalived 2.2.7, same run, same LAN.
 
-    sudo .venv/bin/python -m bench.failover [--runs 10] [--only v2|v3]
+    sudo .venv/bin/python -m bench.failover [--runs 10] [--only v2|v3|v3fast]
                                             [--impl pykeepalived|keepalived] [--json FILE]
 
 from the checkout root. A lab (netlab.lab) with routers r1 (192.0.2.11, priority 150)

@@ -1,6 +1,6 @@
 """Every VRRP advert on a host's wire for a while, with the kernel's receive time.
 
-    python -m netlab.advert_log --seconds 30 --out adverts.bin [--ifname eth0]
+    python -m netlab.advert_log --seconds 30 --out adverts.bin [--ifname eth0|any]
 
 run inside an observer host on the LAN. An AF_PACKET socket with a socket filter (IPv4,
 protocol 112, so nothing else reaches us), a large receive buffer and SO_TIMESTAMPNS:
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 READY_LINE = "READY"
+#: --ifname any: every interface of the host (one LAN per interface: each advert once)
+ANY = "any"
 ETH_P_ALL = 0x0003
 SOL_PACKET = 263
 PACKET_STATISTICS = 6
@@ -86,7 +88,8 @@ def open_capture(ifname: str) -> socket.socket:
     attach_vrrp_filter(sock)
     sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
     sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-    sock.bind((ifname, 0))
+    if ifname != ANY:
+        sock.bind((ifname, 0))
     sock.setblocking(False)
     statistics(sock)  # read-and-reset: count from here
     return sock

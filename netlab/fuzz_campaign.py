@@ -145,6 +145,9 @@ def build_streams(lab: Lab, directory: Path, *, seed: int, packets: int,
     frames = []
     for packet in generate(seed, packets, targets(), wire, foreign=FOREIGN_VRIDS):
         sent[f"v{packet.family}"] += 1
+        if packet.family == 4 and len(packet.payload) > 1:
+            vrid_key = f"v4_vrid_{packet.payload[1]}"  # what a VRID-filtered socket reads
+            sent[vrid_key] = sent.get(vrid_key, 0) + 1
         sent[packet.kind.value] += 1
         sent["resummed"] += packet.resummed
         sent["unicast"] += not packet.destination.is_multicast

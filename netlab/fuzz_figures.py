@@ -160,10 +160,22 @@ def dropped_by_reason(sockets: dict[str, dict[str, int]]) -> dict[str, int]:
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
+#: pykeepalived's listener on d's link (its first IPv4 instance) reads every IPv4 packet;
+#: the kernel filters the other IPv4 sockets to their own VRID (daemon/inbound.py)
+LISTENER = next(n for n, _, _, f, *_ in INSTANCES if f == 4)
+
+
 def expected_reads(name: str, sent: dict[str, int], master_adverts: int) -> int:
-    """What one instance's socket should have seen: its family's frames (+ tx's master)."""
-    family = next(f for n, _, _, f, *_ in INSTANCES if n == name)
-    return sent["v6"] if family == 6 else sent["v4"] + master_adverts
+    """What one instance's socket should have seen: its family's frames (+ tx's master),
+    or, filtered to its VRID, the IPv4 frames carrying its VRID (+ tx's, if it follows
+    tx's master)."""
+    _, vrid, _, family, *_ = next(i for i in INSTANCES if i[0] == name)
+    if family == 6:
+        return sent["v6"]
+    if name == LISTENER:
+        return sent["v4"] + master_adverts
+    follows_tx = vrid == INSTANCES[3][1]
+    return sent.get(f"v4_vrid_{vrid}", 0) + (master_adverts if follows_tx else 0)
 
 
 def split_deviations(adverts: Sequence[Advert], source: str, window: tuple[int, int],

@@ -51,10 +51,12 @@ def test_unaccounted_is_reads_minus_every_destination() -> None:
         "checksum": 30, "length": 21}
 
 
-def test_expected_reads_by_family() -> None:
-    sent = {"v4": 10, "v6": 3}
-    assert expected_reads("VI_F3", sent, master_adverts=4) == 14
+def test_expected_reads_by_family_and_vrid_filter() -> None:
+    sent = {"v4": 10, "v6": 3, "v4_vrid_188": 2, "v4_vrid_190": 1}
+    assert expected_reads("VI_F3", sent, master_adverts=4) == 14  # the link's listener
     assert expected_reads("VI_F6", sent, master_adverts=4) == 3
+    assert expected_reads("VI_F2", sent, master_adverts=4) == 2  # filtered to VRID 188
+    assert expected_reads("VI_FB", sent, master_adverts=4) == 5  # VRID 190, follows tx
 
 
 def test_percentile() -> None:

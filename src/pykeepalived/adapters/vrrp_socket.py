@@ -24,6 +24,8 @@ packet (the kernel still fills the checksum, total length, and a zero id or sour
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import logging
 import socket
 import struct
@@ -51,10 +53,34 @@ from pykeepalived.adapters.datagram import (
 from pykeepalived.vrrp.advert import VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL, VRRP_TTL
 
 IPAddress = IPv4Address | IPv6Address
+SO_ATTACH_FILTER: Final = 26
+SO_DETACH_FILTER: Final = 27
+_SendArgs = tuple[list[tuple[int, int, bytes]], tuple[str, int] | tuple[str, int, int, int]]
 SocketFactory = Callable[[int, int, int], socket.socket]
 DatagramCallback = Callable[[Datagram], None]
 
 log = logging.getLogger(__name__)
+
+
+def vrid_filter(vrid: int) -> bytes:
+    """A classic BPF program (struct sock_filter[]) accepting IPv4 packets whose VRRP
+    VRID (the octet after the version/type octet) is `vrid`, dropping the rest."""
+    if not 0 <= vrid <= 255:
+        raise ValueError(f"VRID {vrid}")
+    program = [(0xB1, 0, 0, 0),          # ldxb 4*([0]&0xf)   X = IP header length
+               (0x50, 0, 0, 1),          # ldb [x+1]          A = VRID
+               (0x15, 0, 1, vrid),       # jeq #vrid
+               (0x06, 0, 0, 0x40000),    # ret: the whole packet
+               (0x06, 0, 0, 0)]          # ret: drop
+    return b"".join(struct.pack("HBBI", *op) for op in program)
+
+
+def _attach(sock: socket.socket, code: bytes) -> None:
+    """SO_ATTACH_FILTER with a struct sock_fprog pointing at `code` (the kernel copies
+    the program during the call)."""
+    buffer = ctypes.create_string_buffer(code, len(code))
+    fprog = struct.pack("HL", len(code) // 8, ctypes.addressof(buffer))
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
 
 #: keepalived's IPTOS_PREC_INTERNETCONTROL / IPv6 traffic class 0xc0 (CS6).
 VRRP_TOS: Final = 0xC0
@@ -141,6 +167,9 @@ class VrrpSocket:
         self.drops: Counter[str] = Counter()
         self.send_errors: Counter[str] = Counter()
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: sendmsg's ancillary data and address per destination (the config never
+        #: changes): building them anew cost more than the send itself
+        self._args: dict[IPAddress, _SendArgs] = {}
 
     @classmethod
     def open(
@@ -158,14 +187,34 @@ class VrrpSocket:
     def fileno(self) -> int:
         return self._sock.fileno()
 
+    def only_vrid(self, vrid: int | None) -> None:
+        """Let the kernel hand us only adverts for `vrid` (None: every packet again).
+
+        Every raw socket of protocol 112 gets a copy of every VRRP packet on the host;
+        with one socket per instance, N instances on a link read N copies of each of the
+        link's adverts, in Python. A socket filter on the VRID octet drops the others in
+        the kernel. IPv4 without a header of ours only: the filter sees the IP header
+        first (its length read from it); AH and IPv6 sockets keep reading everything.
+        """
+        if self.config.family != socket.AF_INET or self.config.header_included:
+            return
+        if vrid is None:
+            with contextlib.suppress(OSError):
+                self._sock.setsockopt(socket.SOL_SOCKET, SO_DETACH_FILTER, 0)
+            return
+        _attach(self._sock, vrid_filter(vrid))
+
     def send(self, payload: bytes, destination: IPAddress) -> bool:
         """Send one message to the group or a unicast peer; False (and counted) on failure.
 
         With `header_included`, `payload` is the whole IPv4 packet, header first.
         """
-        if destination.version != self.config.ip_version:
-            raise ValueError(f"{destination} is not IPv{self.config.ip_version}")
-        ancillary, address = self._send_args(destination)
+        args = self._args.get(destination)
+        if args is None:
+            if destination.version != self.config.ip_version:
+                raise ValueError(f"{destination} is not IPv{self.config.ip_version}")
+            args = self._args[destination] = self._send_args(destination)
+        ancillary, address = args
         try:
             self._sock.sendmsg([payload], ancillary, 0, address)
         except OSError as exc:
@@ -182,9 +231,7 @@ class VrrpSocket:
         """Unicast mode: one copy per peer; returns how many were handed to the kernel."""
         return sum(self.send(payload, peer) for peer in peers)
 
-    def _send_args(
-        self, destination: IPAddress
-    ) -> tuple[list[tuple[int, int, bytes]], tuple[str, int] | tuple[str, int, int, int]]:
+    def _send_args(self, destination: IPAddress) -> _SendArgs:
         config = self.config
         if isinstance(destination, IPv4Address):
             ancillary = []

@@ -43,10 +43,11 @@ if TYPE_CHECKING:
         SocketPort,
     )
     from pykeepalived.specs.addresses import AddressSpec
-    from pykeepalived.specs.instance import InstanceSpec
+    from pykeepalived.specs.instance import InstanceSpec, SocketSpec
     from pykeepalived.vrrp.advert import Advertisement, IPAddress
 
 _S = TypeVar("_S")
+_IMMEDIATE = frozenset({SendAdvert, Log})
 
 
 @dataclass
@@ -60,6 +61,9 @@ class InstanceIO:
     sender: SocketPort
     frames: FramePort | None
     ah: AhState | None = None
+    #: the last advert encoded and its datagrams: a MASTER sends the same bytes every
+    #: interval until its priority or addresses change (not with AH: each one differs)
+    encoded: tuple[Advertisement, SocketSpec, list[tuple[bytes, IPAddress]]] | None = None
 
 
 class Executor:
@@ -76,6 +80,21 @@ class Executor:
         self.release_vips = release_vips
         #: told of every transition, in the instance's action order (lvs_sync_daemon)
         self.on_state = on_state
+
+    @staticmethod
+    def immediate(actions: Sequence[Action]) -> bool:
+        """Whether the batch never awaits: adverts and log lines only (a MASTER's steady
+        state), which the chain runs at once instead of in a Task of its own."""
+        return all(type(action) in _IMMEDIATE for action in actions)
+
+    def run_now(self, io: InstanceIO, actions: Sequence[Action]) -> None:
+        """Run an `immediate` batch synchronously, in order."""
+        for action in actions:
+            if type(action) is SendAdvert:
+                self.send_advert(io, action.advert)
+            else:
+                assert isinstance(action, Log)
+                self._log.log(action.message, action.level)
 
     async def run(self, io: InstanceIO, actions: Sequence[Action]) -> None:
         for action in actions:
@@ -109,11 +128,17 @@ class Executor:
             self._log.log(f"({io.spec.name}) no source address on {sock.ifname}, "
                           "advert not sent", LogLevel.DEBUG)
             return 0
-        try:
-            datagrams = advert_datagrams(sock, advert, io.ah)
-        except ValueError as exc:
-            self._log.log(f"({io.spec.name}) cannot encode advert: {exc}")
-            return 0
+        cached = io.encoded
+        if (cached is not None and io.ah is None and cached[1] is sock
+                and (cached[0] is advert or cached[0] == advert)):
+            datagrams = cached[2]
+        else:
+            try:
+                datagrams = advert_datagrams(sock, advert, io.ah)
+            except ValueError as exc:
+                self._log.log(f"({io.spec.name}) cannot encode advert: {exc}")
+                return 0
+            io.encoded = (advert, sock, datagrams)
         return sum(io.sender.send(payload, destination) for payload, destination in datagrams)
 
     async def add_vips(self, io: InstanceIO) -> None:
@@ -124,12 +149,14 @@ class Executor:
         for rule in io.spec.rules:
             await self._request(self._addresses.add_rule, rule)
 
-    async def remove_vips(self, io: InstanceIO) -> None:
+    async def remove_vips(self, io: InstanceIO,
+                          vips: Sequence[AddressSpec] | None = None) -> None:
+        """Rules, routes, then `vips` (default: all the instance's VIPs)."""
         for rule in io.spec.rules:
             await self._request(self._addresses.delete_rule, rule)
         for route in io.spec.routes:
             await self._request(self._addresses.delete_route, route)
-        for spec in io.spec.vips:
+        for spec in io.spec.vips if vips is None else vips:
             await self._request(self._addresses.delete_address, spec)
 
     async def remove_addresses(self, specs: Sequence[AddressSpec]) -> None:

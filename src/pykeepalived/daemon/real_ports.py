@@ -10,7 +10,6 @@ import socket
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.gratuitous import FrameSender
-from pykeepalived.adapters.ipvs import Ipvs
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher
 from pykeepalived.adapters.notifier import Notifier
@@ -24,6 +23,7 @@ from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
 
 if TYPE_CHECKING:
     from pykeepalived.commands import ScriptCommand
+    from pykeepalived.daemon.check_ports import IpvsPort
     from pykeepalived.daemon.ports import LogSink, SocketPort
     from pykeepalived.specs.instance import SocketSpec
     from pykeepalived.vrrp.tracking import ScriptResult
@@ -35,6 +35,13 @@ if TYPE_CHECKING:
 #: lost with the rest (a backup then takes over: seen in bench.fuzz on a busy machine);
 #: 1 MiB holds about 0.2 s of that. Memory is only used while packets wait.
 RECEIVE_BUFFER = 1 << 20
+
+
+async def open_ipvs() -> IpvsPort:
+    """IPVS for a VRRP-driven lvs_sync_daemon, imported only when one is configured: the
+    generic-netlink machinery costs start-up time and memory every other daemon spares."""
+    from pykeepalived.adapters.ipvs import Ipvs
+    return await Ipvs.open()
 
 
 def socket_config(spec: SocketSpec) -> VrrpSocketConfig:
@@ -70,4 +77,4 @@ async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
                  notifier=notifier, run_command=run_one,
                  make_process_monitor=ProcessMonitor,
                  smtp_settings=SmtpSettings.resolve, close=close,
-                 vmac=VmacManager(netlink, log.log), open_ipvs=Ipvs.open)
+                 vmac=VmacManager(netlink, log.log), open_ipvs=open_ipvs)

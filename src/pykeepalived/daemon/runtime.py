@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from pykeepalived.specs.instance import InstanceSpec
     from pykeepalived.specs.reload import ReloadPlan
     from pykeepalived.vrrp.actions import Action
+    from pykeepalived.vrrp.advert import IPAddress
     from pykeepalived.vrrp.events import Event
     from pykeepalived.vrrp.tracking import Reading, ScriptTracker
 
@@ -76,6 +77,9 @@ class Runtime:
         self._watcher: WatcherPort | None = None
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
+        #: each interface's addresses when its facts were read: at start only VIPs found
+        #: there are removed (not 1,000 requests answered "not there")
+        self.addresses_seen: dict[str, frozenset[IPAddress]] = {}
 
     @staticmethod
     def now() -> float:
@@ -110,6 +114,7 @@ class Runtime:
                 ifname=name, ifindex=info.link.index, mac=_mac(info.link.mac),
                 up=info.link.up, primary_ipv4=info.primary_ipv4,
                 link_local=info.ipv6_link_local)
+            self.addresses_seen[name] = frozenset(e.address.ip for e in info.addresses)
             self.trackers.readings.setdefault((TrackKind.INTERFACE, name), info.link.up)
         return facts
 
@@ -133,6 +138,7 @@ class Runtime:
                 daemon.startup_delay, self._launch, daemon)
         else:
             self._launch(daemon)
+        self.inbound.arrange()
         self.trackers.run()
 
     def _launch(self, daemon: DaemonSpec) -> None:
@@ -194,6 +200,7 @@ class Runtime:
         await self.statics.add_pending()
         self._set_notify_targets(daemon)
         self.daemon = daemon
+        self.inbound.arrange()
         await self.settle()
         self.syncd.paused = False
         wanted = daemon.lvs_sync.instance if daemon.lvs_sync is not None else None
@@ -251,7 +258,12 @@ class Runtime:
         if node.instance.state is not State.MASTER:
             if node.spec.params.virtual_addresses:
                 self.log.log(messages.removing_vips(node.spec.name), LogLevel.DETAIL)
-            self.chains.run_after(node, functools.partial(self.executor.remove_vips, node.io))
+            io, seen = node.io, self.addresses_seen
+            stale = [vip for vip in io.spec.vips
+                     if vip.ifname not in seen or vip.address.ip in seen[vip.ifname]]
+            if stale or io.spec.routes or io.spec.rules:
+                self.chains.run_after(node, functools.partial(self.executor.remove_vips, io,
+                                                              stale))
 
     async def _retire(self, name: str, *, shutdown: bool) -> None:
         node = self.nodes.pop(name)

@@ -89,6 +89,9 @@ class VrrpInstance(ReceivesAdverts):
         self._garp_refresh_at: float | None = None
         self._preempt_time: float | None = None
         self._faulted = False
+        #: the advert for each priority sent so far: the same frozen value every interval
+        #: lets the daemon re-send the bytes it encoded (at most 256 entries)
+        self._adverts: dict[int, SendAdvert] = {}
         self.master_source: IPAddress | None = None
         self.master_priority = 0
 
@@ -361,11 +364,14 @@ class VrrpInstance(ReceivesAdverts):
         return actions
 
     def _advert(self, priority: int) -> SendAdvert:
-        p = self.params
         self.stats.advert_sent += 1
-        return SendAdvert(Advertisement(
-            version=p.version, vrid=p.vrid, priority=priority, interval_cs=p.advert_int_cs,
-            addresses=p.virtual_addresses, auth_type=p.auth_type, auth_data=p.auth_data))
+        action = self._adverts.get(priority)
+        if action is None:
+            p = self.params
+            action = self._adverts[priority] = SendAdvert(Advertisement(
+                version=p.version, vrid=p.vrid, priority=priority, interval_cs=p.advert_int_cs,
+                addresses=p.virtual_addresses, auth_type=p.auth_type, auth_data=p.auth_data))
+        return action
 
     def _full_down_interval(self) -> float:
         return master_down_interval(

@@ -250,3 +250,28 @@ def test_header_included_ipv4_keeps_our_identification(lab: Lab) -> None:
             assert (got.source, got.ttl) == (host_a.ipv4, 255)
 
     run(scenario())
+
+
+def test_a_vrid_filter_lets_the_kernel_drop_other_vrids(lab: Lab) -> None:
+    """B's filtered socket reads VRID 61 only; its unfiltered one both; detached, both."""
+    host_a, host_b = lab.host("a"), lab.host("b")
+    other = bytes([V4_PAYLOAD[0], 62]) + V4_PAYLOAD[2:]  # VRID 62, else the same
+
+    async def scenario() -> None:
+        with (open_socket(host_a, socket.AF_INET) as a,
+              open_socket(host_b, socket.AF_INET) as filtered,
+              open_socket(host_b, socket.AF_INET) as listener):
+            filtered.only_vrid(61)
+            only, everything = collect(filtered), collect(listener)
+            assert a.send_to_group(other)
+            assert a.send_to_group(V4_PAYLOAD)
+            await async_wait_for(lambda: len(everything) == 2 and len(only) == 1, WAIT,
+                                 what="both adverts at the listener, one at the filtered")
+            assert [d.payload[1] for d in everything] == [62, 61]
+            assert [d.payload[1] for d in only] == [61]
+            filtered.only_vrid(None)
+            assert a.send_to_group(other)
+            await async_wait_for(lambda: len(only) == 2, WAIT, what="VRID 62 once detached")
+            assert only[-1].payload[1] == 62
+
+    run(scenario())

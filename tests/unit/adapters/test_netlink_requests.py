@@ -224,3 +224,19 @@ def test_rule_arguments() -> None:
 def test_specs_reject_bad_settings(build: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_own_namespace_finds_an_index_without_asking_pyroute2() -> None:
+    """The daemon's own namespace: if_nametoindex, no link dump (FakeIPRoute says 4)."""
+    netlink = Netlink(FakeIPRoute(), own_namespace=True)
+    assert asyncio.run(netlink.ifindex("lo")) == socket.if_nametoindex("lo")
+    with pytest.raises(InterfaceNotFound):
+        asyncio.run(netlink.ifindex("no-such-if0"))
+
+
+def test_own_namespace_delete_on_a_missing_interface_is_already_gone() -> None:
+    fake = FakeIPRoute()
+    netlink = Netlink(fake, own_namespace=True)
+    spec = AddressSpec("no-such-if0", ip_interface("192.0.2.100/24"))
+    assert asyncio.run(netlink.delete_address(spec)) is False
+    assert fake.calls == []

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+import struct
 from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pykeepalived.adapters.vrrp_socket import VrrpSocket, VrrpSocketConfig
+from pykeepalived.adapters.vrrp_socket import VrrpSocket, VrrpSocketConfig, vrid_filter
 from tests.unit.adapters.packets import PAYLOAD, SRC, ipv4_packet
 
 if TYPE_CHECKING:
@@ -215,3 +216,13 @@ def test_receive_buffer_is_forced_as_root_else_asked_for(refuse: int | None,
                               receive_buffer=1 << 20)
     VrrpSocket.open(config, socket_factory=lambda *_: fake)  # type: ignore[arg-type,return-value]
     assert (socket.SOL_SOCKET, option, 1 << 20) in fake.options
+
+
+def test_the_vrid_filter_reads_the_vrid_after_the_ip_header() -> None:
+    """Five classic BPF instructions: X = IHL*4; A = [X+1]; A == vrid ? accept : drop."""
+    code = vrid_filter(61)
+    ops = [struct.unpack("HBBI", code[i:i + 8]) for i in range(0, len(code), 8)]
+    assert ops == [(0xB1, 0, 0, 0), (0x50, 0, 0, 1), (0x15, 0, 1, 61),
+                   (0x06, 0, 0, 0x40000), (0x06, 0, 0, 0)]
+    with pytest.raises(ValueError, match="VRID 256"):
+        vrid_filter(256)

@@ -8,8 +8,9 @@ from ipaddress import IPv4Address, IPv4Interface, IPv6Address
 from typing import TYPE_CHECKING, Any
 
 from pykeepalived.adapters.datagram import Datagram
-from pykeepalived.adapters.links import AddressEntry, InterfaceInfo, LinkState
+from pykeepalived.adapters.links import IFA_F_SECONDARY, AddressEntry, InterfaceInfo, LinkState
 from pykeepalived.adapters.proc_events import ProcessMonitor
+from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.ports import Ports
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.specs.instance import InterfaceFacts
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from pykeepalived.specs.build import DaemonSpec
+    from pykeepalived.specs.instance import InstanceSpec
     from pykeepalived.specs.notify import NotifyTarget
 
 MAC = bytes.fromhex("02000000aa0b")
@@ -69,8 +71,12 @@ class FakeFrames:
 
 @dataclass
 class FakeNetlink:
+    """`stale`: addresses the interface reports besides its own, as a crashed predecessor
+    leaves them (by default the VIP of instance_text(), so a start has one to clear)."""
+
     rec: Recorder
     ifname: str = "eth0"
+    stale: tuple[str, ...] = ("192.0.2.171/24",)
 
     async def add_address(self, spec: object) -> bool:
         self.rec.calls.append(("add", str(getattr(spec, "address", spec))))
@@ -99,7 +105,9 @@ class FakeNetlink:
     async def interface(self, ifname: str) -> InterfaceInfo:
         link = LinkState(ifname, 2, "02:00:00:00:aa:0b", True, True, "UP")
         entry = AddressEntry(2, IPv4Interface("192.0.2.11/24"), 0, ifname)
-        return InterfaceInfo(link, (entry,))
+        left = tuple(AddressEntry(2, IPv4Interface(a), IFA_F_SECONDARY, ifname)
+                     for a in self.stale)
+        return InterfaceInfo(link, (entry, *left))
 
 
 @dataclass
@@ -142,6 +150,8 @@ class FakeSocket:
     record: bool = True
     callback: Callable[[Datagram], None] | None = None
     closed: bool = False
+    #: the kernel filter asked for: None reads everything (the link's listener)
+    vrid_filter: int | None = None
 
     def send(self, payload: bytes, destination: object) -> bool:
         if self.record:
@@ -153,6 +163,9 @@ class FakeSocket:
 
     def counters(self) -> dict[str, int]:
         return {"rx_datagrams": 0}
+
+    def only_vrid(self, vrid: int | None) -> None:
+        self.vrid_filter = vrid
 
     def close(self) -> None:
         self.closed = True
@@ -206,3 +219,17 @@ class Harness:
         await runtime.start(daemon)
         await runtime.settle()
         return runtime
+
+
+def make_executor(spec: InstanceSpec, *, release: bool = True
+                  ) -> tuple[Executor, InstanceIO, Recorder, list[float], FakeLog]:
+    """An executor over recording fakes: (executor, io, recorder, sleeps, log)."""
+    rec, log, sleeps = Recorder(), FakeLog(), []
+
+    async def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        rec.calls.append(("sleep", seconds))
+
+    executor = Executor(FakeNetlink(rec), FakeNotifier(rec), log, sleep=sleep,
+                        release_vips=release)
+    return executor, InstanceIO(spec, FakeSender(rec), FakeFrames(rec)), rec, sleeps, log

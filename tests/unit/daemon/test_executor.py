@@ -5,41 +5,19 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.vrrp.actions import LogLevel
 from pykeepalived.vrrp.events import Shutdown, Startup, Timeout
 from pykeepalived.vrrp.instance import VrrpInstance
 from pykeepalived.vrrp.params import State
-from tests.unit.daemon.rt_fakes import (
-    FakeFrames,
-    FakeLog,
-    FakeNetlink,
-    FakeNotifier,
-    FakeSender,
-    Recorder,
-)
+from tests.unit.daemon.rt_fakes import make_executor
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pykeepalived.specs.instance import InstanceSpec
 
 ARP = ("frame", "0806")
 NA = ("frame", "86dd")
-
-
-def make(spec: InstanceSpec, *, release: bool = True) -> tuple[Executor, InstanceIO, Recorder,
-                                                                 list[float], FakeLog]:
-    rec, log, sleeps = Recorder(), FakeLog(), []
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        rec.calls.append(("sleep", seconds))
-
-    executor = Executor(FakeNetlink(rec), FakeNotifier(rec), log, sleep=sleep,
-                        release_vips=release)
-    return executor, InstanceIO(spec, FakeSender(rec), FakeFrames(rec)), rec, sleeps, log
 
 
 def become_master(inst: VrrpInstance) -> tuple[float, list]:
@@ -54,7 +32,7 @@ def become_master(inst: VrrpInstance) -> tuple[float, list]:
 def test_takeover_is_advert_then_vips_then_five_garps_then_notify(tmp_path: Path) -> None:
     spec = daemon_from(instance_text(vips="192.0.2.171/24\n192.0.2.172/24"),
                        tmp_path).instances[0]
-    executor, io, rec, _, log = make(spec)
+    executor, io, rec, _, log = make_executor(spec)
     _, actions = become_master(VrrpInstance(spec.params))
     asyncio.run(executor.run(io, actions))
     assert rec.calls == [
@@ -70,7 +48,7 @@ def test_takeover_is_advert_then_vips_then_five_garps_then_notify(tmp_path: Path
 
 def test_second_burst_comes_exactly_garp_master_delay_later(tmp_path: Path) -> None:
     spec = daemon_from(instance_text(), tmp_path).instances[0]
-    executor, io, rec, _, _ = make(spec)
+    executor, io, rec, _, _ = make_executor(spec)
     inst = VrrpInstance(spec.params)
     became, actions = become_master(inst)
     asyncio.run(executor.run(io, actions))
@@ -91,7 +69,7 @@ def test_second_burst_comes_exactly_garp_master_delay_later(tmp_path: Path) -> N
 def test_garp_interval_paces_every_frame(tmp_path: Path) -> None:
     text = "global_defs {\n vrrp_garp_interval 0.002\n}\n" + instance_text()
     spec = daemon_from(text, tmp_path).instances[0]
-    executor, io, rec, sleeps, _ = make(spec)
+    executor, io, rec, sleeps, _ = make_executor(spec)
     _, actions = become_master(VrrpInstance(spec.params))
     asyncio.run(executor.run(io, actions))
     assert sleeps == [0.002] * 5
@@ -103,7 +81,7 @@ def test_ipv6_vips_get_unsolicited_nas(tmp_path: Path) -> None:
     text = instance_text(vips="2001:db8::171/64", extra="native_ipv6")
     text = text.replace("advert_int 1", "advert_int 1\n    version 3")
     spec = daemon_from(text, tmp_path).instances[0]
-    executor, io, rec, _, _ = make(spec)
+    executor, io, rec, _, _ = make_executor(spec)
     _, actions = become_master(VrrpInstance(spec.params))
     asyncio.run(executor.run(io, actions))
     assert rec.calls[0] == ("advert", "ff02::12", 100)
@@ -113,7 +91,7 @@ def test_ipv6_vips_get_unsolicited_nas(tmp_path: Path) -> None:
 
 def test_shutdown_sends_priority_zero_then_removes(tmp_path: Path) -> None:
     spec = daemon_from(instance_text(), tmp_path).instances[0]
-    executor, io, rec, _, _ = make(spec)
+    executor, io, rec, _, _ = make_executor(spec)
     inst = VrrpInstance(spec.params)
     due, actions = become_master(inst)
     asyncio.run(executor.run(io, actions))
@@ -125,7 +103,7 @@ def test_shutdown_sends_priority_zero_then_removes(tmp_path: Path) -> None:
 
 def test_dont_release_keeps_vips_but_still_says_goodbye(tmp_path: Path) -> None:
     spec = daemon_from(instance_text(), tmp_path).instances[0]
-    executor, io, rec, _, _ = make(spec, release=False)
+    executor, io, rec, _, _ = make_executor(spec, release=False)
     inst = VrrpInstance(spec.params)
     due, actions = become_master(inst)
     asyncio.run(executor.run(io, actions))
@@ -138,7 +116,7 @@ def test_dont_release_keeps_vips_but_still_says_goodbye(tmp_path: Path) -> None:
 def test_unicast_sends_one_copy_per_peer(tmp_path: Path) -> None:
     extra = "unicast_src_ip 192.0.2.11\n unicast_peer {\n 192.0.2.12\n 192.0.2.13\n }"
     spec = daemon_from(instance_text(extra=extra), tmp_path).instances[0]
-    executor, io, rec, _, _ = make(spec)
+    executor, io, rec, _, _ = make_executor(spec)
     _, actions = become_master(VrrpInstance(spec.params))
     asyncio.run(executor.run(io, actions))
     assert rec.calls[:2] == [("advert", "192.0.2.12", 100), ("advert", "192.0.2.13", 100)]
@@ -147,6 +125,6 @@ def test_unicast_sends_one_copy_per_peer(tmp_path: Path) -> None:
 def test_readd_vip_puts_back_only_that_address_and_announces_it(tmp_path: Path) -> None:
     spec = daemon_from(instance_text(vips="192.0.2.171/24\n192.0.2.172/24"),
                        tmp_path).instances[0]
-    executor, io, rec, _, _ = make(spec)
+    executor, io, rec, _, _ = make_executor(spec)
     asyncio.run(executor.readd_vip(io, spec.vips[1].address.ip))
     assert rec.calls == [("add", "192.0.2.172/24"), ARP]

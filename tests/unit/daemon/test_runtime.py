@@ -12,11 +12,13 @@ from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.specs.reload import plan_reload
 from pykeepalived.vrrp.params import State
 from pykeepalived.vrrp.tracking import ScriptResult
-from tests.unit.daemon.rt_fakes import PEER, Harness, datagram
+from tests.unit.daemon.rt_fakes import PEER, FakeNetlink, Harness, datagram
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from pykeepalived.specs.build import DaemonSpec
 
 
 def test_receive_dispatch_drops_and_the_exception_boundary(tmp_path: Path) -> None:
@@ -235,3 +237,64 @@ def test_dump_signals_write_keepalived_files_and_stats_clear_zeroes(tmp_path: Pa
     assert (entry["data"]["iname"], entry["data"]["state"]) == ("VI_T", 2)
     assert entry["stats"]["advert_sent"] == 1
     assert "Sent: 1" in (out / "keepalived.stats").read_text()
+
+
+class CleanHarness(Harness):
+    """A start on an interface where nobody left anything behind."""
+
+    def make_netlink(self) -> FakeNetlink:
+        return FakeNetlink(self.rec, stale=())
+
+
+def started_calls(harness: Harness, daemon: DaemonSpec) -> list[tuple[object, ...]]:
+    async def scenario() -> None:
+        runtime = await harness.runtime(daemon)
+        await runtime.stop()
+    asyncio.run(scenario())
+    return [call for call in harness.rec.calls if call[0] == "delete"]
+
+
+def test_a_start_removes_only_the_vips_its_interface_has(tmp_path: Path) -> None:
+    daemon = daemon_from(instance_text(vips="192.0.2.171/24\n192.0.2.172/24"), tmp_path)
+    deletes = started_calls(Harness(), daemon)
+    # the left-over .171 at start, then both at stop (priority 0, VIPs released)
+    assert deletes[0] == ("delete", "192.0.2.171/24")
+    assert ("delete", "192.0.2.172/24") not in deletes[:1]
+
+
+def test_a_start_on_a_clean_interface_asks_netlink_nothing(tmp_path: Path) -> None:
+    harness = CleanHarness()
+
+    async def scenario() -> None:
+        runtime = await harness.runtime(daemon_from(instance_text(), tmp_path))
+        assert not [c for c in harness.rec.calls if c[0] == "delete"]
+        assert "(VI_T) Entering BACKUP STATE (init)" in harness.log.text()
+        await runtime.stop()
+    asyncio.run(scenario())
+
+
+def test_a_vip_on_an_interface_not_read_at_start_is_removed_anyway(tmp_path: Path) -> None:
+    """`dev eth9` is not among the interfaces read: not knowing, the start removes it."""
+    text = instance_text(vips="192.0.2.171/24\n192.0.2.173/24 dev eth9")
+    deletes = started_calls(CleanHarness(), daemon_from(text, tmp_path))
+    assert deletes[0] == ("delete", "192.0.2.173/24")
+
+
+def test_one_listener_per_link_reads_everything_the_others_their_vrid(tmp_path: Path) -> None:
+    """The first instance on eth0 counts what nobody runs; the kernel filters the rest."""
+    harness = Harness()
+    text = instance_text() + instance_text(name="VI_U", vrid=172, vips="192.0.2.172/24")
+
+    async def scenario() -> None:
+        runtime = await harness.runtime(daemon_from(text, tmp_path))
+        listener, other = harness.sockets
+        assert (listener.vrid_filter, other.vrid_filter) == (None, 172)
+        assert listener.callback is not None
+        assert other.callback is not None
+        listener.callback(datagram(vrid=99))
+        other.callback(datagram(vrid=99))  # as with an unfiltered socket: not twice
+        assert runtime.unknown_vrid == 1
+        listener.callback(datagram(vrid=172))  # VI_U's, read by its own socket too
+        assert runtime.unknown_vrid == 1
+        await runtime.stop()
+    asyncio.run(scenario())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
 from pykeepalived.vrrp.timing import (
@@ -50,6 +52,15 @@ def test_min_skew_and_interval_in_seconds():
     assert min_skew_time(1000, version=2) == 0.00390625
     assert interval_seconds(100) == 1.0
     assert interval_seconds(1) == 0.01
+
+
+def test_interval_seconds_is_the_exact_decimal_rounded_once_for_every_interval():
+    """Every advert_int keepalived accepts (1 cs to 40.95 s at v3, 255 s at v2): the float
+    nearest to cs/100, exactly as from the rational (no double rounding)."""
+    for cs in range(1, 25501):
+        assert interval_seconds(cs) == float(Fraction(cs, 100)), cs
+    assert interval_seconds(10) == 0.1
+    assert interval_seconds(3) == 0.03
 
 
 @pytest.mark.parametrize("priority", [-1, 256])

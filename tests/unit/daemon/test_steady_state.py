@@ -1,0 +1,154 @@
+"""A MASTER's steady state costs one send per advert: no Task, no re-encoding.
+
+The chain runs an adverts-and-logs batch at once only when nothing is queued before it
+(order is the point of chains); the executor re-sends the bytes it encoded last while
+the advert is the same, and encodes again when it changes (priority, addresses) or when
+every advert differs (AH's sequence numbers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from ipaddress import IPv4Address
+from typing import TYPE_CHECKING
+
+from pykeepalived.daemon import executor as executor_module
+from pykeepalived.daemon.chains import Chains
+from pykeepalived.daemon.packets import ah_state_for
+from pykeepalived.daemon.running import RunningInstance
+from pykeepalived.vrrp.actions import Log, LogLevel, Notify, SendAdvert
+from pykeepalived.vrrp.advert import Advertisement, AuthType
+from pykeepalived.vrrp.instance import VrrpInstance
+from pykeepalived.vrrp.params import State
+from tests.unit.daemon.rt_fakes import make_executor
+from tests.unit.daemon.rt_specs import daemon_from, instance_text
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+    from pykeepalived.daemon.executor import Executor, InstanceIO
+    from pykeepalived.daemon.packets import AhState
+    from pykeepalived.specs.instance import SocketSpec
+    from pykeepalived.vrrp.advert import IPAddress
+
+
+def advert(priority: int = 100) -> Advertisement:
+    return Advertisement(version=2, vrid=171, priority=priority, interval_cs=100,
+                         addresses=(IPv4Address("192.0.2.171"),))
+
+
+def node_for(tmp_path: Path) -> tuple[RunningInstance, Chains, list[tuple[object, ...]]]:
+    spec = daemon_from(instance_text(), tmp_path).instances[0]
+    executor, io, rec, _, log = make_executor(spec)
+    node = RunningInstance(spec, VrrpInstance(spec.params), None, io, io.sender)  # type: ignore[arg-type]
+    return node, Chains(executor, log), rec.calls
+
+
+def test_an_advert_batch_on_an_idle_chain_is_sent_before_execute_returns(
+        tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node, chains, calls = node_for(tmp_path)
+        chains.execute(node, [SendAdvert(advert()), Log("tick", LogLevel.DEBUG)])
+        assert calls == [("advert", "224.0.0.18", 100)]
+        assert node.chain is None  # no Task was made for it
+    asyncio.run(scenario())
+
+
+def test_an_advert_batch_waits_behind_a_queued_batch(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node, chains, calls = node_for(tmp_path)
+        release = asyncio.Event()
+
+        async def slow() -> None:
+            await release.wait()
+            calls.append(("slow done",))
+        chains.run_after(node, slow)
+        chains.execute(node, [SendAdvert(advert(90))])
+        assert calls == []  # behind `slow`, not overtaking it
+        release.set()
+        await chains.settle([node])
+        assert calls == [("slow done",), ("advert", "224.0.0.18", 90)]
+    asyncio.run(scenario())
+
+
+def test_a_batch_that_awaits_still_goes_through_a_task(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node, chains, calls = node_for(tmp_path)
+        chains.execute(node, [SendAdvert(advert()), Notify(State.MASTER, 100)])
+        assert node.chain is not None
+        await chains.settle([node])
+        assert calls == [("advert", "224.0.0.18", 100), ("notify", "VI_T", "MASTER", 100)]
+    asyncio.run(scenario())
+
+
+def test_a_failing_immediate_batch_is_counted_and_logged(tmp_path: Path) -> None:
+    node, chains, _ = node_for(tmp_path)
+
+    def broken(payload: bytes, destination: object) -> bool:
+        raise OSError("boom")
+    node.io.sender.send = broken  # type: ignore[method-assign]
+    chains.execute(node, [SendAdvert(advert())])
+    assert chains.failures == 1
+
+
+class CountingEncoder:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls = 0
+        real = executor_module.advert_datagrams
+
+        def counted(sock: SocketSpec, adv: Advertisement,
+                    ah: AhState | None) -> list[tuple[bytes, IPAddress]]:
+            self.calls += 1
+            return real(sock, adv, ah)
+        monkeypatch.setattr(executor_module, "advert_datagrams", counted)
+
+
+def sent(executor: Executor, io: InstanceIO, *adverts: Advertisement) -> None:
+    for one in adverts:
+        executor.send_advert(io, one)
+
+
+def test_the_same_advert_is_encoded_once(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = CountingEncoder(monkeypatch)
+    spec = daemon_from(instance_text(), tmp_path).instances[0]
+    executor, io, rec, _, _ = make_executor(spec)
+    sent(executor, io, advert(), advert(), advert())
+    assert encoder.calls == 1
+    assert rec.calls == [("advert", "224.0.0.18", 100)] * 3
+
+
+def test_a_changed_advert_is_encoded_again(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = CountingEncoder(monkeypatch)
+    spec = daemon_from(instance_text(), tmp_path).instances[0]
+    executor, io, rec, _, _ = make_executor(spec)
+    sent(executor, io, advert(100), advert(90), advert(90), advert(100))
+    assert encoder.calls == 3
+    assert [call[2] for call in rec.calls] == [100, 90, 90, 100]
+
+
+def test_a_new_socket_spec_is_encoded_again(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = CountingEncoder(monkeypatch)
+    spec = daemon_from(instance_text(), tmp_path).instances[0]
+    executor, io, _, _, _ = make_executor(spec)
+    sent(executor, io, advert())
+    io.spec = replace(spec, socket=replace(spec.socket))
+    sent(executor, io, advert())
+    assert encoder.calls == 2
+
+
+def test_ah_adverts_are_never_reused(tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    encoder = CountingEncoder(monkeypatch)
+    text = instance_text(extra="authentication {\n auth_type AH\n auth_pass secret\n }")
+    spec = daemon_from(text, tmp_path).instances[0]
+    executor, io, _, _, _ = make_executor(spec)
+    io.ah = ah_state_for(spec)
+    sent(executor, io, replace(advert(), auth_type=AuthType.AH),
+         replace(advert(), auth_type=AuthType.AH))
+    assert encoder.calls == 2
