@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -134,8 +135,8 @@ class ScriptScheduler:
         due = loop.time()
         while True:
             self.tick(job.name)
-            due += job.interval
-            await asyncio.sleep(max(0.0, due - loop.time()))  # fixed grid: no drift
+            due = next_slot(due, job.interval, loop.time())
+            await asyncio.sleep(due - loop.time())
 
     async def stop(self) -> None:
         """Stop the timers, then cancel running scripts (their groups are killed)."""
@@ -172,6 +173,20 @@ class ScriptScheduler:
         self._disabled &= set(self._jobs)
         if running:
             self.start()
+
+
+def next_slot(due: float, interval: float, now: float) -> float:
+    """The first slot of the fixed grid (`due`, `due + interval`, ...) after `now`.
+
+    A fixed grid keeps lateness from accumulating. Slots missed while the whole process
+    was frozen (SIGSTOP, a paused VM, a long stall) are skipped, not run back to back at
+    SIGCONT: one late run, then the grid again. keepalived re-arms each script's timer
+    from the run it starts, so it never catches up either.
+    """
+    due += interval
+    if due <= now and interval > 0:
+        due += (math.floor((now - due) / interval) + 1) * interval
+    return due
 
 
 def _by_name(scripts: Iterable[ScheduledScript]) -> dict[str, ScheduledScript]:
