@@ -61,12 +61,27 @@ def command_line(pid: int) -> bytes | None:
         return None
 
 
+#: /proc/PID/stat flags bit of a kernel thread
+PF_KTHREAD = 0x00200000
+
+
 def daemon_alive(pid: int) -> bool:
     """A live process that may be a keepalived (see the module docstring)."""
     if not pid_alive(pid):
         return False
     line = command_line(pid)
-    return line is None or b"keepalived" in line
+    if line is None or b"keepalived" in line:
+        return True
+    if line:
+        return False
+    # no command line: a zombie or a kernel thread is no daemon; a process in the
+    # middle of exec (its arguments not mapped yet) may be one
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return True
+    return fields[0] not in ("Z", "X") and not int(fields[6]) & PF_KTHREAD
 
 
 @dataclass

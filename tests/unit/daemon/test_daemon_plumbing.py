@@ -164,6 +164,15 @@ def test_a_stale_pid_file_is_reported_with_keepalived_line(tmp_path: Path) -> No
     assert files.replaced == [f"Remove a zombie pid file {path}"]
 
 
+def exec_done(pid: int) -> None:
+    """Right after fork and exec the kernel shows an empty command line for a moment."""
+    for _ in range(500):
+        if pidfile.command_line(pid):
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"pid {pid} shows no command line")
+
+
 def test_a_pid_reused_by_another_program_does_not_block_the_start(tmp_path: Path) -> None:
     """After a SIGKILL and a long downtime the dead daemon's pid may be someone else's:
     a live process that is no keepalived leaves the file stale (keepalived 2.2.7 would
@@ -171,6 +180,7 @@ def test_a_pid_reused_by_another_program_does_not_block_the_start(tmp_path: Path
     path = tmp_path / "keepalived.pid"
     other = subprocess.Popen(["sleep", "30"])
     try:
+        exec_done(other.pid)
         path.write_text(f"{other.pid}\n")
         assert not pidfile.daemon_alive(other.pid)
         files = pidfile.acquire([str(path)], pid=4242)
@@ -186,6 +196,8 @@ def test_a_live_keepalived_is_recognised_by_its_command_line(tmp_path: Path) -> 
     named.symlink_to("/bin/sleep")
     daemon = subprocess.Popen([str(named), "30"])
     try:
+        assert pidfile.daemon_alive(daemon.pid)  # mid-exec, no command line yet: maybe
+        exec_done(daemon.pid)
         assert pidfile.daemon_alive(daemon.pid)
         (tmp_path / "k.pid").write_text(f"{daemon.pid}\n")
         with pytest.raises(pidfile.PidFileError, match="already running"):
