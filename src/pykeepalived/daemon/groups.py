@@ -84,8 +84,10 @@ class Groups:
             group.sync.state = State.BACKUP
         self.dispatch(group, out)
 
-    def event(self, group: RunningGroup, member: str, event: Event) -> None:
-        self.dispatch(group, group.sync.handle(member, event, now=self._host.now()))
+    def event(self, group: RunningGroup, member: str, event: Event, *,
+              now: float | None = None) -> None:
+        at = self._host.now() if now is None else now
+        self.dispatch(group, group.sync.handle(member, event, now=at))
 
     def stop(self) -> None:
         """Shutdown through the coordinators: members' priority-0 adverts, GROUP STOP."""
