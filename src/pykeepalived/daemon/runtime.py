@@ -290,8 +290,12 @@ class Runtime:
     def feed(self, node: RunningInstance, event: Event, received_ns: int | None = None,
              ) -> None:
         """One event for the instance (or its sync group); `received_ns`: a datagram's
-        kernel receive time, so it is handled as of when it arrived (`arrival_time`)."""
+        kernel receive time, so a BACKUP handles it as of when it arrived (see
+        `arrival_time`). A MASTER handles it now: dated in the past, its overdue advert
+        timer would fire once per missed interval, a burst of adverts sent at once."""
         members = node.group.members if node.group is not None else [node]
+        if node.instance.state is not State.BACKUP:
+            received_ns = None
         now = arrival_time(self.now(), time.time_ns(), received_ns,
                            since=max(m.instance.clock for m in members))
         if node.group is not None:

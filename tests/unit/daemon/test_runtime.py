@@ -284,3 +284,32 @@ def test_arrival_time_is_the_kernel_receive_time_kept_between_bounds() -> None:
     assert arrival_time(now, wall, wall - 2_000_000_000, since=90.0) == 98.0
     assert arrival_time(now, wall, wall - 20_000_000_000, since=90.0) == 90.0  # not before
     assert arrival_time(now, wall, wall + 1_000_000_000, since=90.0) == now  # not after
+
+
+def test_a_master_resumed_after_a_stop_sends_no_catch_up_burst(tmp_path: Path) -> None:
+    """A MASTER's queued lower-priority adverts are answered now: one advert each (the
+    forced election) and one for the overdue timer, not one per missed interval."""
+    harness = Harness()
+    advert = Advertisement(version=3, vrid=171, priority=100, interval_cs=5,
+                           addresses=(IPv4Address("192.0.2.171"),))
+    payload = encode(advert, source=PEER, destination=GROUP)
+
+    async def scenario() -> int:
+        text = instance_text(priority=255, extra="version 3\n    advert_int 0.05")
+        runtime = await harness.runtime(daemon_from(text, tmp_path))
+        assert runtime.nodes["VI_T"].instance.state is State.MASTER
+        deliver = harness.sockets[0].callback
+        assert deliver is not None
+        await runtime.settle()
+        harness.rec.calls.clear()
+        time.sleep(0.5)  # noqa: ASYNC251 - the daemon is stopped: the loop does not run
+        for n in range(1, 10):  # queued meanwhile, one every 0.05 s
+            deliver(Datagram(payload=payload, source=PEER, destination=GROUP, ttl=255,
+                             ifindex=2, protocol=112,
+                             received_ns=time.time_ns() - int((0.5 - n * 0.05) * 1e9)))
+        await runtime.settle()
+        sent = sum(1 for call in harness.rec.calls if call[0] == "advert")
+        await runtime.stop()
+        return sent
+
+    assert asyncio.run(scenario()) <= 9 + 2
