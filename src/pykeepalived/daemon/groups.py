@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Protocol
 
-from pykeepalived.daemon.running import RunningGroup
+from pykeepalived.daemon.running import RunningGroup, defer_late_timer
 from pykeepalived.vrrp.actions import Log
 from pykeepalived.vrrp.events import FaultChanged
 from pykeepalived.vrrp.params import State
@@ -147,7 +147,13 @@ class Groups:
     def _on_timer(self, group: RunningGroup) -> None:
         group.timer = None
         deadline = group.sync.next_deadline()
-        now = max(self._host.now(), deadline or 0.0)  # call_at may fire a hair early
+        now = self._host.now()
+        if defer_late_timer(now - (deadline or now), group.timer_deferred):
+            group.timer_deferred = True
+            group.timer = asyncio.get_running_loop().call_at(now, self._on_timer, group)
+            return
+        group.timer_deferred = False
+        now = max(now, deadline or 0.0)  # call_at may fire a hair early
         self.dispatch(group, group.sync.handle_timeout(now=now))
 
     def dispatch(self, group: RunningGroup, outputs: Sequence[GroupOutput]) -> None:
@@ -155,6 +161,7 @@ class Groups:
         if self.active.get(group.spec.name) is group:
             if group.timer is not None:
                 group.timer.cancel()
+            group.timer_deferred = False
             deadline = group.sync.next_deadline()
             group.timer = None if deadline is None else asyncio.get_running_loop().call_at(
                 deadline, self._on_timer, group)

@@ -26,7 +26,7 @@ from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Groups
 from pykeepalived.daemon.inbound import Inbound
 from pykeepalived.daemon.packets import ah_state_for
-from pykeepalived.daemon.running import RunningInstance
+from pykeepalived.daemon.running import RunningInstance, defer_late_timer
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
 from pykeepalived.daemon.tracking_io import Trackers
@@ -306,6 +306,11 @@ class Runtime:
     def _on_timer(self, node: RunningInstance) -> None:
         node.timer = None
         deadline = node.instance.next_deadline()
+        if defer_late_timer(self.now() - (deadline or self.now()), node.timer_deferred):
+            node.timer_deferred = True
+            node.timer = asyncio.get_running_loop().call_at(self.now(), self._on_timer, node)
+            return
+        node.timer_deferred = False
         now = max(self.now(), deadline or 0.0)  # call_at may fire a hair early
         self.after_core(node, node.instance.handle(Timeout(), now=now))
 
@@ -314,6 +319,7 @@ class Runtime:
             return  # retired meanwhile
         if node.timer is not None:
             node.timer.cancel()
+        node.timer_deferred = False
         deadline = None if node.group is not None else node.instance.next_deadline()
         loop = asyncio.get_running_loop()
         node.timer = None if deadline is None else loop.call_at(deadline, self._on_timer, node)

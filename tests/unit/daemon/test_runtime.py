@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
+from pykeepalived.daemon.running import defer_late_timer
 from pykeepalived.daemon.runtime import Runtime, arrival_time
 from pykeepalived.specs.reload import plan_reload
 from pykeepalived.vrrp.advert import Advertisement
@@ -313,3 +314,9 @@ def test_a_master_resumed_after_a_stop_sends_no_catch_up_burst(tmp_path: Path) -
         return sent
 
     assert asyncio.run(scenario()) <= 9 + 2
+
+
+def test_a_late_timer_waits_one_poll_once() -> None:
+    assert not defer_late_timer(0.001, deferred=False)  # on time: runs
+    assert defer_late_timer(0.5, deferred=False)  # the loop did not run: read first
+    assert not defer_late_timer(0.5, deferred=True)  # but only once
