@@ -116,5 +116,5 @@ def test_a_pid_file_naming_a_reused_pid_does_not_block_a_restart(
         daemon.wait_for_log("daemon is already running", BOUND)
         daemon.process.popen.wait(BOUND)  # it exits
         assert not has_address(lab, "a", VIP)
-    report("pid file naming a live non-keepalived pid", kind, {
+    report("stale pid file, pid reused", kind, {
         "started": has_address(lab, "a", VIP)})
