@@ -161,7 +161,6 @@ class Groups:
         if self.active.get(group.spec.name) is group:
             if group.timer is not None:
                 group.timer.cancel()
-            group.timer_deferred = False
             deadline = group.sync.next_deadline()
             group.timer = None if deadline is None else asyncio.get_running_loop().call_at(
                 deadline, self._on_timer, group)

@@ -34,8 +34,8 @@ def defer_late_timer(late_by: float, deferred: bool) -> bool:
     meanwhile (epoll_wait's timeout expired during the stop, so it returned nothing).
     A backup's down timer would then fire although its master's adverts sat in the
     socket all along. Put back once (`loop.call_at(now)` runs after the next poll's
-    readers), the timer finds them read, and the deadline moved. Only once, so a busy
-    loop still runs its timers."""
+    readers), the timer finds them read, and the deadline moved. Only once (the flag is
+    cleared when the timer runs), so a loop busy with datagrams still runs its timers."""
     return late_by > LATE_TIMER and not deferred
 
 

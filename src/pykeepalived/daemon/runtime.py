@@ -294,10 +294,10 @@ class Runtime:
         `arrival_time`). A MASTER handles it now: dated in the past, its overdue advert
         timer would fire once per missed interval, a burst of adverts sent at once."""
         members = node.group.members if node.group is not None else [node]
+        since = max(m.instance.clock for m in members)
         if node.instance.state is not State.BACKUP:
             received_ns = None
-        now = arrival_time(self.now(), time.time_ns(), received_ns,
-                           since=max(m.instance.clock for m in members))
+        now = arrival_time(self.now(), time.time_ns(), received_ns, since=since)
         if node.group is not None:
             self.groups.event(node.group, node.spec.name, event, now=now)
             return
@@ -319,7 +319,6 @@ class Runtime:
             return  # retired meanwhile
         if node.timer is not None:
             node.timer.cancel()
-        node.timer_deferred = False
         deadline = None if node.group is not None else node.instance.next_deadline()
         loop = asyncio.get_running_loop()
         node.timer = None if deadline is None else loop.call_at(deadline, self._on_timer, node)
