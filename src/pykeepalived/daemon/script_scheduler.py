@@ -3,7 +3,8 @@
 keepalived runs a script first at startup and then every `interval` seconds, with a time
 limit of `timeout` (default: the interval). A run still going when the next one is due
 is not doubled: we log keepalived's line `Track script X is already running, expect idle
-- skipping run` and skip it (keepalived 2.2.7 logs the line but forks anyway). A script is
+- skipping run` (`is being timed out` once past its time limit, while it is being
+killed) and skip it (keepalived 2.2.7 logs the line but forks anyway). A script is
 run once per interval however many instances track it: the scheduler is keyed by script
 name and the callback fans the verdict out.
 
@@ -77,6 +78,8 @@ class ScriptScheduler:
         self._runner = runner or self._run_real
         self._enforce_security = enforce_security
         self._running: dict[str, asyncio.Task[None]] = {}
+        #: when the current (or last) run of each script started, on the loop's clock
+        self._started: dict[str, float] = {}
         self._timers: list[asyncio.Task[None]] = []
         self._disabled: set[str] = set()
 
@@ -104,11 +107,15 @@ class ScriptScheduler:
         """The script is due: start a run unless one is still going. True if started."""
         if name in self._disabled:
             return False
+        loop = asyncio.get_running_loop()
         if self.is_running(name):
-            self._log_line(f"Track script {name} is already running, expect idle - "
-                           "skipping run", logging.INFO)
+            overdue = loop.time() - self._started[name] >= self._jobs[name].time_limit
+            doing = "being timed out" if overdue else "already running"
+            self._log_line(f"Track script {name} is {doing}, expect idle - skipping run",
+                           logging.INFO)
             return False
-        self._running[name] = asyncio.get_running_loop().create_task(
+        self._started[name] = loop.time()
+        self._running[name] = loop.create_task(
             self._run_once(self._jobs[name]), name=f"vrrp_script {name}")
         return True
 

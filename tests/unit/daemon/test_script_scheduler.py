@@ -227,3 +227,24 @@ def test_a_frozen_loop_resumes_with_one_late_run_not_a_burst(
     gaps = [b - a for a, b in itertools.pairwise(starts[1:])]
     assert all(gap >= interval / 2 for gap in gaps), gaps  # ...then the grid, no burst
     assert not [m for m in caplog.messages if "skipping run" in m]
+
+
+def test_a_run_past_its_time_limit_is_being_timed_out(caplog: pytest.LogCaptureFixture,
+                                                      ) -> None:
+    """keepalived says which: still within its timeout, or being killed for it."""
+    async def scenario() -> None:
+        runner = GatedRunner()
+        sched = ScriptScheduler([job(time_limit=0.05)], lambda n, v: None, runner=runner)
+        sched.tick("chk")
+        await settle()
+        sched.tick("chk")  # within the limit
+        await asyncio.sleep(0.06)
+        sched.tick("chk")  # past it: the runner is killing it
+        runner.gates[0].set_result(ScriptResult.timeout())
+        await sched.stop()
+
+    with caplog.at_level(logging.INFO, logger="pykeepalived.daemon.script_scheduler"):
+        asyncio.run(scenario())
+    assert [m for m in caplog.messages if "skipping run" in m] == [
+        "Track script chk is already running, expect idle - skipping run",
+        "Track script chk is being timed out, expect idle - skipping run"]
