@@ -8,7 +8,8 @@ The same calls for both implementations, so a scenario is played against each:
   is frozen first, then the child and the parent are SIGKILLed: nothing runs any
   clean-up, as in a crash of the whole daemon.
 - `freeze(node)` / `thaw(node)`: SIGSTOP / SIGCONT of the process that speaks VRRP.
-- `vrrp_pid(node)`, `children(pid)`, `zombies(pid)`, `rss_kib(pid)`: /proc read-outs.
+- `vrrp_pid(node)`, `children(pid)`, `zombies(pid)`, `rss_kib(pid)`,
+  `process_state(pid)`: /proc read-outs.
 - `vip_holders(lab, hosts, vip)` and `first_time(...)`: who holds the VIP, and when a
   condition first held (polled with `ip -n`, a few ms per host).
 - `AdvertWatch`: every VRRP advert an observer host hears, with the kernel's receive
@@ -39,7 +40,7 @@ from netlab.advert_log import (
     parse,
     statistics,
 )
-from netlab.lab import STOP_TIMEOUT, ip, wait_for
+from netlab.lab import STOP_TIMEOUT, wait_for
 from netlab.peers import KeepalivedPeer
 
 if TYPE_CHECKING:
@@ -175,12 +176,6 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise LookupError(f"no VmRSS for pid {pid}")
-
-
-def namespace_pids(lab: Lab, host: str) -> set[int]:
-    """Every live process in the host's network namespace (`ip netns pids`)."""
-    out = ip("netns", "pids", lab.host(host).namespace)
-    return {int(word) for word in out.split() if word.isdigit() and _running(int(word))}
 
 
 # ------------------------------------------------------------------ the VIP
