@@ -114,10 +114,12 @@ class Script:
     fall: int | None = None
     rise: int | None = None
     weight: int | None = None
+    timeout: int | None = None
 
     def block(self) -> Block:
         return Block(f"vrrp_script {self.name}", [
             f'script "{self.command}"', *_option("interval", self.interval),
+            *_option("timeout", self.timeout),
             *_option("fall", self.fall), *_option("rise", self.rise),
             *_option("weight", self.weight)])
 

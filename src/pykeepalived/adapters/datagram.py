@@ -3,7 +3,9 @@
 Kept apart from the socket so the framing rules (IPv4 header checks, which control
 message carries the destination and the TTL) can be tested with plain bytes. A raw IPv4
 socket hands us the IP header; a raw IPv6 socket does not, so IPv6 needs IPV6_PKTINFO
-and IPV6_HOPLIMIT to know where the packet went and how far it came.
+and IPV6_HOPLIMIT to know where the packet went and how far it came. Both carry the
+kernel's receive time (SO_TIMESTAMPNS): a datagram read late, after the daemon was
+stopped or stalled, still says when it arrived.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ IP_PKTINFO: Final = 8
 IP_RECVTTL: Final = 12
 IP_MULTICAST_ALL: Final = 49
 IPV6_MULTICAST_ALL: Final = 29
+#: also the control message's type (SCM_TIMESTAMPNS): a struct timespec, CLOCK_REALTIME
+SO_TIMESTAMPNS: Final = 35
 
 _IN_PKTINFO = struct.Struct("=i4s4s")  # ipi_ifindex, ipi_spec_dst, ipi_addr
 _IN6_PKTINFO = struct.Struct("=16sI")  # ipi6_addr, ipi6_ifindex
 _INT = struct.Struct("=i")
+_TIMESPEC = struct.Struct("=qq")
 _IPV4_MIN_HEADER = 20
 
 #: One ancillary item as socket.recvmsg returns it: (level, type, data).
@@ -45,6 +50,7 @@ class Datagram:
 
     `payload` starts after the IP header. `ip_header` is the IPv4 header as received,
     kept for keepalived's AH, whose HMAC covers it; it is empty for IPv6.
+    `received_ns` is when the kernel received it (CLOCK_REALTIME ns), if it said.
     """
 
     payload: bytes
@@ -54,6 +60,16 @@ class Datagram:
     ifindex: int
     protocol: int
     ip_header: bytes = b""
+    received_ns: int | None = None
+
+
+def kernel_receive_time(ancillary: list[Ancillary]) -> int | None:
+    """The SO_TIMESTAMPNS control message, in ns since the epoch; None without one."""
+    for level, kind, value in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(value) >= _TIMESPEC.size:
+            seconds, nanoseconds = _TIMESPEC.unpack_from(value)
+            return int(seconds) * 1_000_000_000 + int(nanoseconds)
+    return None
 
 
 def parse_ipv4(
@@ -90,6 +106,7 @@ def parse_ipv4(
         ifindex=ifindex,
         protocol=protocol,
         ip_header=data[:header_len],
+        received_ns=kernel_receive_time(ancillary),
     )
 
 
@@ -123,6 +140,7 @@ def parse_ipv6(
         ttl=hop_limit,
         ifindex=ifindex,
         protocol=protocol,
+        received_ns=kernel_receive_time(ancillary),
     )
 
 

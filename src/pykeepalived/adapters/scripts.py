@@ -5,7 +5,12 @@ keepalived execs the configured argv directly (no shell), as the script's user/g
 environment inherited. A script that outlives its timeout gets SIGTERM to the whole
 process group, then SIGKILL after a grace period (keepalived: 2 s), and counts as
 "timed_out". A leader that dies of our SIGTERM still gets its group SIGKILLed, so
-children that ignore SIGTERM go too.
+children that ignore SIGTERM go too. Like keepalived (PR_SET_PDEATHSIG), a script gets
+SIGTERM if the daemon dies under it (SIGKILL, a crash), so a hung script is not left
+running forever without the daemon that would have timed it out. A script that exits
+normally is not followed further: children it left behind (`cmd &`) keep running, as
+with keepalived (notify scripts legitimately start background work), re-parented away
+from the daemon, so they never become its zombies.
 
 Public API (asyncio-native):
 
@@ -22,6 +27,7 @@ process group; the child is always reaped by asyncio's child watcher, so no zomb
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import errno
 import grp
 import logging
@@ -48,6 +54,18 @@ DEFAULT_SCRIPT_USER = "keepalived_script"
 #: Shell conventions for "could not exec": not found / not executable.
 EXIT_NOT_FOUND = 127
 EXIT_NOT_EXECUTABLE = 126
+
+
+#: prctl(2) option: the signal a child gets when the thread that forked it dies
+PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_the_daemon() -> None:
+    """In the child between fork and exec, after the switch of user (a change of
+    credentials clears the setting): SIGTERM when the daemon dies. Only a foreign call
+    and no Python allocation-heavy work, as befits a preexec_fn."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 class ScriptRefused(Exception):
@@ -129,7 +147,8 @@ async def run_script(command: ScriptCommand, *, time_limit: float | None,
         proc = await asyncio.create_subprocess_exec(
             *command.argv, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True, **_spawn_kwargs(creds))
+            start_new_session=True, preexec_fn=_die_with_the_daemon,
+            **_spawn_kwargs(creds))
     except OSError as exc:
         log.error("Error exec-ing command '%s', error %d: %s", command.program,
                   exc.errno or 0, exc.strerror)

@@ -40,6 +40,7 @@ from pykeepalived.adapters.datagram import (
     IP_PKTINFO,
     IP_RECVTTL,
     IPV6_MULTICAST_ALL,
+    SO_TIMESTAMPNS,
     Datagram,
     DroppedDatagram,
     in6_pktinfo,
@@ -331,6 +332,7 @@ class VrrpSocket:
 
 def _configure(sock: socket.socket, config: VrrpSocketConfig) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, config.ifname.encode())
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)  # Datagram.received_ns
     if config.receive_buffer > 0:
         try:
             sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, config.receive_buffer)

@@ -58,6 +58,8 @@ async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
     except PidFileError as exc:
         log.log(str(exc))
         return 1
+    for line in pids.replaced:
+        log.log(line)
     try:
         return await _run(options, log, build, config, open_ports)
     finally:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Protocol
 
-from pykeepalived.daemon.running import RunningGroup
+from pykeepalived.daemon.running import RunningGroup, defer_late_timer
 from pykeepalived.vrrp.actions import Log
 from pykeepalived.vrrp.events import FaultChanged
 from pykeepalived.vrrp.params import State
@@ -84,8 +84,10 @@ class Groups:
             group.sync.state = State.BACKUP
         self.dispatch(group, out)
 
-    def event(self, group: RunningGroup, member: str, event: Event) -> None:
-        self.dispatch(group, group.sync.handle(member, event, now=self._host.now()))
+    def event(self, group: RunningGroup, member: str, event: Event, *,
+              now: float | None = None) -> None:
+        at = self._host.now() if now is None else now
+        self.dispatch(group, group.sync.handle(member, event, now=at))
 
     def stop(self) -> None:
         """Shutdown through the coordinators: members' priority-0 adverts, GROUP STOP."""
@@ -145,7 +147,13 @@ class Groups:
     def _on_timer(self, group: RunningGroup) -> None:
         group.timer = None
         deadline = group.sync.next_deadline()
-        now = max(self._host.now(), deadline or 0.0)  # call_at may fire a hair early
+        now = self._host.now()
+        if defer_late_timer(now - (deadline or now), group.timer_deferred):
+            group.timer_deferred = True
+            group.timer = asyncio.get_running_loop().call_at(now, self._on_timer, group)
+            return
+        group.timer_deferred = False
+        now = max(now, deadline or 0.0)  # call_at may fire a hair early
         self.dispatch(group, group.sync.handle_timeout(now=now))
 
     def dispatch(self, group: RunningGroup, outputs: Sequence[GroupOutput]) -> None:

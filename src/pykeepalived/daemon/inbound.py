@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 class Inbound:
     def __init__(self, nodes: Mapping[str, RunningInstance],
-                 feed: Callable[[RunningInstance, Event], None], log: LogSink) -> None:
+                 feed: Callable[[RunningInstance, Event, int | None], None],
+                 log: LogSink) -> None:
         self._nodes = nodes
         self._feed = feed
         self._log = log
@@ -89,7 +90,7 @@ class Inbound:
             self._log.log(line.message, line.level)
         resync = ah is not None and answers_lower_priority(
             node.spec, state, node.instance.effective_priority, event)
-        self._feed(node, event)
+        self._feed(node, event, datagram.received_ns)
         if resync and ah is not None:
             # before the answering advert is numbered: the executor runs after this
             synced = sync_from_lower_priority(node.spec, ah, datagram)

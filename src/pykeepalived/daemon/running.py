@@ -22,6 +22,24 @@ if TYPE_CHECKING:
     from pykeepalived.vrrp.tracking import PriorityTracker
 
 
+#: a timer this late (s) says the loop did not run for a while (SIGSTOP, a stall): data
+#: may be waiting on the sockets, and epoll does not report it when its own timeout
+#: ran out while the process was stopped, so the timer is put back behind one poll
+LATE_TIMER = 0.01
+
+
+def defer_late_timer(late_by: float, deferred: bool) -> bool:
+    """Should a timer firing `late_by` seconds after its deadline wait one poll?
+
+    After SIGCONT an asyncio loop runs the overdue timers before the datagrams queued
+    meanwhile (epoll_wait's timeout expired during the stop, so it returned nothing).
+    A backup's down timer would then fire although its master's adverts sat in the
+    socket all along. Put back once (`loop.call_at(now)` runs after the next poll's
+    readers), the timer finds them read, and the deadline moved. Only once (the flag is
+    cleared when the timer runs), so a loop busy with datagrams still runs its timers."""
+    return late_by > LATE_TIMER and not deferred
+
+
 class RunningInstance:
     """One running instance and everything that belongs to it alone."""
 
@@ -40,6 +58,8 @@ class RunningInstance:
         #: datagrams this node's socket read that never reached its core, by why
         #: (inbound.py: another VRID, too short for one, an unexpected error)
         self.undelivered: Counter[str] = Counter()
+        #: its late timer was put back once so that pending datagrams are read first
+        self.timer_deferred = False
 
 
 class RunningGroup:
@@ -50,3 +70,5 @@ class RunningGroup:
         self.sync = sync
         self.members = members
         self.timer: asyncio.TimerHandle | None = None
+        #: as RunningInstance.timer_deferred
+        self.timer_deferred = False

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.links import InterfaceNotFound
@@ -25,7 +26,7 @@ from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Groups
 from pykeepalived.daemon.inbound import Inbound
 from pykeepalived.daemon.packets import ah_state_for
-from pykeepalived.daemon.running import RunningInstance
+from pykeepalived.daemon.running import RunningInstance, defer_late_timer
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
 from pykeepalived.daemon.tracking_io import Trackers
@@ -298,15 +299,30 @@ class Runtime:
 
     # --- feeding the core ---------------------------------------------------------------
 
-    def feed(self, node: RunningInstance, event: Event) -> None:
+    def feed(self, node: RunningInstance, event: Event, received_ns: int | None = None,
+             ) -> None:
+        """One event for the instance (or its sync group); `received_ns`: a datagram's
+        kernel receive time, so a BACKUP handles it as of when it arrived (see
+        `arrival_time`). A MASTER handles it now: dated in the past, its overdue advert
+        timer would fire once per missed interval, a burst of adverts sent at once."""
+        members = node.group.members if node.group is not None else [node]
+        since = max(m.instance.clock for m in members)
+        if node.instance.state is not State.BACKUP:
+            received_ns = None
+        now = arrival_time(self.now(), time.time_ns(), received_ns, since=since)
         if node.group is not None:
-            self.groups.event(node.group, node.spec.name, event)
+            self.groups.event(node.group, node.spec.name, event, now=now)
             return
-        self.after_core(node, node.instance.handle(event, now=self.now()))
+        self.after_core(node, node.instance.handle(event, now=now))
 
     def _on_timer(self, node: RunningInstance) -> None:
         node.timer = None
         deadline = node.instance.next_deadline()
+        if defer_late_timer(self.now() - (deadline or self.now()), node.timer_deferred):
+            node.timer_deferred = True
+            node.timer = asyncio.get_running_loop().call_at(self.now(), self._on_timer, node)
+            return
+        node.timer_deferred = False
         now = max(self.now(), deadline or 0.0)  # call_at may fire a hair early
         self.after_core(node, node.instance.handle(Timeout(), now=now))
 
@@ -388,6 +404,24 @@ class Runtime:
             self.log.log(f"Netlink reflector reports IP {ip} removed from {event.ifname}",
                          LogLevel.DETAIL)
             self.chains.run_after(node, functools.partial(self.executor.readd_vip, node.io, ip))
+
+
+def arrival_time(now: float, wall_ns: int, received_ns: int | None, *, since: float) -> float:
+    """When a datagram arrived, on the loop's clock (`now`, read with `wall_ns`).
+
+    A daemon stopped (SIGSTOP, a paused VM) or stalled for longer than a down timer
+    finds, when it runs again, its timers overdue and its socket full of adverts that
+    arrived before they expired. Handled as of `now`, the overdue down timer would fire
+    first and a backup that heard its master all along would become MASTER, claim the
+    VIP, and be pushed back at once (a flap). keepalived's scheduler happens to read the
+    socket first. The kernel's receive time puts each advert where it belongs; it is
+    kept between the instance's last event (`since`: the core's clock never goes back)
+    and `now`, so a step of the wall clock can shift it only within that window.
+    """
+    if received_ns is None:
+        return now
+    age = max(0.0, (wall_ns - received_ns) / 1e9)
+    return min(now, max(now - age, since))
 
 
 def _mac(text: str) -> bytes:

@@ -3,7 +3,8 @@
 keepalived runs a script first at startup and then every `interval` seconds, with a time
 limit of `timeout` (default: the interval). A run still going when the next one is due
 is not doubled: we log keepalived's line `Track script X is already running, expect idle
-- skipping run` and skip it (keepalived 2.2.7 logs the line but forks anyway). A script is
+- skipping run` (`is being timed out` once past its time limit, while it is being
+killed) and skip it (keepalived 2.2.7 logs the line but forks anyway). A script is
 run once per interval however many instances track it: the scheduler is keyed by script
 name and the callback fans the verdict out.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -76,6 +78,8 @@ class ScriptScheduler:
         self._runner = runner or self._run_real
         self._enforce_security = enforce_security
         self._running: dict[str, asyncio.Task[None]] = {}
+        #: when the current (or last) run of each script started, on the loop's clock
+        self._started: dict[str, float] = {}
         self._timers: list[asyncio.Task[None]] = []
         self._disabled: set[str] = set()
 
@@ -103,11 +107,15 @@ class ScriptScheduler:
         """The script is due: start a run unless one is still going. True if started."""
         if name in self._disabled:
             return False
+        loop = asyncio.get_running_loop()
         if self.is_running(name):
-            self._log_line(f"Track script {name} is already running, expect idle - "
-                           "skipping run", logging.INFO)
+            overdue = loop.time() - self._started[name] >= self._jobs[name].time_limit
+            doing = "being timed out" if overdue else "already running"
+            self._log_line(f"Track script {name} is {doing}, expect idle - skipping run",
+                           logging.INFO)
             return False
-        self._running[name] = asyncio.get_running_loop().create_task(
+        self._started[name] = loop.time()
+        self._running[name] = loop.create_task(
             self._run_once(self._jobs[name]), name=f"vrrp_script {name}")
         return True
 
@@ -134,8 +142,8 @@ class ScriptScheduler:
         due = loop.time()
         while True:
             self.tick(job.name)
-            due += job.interval
-            await asyncio.sleep(max(0.0, due - loop.time()))  # fixed grid: no drift
+            due = next_slot(due, job.interval, loop.time())
+            await asyncio.sleep(due - loop.time())
 
     async def stop(self) -> None:
         """Stop the timers, then cancel running scripts (their groups are killed)."""
@@ -172,6 +180,20 @@ class ScriptScheduler:
         self._disabled &= set(self._jobs)
         if running:
             self.start()
+
+
+def next_slot(due: float, interval: float, now: float) -> float:
+    """The first slot of the fixed grid (`due`, `due + interval`, ...) after `now`.
+
+    A fixed grid keeps lateness from accumulating. Slots missed while the whole process
+    was frozen (SIGSTOP, a paused VM, a long stall) are skipped, not run back to back at
+    SIGCONT: one late run, then the grid again. keepalived re-arms each script's timer
+    from the run it starts, so it never catches up either.
+    """
+    due += interval
+    if due <= now and interval > 0:
+        due += (math.floor((now - due) / interval) + 1) * interval
+    return due
 
 
 def _by_name(scripts: Iterable[ScheduledScript]) -> dict[str, ScheduledScript]:

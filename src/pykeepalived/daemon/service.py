@@ -84,6 +84,8 @@ async def serve(options: DaemonOptions, log: LogSink,
     except PidFileError as exc:
         log.log(str(exc))
         return 1
+    for line in pids.replaced:
+        log.log(line)
     try:
         return await _run(options, log, open_ports, Running(config, _EMPTY), load, banner)
     finally:

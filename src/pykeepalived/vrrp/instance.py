@@ -94,6 +94,7 @@ class VrrpInstance(ReceivesAdverts):
         self._adverts: dict[int, SendAdvert] = {}
         self.master_source: IPAddress | None = None
         self.master_priority = 0
+        self._clock = float("-inf")
 
     # --- public read side ---------------------------------------------------------------
 
@@ -123,6 +124,12 @@ class VrrpInstance(ReceivesAdverts):
         """The Master_Down_Interval now in force, seconds (keepalived's ms_down_timer)."""
         return self._ms_down
 
+    @property
+    def clock(self) -> float:
+        """The latest `now` handed in (-inf before any): an adapter that dates an event
+        earlier than the present (a datagram's receive time) never dates it earlier."""
+        return self._clock
+
     def next_deadline(self) -> float | None:
         pending = [
             t for t in (self._sands, self._garp_delayed_at, self._garp_lower_at) if t is not None
@@ -138,6 +145,7 @@ class VrrpInstance(ReceivesAdverts):
         event delivered late never overtakes a deadline and `next_deadline()` is never in
         the past after a call.
         """
+        self._clock = max(self._clock, now)
         if isinstance(event, Timeout):
             return self._on_timeout(now)
         deadline = self.next_deadline()
@@ -163,6 +171,7 @@ class VrrpInstance(ReceivesAdverts):
 
     def force_state(self, target: State, *, now: float, reason: str) -> list[Action]:
         """Move with the sync group (vrrp_sync.c), bypassing the election and the gate."""
+        self._clock = max(self._clock, now)
         if target is self._state or target is State.INIT:
             return []
         self._wantstate = target

@@ -11,10 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pykeepalived.adapters.datagram import (
+    SO_TIMESTAMPNS,
     Datagram,
     DroppedDatagram,
     in6_pktinfo,
     ipv6_source,
+    kernel_receive_time,
     parse_ipv4,
     parse_ipv6,
 )
@@ -31,7 +33,14 @@ def test_ipv4_with_pktinfo_and_ttl() -> None:
 
 def test_ipv4_without_ancillary_falls_back_to_header_and_socket() -> None:
     got = parse_ipv4(ipv4_packet(ttl=1), [], protocol=112, default_ifindex=3)
-    assert (got.ttl, got.ifindex) == (1, 3)
+    assert (got.ttl, got.ifindex, got.received_ns) == (1, 3, None)
+
+
+def test_the_kernel_receive_time_comes_with_the_datagram() -> None:
+    stamp = (socket.SOL_SOCKET, SO_TIMESTAMPNS, struct.pack("=qq", 1_800_000_000, 250))
+    got = parse_ipv4(ipv4_packet(), [pktinfo(7), stamp], protocol=112, default_ifindex=3)
+    assert got.received_ns == 1_800_000_000_000_000_250
+    assert kernel_receive_time([(socket.SOL_SOCKET, SO_TIMESTAMPNS, b"short")]) is None
 
 
 def test_ipv4_options_are_skipped_by_ihl() -> None:

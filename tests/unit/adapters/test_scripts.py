@@ -8,6 +8,8 @@ import pwd
 import shutil
 import signal
 import stat
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -303,3 +305,29 @@ def test_keepalived_path_resolves_links_but_keeps_the_name_of_the_same_file(
     assert keepalived_path(str(tmp_path / "other")) == str(real_dir / "dash")
     assert keepalived_path("/no/such/program") == "/no/such/program"
     assert keepalived_path("</dev/tcp/192.0.2.1/80") == "</dev/tcp/192.0.2.1/80"
+
+
+def test_a_script_hears_sigterm_when_the_daemon_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the daemon: its hung script gets SIGTERM (keepalived's
+    PR_SET_PDEATHSIG) instead of running on with nobody left to time it out."""
+    pids, heard = tmp_path / "pids", tmp_path / "heard"
+    script = f'trap "echo TERM > {heard}; exit 0" TERM; echo $$ > {pids}; sleep 30 & wait'
+    daemon = subprocess.Popen([sys.executable, "-c", (
+        "import asyncio, sys\n"
+        "from pykeepalived.adapters.scripts import run_script\n"
+        "from pykeepalived.commands import ScriptCommand\n"
+        f"asyncio.run(run_script(ScriptCommand(('/bin/sh', '-c', {script!r})), "
+        "time_limit=60))\n")])
+    try:
+        for _ in range(1000):  # 10 s at most
+            if pids.exists() and pids.read_text().strip():
+                break
+            assert daemon.poll() is None
+            time.sleep(0.01)
+        leader = int(pids.read_text())
+        assert alive(leader)
+    finally:
+        daemon.kill()
+        daemon.wait(5)
+    assert dies_soon(leader, budget=5.0)
+    assert heard.read_text().strip() == "TERM"

@@ -7,6 +7,7 @@ import io
 import os
 import signal
 import socket
+import subprocess
 import syslog
 import time
 from typing import TYPE_CHECKING
@@ -154,3 +155,54 @@ def test_sd_notify_sends_ready_to_the_socket(tmp_path: Path) -> None:
 def test_sd_notify_outside_systemd_is_a_no_op() -> None:
     assert sdnotify.notify("READY=1", {}) is False
     assert sdnotify.notify("READY=1", {"NOTIFY_SOCKET": "relative"}) is False
+
+
+def test_a_stale_pid_file_is_reported_with_keepalived_line(tmp_path: Path) -> None:
+    path = tmp_path / "keepalived.pid"
+    path.write_text("777\n")
+    files = pidfile.acquire([str(path)], pid=4242, alive=lambda pid: False)
+    assert files.replaced == [f"Remove a zombie pid file {path}"]
+
+
+def exec_done(pid: int) -> None:
+    """Right after fork and exec the kernel shows an empty command line for a moment."""
+    for _ in range(500):
+        if pidfile.command_line(pid):
+            return
+        time.sleep(0.002)
+    raise AssertionError(f"pid {pid} shows no command line")
+
+
+def test_a_pid_reused_by_another_program_does_not_block_the_start(tmp_path: Path) -> None:
+    """After a SIGKILL and a long downtime the dead daemon's pid may be someone else's:
+    a live process that is no keepalived leaves the file stale (keepalived 2.2.7 would
+    refuse to start until the file is removed by hand)."""
+    path = tmp_path / "keepalived.pid"
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        exec_done(other.pid)
+        path.write_text(f"{other.pid}\n")
+        assert not pidfile.daemon_alive(other.pid)
+        files = pidfile.acquire([str(path)], pid=4242)
+        assert pidfile.read_pid(str(path)) == 4242
+        assert files.replaced == [f"Remove a zombie pid file {path}"]
+    finally:
+        other.kill()
+        other.wait(5)
+
+
+def test_a_live_keepalived_is_recognised_by_its_command_line(tmp_path: Path) -> None:
+    named = tmp_path / "keepalived"
+    named.symlink_to("/bin/sleep")
+    daemon = subprocess.Popen([str(named), "30"])
+    try:
+        assert pidfile.daemon_alive(daemon.pid)  # mid-exec, no command line yet: maybe
+        exec_done(daemon.pid)
+        assert pidfile.daemon_alive(daemon.pid)
+        (tmp_path / "k.pid").write_text(f"{daemon.pid}\n")
+        with pytest.raises(pidfile.PidFileError, match="already running"):
+            pidfile.acquire([str(tmp_path / "k.pid")], pid=4242)
+    finally:
+        daemon.kill()
+        daemon.wait(5)
+    assert not pidfile.daemon_alive(daemon.pid)

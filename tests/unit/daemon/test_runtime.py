@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from ipaddress import IPv6Address, ip_interface
+import time
+from ipaddress import IPv4Address, IPv6Address, ip_interface
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
-from pykeepalived.daemon.runtime import Runtime
+from pykeepalived.daemon.running import defer_late_timer
+from pykeepalived.daemon.runtime import Runtime, arrival_time
 from pykeepalived.specs.reload import plan_reload
+from pykeepalived.vrrp.advert import Advertisement
+from pykeepalived.vrrp.packet import encode
 from pykeepalived.vrrp.params import State
 from pykeepalived.vrrp.tracking import ScriptResult
-from tests.unit.daemon.rt_fakes import PEER, FakeNetlink, Harness, datagram
+from tests.unit.daemon.rt_fakes import GROUP, PEER, FakeNetlink, Harness, datagram
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 
 if TYPE_CHECKING:
@@ -298,3 +302,84 @@ def test_one_listener_per_link_reads_everything_the_others_their_vrid(tmp_path: 
         assert runtime.unknown_vrid == 1
         await runtime.stop()
     asyncio.run(scenario())
+
+
+def test_a_backup_resumed_after_a_stop_reads_its_queued_adverts_first(tmp_path: Path) -> None:
+    """SIGSTOP for longer than the down timer: at SIGCONT the timer is overdue and the
+    socket holds the master's adverts, each received before the timer would have
+    expired. Dated by the kernel's receive time they keep the backup a backup;
+    dated "now", the overdue timer fires first and the backup flaps to MASTER."""
+    harness = Harness()
+    advert = Advertisement(version=3, vrid=171, priority=200, interval_cs=5,
+                           addresses=(IPv4Address("192.0.2.171"),))
+    payload = encode(advert, source=PEER, destination=GROUP)
+
+    def received(age: float) -> Datagram:
+        return Datagram(payload=payload, source=PEER, destination=GROUP, ttl=255, ifindex=2,
+                        protocol=112, received_ns=time.time_ns() - int(age * 1e9))
+
+    async def scenario() -> list[State]:
+        text = instance_text(extra="version 3\n    advert_int 0.05")
+        runtime = await harness.runtime(daemon_from(text, tmp_path))
+        inst = runtime.nodes["VI_T"].instance
+        deliver = harness.sockets[0].callback
+        assert deliver is not None
+        deliver(received(0.0))
+        down = inst.master_down_timer
+        stopped = 4 * down
+        time.sleep(stopped)  # noqa: ASYNC251 - the daemon is stopped: the loop does not run
+        seen = []
+        for n in range(1, int(stopped / 0.05)):  # queued meanwhile, one every 0.05 s
+            deliver(received(stopped - n * 0.05))
+            seen.append(inst.state)
+        await asyncio.sleep(down / 4)  # the timers run again (none is due)
+        seen.append(inst.state)
+        await runtime.stop()
+        return seen
+
+    assert set(asyncio.run(scenario())) == {State.BACKUP}
+    assert "(VI_T) Entering MASTER STATE" not in harness.log.text()
+    assert ("add", "192.0.2.171/24") not in harness.rec.calls
+
+
+def test_arrival_time_is_the_kernel_receive_time_kept_between_bounds() -> None:
+    now, wall = 100.0, 5_000_000_000_000
+    assert arrival_time(now, wall, None, since=90.0) == now  # no timestamp: now
+    assert arrival_time(now, wall, wall - 2_000_000_000, since=90.0) == 98.0
+    assert arrival_time(now, wall, wall - 20_000_000_000, since=90.0) == 90.0  # not before
+    assert arrival_time(now, wall, wall + 1_000_000_000, since=90.0) == now  # not after
+
+
+def test_a_master_resumed_after_a_stop_sends_no_catch_up_burst(tmp_path: Path) -> None:
+    """A MASTER's queued lower-priority adverts are answered now: one advert each (the
+    forced election) and one for the overdue timer, not one per missed interval."""
+    harness = Harness()
+    advert = Advertisement(version=3, vrid=171, priority=100, interval_cs=5,
+                           addresses=(IPv4Address("192.0.2.171"),))
+    payload = encode(advert, source=PEER, destination=GROUP)
+
+    async def scenario() -> int:
+        text = instance_text(priority=255, extra="version 3\n    advert_int 0.05")
+        runtime = await harness.runtime(daemon_from(text, tmp_path))
+        assert runtime.nodes["VI_T"].instance.state is State.MASTER
+        deliver = harness.sockets[0].callback
+        assert deliver is not None
+        await runtime.settle()
+        harness.rec.calls.clear()
+        time.sleep(0.5)  # noqa: ASYNC251 - the daemon is stopped: the loop does not run
+        for n in range(1, 10):  # queued meanwhile, one every 0.05 s
+            deliver(Datagram(payload=payload, source=PEER, destination=GROUP, ttl=255,
+                             ifindex=2, protocol=112,
+                             received_ns=time.time_ns() - int((0.5 - n * 0.05) * 1e9)))
+        await runtime.settle()
+        sent = sum(1 for call in harness.rec.calls if call[0] == "advert")
+        await runtime.stop()
+        return sent
+
+    assert asyncio.run(scenario()) <= 9 + 2
+
+
+def test_a_late_timer_waits_one_poll_once() -> None:
+    assert not defer_late_timer(0.001, deferred=False)  # on time: runs
+    assert defer_late_timer(0.5, deferred=False)  # the loop did not run: read first
+    assert not defer_late_timer(0.5, deferred=True)  # but only once

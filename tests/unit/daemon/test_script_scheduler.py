@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from pykeepalived.commands import ScriptCommand
 from pykeepalived.config.diagnostics import Location
 from pykeepalived.config.model import GlobalDefs, NotifyScript, VrrpScript
-from pykeepalived.daemon.script_scheduler import ScheduledScript, ScriptScheduler
+from pykeepalived.daemon.script_scheduler import ScheduledScript, ScriptScheduler, next_slot
 from pykeepalived.specs.tracks import script_spec
 from pykeepalived.vrrp.tracking import ScriptResult, ScriptStatus, ScriptTracker, ScriptVerdict
 
@@ -182,3 +184,67 @@ def test_the_one_translation_applies_keepalived_defaults() -> None:
     assert scheduled.time_limit == 3.0  # timeout defaults to the interval
     assert scheduled.command == ScriptCommand(("/bin/true", "x"), "nobody", None)
     assert (scheduled.tracker.rise, scheduled.tracker.fall) == (2, 4)
+
+
+def test_next_slot_skips_the_slots_a_frozen_process_missed() -> None:
+    assert next_slot(10.0, 1.0, 10.2) == 11.0  # on time: the next slot
+    assert next_slot(10.0, 1.0, 11.0) == 12.0  # exactly on a slot: the one after
+    assert next_slot(10.0, 1.0, 15.5) == 16.0  # stopped 5 s: four slots skipped
+    assert next_slot(10.0, 0.5, 13.25) == 13.5
+
+
+def test_a_frozen_loop_resumes_with_one_late_run_not_a_burst(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """SIGSTOP freezes the loop; at SIGCONT every missed slot is overdue at once.
+
+    The loop is frozen here for 12 intervals by a callback that blocks it (the fault
+    under test). keepalived re-arms from each run, so it runs once, late; a fixed grid
+    that caught up would start runs back to back or log a burst of skip lines."""
+    interval, frozen = 0.05, 0.6
+    starts: list[float] = []
+
+    async def scenario() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        done = asyncio.Event()
+
+        async def runner(command: ScriptCommand, time_limit: float) -> ScriptResult:
+            starts.append(loop.time())
+            if len(starts) == 1:
+                loop.call_soon(time.sleep, frozen)  # the process is stopped
+            if len(starts) == 4:
+                done.set()
+            return ScriptResult.exited(0)
+
+        sched = ScriptScheduler([job(interval=interval)], lambda n, v: None, runner=runner)
+        sched.start()
+        await asyncio.wait_for(done.wait(), 5 + frozen)
+        await sched.stop()
+        return starts[0], starts[1]
+
+    with caplog.at_level(logging.INFO, logger="pykeepalived.daemon.script_scheduler"):
+        first, resumed = asyncio.run(scenario())
+    assert resumed - first >= frozen  # the run after the freeze...
+    gaps = [b - a for a, b in itertools.pairwise(starts[1:])]
+    assert all(gap >= interval / 2 for gap in gaps), gaps  # ...then the grid, no burst
+    assert not [m for m in caplog.messages if "skipping run" in m]
+
+
+def test_a_run_past_its_time_limit_is_being_timed_out(caplog: pytest.LogCaptureFixture,
+                                                      ) -> None:
+    """keepalived says which: still within its timeout, or being killed for it."""
+    async def scenario() -> None:
+        runner = GatedRunner()
+        sched = ScriptScheduler([job(time_limit=0.05)], lambda n, v: None, runner=runner)
+        sched.tick("chk")
+        await settle()
+        sched.tick("chk")  # within the limit
+        await asyncio.sleep(0.06)
+        sched.tick("chk")  # past it: the runner is killing it
+        runner.gates[0].set_result(ScriptResult.timeout())
+        await sched.stop()
+
+    with caplog.at_level(logging.INFO, logger="pykeepalived.daemon.script_scheduler"):
+        asyncio.run(scenario())
+    assert [m for m in caplog.messages if "skipping run" in m] == [
+        "Track script chk is already running, expect idle - skipping run",
+        "Track script chk is being timed out, expect idle - skipping run"]
