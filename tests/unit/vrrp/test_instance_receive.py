@@ -115,6 +115,20 @@ def test_good_v2_password_advert_is_accepted():
     assert inst.next_deadline() == 1.0 + DOWN
 
 
+@pytest.mark.parametrize("octet", range(8))
+def test_every_octet_of_an_eight_octet_password_counts(octet: int):
+    # RFC 3768 §5.3.10: all 8 octets are compared (GOOD2's "secret" never fills octet 8)
+    key = b"Pa55w0rd"
+    other = key[:octet] + bytes([key[octet] ^ 0x01]) + key[octet + 1:]
+    inst = backup(version=2, auth_type=AuthType.PASS, auth_data=key)
+    advert = replace(GOOD2, auth_data=other)
+    assert inst.handle(AdvertReceived(advert, PEER), now=1.0) == [
+        Log("(VI_1) received an invalid passwd!")]
+    assert inst.stats.auth_failure == 1
+    assert inst.handle(AdvertReceived(replace(GOOD2, auth_data=key), PEER), now=2.0) == []
+    assert inst.stats.advert_rcvd == 1
+
+
 def test_skip_check_adv_addr_skips_the_list_for_the_same_master_only():
     inst = backup(skip_check_adv_addr=True)
     assert inst.handle(AdvertReceived(GOOD3, PEER), now=1.0) == []

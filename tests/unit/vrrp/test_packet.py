@@ -126,6 +126,25 @@ def test_pass_password_is_nul_padded_on_the_wire() -> None:
     assert decoded.auth_data == b"pw\0\0\0\0\0\0"
 
 
+@pytest.mark.parametrize("octet", range(8))
+def test_every_octet_of_a_pass_password_counts(octet: int) -> None:
+    # RFC 3768 §5.3.10: the whole 8-octet field is compared. Keys of 8 octets differing in
+    # one place only (the golden capture's 7-octet key never exercises the eighth).
+    key = b"Pa55w0rd"
+    other = key[:octet] + bytes([key[octet] ^ 0x01]) + key[octet + 1:]
+    payload = encode(v2(auth_type=AuthType.PASS), source=SRC4, destination=GROUP4,
+                     auth_key=key)
+    assert drop_reason(payload, auth_type=AuthType.PASS, auth_key=other) is (
+        DropReason.AUTH_FAILURE)
+
+
+def test_a_pass_password_one_octet_short_is_refused() -> None:
+    payload = encode(v2(auth_type=AuthType.PASS), source=SRC4, destination=GROUP4,
+                     auth_key=b"Pa55w0rd")
+    assert drop_reason(payload, auth_type=AuthType.PASS, auth_key=b"Pa55w0r") is (
+        DropReason.AUTH_FAILURE)
+
+
 def test_ah_round_trip_reports_the_sequence() -> None:
     advert = v2(auth_type=AuthType.AH)
     packet = build_ipv4_packet(advert, source=SRC4, destination=GROUP4, auth_key=b"k",
