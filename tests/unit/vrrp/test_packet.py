@@ -80,9 +80,17 @@ def test_multicast_keepalived_and_old_unicast_are_the_same_checksum() -> None:
 
 
 def test_v2_checksum_ignores_the_mode_and_covers_auth_data() -> None:
-    payload = encode(v2(), source=SRC4, destination=GROUP4, checksum=ChecksumMode.OLD_UNICAST)
+    # RFC 3768 §5.3.8: the one's complement sum of the whole VRRP message, auth data
+    # included, no pseudo-header. Worked by hand over the 16-bit words 2133 6401 0101
+    # (checksum 0000) C000 0264 and "Pa55w0rd" = 5061 3535 7730 7264: the sum is 0x2B7C3,
+    # folded 0xB7C5, complement 0x483A. Without the auth words it would be 0xB765, and
+    # all-zero auth data (no auth) could not tell the two apart.
+    advert = v2(auth_type=AuthType.PASS, auth_data=b"Pa55w0rd")
+    for mode in ChecksumMode:
+        for destination in (GROUP4, DST4):
+            payload = encode(advert, source=SRC4, destination=destination, checksum=mode)
+            assert payload[6:8] == b"\x48\x3a", (mode, destination)
     assert len(payload) == 8 + 4 + 8
-    assert internet_checksum(payload) == 0
 
 
 def test_v3_ipv6_checksum_uses_the_pseudo_header() -> None:
