@@ -47,6 +47,7 @@ class Tally:
     counts: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     survivors: list[str] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)
 
     @property
     def checked(self) -> int:
@@ -61,7 +62,11 @@ class Tally:
 def tally(package_dir: Path) -> Tally:
     result = Tally()
     for meta_path in sorted(package_dir.rglob("*.py.meta")):
-        meta = json.loads(meta_path.read_text())
+        try:
+            meta = json.loads(meta_path.read_text())
+        except json.JSONDecodeError:  # mutmut is rewriting it: read it on the next call
+            result.busy.append(meta_path.name)
+            continue
         durations: dict[str, float] = meta.get("durations_by_key", {})
         for name, exit_code in sorted(meta["exit_code_by_key"].items()):
             verdict = status(exit_code)
@@ -97,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     tallies = {package: tally(MUTANTS / package) for package in PACKAGES}
     print(render(tallies))
+    for package, t in tallies.items():
+        if t.busy:
+            print(f"{package}: {', '.join(t.busy)} not counted (being written; run again)")
     if args.survivors:
         for package, t in tallies.items():
             for name in t.survivors:
