@@ -69,6 +69,28 @@ def test_priority_zero_then_takeover_at_skew_time():
     assert inst.stats.pri_zero_rcvd == 1
 
 
+def test_v3_priority_zero_skew_scales_with_the_masters_interval():
+    # RFC 5798 §6.4.2: Master_Down_Timer = Skew_Time, which for v3 is
+    # ((256 - 100) x 10) / 256 = 6.09375 cs at the master's 10 cs (not the v2 0.609375 s)
+    inst = backup(advert_int_cs=10)  # its own down timer runs out at 0.3609375
+    inst.handle(rx(0, interval_cs=10), now=0.25)
+    assert inst.state is State.BACKUP
+    assert inst.next_deadline() == 0.25 + 0.0609375
+
+
+def test_down_timer_reasons_name_what_was_missed():
+    inst = backup()
+    actions = inst.handle(Timeout(), now=DOWN_100)
+    assert StateChanged(State.BACKUP, State.MASTER,
+                        "no advert received within 3.609375 s of startup") in actions
+    heard = backup()
+    heard.handle(rx(150), now=1.0)
+    actions = heard.handle(Timeout(), now=1.0 + DOWN_100)
+    assert StateChanged(State.BACKUP, State.MASTER,
+                        "no advert from master 192.0.2.11 (priority 150) for 3.609375 s"
+                        ) in actions
+
+
 def test_v3_backup_adopts_the_masters_interval():
     inst = backup()
     actions = inst.handle(rx(150, interval_cs=50), now=1.0)
@@ -95,6 +117,9 @@ def test_priority_change_shifts_the_running_down_timer():
     assert inst.effective_priority == 100
     # the new interval is 3.609375, so the deadline moves by the difference
     assert inst.next_deadline() == 3.609375
+    actions = inst.handle(Timeout(), now=3.609375)
+    assert StateChanged(State.BACKUP, State.MASTER,
+                        "down timer after priority change (chk failed)") in actions
 
 
 def test_priority_is_clamped_and_owner_never_changes():
