@@ -8,7 +8,7 @@ import pytest
 
 from pykeepalived.vrrp.actions import Log, LogLevel, StateChanged
 from pykeepalived.vrrp.advert import Advertisement
-from pykeepalived.vrrp.events import AdvertReceived, PriorityChanged, Timeout
+from pykeepalived.vrrp.events import AdvertReceived, PacketDropped, PriorityChanged, Timeout
 from pykeepalived.vrrp.instance import State, VrrpInstance
 from tests.unit.vrrp.instances import started
 
@@ -165,6 +165,19 @@ class TestPreemptDelay:
         assert inst.handle(rx(90), now=4.0) == [
             Log("(VI_1) start preempt delay (5.000000)", LogLevel.DETAIL)]
 
+    def test_a_sub_second_delay_still_applies(self):
+        inst = backup(preempt_delay=0.5)
+        assert inst.handle(rx(90), now=1.0) == [
+            Log("(VI_1) start preempt delay (0.500000)", LogLevel.DETAIL)]
+        assert inst.handle(rx(90), now=1.25) == []  # inside the delay: accepted
+        assert inst.handle(rx(90), now=1.75)[0].message.endswith("- discarding")
+
+    def test_an_equal_priority_master_stops_the_delay(self):
+        inst = backup(preempt_delay=5.0)
+        inst.handle(rx(90), now=1.0)
+        assert inst.handle(rx(100), now=2.0) == [
+            Log("(VI_1) stop preempt delay", LogLevel.DETAIL)]
+
     def test_ignored_with_initial_state_master(self):
         inst = backup(preempt_delay=5.0, initial_state=State.MASTER)
         assert inst.handle(rx(90), now=1.0) == [
@@ -177,3 +190,24 @@ def test_accepted_advert_resets_wantstate_to_backup():
     assert inst.wantstate is State.BACKUP
     assert inst.master_source == PEER
     assert inst.master_priority == 150
+
+
+def test_a_discarded_advert_still_names_the_master_heard():
+    inst = backup()
+    assert inst.master_priority == 0  # none heard yet (keepalived's dump shows 0)
+    inst.handle(rx(90), now=1.0)
+    assert inst.master_source == PEER
+
+
+def test_down_timer_adverts_sets_the_down_interval():
+    # keepalived's down_timer_adverts replaces the RFC's 3: 5 x 1 s + 156/256 s
+    inst = backup(down_timer_adverts=5)
+    assert inst.next_deadline() == 5.609375
+    inst.handle(rx(150), now=1.0)
+    assert inst.next_deadline() == 1.0 + 5.609375
+
+
+def test_codec_drops_are_logged_at_debug():
+    inst = backup()
+    assert inst.handle(PacketDropped("checksum"), now=1.0) == [
+        Log("(VI_1) dropped malformed packet: checksum", LogLevel.DEBUG)]

@@ -97,7 +97,8 @@ def test_without_garp_master_delay_there_is_no_second_burst():
     inst.handle(Startup(), now=0.0)
     t = inst.next_deadline()
     assert t is not None
-    inst.handle(Timeout(), now=t)
+    actions = inst.handle(Timeout(), now=t)
+    assert [a for a in actions if isinstance(a, SendGratuitous)] == [SendGratuitous(5)]
     assert inst.next_deadline() == t + 10.0  # only the advert timer
 
 
@@ -272,3 +273,15 @@ def test_a_late_event_lets_the_due_timer_fire_first():
     changes = [a for a in actions if isinstance(a, StateChanged)]
     assert [(c.old, c.new) for c in changes] == [(State.BACKUP, State.MASTER),
                                                  (State.MASTER, State.INIT)]
+
+
+def test_an_event_at_the_very_deadline_lets_the_timer_fire_first():
+    inst = VrrpInstance(params())
+    inst.handle(Startup(), now=0.0)
+    actions = inst.handle(Shutdown(), now=3.4140625)
+    changes = [(a.old, a.new) for a in actions if isinstance(a, StateChanged)]
+    assert changes == [(State.BACKUP, State.MASTER), (State.MASTER, State.INIT)]
+    later = VrrpInstance(params())
+    later.handle(Startup(), now=0.0)
+    assert later.handle(Shutdown(), now=3.4)[0] == StateChanged(
+        State.BACKUP, State.INIT, "shutdown")

@@ -79,6 +79,7 @@ def test_master_yields(prio: int, source: IPv4Address, line: str, reason: str):
     actions = inst.handle(rx(prio, source), now=4.0)
     assert actions[0] == Log(line)
     assert actions[1] == StateChanged(State.MASTER, State.BACKUP, reason)
+    assert inst.wantstate is State.BACKUP
     assert actions[2:] == [
         Log("(VI_1) Entering BACKUP STATE"),
         Log("(VI_1) removing VIPs.", LogLevel.DETAIL),
@@ -202,3 +203,20 @@ def test_received_adverts_count():
     assert inst.stats.advert_rcvd == 2
     assert inst.stats.pri_zero_rcvd == 1
     assert inst.stats.advert_sent == 3
+
+
+def test_without_a_known_primary_address_equal_priority_never_wins():
+    # RFC 5798 §6.4.3 compares primary addresses; unknown (or another family) is no win
+    inst = master(primary_address=None)
+    inst.handle(rx(150, HIGHER_IP), now=4.0)
+    assert inst.state is State.MASTER
+
+
+def test_a_master_checks_the_address_list_of_a_higher_advert():
+    inst = master()
+    wrong = AdvertReceived(Advertisement(3, 51, 200, 100, (IPv4Address("192.0.2.99"),)),
+                           LOWER_IP)
+    assert inst.handle(wrong, now=4.0)[0].message.startswith(
+        "(VI_1) ip address associated with VRID 51 not present")
+    assert inst.state is State.MASTER
+    assert inst.stats.addr_list_err == 1

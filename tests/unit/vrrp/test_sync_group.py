@@ -225,3 +225,29 @@ def test_a_member_forced_out_of_fault_forgets_the_interval_it_learned():
     forced = g.members["VI_2"]
     assert (forced.state, forced.master_adver_int_cs) == (State.BACKUP, 100)
     assert forced.next_deadline() == 3.0 + 3.4140625  # its own 1 s interval again
+
+
+def test_non_owners_wanting_master_still_start_a_backup_group():
+    wanting = [VrrpInstance(InstanceParams(
+        name=f"VI_{i}", vrid=i, version=3, priority=150, initial_state=State.MASTER,
+        virtual_addresses=(IPv4Address(f"192.0.2.{100 + i}"),))) for i in (1, 2)]
+    assert group(*wanting).state is State.BACKUP
+
+
+def test_a_member_not_yet_started_is_not_forced():
+    eager = VrrpInstance(InstanceParams(
+        name="VI_2", vrid=2, version=3, priority=150, initial_state=State.MASTER,
+        virtual_addresses=(IPv4Address("192.0.2.102"),)))
+    g = group(owner("VI_1", 1), eager)
+    out = g.startup(now=0.0)
+    assert next(a for a in actions_of(out, "VI_2") if isinstance(a, StateChanged)) == (
+        StateChanged(State.INIT, State.BACKUP, "startup"))
+
+
+def test_a_member_forced_back_to_backup_is_not_left_faulted():
+    g = master_group()
+    g.handle("VI_1", FaultChanged(True, "interface eth0 down"), now=4.0)
+    g.handle("VI_1", FaultChanged(False, "interface eth0 up"), now=5.0)
+    g.shutdown(now=6.0)
+    g.startup(now=7.0)
+    assert {m.state for m in g.members.values()} == {State.BACKUP}

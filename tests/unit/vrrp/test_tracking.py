@@ -377,3 +377,10 @@ def test_priority_change_reasons_say_what_the_tracker_saw(
     tracker = PriorityTracker("VI_1", 150, [TrackSpec(kind, name, weight=-50)])
     got = [tracker.reading_changed(kind, name, r).events[0] for r in readings]
     assert [e.reason for e in got] == reasons
+
+
+def test_the_new_fall_applies_after_a_reload() -> None:
+    chk = ScriptTracker("chk", rise=2, fall=1)
+    chk.record(OK)
+    new, _ = chk.reloaded(rise=2, fall=3)
+    assert feed(new, [FAIL, OK, FAIL, FAIL, FAIL]) == [ScriptStatus.GOOD] * 4 + [ScriptStatus.BAD]
