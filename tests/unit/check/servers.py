@@ -11,6 +11,7 @@ from pykeepalived.check.params import (
     CheckerKind,
     CheckerSpec,
     Connection,
+    DnsProbe,
     HttpProbe,
     HttpUrl,
     MiscProbe,
@@ -53,6 +54,11 @@ def smtp(port: int, **timing: Any) -> CheckerSpec:
 def udp(port: int, **timing: Any) -> CheckerSpec:
     probe = UdpProbe(Connection(ip_address("192.0.2.10"), port, timeout=1.0))
     return checker(CheckerKind.UDP, probe, **timing)
+
+
+def dns(port: int = 53, **timing: Any) -> CheckerSpec:
+    probe = DnsProbe(Connection(ip_address("192.0.2.10"), port, timeout=1.0))
+    return checker(CheckerKind.DNS, probe, **timing)
 
 
 def ping(**timing: Any) -> CheckerSpec:

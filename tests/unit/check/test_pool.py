@@ -26,6 +26,7 @@ from pykeepalived.check.actions import (
 from pykeepalived.check.results import ProbeResult
 from pykeepalived.commands import ScriptCommand
 from tests.unit.check.servers import (
+    dns,
     http,
     misc,
     ping,
@@ -458,3 +459,32 @@ def test_a_datagram_checkers_first_failure_is_not_retried(spec: Any, failed: str
     assert logs(core.probe_done(0, TIMEOUT, 1.0))[:2] == [
         failed, f"Removing service {RS1} from VS {VS}"]
     assert core.next_deadline() == 4.0
+
+
+@pytest.mark.parametrize("log_all", [True, False], ids=["log_all_failures", "quiet"])
+def test_dns_check_retries_while_up_and_names_the_retries_when_it_gives_up(
+        log_all: bool) -> None:
+    """check_dns.c: while up, a failure is retried after delay_before_retry (1 s), logged
+    only with log_all_failures, until `retry` (2) more failed; then the server goes with
+    "... after 2 retries" and the next try is delay_loop (3 s) later; while down, failures
+    are silent; a success brings it back; a later failure starts counting again."""
+    core, _ = started(virtual(real(53, dns(retry=2))), log_all_failures=log_all)
+    rs = "[192.0.2.10]:tcp:53"
+    seen: list[tuple[float, list[str], int]] = []
+    now = 1.0
+    for result in (OK, TIMEOUT, TIMEOUT, TIMEOUT, TIMEOUT, OK, TIMEOUT):
+        core.due(now)
+        seen.append((now, logs(core.probe_done(0, result, now))[:1],
+                     core.checkers[0].retry_it))
+        now = core.next_deadline() or 0.0
+    tried = [f"DNS_CHECK ({rs}) timeout"] if log_all else []
+    assert seen == [
+        (1.0, [], 0),
+        (4.0, tried, 1),
+        (5.0, tried, 2),
+        (6.0, [f"DNS_CHECK ({rs}) timeout after 2 retries"], 0),
+        (9.0, [], 0),
+        (12.0, [f"Adding service {rs} to VS {VS}"], 0),
+        (15.0, tried, 1),
+    ]
+    assert core.servers[0].alive
