@@ -488,3 +488,30 @@ def test_dns_check_retries_while_up_and_names_the_retries_when_it_gives_up(
         (15.0, tried, 1),
     ]
     assert core.servers[0].alive
+
+
+@pytest.mark.parametrize("log_all", [True, False], ids=["log_all_failures", "quiet"])
+def test_misc_check_retries_while_up(log_all: bool) -> None:
+    """check_misc.c: a failure or timeout while up is retried delay_before_retry (1 s)
+    later, announced only with log_all_failures, until `retry` (2) more failed; then the
+    server goes; while down it is silent; exit 0 brings it back."""
+    core, _ = started(virtual(real(8080, misc(retry=2, delay_before_retry=1.0))),
+                      log_all_failures=log_all)
+    check = f"Misc check for [{RS1} VS {VS}] by [/bin/check]"
+    seen: list[tuple[float, list[str]]] = []
+    now = 1.0
+    for result in (ProbeResult(True, exit_status=0), ProbeResult(False, exit_status=3),
+                   ProbeResult(False, timed_out=True), ProbeResult(False, exit_status=3),
+                   ProbeResult(False, exit_status=3), ProbeResult(True, exit_status=0)):
+        core.due(now)
+        seen.append((now, logs(core.probe_done(0, result, now))[:1]))
+        now = core.next_deadline() or 0.0
+    assert seen == [
+        (1.0, [f"{check} succeeded."]),
+        (4.0, [f"{check} failed, will do 2 retries (exited with status 3)."] if log_all else []),
+        (5.0, [f"{check} timed out on retry 1/2."] if log_all else []),
+        (6.0, [f"{check} failed after 2 retries (exited with status 3)."]),
+        (9.0, []),
+        (12.0, [f"{check} succeeded."]),
+    ]
+    assert core.servers[0].alive
