@@ -49,6 +49,7 @@ MUTANTS ?=
 MUTMUT_CHILDREN ?= 2
 
 mutants: venv $(VENV)/.mutation-installed
+	rm -f mutants/mutmut-stats.json  # re-map tests to functions: new tests must count
 	HYPOTHESIS_PROFILE=mutation nice -n 19 $(VENV)/bin/mutmut run \
 	    --max-children $(MUTMUT_CHILDREN) $(MUTANTS)
 	$(PY) -m tools.mutation_summary
