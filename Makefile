@@ -5,7 +5,7 @@ DEBS    := keepalived haproxy tshark tcpdump iputils-ping arping nftables iprout
            openssl dnsmasq-base
 PYTEST_ARGS ?=
 
-.PHONY: test demo debs venv vm lint typecheck unit clean
+.PHONY: test demo debs venv vm lint typecheck unit mutants clean
 
 test: debs venv vm lint typecheck
 	@if [ "$$(id -u)" -eq 0 ]; then export PYKEEPALIVED_REQUIRE_REAL=1; fi; \
@@ -40,5 +40,23 @@ typecheck: venv
 unit: venv
 	$(PY) -m pytest tests/unit tests/property tests/sim -q
 
+# Mutation testing (mutmut, [tool.mutmut] in pyproject.toml): vrrp/, check/ and config/
+# mutated one change at a time, each judged by the fast suite (no root). Hours of CPU, so
+# never part of `make test`; nice'd. MUTANTS narrows it (fnmatch on mutant names, e.g.
+# MUTANTS='pykeepalived.vrrp.*'); results accumulate in mutants/ across runs.
+# bench/README.md "Mutation testing" has the last report.
+MUTANTS ?=
+MUTMUT_CHILDREN ?= 2
+
+mutants: venv $(VENV)/.mutation-installed
+	rm -f mutants/mutmut-stats.json  # re-map tests to functions: new tests must count
+	HYPOTHESIS_PROFILE=mutation nice -n 19 $(VENV)/bin/mutmut run \
+	    --max-children $(MUTMUT_CHILDREN) $(MUTANTS)
+	$(PY) -m tools.mutation_summary
+
+$(VENV)/.mutation-installed: pyproject.toml
+	$(PY) -m pip install -q -e '.[test,mutation]'
+	touch $@
+
 clean:
-	rm -rf $(VENV) .vm build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf mutants $(VENV) .vm build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -21,6 +21,16 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# `make mutants`: the same examples for every mutant (a survivor stays one on a re-run),
+# no example database shared between mutants, no deadline under nice -n 19
+settings.register_profile(
+    "mutation",
+    max_examples=50,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 REQUIRE_REAL = os.environ.get("PYKEEPALIVED_REQUIRE_REAL") == "1"

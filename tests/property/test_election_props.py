@@ -16,15 +16,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pykeepalived.sim.scenario import build_cluster
-from pykeepalived.vrrp.timing import master_down_interval
 from pykeepalived.vrrp.tracking import TrackKind, TrackSpec
 
 if TYPE_CHECKING:
     from pykeepalived.sim.cluster import Cluster
 
 ADVERT_S = 1.0
-#: The longest Master_Down_Interval a non-owner can have (priority 1) plus one advert.
-SETTLE = master_down_interval(1, 100, version=2) + ADVERT_S
+
+
+def v2_master_down_interval(priority: int) -> float:
+    """RFC 3768 §6.1 at advert_int 1 s, written out here rather than taken from the product:
+    3 x 1 s + (256 - Priority) / 256 s = (1024 - Priority) / 256 s (exact in a float)."""
+    return (1024 - priority) / 256
+
+
+#: The longest Master_Down_Interval a non-owner can have (priority 1: 3.99609375 s) plus
+#: one advert.
+SETTLE = 3.99609375 + ADVERT_S
 
 
 @dataclass(frozen=True)
@@ -110,7 +118,7 @@ def test_cold_start_elects_the_unique_highest_at_its_down_interval(priorities: l
     top = max(priorities)
     winner = f"n{priorities.index(top) + 1}"
     assert cluster.masters("VI_1") == {winner}
-    expected = master_down_interval(top, 100, version=2)
+    expected = v2_master_down_interval(top)
     assert cluster.timeline.first_entered(winner, "VI_1", "MASTER") == expected
     assert len(cluster.timeline.transitions) == len(priorities) + 1
 

@@ -1,12 +1,16 @@
-"""Master loss and return: crash, graceful stop, preempt, nopreempt, preempt_delay."""
+"""Master loss and return: crash, graceful stop, preempt, nopreempt, preempt_delay.
+
+Expected times are literals worked out from RFC 3768 §6.1 (v2, advert_int 1 s), never
+computed by the product's timing functions: Skew_Time = (256 - Priority) / 256 s and
+Master_Down_Interval = 3 x 1 s + Skew_Time. Priority 150: 106/256 = 0.4140625, so
+3.4140625; priority 100: 156/256 = 0.609375, so 3.609375.
+"""
 
 from __future__ import annotations
 
 from pykeepalived.sim.scenario import build_cluster
-from pykeepalived.vrrp.timing import master_down_interval, skew_time
 
-N1_MASTER_AT = 3.4140625  # 150 node, v2, advert_int 1
-LAST_ADVERT_BEFORE_10 = N1_MASTER_AT + 6  # adverts at 3.414..., 4.414..., ..., 9.414...
+N1_MASTER_AT = 3.4140625  # 150 node, v2, advert_int 1: 3 + 106/256
 
 
 def test_crash_backup_takes_over_master_down_interval_after_the_last_advert_heard() -> None:
@@ -16,8 +20,8 @@ def test_crash_backup_takes_over_master_down_interval_after_the_last_advert_hear
     cluster.crash("n1")
     assert cluster.timeline.vip_holders("VI_1", 10) == set()  # the crashed node's VIPs are gone
     cluster.run_until(20)
-    takeover = LAST_ADVERT_BEFORE_10 + master_down_interval(100, 100, version=2)
-    assert takeover == 13.0234375
+    # n1's last advert: 3.4140625 + 6 x 1 s = 9.4140625; + Master_Down_Interval(100) 3.609375
+    takeover = 13.0234375
     assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == takeover
     assert cluster.timeline.vip_holders("VI_1", takeover) == {"n2"}
     assert cluster.timeline.vip_holders("VI_1", takeover - 1e-9) == set()
@@ -29,10 +33,8 @@ def test_graceful_stop_hands_over_after_exactly_skew_time() -> None:
     cluster.run_until(10)
     cluster.stop("n1")
     cluster.run_until(20)
-    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 10 + skew_time(
-        100, 100, version=2
-    )
-    assert 10 + skew_time(100, 100, version=2) == 10.609375
+    # priority 0 heard at 10: n2 waits its Skew_Time, 156/256 = 0.609375 s
+    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 10.609375
     assert "(VI_1) Backup received priority 0 advertisement" in cluster.timeline.messages("n2")
     assert cluster.timeline.vip_holders("VI_1", 10) == set()
 
@@ -46,9 +48,7 @@ def test_higher_node_returning_preempts_after_its_down_interval() -> None:
     cluster.start("n1")
     cluster.run_until(40)
     timeline = cluster.timeline
-    back = 20 + master_down_interval(
-        150, 100, version=2
-    )  # n2's 100 adverts are discarded meanwhile
+    back = 23.4140625  # 20 + Master_Down_Interval(150); n2's 100 adverts are discarded
     assert timeline.entered("n1", "VI_1", "MASTER") == [N1_MASTER_AT, back]
     assert timeline.entered("n2", "VI_1", "BACKUP", after=13.1) == [back]
     assert cluster.masters("VI_1") == {"n1"}
@@ -80,7 +80,7 @@ def test_preempt_delay_holds_the_higher_node_back_then_it_takes_over() -> None:
     # n1 hears n2 first at 20.0234375: preempt timer until 25.0234375. Adverts before that
     # are accepted (down timer reset); from 25.0234375 on they are discarded, so n1 takes
     # over one Master_Down_Interval after the last accepted one (24.0234375).
-    expected = 24.0234375 + master_down_interval(150, 100, version=2)
+    expected = 27.4375  # 24.0234375 + Master_Down_Interval(150) 3.4140625
     assert cluster.timeline.entered("n1", "VI_1", "MASTER") == [N1_MASTER_AT, expected]
     assert cluster.masters("VI_1") == {"n1"}
 
@@ -109,7 +109,6 @@ def test_address_owner_takes_over_at_startup_and_priority_zero_hands_back() -> N
     cluster.run_until(8)
     cluster.stop("n1")
     cluster.run_until(20)
-    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER", after=5) == 8 + skew_time(
-        100, 100, version=2
-    )
+    # priority 0 at 8: n2 (100) waits Skew_Time 156/256 = 0.609375 s
+    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER", after=5) == 8.609375
     assert cluster.masters("VI_1") == {"n2"}

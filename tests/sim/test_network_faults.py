@@ -1,4 +1,8 @@
-"""Partitions, loss, duplication and reordering on the virtual LAN; v2 and v3 side by side."""
+"""Partitions, loss, duplication and reordering on the virtual LAN; v2 and v3 side by side.
+
+Expected times are literals worked out from RFC 3768/5798 §6.1, never computed by the
+product's timing functions (each comment says how).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import pytest
 from pykeepalived.sim.network import LinkFaults
 from pykeepalived.sim.scenario import build_cluster
 from pykeepalived.vrrp.instance import VrrpInstance
-from pykeepalived.vrrp.timing import master_down_interval
 
 
 def test_partition_gives_two_masters_and_heal_leaves_one_within_an_advert_interval() -> None:
@@ -16,7 +19,8 @@ def test_partition_gives_two_masters_and_heal_leaves_one_within_an_advert_interv
     cluster.run_until(10)
     cluster.partition({"n1"}, {"n2"})
     cluster.run_until(20.5)
-    split = 9.4140625 + master_down_interval(100, 100, version=2)
+    # n1's last advert heard is 9.4140625; v2 Master_Down_Interval(100) = 3 + 156/256 s
+    split = 13.0234375
     assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == split
     assert cluster.masters("VI_1") == {"n1", "n2"}
     assert cluster.timeline.vip_holders("VI_1", 20.5) == {"n1", "n2"}
@@ -63,12 +67,10 @@ def test_separate_v2_and_v3_clusters_elect_independently() -> None:
         cluster.start_all()
         cluster.run_until(10)
         assert cluster.masters("VI_1") == {"n1"}
-    assert v3.timeline.first_entered("n1", "VI_1", "MASTER") == master_down_interval(
-        150, 10, version=3
-    )
-    assert v2.timeline.first_entered("n1", "VI_1", "MASTER") == master_down_interval(
-        150, 100, version=2
-    )
+    # v3 at 10 cs: 3 x 10 + (256 - 150) x 10 / 256 = 34.140625 cs
+    assert v3.timeline.first_entered("n1", "VI_1", "MASTER") == 0.34140625
+    # v2 at 1 s: 3 + (256 - 150) / 256 = 3.4140625 s
+    assert v2.timeline.first_entered("n1", "VI_1", "MASTER") == 3.4140625
 
 
 def test_v3_backup_adopts_the_masters_interval() -> None:
@@ -77,12 +79,11 @@ def test_v3_backup_adopts_the_masters_interval() -> None:
     cluster.run_until(10)
     cluster.crash("n1")
     cluster.run_until(20)
-    # n1 master at 3 x 0.5 + skew(150, 50 cs); adverts every 0.5 s; n2 times out on 50 cs
-    n1_master = master_down_interval(150, 50, version=3)
-    last = n1_master + 0.5 * int((10 - n1_master) / 0.5)
-    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == pytest.approx(
-        last + master_down_interval(100, 50, version=3), abs=1e-9
-    )
+    # RFC 5798 §6.1, all in cs. n1 (150, 50 cs): 3 x 50 + 106 x 50 / 256 = 170.703125, so
+    # master at 1.70703125 s; adverts every 0.5 s, the last before 10 at 1.70703125 + 16 x
+    # 0.5 = 9.70703125. n2 (100) learnt Master_Adver_Interval 50 cs from them, not its own
+    # 100: 3 x 50 + 156 x 50 / 256 = 180.46875 cs. 9.70703125 + 1.8046875 = 11.51171875.
+    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 11.51171875
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])

@@ -3,6 +3,10 @@
 The two weight rules of the seed article: with a positive weight the master loses on a
 script failure only if master_prio < backup_prio + weight; with a negative weight only if
 master_prio - |weight| < backup_prio.
+
+Expected times are literals from RFC 3768 §6.1 (v2, advert_int 1 s), not the product's
+timing functions: Skew_Time = (256 - Priority) / 256 s, Master_Down_Interval = 3 s + it,
+with the effective priority (keepalived feeds the tracked priority into both).
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import pytest
 
 from pykeepalived.sim.node import SimScript
 from pykeepalived.sim.scenario import build_cluster
-from pykeepalived.vrrp.timing import master_down_interval, skew_time
 from pykeepalived.vrrp.tracking import ScriptResult, TrackKind, TrackSpec
 
 if TYPE_CHECKING:
@@ -21,7 +24,6 @@ if TYPE_CHECKING:
 
 OK = ScriptResult.exited(0)
 FAIL = ScriptResult.exited(1)
-LAST_ADVERT_BEFORE_10 = 9.4140625  # n1 (150) master at 3.4140625, adverts every second
 
 
 def scripted_pair(weight: int) -> Cluster:
@@ -35,8 +37,11 @@ def scripted_pair(weight: int) -> Cluster:
     return cluster
 
 
-@pytest.mark.parametrize(("weight", "moves"), [(60, True), (40, False), (50, False)])
-def test_positive_weight_rule(weight: int, moves: bool) -> None:
+# weight 60 moves: n1 ran at 210 from t=0, master at 3 + 46/256 = 3.1796875, last advert
+# before 10 at 9.1796875; n2 at 160 takes over 3 + 96/256 = 3.375 s later: 12.5546875
+@pytest.mark.parametrize(("weight", "moves", "takeover"),
+                         [(60, True, 12.5546875), (40, False, None), (50, False, None)])
+def test_positive_weight_rule(weight: int, moves: bool, takeover: float | None) -> None:
     cluster = scripted_pair(weight)
     cluster.run_until(10)
     assert cluster.masters("VI_1") == {"n1"}
@@ -44,11 +49,8 @@ def test_positive_weight_rule(weight: int, moves: bool) -> None:
     cluster.run_until(30)
     assert (100 + weight > 150) is moves
     if moves:
-        # n1 ran at 150 + weight from t=0, so it became master at that priority's interval
-        last_advert = master_down_interval(150 + weight, 100, version=2) + 6
-        expected = last_advert + master_down_interval(100 + weight, 100, version=2)
-        assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == expected
-        assert cluster.timeline.entered("n1", "VI_1", "BACKUP", after=5) == [expected]
+        assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == takeover
+        assert cluster.timeline.entered("n1", "VI_1", "BACKUP", after=5) == [takeover]
         assert cluster.masters("VI_1") == {"n2"}
     else:
         assert cluster.masters("VI_1") == {"n1"}
@@ -66,8 +68,8 @@ def test_negative_weight_rule(weight: int, moves: bool) -> None:
     cluster.run_until(30)
     assert (150 - abs(weight) < 100) is moves
     if moves:
-        expected = LAST_ADVERT_BEFORE_10 + master_down_interval(100, 100, version=2)
-        assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == expected
+        # 9.4140625 + Master_Down_Interval(100) 3 + 156/256 = 13.0234375
+        assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 13.0234375
         assert cluster.masters("VI_1") == {"n2"}
     else:
         assert cluster.masters("VI_1") == {"n1"}
@@ -86,8 +88,8 @@ def test_recovered_script_takes_the_vip_back() -> None:
     # n2 is master from 13.0234375; n1 last accepted its advert at 19.0234375. The priority
     # change shifts n1's running down timer to Master_Down_Interval(150) after that advert
     # (keepalived's vrrp_set_effective_priority), and later 100 adverts are discarded.
-    expected = 19.0234375 + master_down_interval(150, 100, version=2)
-    assert cluster.timeline.entered("n1", "VI_1", "MASTER")[-1] == expected
+    # 19.0234375 + 3 + 106/256 = 22.4375
+    assert cluster.timeline.entered("n1", "VI_1", "MASTER")[-1] == 22.4375
     assert cluster.masters("VI_1") == {"n1"}
 
 
@@ -107,10 +109,8 @@ def test_weight_zero_script_holds_fault_until_it_succeeds_and_faults_on_failure(
     cluster.script_result("n1", "chk", FAIL)
     cluster.run_until(20)
     assert cluster.timeline.entered("n1", "VI_1", "FAULT") == [0.0, 10.7]
-    # the leaving master sends priority 0: the backup waits only its Skew_Time
-    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 10.7 + skew_time(
-        100, 100, version=2
-    )
+    # the leaving master sends priority 0: the backup waits only its Skew_Time, 156/256 s
+    assert cluster.timeline.first_entered("n2", "VI_1", "MASTER") == 10.7 + 0.609375
     assert cluster.timeline.vip_holders("VI_1", 20) == {"n2"}
     assert "(VI_1) Entering FAULT STATE" in cluster.timeline.messages("n1")
 
@@ -130,9 +130,8 @@ def test_interface_down_faults_and_survives_a_restart() -> None:
     cluster.set_interface("n1", "eth1", up=True)
     cluster.run_until(30)
     assert cluster.masters("VI_1") == {"n1"}
-    assert cluster.timeline.entered("n1", "VI_1", "MASTER")[-1] == 13 + master_down_interval(
-        150, 100, version=2
-    )
+    # up again at 13: Master_Down_Interval(150) = 3 + 106/256 s later
+    assert cluster.timeline.entered("n1", "VI_1", "MASTER")[-1] == 16.4140625
 
 
 def test_track_file_weight_moves_priority_and_low_values_fault() -> None:

@@ -39,6 +39,20 @@ def test_config_test_reports_line_without_file_for_single_file(
     assert "Unknown keyword 'bogus_word'" in capsys.readouterr().err
 
 
+def test_config_test_missing_parameter_exits_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # keepalived 2.2.7 stops reading and exits KEEPALIVED_EXIT_CONFIG (2), not the 4 of a
+    # config it cannot run nor the 5 of one with errors (tests/integration pins it against
+    # the real binary; this pins it without one)
+    conf = tmp_path / "k.conf"
+    conf.write_text("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n"
+                    " priority\n virtual_ipaddress {\n  192.0.2.100\n }\n}\n")
+    assert main(["-t", "-f", str(conf)]) == 2
+    assert capsys.readouterr().err == (
+        "(Line 4) *** Configuration line starting `priority` is missing a parameter"
+        " after keyword `priority` at word position 2\n")
+
+
 def test_config_test_equals_form_and_dump(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     conf = tmp_path / "k.conf"

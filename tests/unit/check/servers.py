@@ -11,13 +11,16 @@ from pykeepalived.check.params import (
     CheckerKind,
     CheckerSpec,
     Connection,
+    DnsProbe,
     HttpProbe,
     HttpUrl,
     MiscProbe,
+    PingProbe,
     Probe,
     RealServerSpec,
     SmtpProbe,
     TcpProbe,
+    UdpProbe,
     VirtualServerSpec,
 )
 from pykeepalived.check.pool import VirtualServerCore
@@ -46,6 +49,21 @@ def http(port: int, paths: tuple[str, ...] = ("/",), **timing: Any) -> CheckerSp
 def smtp(port: int, **timing: Any) -> CheckerSpec:
     probe = SmtpProbe(Connection(ip_address("192.0.2.10"), port, timeout=1.0))
     return checker(CheckerKind.SMTP, probe, **timing)
+
+
+def udp(port: int, **timing: Any) -> CheckerSpec:
+    probe = UdpProbe(Connection(ip_address("192.0.2.10"), port, timeout=1.0))
+    return checker(CheckerKind.UDP, probe, **timing)
+
+
+def dns(port: int = 53, **timing: Any) -> CheckerSpec:
+    probe = DnsProbe(Connection(ip_address("192.0.2.10"), port, timeout=1.0))
+    return checker(CheckerKind.DNS, probe, **timing)
+
+
+def ping(**timing: Any) -> CheckerSpec:
+    return checker(CheckerKind.PING, PingProbe(Connection(ip_address("192.0.2.10"), 0)),
+                   **timing)
 
 
 def misc(program: str = "/bin/check", *, dynamic: bool = False, **timing: Any) -> CheckerSpec:

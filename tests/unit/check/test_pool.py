@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pykeepalived.check import reload
 from pykeepalived.check.actions import (
     AddDest,
@@ -23,7 +25,18 @@ from pykeepalived.check.actions import (
 )
 from pykeepalived.check.results import ProbeResult
 from pykeepalived.commands import ScriptCommand
-from tests.unit.check.servers import http, misc, real, smtp, started, tcp, virtual
+from tests.unit.check.servers import (
+    dns,
+    http,
+    misc,
+    ping,
+    real,
+    smtp,
+    started,
+    tcp,
+    udp,
+    virtual,
+)
 
 VS = "[192.0.2.100]:tcp:80"
 RS1 = "[192.0.2.10]:tcp:8080"
@@ -349,3 +362,156 @@ def test_smtp_retries_count_on_until_the_server_goes() -> None:
     core.probe_done(0, OK, now)
     assert core.servers[0].alive
     assert core.checkers[0].retry_it == 0
+
+
+@pytest.mark.parametrize(("status", "weight", "reloaded"), [(12, 10, 10), (2, 0, 0), (0, 5, 0)])
+def test_a_reload_recomputes_a_dynamic_misc_checkers_weight(
+        status: int, weight: int, reloaded: int) -> None:
+    """misc_dynamic: exit 0 leaves the server its own weight (5), S >= 2 makes it S - 2.
+    A reload recomputes it from the last exit as keepalived 2.2.7's migrate_misc_check
+    does, S - (S ? 2 : 0) - iweight, which for a last exit of 0 gives weight 0, not 5:
+    keepalived's own inconsistency, mirrored (a drop-in must reload to the same weights)."""
+    spec = virtual(real(8080, misc(dynamic=True), weight=5))
+    core, _ = started(spec)
+    core.due(1.0)
+    core.probe_done(0, ProbeResult(True, exit_status=status), 1.0)
+    assert core.servers[0].effective == weight
+    new, migrated, _ = reload.carry(spec, core)
+    new.restart()
+    assert migrated == frozenset({0})
+    assert (new.servers[0].effective, new.checkers[0].last_exit) == (reloaded, status)
+
+
+def test_a_reload_leaves_a_failed_dynamic_misc_checker_its_weight() -> None:
+    spec = virtual(real(8080, misc(dynamic=True), weight=5))
+    core, _ = started(spec)
+    core.due(1.0)
+    core.probe_done(0, ProbeResult(False, exit_status=1), 1.0)
+    new, _, _ = reload.carry(spec, core)
+    assert new.checkers[0].cur_weight == 0  # exit 1 is "down", not a weight
+
+
+def test_a_reload_carries_retry_progress_and_the_verdict() -> None:
+    spec = virtual(real(8080, tcp(8080, retry=3)))
+    core, _ = started(spec)
+    core.due(1.0)
+    core.probe_done(0, OK, 1.0)
+    for _ in range(2):  # two of the four tries fail: still up
+        now = core.next_deadline() or 0.0
+        core.due(now)
+        core.probe_done(0, TIMEOUT, now)
+    assert (core.checkers[0].retry_it, core.servers[0].alive) == (2, True)
+    new, _, _ = reload.carry(spec, core)
+    assert (new.checkers[0].retry_it, new.checkers[0].is_up, new.checkers[0].has_run) == (
+        2, True, True)
+
+
+def test_a_reload_carries_a_failed_verdict_without_retries() -> None:
+    spec = virtual(real(8080, tcp(8080, retry=0)))
+    core, _ = started(spec)
+    core.due(1.0)
+    core.probe_done(0, TIMEOUT, 1.0)
+    assert not core.servers[0].alive
+    new, _, _ = reload.carry(spec, core)
+    assert (new.checkers[0].retry_it, new.checkers[0].is_up) == (0, False)
+
+
+@pytest.mark.parametrize(("spec", "word", "attempt", "failed"), [
+    (udp(8080, retry=2), "UDP", f"UDP connection to {RS1} failed.",
+     f"UDP_CHECK on service {RS1} failed after 2 retries."),
+    (ping(retry=2), "ICMP", f"ICMP connection to address {RS1} timeout.",
+     f"ICMP CHECK on service {RS1} of {VS} failed after 2 retries."),
+], ids=["UDP_CHECK", "PING_CHECK"])
+@pytest.mark.parametrize("log_all", [True, False], ids=["log_all_failures", "quiet"])
+def test_datagram_checkers_retry_only_while_up(spec: Any, word: str, attempt: str,
+                                               failed: str, log_all: bool) -> None:
+    """udp_epilog / icmp_epilog: while up, a failure is retried after delay_before_retry
+    (1 s) until `retry` (2) more have failed; then the server goes and the checker waits
+    delay_loop (3 s); while down, failures are neither retried nor logged again."""
+    core, _ = started(virtual(real(8080, spec)), log_all_failures=log_all)
+    seen: list[tuple[float, list[str]]] = []
+    now = 1.0
+    for result in (OK, TIMEOUT, TIMEOUT, TIMEOUT, TIMEOUT, OK):
+        core.due(now)
+        seen.append((now, logs(core.probe_done(0, result, now))[:2]))
+        now = core.next_deadline() or 0.0
+    success = f"{word} connection to {RS1} success."
+    tried = [attempt] if log_all else []
+    assert seen == [
+        (1.0, [success]),
+        (4.0, tried),
+        (5.0, tried),
+        (6.0, [attempt, failed] if log_all else [failed, f"Removing service {RS1} from VS {VS}"]),
+        (9.0, []),
+        (12.0, [success, f"Adding service {RS1} to VS {VS}"]),
+    ]
+    assert core.servers[0].alive
+
+
+@pytest.mark.parametrize(("spec", "failed"), [
+    (udp(8080, retry=2), f"UDP_CHECK on service {RS1} failed."),
+    (ping(retry=2), f"ICMP CHECK on service {RS1} failed."),
+], ids=["UDP_CHECK", "PING_CHECK"])
+def test_a_datagram_checkers_first_failure_is_not_retried(spec: Any, failed: str) -> None:
+    # never yet up: no retries, no "after N retries", the next try after delay_loop
+    core, _ = started(virtual(real(8080, spec)))
+    core.due(1.0)
+    assert logs(core.probe_done(0, TIMEOUT, 1.0))[:2] == [
+        failed, f"Removing service {RS1} from VS {VS}"]
+    assert core.next_deadline() == 4.0
+
+
+@pytest.mark.parametrize("log_all", [True, False], ids=["log_all_failures", "quiet"])
+def test_dns_check_retries_while_up_and_names_the_retries_when_it_gives_up(
+        log_all: bool) -> None:
+    """check_dns.c: while up, a failure is retried after delay_before_retry (1 s), logged
+    only with log_all_failures, until `retry` (2) more failed; then the server goes with
+    "... after 2 retries" and the next try is delay_loop (3 s) later; while down, failures
+    are silent; a success brings it back; a later failure starts counting again."""
+    core, _ = started(virtual(real(53, dns(retry=2))), log_all_failures=log_all)
+    rs = "[192.0.2.10]:tcp:53"
+    seen: list[tuple[float, list[str], int]] = []
+    now = 1.0
+    for result in (OK, TIMEOUT, TIMEOUT, TIMEOUT, TIMEOUT, OK, TIMEOUT):
+        core.due(now)
+        seen.append((now, logs(core.probe_done(0, result, now))[:1],
+                     core.checkers[0].retry_it))
+        now = core.next_deadline() or 0.0
+    tried = [f"DNS_CHECK ({rs}) timeout"] if log_all else []
+    assert seen == [
+        (1.0, [], 0),
+        (4.0, tried, 1),
+        (5.0, tried, 2),
+        (6.0, [f"DNS_CHECK ({rs}) timeout after 2 retries"], 0),
+        (9.0, [], 0),
+        (12.0, [f"Adding service {rs} to VS {VS}"], 0),
+        (15.0, tried, 1),
+    ]
+    assert core.servers[0].alive
+
+
+@pytest.mark.parametrize("log_all", [True, False], ids=["log_all_failures", "quiet"])
+def test_misc_check_retries_while_up(log_all: bool) -> None:
+    """check_misc.c: a failure or timeout while up is retried delay_before_retry (1 s)
+    later, announced only with log_all_failures, until `retry` (2) more failed; then the
+    server goes; while down it is silent; exit 0 brings it back."""
+    core, _ = started(virtual(real(8080, misc(retry=2, delay_before_retry=1.0))),
+                      log_all_failures=log_all)
+    check = f"Misc check for [{RS1} VS {VS}] by [/bin/check]"
+    seen: list[tuple[float, list[str]]] = []
+    now = 1.0
+    for result in (ProbeResult(True, exit_status=0), ProbeResult(False, exit_status=3),
+                   ProbeResult(False, timed_out=True), ProbeResult(False, exit_status=3),
+                   ProbeResult(False, exit_status=3), ProbeResult(True, exit_status=0)):
+        core.due(now)
+        seen.append((now, logs(core.probe_done(0, result, now))[:1]))
+        now = core.next_deadline() or 0.0
+    assert seen == [
+        (1.0, [f"{check} succeeded."]),
+        (4.0, [f"{check} failed, will do 2 retries (exited with status 3)."] if log_all else []),
+        (5.0, [f"{check} timed out on retry 1/2."] if log_all else []),
+        (6.0, [f"{check} failed after 2 retries (exited with status 3)."]),
+        (9.0, []),
+        (12.0, [f"{check} succeeded."]),
+    ]
+    assert core.servers[0].alive

@@ -44,6 +44,7 @@ def test_layout_next_header_length_spi_sequence() -> None:
     assert (header.next_header, header.payload_len) == (112, 4)
     assert header.spi == int(SRC)
     assert header.sequence == 5
+    assert header.icv == payload[12:ah.AH_HEADER_LEN] != bytes(12)
     assert payload[ah.AH_HEADER_LEN + 4] == AuthType.AH
     assert payload[-8:] == bytes(8)
 
@@ -91,6 +92,28 @@ def test_spi_other_than_source_is_an_auth_failure() -> None:
     icv = ah.compute_icv(header, bytes(payload), b"ahkey12", zero_ttl=False)
     payload[12:24] = icv
     assert reason(header + bytes(payload)) is DropReason.AUTH_FAILURE
+    with pytest.raises(MalformedPacket) as caught:
+        receive(header + bytes(payload))
+    # the daemon picks keepalived's "invalid IPSEC SPI value" line by this prefix
+    assert caught.value.detail.startswith("SPI ")
+
+
+@pytest.mark.parametrize("missing", [1, 8, ah.AH_HEADER_LEN + 8])
+def test_a_payload_shorter_than_ah_and_a_vrrp_header_is_a_length_error(missing: int) -> None:
+    raw = packet()
+    header, payload = bytearray(raw[:20]), raw[20:]
+    short = payload[:ah.AH_HEADER_LEN + 8 - missing]
+    header[2:4] = struct.pack("!H", 20 + len(short))
+    assert reason(bytes(header) + short) is DropReason.PACKET_LENGTH
+
+
+def test_ah_and_a_bare_vrrp_header_pass_the_length_check() -> None:
+    raw = packet()
+    header, payload = bytearray(raw[:20]), raw[20:]
+    exact = payload[:ah.AH_HEADER_LEN + 8]
+    header[2:4] = struct.pack("!H", 20 + len(exact))
+    # long enough for AH: the VRRP message (one address announced, none carried) is judged
+    assert reason(bytes(header) + exact) is DropReason.ADDRESS_COUNT
 
 
 def test_next_header_other_than_vrrp_is_not_vrrp() -> None:
@@ -119,9 +142,16 @@ def test_pad_auth_key() -> None:
         ah.pad_auth_key(b"123456789")
 
 
-def test_seal_refuses_a_sequence_out_of_range() -> None:
+@pytest.mark.parametrize("sequence", [-1, 1 << 32])
+def test_seal_refuses_a_sequence_out_of_range(sequence: int) -> None:
     with pytest.raises(ValueError, match="out of range"):
-        ah.seal(bytes(20), b"", key=b"k", sequence=1 << 32, zero_ttl=False)
+        ah.seal(bytes(20), b"", key=b"k", sequence=sequence, zero_ttl=False)
+
+
+@pytest.mark.parametrize("sequence", [0, 0xFFFFFFFF])
+def test_seal_takes_the_whole_32_bit_range(sequence: int) -> None:
+    sealed = ah.seal(bytes(20), b"", key=b"k", sequence=sequence, zero_ttl=False)
+    assert ah.unpack_header(sealed).sequence == sequence
 
 
 # ------------------------------------------------------------------ the replay counter
@@ -149,6 +179,20 @@ def test_master_syncs_above_a_lower_priority_advert() -> None:
     counter = ah.AhSequence(last=3)
     counter.sync_from_lower_priority(100)
     assert counter.next_to_send() == 102
+
+
+def test_the_last_number_sent_before_the_stop_is_0xfffffffe() -> None:
+    counter = ah.AhSequence(last=0xFFFFFFFD)
+    assert counter.next_to_send() == 0xFFFFFFFE
+    assert counter.cycled is False
+
+
+def test_sync_stays_within_32_bits_and_clears_the_stop() -> None:
+    counter = ah.AhSequence(last=0xFFFFFFFE)
+    counter.next_to_send()
+    assert counter.cycled
+    counter.sync_from_lower_priority(0xFFFFFFFF)
+    assert (counter.last, counter.cycled) == (0xFFFFFFFF, False)
 
 
 def test_counter_stops_at_the_limit_and_restarts_on_becoming_master() -> None:

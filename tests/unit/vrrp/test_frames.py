@@ -97,3 +97,10 @@ def test_bad_mac_text_is_a_clear_error(text: str) -> None:
 def test_short_mac_bytes_are_refused() -> None:
     with pytest.raises(ValueError, match="6 octets"):
         frames.gratuitous_arp(IPv4Address("192.0.2.1"), b"\x02\x00")
+
+
+def test_an_na_without_a_router_argument_leaves_the_router_flag_clear() -> None:
+    # the daemon's executor sends its NAs with the default
+    vip = IPv6Address("2001:db8::100")
+    flags = frames.unsolicited_na(vip, MAC)[14 + 40 + 4]
+    assert flags == frames.NA_FLAG_OVERRIDE

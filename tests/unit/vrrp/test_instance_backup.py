@@ -8,7 +8,7 @@ import pytest
 
 from pykeepalived.vrrp.actions import Log, LogLevel, StateChanged
 from pykeepalived.vrrp.advert import Advertisement
-from pykeepalived.vrrp.events import AdvertReceived, PriorityChanged, Timeout
+from pykeepalived.vrrp.events import AdvertReceived, PacketDropped, PriorityChanged, Timeout
 from pykeepalived.vrrp.instance import State, VrrpInstance
 from tests.unit.vrrp.instances import started
 
@@ -69,6 +69,28 @@ def test_priority_zero_then_takeover_at_skew_time():
     assert inst.stats.pri_zero_rcvd == 1
 
 
+def test_v3_priority_zero_skew_scales_with_the_masters_interval():
+    # RFC 5798 §6.4.2: Master_Down_Timer = Skew_Time, which for v3 is
+    # ((256 - 100) x 10) / 256 = 6.09375 cs at the master's 10 cs (not the v2 0.609375 s)
+    inst = backup(advert_int_cs=10)  # its own down timer runs out at 0.3609375
+    inst.handle(rx(0, interval_cs=10), now=0.25)
+    assert inst.state is State.BACKUP
+    assert inst.next_deadline() == 0.25 + 0.0609375
+
+
+def test_down_timer_reasons_name_what_was_missed():
+    inst = backup()
+    actions = inst.handle(Timeout(), now=DOWN_100)
+    assert StateChanged(State.BACKUP, State.MASTER,
+                        "no advert received within 3.609375 s of startup") in actions
+    heard = backup()
+    heard.handle(rx(150), now=1.0)
+    actions = heard.handle(Timeout(), now=1.0 + DOWN_100)
+    assert StateChanged(State.BACKUP, State.MASTER,
+                        "no advert from master 192.0.2.11 (priority 150) for 3.609375 s"
+                        ) in actions
+
+
 def test_v3_backup_adopts_the_masters_interval():
     inst = backup()
     actions = inst.handle(rx(150, interval_cs=50), now=1.0)
@@ -95,6 +117,9 @@ def test_priority_change_shifts_the_running_down_timer():
     assert inst.effective_priority == 100
     # the new interval is 3.609375, so the deadline moves by the difference
     assert inst.next_deadline() == 3.609375
+    actions = inst.handle(Timeout(), now=3.609375)
+    assert StateChanged(State.BACKUP, State.MASTER,
+                        "down timer after priority change (chk failed)") in actions
 
 
 def test_priority_is_clamped_and_owner_never_changes():
@@ -140,6 +165,19 @@ class TestPreemptDelay:
         assert inst.handle(rx(90), now=4.0) == [
             Log("(VI_1) start preempt delay (5.000000)", LogLevel.DETAIL)]
 
+    def test_a_sub_second_delay_still_applies(self):
+        inst = backup(preempt_delay=0.5)
+        assert inst.handle(rx(90), now=1.0) == [
+            Log("(VI_1) start preempt delay (0.500000)", LogLevel.DETAIL)]
+        assert inst.handle(rx(90), now=1.25) == []  # inside the delay: accepted
+        assert inst.handle(rx(90), now=1.75)[0].message.endswith("- discarding")
+
+    def test_an_equal_priority_master_stops_the_delay(self):
+        inst = backup(preempt_delay=5.0)
+        inst.handle(rx(90), now=1.0)
+        assert inst.handle(rx(100), now=2.0) == [
+            Log("(VI_1) stop preempt delay", LogLevel.DETAIL)]
+
     def test_ignored_with_initial_state_master(self):
         inst = backup(preempt_delay=5.0, initial_state=State.MASTER)
         assert inst.handle(rx(90), now=1.0) == [
@@ -152,3 +190,24 @@ def test_accepted_advert_resets_wantstate_to_backup():
     assert inst.wantstate is State.BACKUP
     assert inst.master_source == PEER
     assert inst.master_priority == 150
+
+
+def test_a_discarded_advert_still_names_the_master_heard():
+    inst = backup()
+    assert inst.master_priority == 0  # none heard yet (keepalived's dump shows 0)
+    inst.handle(rx(90), now=1.0)
+    assert inst.master_source == PEER
+
+
+def test_down_timer_adverts_sets_the_down_interval():
+    # keepalived's down_timer_adverts replaces the RFC's 3: 5 x 1 s + 156/256 s
+    inst = backup(down_timer_adverts=5)
+    assert inst.next_deadline() == 5.609375
+    inst.handle(rx(150), now=1.0)
+    assert inst.next_deadline() == 1.0 + 5.609375
+
+
+def test_codec_drops_are_logged_at_debug():
+    inst = backup()
+    assert inst.handle(PacketDropped("checksum"), now=1.0) == [
+        Log("(VI_1) dropped malformed packet: checksum", LogLevel.DEBUG)]

@@ -93,3 +93,13 @@ def test_recovery_forgets_the_learned_interval():
 
 def test_unfault_when_not_faulted_does_nothing():
     assert started().handle(FaultChanged(False), now=1.0) == []
+
+
+def test_a_fault_without_a_reason_is_reported_as_fault_and_fault_cleared():
+    inst = started()
+    assert inst.handle(FaultChanged(True), now=1.0)[0] == StateChanged(
+        State.BACKUP, State.FAULT, "fault")
+    assert inst.wantstate is State.FAULT
+    assert inst.handle(FaultChanged(False), now=2.0)[0] == StateChanged(
+        State.FAULT, State.BACKUP, "fault cleared")
+    assert inst.wantstate is State.BACKUP

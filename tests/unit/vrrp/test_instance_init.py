@@ -18,9 +18,10 @@ from pykeepalived.vrrp.actions import (
     SendGratuitous,
     StateChanged,
 )
-from pykeepalived.vrrp.advert import Advertisement
+from pykeepalived.vrrp.advert import Advertisement, AuthType
 from pykeepalived.vrrp.events import FaultChanged, Shutdown, Startup, Timeout
 from pykeepalived.vrrp.instance import State, VrrpInstance
+from pykeepalived.vrrp.params import GarpParams
 from tests.unit.vrrp.instances import instance_params
 
 if TYPE_CHECKING:
@@ -91,6 +92,16 @@ def test_delayed_garp_burst_after_garp_master_delay():
     assert inst.next_deadline() == t + 10.0
 
 
+def test_without_garp_master_delay_there_is_no_second_burst():
+    inst = VrrpInstance(params(advert_int_cs=1000, garp=GarpParams(master_delay=0)))
+    inst.handle(Startup(), now=0.0)
+    t = inst.next_deadline()
+    assert t is not None
+    actions = inst.handle(Timeout(), now=t)
+    assert [a for a in actions if isinstance(a, SendGratuitous)] == [SendGratuitous(5)]
+    assert inst.next_deadline() == t + 10.0  # only the advert timer
+
+
 def test_owner_becomes_master_at_startup_without_backup_step():
     inst = VrrpInstance(params(priority=255))
     actions = inst.handle(Startup(), now=1.0)
@@ -106,6 +117,23 @@ def test_owner_waiting_variant_waits_one_interval_plus_skew():
     inst.handle(Startup(), now=0.0)
     assert inst.state is State.BACKUP
     assert inst.next_deadline() == 1.00390625
+
+
+def test_owner_waiting_variant_at_v3_tenth_seconds_scales_the_skew():
+    # one interval plus the owner's Skew_Time, RFC 5798: 10 cs + (256 - 255) x 10/256 cs
+    inst = VrrpInstance(params(priority=255, owner_immediate_master=False, advert_int_cs=10))
+    inst.handle(Startup(), now=0.0)
+    assert inst.next_deadline() == 0.1 + 0.000390625  # summed as floats, as the core does
+
+
+def test_v2_pass_adverts_carry_the_password():
+    inst = VrrpInstance(params(version=2, auth_type=AuthType.PASS, auth_data=b"secret",
+                               priority=255))
+    actions = inst.handle(Startup(), now=0.0)
+    sent = [a for a in actions if isinstance(a, SendAdvert)]
+    assert sent
+    assert {(a.advert.auth_type, a.advert.auth_data) for a in sent} == {
+        (AuthType.PASS, b"secret")}
 
 
 def test_owner_with_state_backup_starts_as_backup():
@@ -125,6 +153,7 @@ def test_startup_with_fault_enters_fault_init():
         Notify(NotifyState.FAULT, 150),
     ]
     assert inst.next_deadline() is None
+    assert (inst.wantstate, inst.stats.last_transition) == (State.FAULT, 0.0)
 
 
 def test_second_startup_is_ignored():
@@ -173,6 +202,16 @@ def test_restart_after_shutdown():
     assert inst.next_deadline() == 2.0 + 3.4140625
 
 
+def test_each_stop_of_a_master_is_counted():
+    inst = VrrpInstance(params(priority=255))
+    for start in (0.0, 10.0):
+        inst.handle(Startup(), now=start)
+        assert inst.state is State.MASTER
+        inst.handle(Shutdown(), now=start + 5.0)
+        assert inst.stats.last_transition == start + 5.0
+    assert inst.stats.pri_zero_sent == 2
+
+
 def test_early_timeout_does_nothing():
     inst = VrrpInstance(params())
     inst.handle(Startup(), now=0.0)
@@ -194,11 +233,28 @@ def test_early_timeout_does_nothing():
         ({"down_timer_adverts": 0}, "down_timer_adverts"),
         ({"name": ""}, "name"),
         ({"initial_state": State.FAULT}, "initial_state"),
+        ({"priority": 256}, "priority"),
+        ({"version": 2, "advert_int_cs": 25600}, "advert_int_cs"),
+        ({"advert_int_cs": 0}, "advert_int_cs"),
+        ({"down_timer_adverts": 101}, "down_timer_adverts"),
+        ({"preempt_delay": 1000.5}, "preempt_delay"),
+        ({"virtual_addresses": tuple(IPv4Address(i) for i in range(1, 257))},
+         "virtual_addresses"),
+        ({"family": 5}, "family"),
     ],
 )
 def test_invalid_params_name_the_field(overrides: dict[str, object], field: str):
-    with pytest.raises(ValueError, match=f"InstanceParams.{field}"):
+    with pytest.raises(ValueError, match=f"InstanceParams.{field}:"):
         params(**overrides)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"vrid": 255}, {"priority": 255}, {"version": 2, "advert_int_cs": 25500},
+    {"advert_int_cs": 1}, {"advert_int_cs": 4095}, {"down_timer_adverts": 100},
+    {"preempt_delay": 1000}, {"virtual_addresses": tuple(IPv4Address(i) for i in range(1, 256))},
+], ids=repr)
+def test_params_at_the_edge_of_their_range_are_accepted(overrides: dict[str, object]):
+    assert params(**overrides).name == "VI_1"
 
 
 def test_nopreempt_and_preempt_delay_only_from_initial_backup():
@@ -217,3 +273,15 @@ def test_a_late_event_lets_the_due_timer_fire_first():
     changes = [a for a in actions if isinstance(a, StateChanged)]
     assert [(c.old, c.new) for c in changes] == [(State.BACKUP, State.MASTER),
                                                  (State.MASTER, State.INIT)]
+
+
+def test_an_event_at_the_very_deadline_lets_the_timer_fire_first():
+    inst = VrrpInstance(params())
+    inst.handle(Startup(), now=0.0)
+    actions = inst.handle(Shutdown(), now=3.4140625)
+    changes = [(a.old, a.new) for a in actions if isinstance(a, StateChanged)]
+    assert changes == [(State.BACKUP, State.MASTER), (State.MASTER, State.INIT)]
+    later = VrrpInstance(params())
+    later.handle(Startup(), now=0.0)
+    assert later.handle(Shutdown(), now=3.4)[0] == StateChanged(
+        State.BACKUP, State.INIT, "shutdown")

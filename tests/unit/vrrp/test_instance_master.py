@@ -17,7 +17,7 @@ from pykeepalived.vrrp.actions import (
     StateChanged,
 )
 from pykeepalived.vrrp.advert import Advertisement
-from pykeepalived.vrrp.events import AdvertReceived, Timeout
+from pykeepalived.vrrp.events import AdvertReceived, PriorityChanged, Timeout
 from pykeepalived.vrrp.instance import State, VrrpInstance
 from pykeepalived.vrrp.params import GarpParams
 from tests.unit.vrrp.instances import started
@@ -64,21 +64,22 @@ def test_priority_zero_advert_is_answered_at_once():
 
 
 @pytest.mark.parametrize(
-    ("prio", "source", "line"),
+    ("prio", "source", "line", "reason"),
     [
         (200, LOWER_IP, "(VI_1) Master received advert from 192.0.2.10 with higher priority "
-                        "200, ours 150"),
+                        "200, ours 150", "higher priority (200) advert from 192.0.2.10, ours 150"),
         (150, HIGHER_IP, "(VI_1) Master received advert from 192.0.2.12 with same priority 150 "
-                         "but higher IP address than ours"),
+                         "but higher IP address than ours",
+         "same priority (150) advert from higher address 192.0.2.12"),
     ],
     ids=["higher priority", "equal priority, greater address"],
 )
-def test_master_yields(prio: int, source: IPv4Address, line: str):
+def test_master_yields(prio: int, source: IPv4Address, line: str, reason: str):
     inst = master()
     actions = inst.handle(rx(prio, source), now=4.0)
     assert actions[0] == Log(line)
-    assert isinstance(actions[1], StateChanged)
-    assert (actions[1].old, actions[1].new) == (State.MASTER, State.BACKUP)
+    assert actions[1] == StateChanged(State.MASTER, State.BACKUP, reason)
+    assert inst.wantstate is State.BACKUP
     assert actions[2:] == [
         Log("(VI_1) Entering BACKUP STATE"),
         Log("(VI_1) removing VIPs.", LogLevel.DETAIL),
@@ -120,6 +121,35 @@ def test_lower_advert_forces_new_election_with_garp(prio: int, source: IPv4Addre
     inst.handle(Timeout(), now=7.0)
     inst.handle(Timeout(), now=8.0)
     assert inst.handle(Timeout(), now=9.0) == [ours(150), SendGratuitous(5)]
+    assert inst.next_deadline() == 10.0  # the burst's own timer is spent
+
+
+@pytest.mark.parametrize(
+    ("prio", "source", "last_advert_first"),
+    [(150, HIGHER_IP, True), (150, LOWER_IP, False), (150, ME, False), (149, HIGHER_IP, False)],
+    ids=["equal, greater address", "equal, smaller address", "equal, our address", "lower"],
+)
+def test_higher_prio_send_advert_only_when_the_sender_wins(
+        prio: int, source: IPv4Address, last_advert_first: bool):
+    # RFC 5798 §6.4.3: the sender wins on a higher priority, or an equal one from a greater
+    # primary address; only then does keepalived send its parting advert
+    inst = master(higher_prio_send_advert=True, garp=GarpParams(lower_prio_repeat=0))
+    actions = inst.handle(rx(prio, source), now=4.0)
+    assert (actions[0] == ours(150)) is last_advert_first
+    assert inst.state is (State.BACKUP if last_advert_first else State.MASTER)
+    assert actions.count(ours(150)) == (0 if source == ME else 1)
+
+
+def test_releases_and_priority_zero_adverts_are_counted_each_time():
+    inst = master()
+    for now in (4.0, 20.0):
+        inst.handle(rx(200, LOWER_IP), now=now)  # yields
+        assert inst.state is State.BACKUP
+        deadline = inst.next_deadline()
+        assert deadline is not None
+        inst.handle(Timeout(), now=deadline)  # the 200 went quiet: MASTER again
+        assert inst.state is State.MASTER
+    assert (inst.stats.become_master, inst.stats.release_master) == (3, 2)
 
 
 def test_lower_prio_no_advert_stays_quiet():
@@ -154,6 +184,16 @@ def test_garp_refresh_rides_on_the_advert_timer():
     assert inst.handle(Timeout(), now=t0 + 1) == [ours(150)]
     assert inst.handle(Timeout(), now=t0 + 2) == [ours(150)]  # not yet strictly after
     assert inst.handle(Timeout(), now=t0 + 3) == [ours(150), SendGratuitous(2)]
+    # re-armed from this refresh: again strictly after t0 + 5
+    assert inst.handle(Timeout(), now=t0 + 4) == [ours(150)]
+    assert inst.handle(Timeout(), now=t0 + 5) == [ours(150)]
+    assert inst.handle(Timeout(), now=t0 + 6) == [ours(150), SendGratuitous(2)]
+
+
+def test_a_priority_change_leaves_a_masters_advert_timer_alone():
+    inst = master()
+    inst.handle(PriorityChanged(effective=100, reason="chk failed"), now=4.0)
+    assert inst.next_deadline() == 3.4140625 + 1.0
 
 
 def test_received_adverts_count():
@@ -163,3 +203,20 @@ def test_received_adverts_count():
     assert inst.stats.advert_rcvd == 2
     assert inst.stats.pri_zero_rcvd == 1
     assert inst.stats.advert_sent == 3
+
+
+def test_without_a_known_primary_address_equal_priority_never_wins():
+    # RFC 5798 §6.4.3 compares primary addresses; unknown (or another family) is no win
+    inst = master(primary_address=None)
+    inst.handle(rx(150, HIGHER_IP), now=4.0)
+    assert inst.state is State.MASTER
+
+
+def test_a_master_checks_the_address_list_of_a_higher_advert():
+    inst = master()
+    wrong = AdvertReceived(Advertisement(3, 51, 200, 100, (IPv4Address("192.0.2.99"),)),
+                           LOWER_IP)
+    assert inst.handle(wrong, now=4.0)[0].message.startswith(
+        "(VI_1) ip address associated with VRID 51 not present")
+    assert inst.state is State.MASTER
+    assert inst.stats.addr_list_err == 1

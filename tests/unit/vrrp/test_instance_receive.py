@@ -46,6 +46,8 @@ DROPS = [
      "authtype_mismatch", "(VI_1) received a 0 auth, expecting 1!"),
     ("auth_type_mismatch", V2, AdvertReceived(replace(GOOD2, auth_type=AuthType.AH), PEER),
      "authtype_mismatch", "(VI_1) Received AH header but auth type not AH"),
+    ("auth_type_mismatch", {**V2, "auth_type": AuthType.AH}, AdvertReceived(GOOD2, PEER),
+     "authtype_mismatch", "(VI_1) No AH header but auth type is AH"),
     ("auth", V2, AdvertReceived(replace(GOOD2, auth_data=b"wrong\0\0\0"), PEER),
      "auth_failure", "(VI_1) received an invalid passwd!"),
     ("interval_mismatch", V2, AdvertReceived(replace(GOOD2, interval_cs=200), PEER),
@@ -72,10 +74,11 @@ def test_dropped_advert_is_counted_logged_and_ignored(
     reason: str, params: dict[str, object], event: AdvertReceived, counter: str, line: str
 ):
     inst = backup(**params)
-    actions = inst.handle(replace(event, advert=replace(event.advert, priority=0)), now=1.0)
-    assert actions == [Log(line)]
-    assert getattr(inst.stats, counter) == 1
-    assert inst.stats.rx_dropped == {reason: 1}
+    dropped = replace(event, advert=replace(event.advert, priority=0))
+    assert inst.handle(dropped, now=1.0) == [Log(line)]
+    assert inst.handle(dropped, now=1.5) == [Log(line)]
+    assert getattr(inst.stats, counter) == 2  # counted each time, not merely flagged
+    assert inst.stats.rx_dropped == {reason: 2}
     assert inst.stats.rx_accepted == 0
     assert inst.stats.pri_zero_rcvd == 0
     assert inst.next_deadline() == DOWN  # not refreshed, not shortened to Skew_Time
@@ -92,10 +95,41 @@ def test_wrong_vrid_is_counted_at_debug_level():
 
 def test_wrong_family_is_dropped():
     inst = backup()
-    inst.handle(AdvertReceived(GOOD3, IPv6Address("2001:db8::1")), now=1.0)
-    assert inst.stats.uncounted_drops == 1
-    assert inst.stats.rx_dropped == {"family": 1}
+    stranger = AdvertReceived(GOOD3, IPv6Address("2001:db8::1"))
+    assert inst.handle(stranger, now=1.0) == [Log(
+        "(VI_1) advert from 2001:db8::1 has the wrong address family - ignoring",
+        LogLevel.DEBUG)]
+    inst.handle(stranger, now=1.5)
+    assert inst.stats.uncounted_drops == 2
+    assert inst.stats.rx_dropped == {"family": 2}
     assert inst.next_deadline() == DOWN
+
+
+def test_wrong_vrid_is_counted_each_time():
+    inst = backup()
+    for now in (1.0, 2.0):
+        inst.handle(AdvertReceived(replace(GOOD3, vrid=52), PEER), now=now)
+    assert inst.stats.vrid_err == 2
+
+
+def test_priority_zero_adverts_are_counted_each_time():
+    inst = backup()
+    for now in (1.0, 1.1):
+        inst.handle(AdvertReceived(replace(GOOD3, priority=0), PEER), now=now)
+    assert inst.stats.pri_zero_rcvd == 2
+
+
+@pytest.mark.parametrize("ttl", [250, 255, None])
+def test_unicast_peer_ttl_window_is_inclusive(ttl: int | None):
+    inst = backup(**UNICAST)
+    assert inst.handle(AdvertReceived(GOOD3, PEER, ttl=ttl, unicast=True), now=1.0) == []
+    assert inst.next_deadline() == 1.0 + DOWN
+
+
+def test_check_unicast_src_is_moot_for_multicast():
+    inst = backup(check_unicast_src=True)
+    assert inst.handle(AdvertReceived(GOOD3, STRANGER), now=1.0) == []
+    assert inst.stats.advert_rcvd == 1
 
 
 def test_unicast_skips_ttl_check_without_check_unicast_src():
@@ -116,6 +150,20 @@ def test_good_v2_password_advert_is_accepted():
     assert inst.stats.rx_accepted == 1
     assert not inst.stats.rx_dropped
     assert inst.next_deadline() == 1.0 + DOWN
+
+
+@pytest.mark.parametrize("octet", range(8))
+def test_every_octet_of_an_eight_octet_password_counts(octet: int):
+    # RFC 3768 §5.3.10: all 8 octets are compared (GOOD2's "secret" never fills octet 8)
+    key = b"Pa55w0rd"
+    other = key[:octet] + bytes([key[octet] ^ 0x01]) + key[octet + 1:]
+    inst = backup(version=2, auth_type=AuthType.PASS, auth_data=key)
+    advert = replace(GOOD2, auth_data=other)
+    assert inst.handle(AdvertReceived(advert, PEER), now=1.0) == [
+        Log("(VI_1) received an invalid passwd!")]
+    assert inst.stats.auth_failure == 1
+    assert inst.handle(AdvertReceived(replace(GOOD2, auth_data=key), PEER), now=2.0) == []
+    assert inst.stats.advert_rcvd == 1
 
 
 def test_skip_check_adv_addr_skips_the_list_for_the_same_master_only():

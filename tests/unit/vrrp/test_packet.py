@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pykeepalived.vrrp.advert import Advertisement, AuthType
-from pykeepalived.vrrp.checksum import ChecksumMode, internet_checksum
+from pykeepalived.vrrp.checksum import ChecksumMode, internet_checksum, pseudo_header_sum
 from pykeepalived.vrrp.ipv4 import build_ipv4_packet, split_ipv4_packet
 from pykeepalived.vrrp.packet import DropReason, MalformedPacket, decode, decode_full, encode
 
@@ -80,9 +80,17 @@ def test_multicast_keepalived_and_old_unicast_are_the_same_checksum() -> None:
 
 
 def test_v2_checksum_ignores_the_mode_and_covers_auth_data() -> None:
-    payload = encode(v2(), source=SRC4, destination=GROUP4, checksum=ChecksumMode.OLD_UNICAST)
+    # RFC 3768 §5.3.8: the one's complement sum of the whole VRRP message, auth data
+    # included, no pseudo-header. Worked by hand over the 16-bit words 2133 6401 0101
+    # (checksum 0000) C000 0264 and "Pa55w0rd" = 5061 3535 7730 7264: the sum is 0x2B7C3,
+    # folded 0xB7C5, complement 0x483A. Without the auth words it would be 0xB765, and
+    # all-zero auth data (no auth) could not tell the two apart.
+    advert = v2(auth_type=AuthType.PASS, auth_data=b"Pa55w0rd")
+    for mode in ChecksumMode:
+        for destination in (GROUP4, DST4):
+            payload = encode(advert, source=SRC4, destination=destination, checksum=mode)
+            assert payload[6:8] == b"\x48\x3a", (mode, destination)
     assert len(payload) == 8 + 4 + 8
-    assert internet_checksum(payload) == 0
 
 
 def test_v3_ipv6_checksum_uses_the_pseudo_header() -> None:
@@ -126,6 +134,25 @@ def test_pass_password_is_nul_padded_on_the_wire() -> None:
     assert decoded.auth_data == b"pw\0\0\0\0\0\0"
 
 
+@pytest.mark.parametrize("octet", range(8))
+def test_every_octet_of_a_pass_password_counts(octet: int) -> None:
+    # RFC 3768 §5.3.10: the whole 8-octet field is compared. Keys of 8 octets differing in
+    # one place only (the golden capture's 7-octet key never exercises the eighth).
+    key = b"Pa55w0rd"
+    other = key[:octet] + bytes([key[octet] ^ 0x01]) + key[octet + 1:]
+    payload = encode(v2(auth_type=AuthType.PASS), source=SRC4, destination=GROUP4,
+                     auth_key=key)
+    assert drop_reason(payload, auth_type=AuthType.PASS, auth_key=other) is (
+        DropReason.AUTH_FAILURE)
+
+
+def test_a_pass_password_one_octet_short_is_refused() -> None:
+    payload = encode(v2(auth_type=AuthType.PASS), source=SRC4, destination=GROUP4,
+                     auth_key=b"Pa55w0rd")
+    assert drop_reason(payload, auth_type=AuthType.PASS, auth_key=b"Pa55w0r") is (
+        DropReason.AUTH_FAILURE)
+
+
 def test_ah_round_trip_reports_the_sequence() -> None:
     advert = v2(auth_type=AuthType.AH)
     packet = build_ipv4_packet(advert, source=SRC4, destination=GROUP4, auth_key=b"k",
@@ -147,6 +174,8 @@ def test_ah_round_trip_reports_the_sequence() -> None:
     (v3(interval_cs=4096), SRC4, GROUP4, {}),
     (v3(addresses=()), SRC4, GROUP4, {}),
     (v3(vrid=0), SRC4, GROUP4, {}),
+    (v3(vrid=256), SRC4, GROUP4, {}),
+    (v3(addresses=tuple(IPv4Address(i) for i in range(1, 257))), SRC4, GROUP4, {}),
     (v3(priority=256), SRC4, GROUP4, {}),
     (v3(version=4), SRC4, GROUP4, {}),
     (v2(addresses=(IPv6Address("2001:db8::1"),)), SRC6, GROUP6, {}),
@@ -157,6 +186,8 @@ def test_ah_round_trip_reports_the_sequence() -> None:
     (v2(auth_type=AuthType.PASS, auth_data=b"a"), SRC4, GROUP4, {"auth_key": b"b"}),
     (v2(auth_type=AuthType.AH), SRC4, GROUP4, {"auth_key": b"k", "ah_sequence": 1}),
     (v2(auth_type=AuthType.AH), SRC4, GROUP4, {"ah_sequence": 1, "ip_id": 1}),
+    (v2(auth_type=AuthType.AH), SRC4, GROUP4,
+     {"auth_key": b"k", "ah_sequence": 1, "ip_id": 0x10000}),
 ])
 def test_unencodable_adverts_are_value_errors(advert: Advertisement, source: Any,
                                               destination: Any, kwargs: Any) -> None:
@@ -178,6 +209,19 @@ def test_short_packet_is_a_length_error() -> None:
 
 def test_unknown_version_is_a_version_error_before_the_checksum() -> None:
     assert drop_reason(b"\x41" + GOOD_V3[1:]) is DropReason.VERSION
+
+
+def test_the_count_field_holds_up_to_255_addresses() -> None:
+    advert = v3(addresses=tuple(IPv4Address(i) for i in range(1, 256)))
+    payload = encode(advert, source=SRC4, destination=GROUP4)
+    assert payload[3] == 255
+    assert decode(payload, source=SRC4, destination=GROUP4) == advert
+
+
+def test_v2_header_over_ipv6_with_a_fitting_length_is_a_version_error() -> None:
+    # 8 + 16 x 1 octets fits keepalived's IPv6 length rule; then v2 is refused by version
+    crafted = bytes([0x21, 51, 100, 1]) + bytes(4) + IPv6Address("2001:db8::1").packed
+    assert drop_reason(crafted, source=SRC6, destination=GROUP6) is DropReason.VERSION
 
 
 def test_v2_over_ipv6_is_a_length_error_as_in_keepalived() -> None:
@@ -295,3 +339,64 @@ def test_truncated_or_inconsistent_ipv4_packets_are_length_errors(packet: bytes)
     with pytest.raises(MalformedPacket) as caught:
         split_ipv4_packet(packet)
     assert caught.value.reason is DropReason.PACKET_LENGTH
+
+
+def test_a_bare_ipv4_header_splits_into_an_empty_payload() -> None:
+    header = build_ipv4_packet(v3(), source=SRC4, destination=GROUP4)[:20]
+    bare = header[:2] + struct.pack("!H", 20) + header[4:]
+    fields = split_ipv4_packet(bare)
+    assert (fields.payload, fields.source) == (b"", SRC4)
+
+
+@pytest.mark.parametrize("ip_id", [1, 0x8000, 0xFFFF])
+def test_the_ip_ident_is_read_unsigned(ip_id: int) -> None:
+    packet = build_ipv4_packet(v3(), source=SRC4, destination=GROUP4, ip_id=ip_id)
+    assert split_ipv4_packet(packet).ident == ip_id
+
+
+def test_a_unicast_ttl_is_carried_in_the_header() -> None:
+    # unicast_ttl: keepalived sends unicast adverts with the configured TTL, AH ones too
+    for advert, kwargs in ((v3(), {}),
+                           (v2(auth_type=AuthType.AH), {"auth_key": b"k", "ah_sequence": 1})):
+        packet = build_ipv4_packet(advert, source=SRC4, destination=DST4, ip_id=7, ttl=64,
+                                   **kwargs)
+        assert split_ipv4_packet(packet).ttl == 64
+
+
+def test_an_ah_packet_to_a_group_verifies_with_the_ttl_it_was_built_with() -> None:
+    # the multicast ICV covers the TTL, so the one sealed must be the one sent
+    advert = v2(auth_type=AuthType.AH)
+    packet = build_ipv4_packet(advert, source=SRC4, destination=GROUP4, auth_key=b"k",
+                               ah_sequence=1, ip_id=7, ttl=64)
+    fields = split_ipv4_packet(packet)
+    decoded = decode_full(fields.payload, source=SRC4, destination=GROUP4, protocol=51,
+                          auth_type=AuthType.AH, auth_key=b"k", ip_header=fields.header)
+    assert decoded.advert == advert
+
+
+@pytest.mark.parametrize("mode", list(ChecksumMode))
+def test_a_built_packet_uses_the_checksum_mode_asked_for(mode: ChecksumMode) -> None:
+    packet = build_ipv4_packet(v3(), source=SRC4, destination=DST4, checksum=mode)
+    assert split_ipv4_packet(packet).payload == encode(v3(), source=SRC4, destination=DST4,
+                                                        checksum=mode)
+
+
+# ------------------------------------------------------------------ RFC 1071 arithmetic
+
+
+def test_a_sum_of_exactly_0x10000_folds_its_carry() -> None:
+    # FFFF + 0001 = 0x10000, folded to 0x0001, complemented to 0xFFFE
+    assert internet_checksum(b"\xff\xff\x00\x01") == 0xFFFE
+
+
+def test_odd_length_data_is_padded_with_one_zero_octet() -> None:
+    # RFC 1071 §4.1: the last octet is the high half of a word: 0x0100 -> 0xFEFF
+    assert internet_checksum(b"\x01") == 0xFEFF
+    assert internet_checksum(b"\x12\x34\x56") == internet_checksum(b"\x12\x34\x56\x00")
+    assert internet_checksum(b"\x12\x34\x56") == ~(0x1234 + 0x5600) & 0xFFFF
+
+
+@pytest.mark.parametrize(("source", "destination"), [(SRC4, GROUP6), (SRC6, GROUP4)])
+def test_a_pseudo_header_refuses_mixed_families(source: Any, destination: Any) -> None:
+    with pytest.raises(ValueError, match="differ in family"):
+        pseudo_header_sum(source, destination, 112, 12)

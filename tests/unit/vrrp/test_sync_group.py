@@ -63,6 +63,8 @@ def test_members_become_master_together_only_when_all_want_it():
     assert Log("VRRP_Group(G1) Syncing instances to MASTER state") in out
     assert out[-1] == GroupNotify("G1", NotifyState.MASTER)
     assert g.state is State.MASTER
+    assert StateChanged(State.BACKUP, State.MASTER, "sync group G1: VI_2 went MASTER") in [
+        o.action for o in out if isinstance(o, MemberAction) and o.member == "VI_1"]
 
 
 def test_an_advert_from_a_live_master_cancels_the_wish():
@@ -130,3 +132,122 @@ def test_bad_membership_is_refused():
         SyncGroup("G1", [member("VI_1", 1), member("VI_1", 2)])
     with pytest.raises(KeyError):
         group().handle("nope", FaultChanged(True), now=0.0)
+
+
+def actions_of(out: list[GroupOutput], name: str) -> list[object]:
+    return [o.action for o in out if isinstance(o, MemberAction) and o.member == name]
+
+
+def test_forced_members_carry_the_groups_reason_and_time():
+    g = master_group()
+    out = g.handle("VI_1", FaultChanged(True, "interface eth0 down"), now=4.0)
+    assert StateChanged(State.MASTER, State.FAULT, "interface eth0 down") in actions_of(
+        out, "VI_1")
+    assert StateChanged(State.MASTER, State.FAULT, "sync group G1: VI_1 went FAULT") in (
+        actions_of(out, "VI_2"))
+    forced = g.members["VI_2"]
+    assert (forced.stats.last_transition, forced.wantstate) == (4.0, State.FAULT)
+
+
+def test_a_backup_member_forced_to_fault_logs_no_entering_line():
+    g = group()
+    g.startup(now=0.0)
+    out = g.handle("VI_1", FaultChanged(True, "interface eth0 down"), now=1.0)
+    forced = actions_of(out, "VI_2")
+    assert forced[0] == StateChanged(State.BACKUP, State.FAULT, "sync group G1: VI_1 went FAULT")
+    assert not [a for a in forced if isinstance(a, Log) and "Entering" in a.message]
+    assert g.members["VI_2"].stats.last_transition == 1.0
+
+
+def test_forced_backup_and_master_name_the_member_that_moved():
+    g = master_group()
+    out = g.handle("VI_2", advert(2, 200), now=4.0)
+    assert StateChanged(State.MASTER, State.BACKUP, "sync group G1: VI_2 went BACKUP") in (
+        actions_of(out, "VI_1"))
+    assert g.members["VI_1"].next_deadline() == 4.0 + 3.4140625
+
+
+def test_members_due_together_all_act():
+    g = master_group()
+    out = g.handle_timeout(now=3.4140625 + 1.0)
+    assert [o.member for o in out if isinstance(o, MemberAction)] == ["VI_1", "VI_2"]
+
+
+def test_a_timeout_before_startup_does_nothing():
+    assert group().handle_timeout(now=1.0) == []
+
+
+def test_shutdown_reports_every_members_actions():
+    g = master_group()
+    out = g.shutdown(now=4.0)
+    assert {o.member for o in out if isinstance(o, MemberAction)} == {"VI_1", "VI_2"}
+
+
+def owner(name: str, vrid: int, **kw: object) -> VrrpInstance:
+    fields: dict[str, object] = {
+        "name": name, "vrid": vrid, "version": 3, "priority": 255,
+        "virtual_addresses": (IPv4Address(f"192.0.2.{100 + vrid}"),)}
+    fields.update(kw)
+    return VrrpInstance(InstanceParams(**fields))  # type: ignore[arg-type]
+
+
+def test_a_group_of_address_owners_starts_master_each_on_its_own():
+    g = group(owner("VI_1", 1), owner("VI_2", 2))
+    assert g.state is State.MASTER  # vrrp_sync_group: every member an owner wanting MASTER
+    out = g.startup(now=0.0)
+    assert StateChanged(State.INIT, State.MASTER, "startup as address owner (priority 255)") in (
+        actions_of(out, "VI_2"))
+    assert not [o for o in out if isinstance(o, GroupNotify)]
+
+
+def test_a_group_with_one_non_owner_starts_backup():
+    g = group(owner("VI_1", 1), member("VI_2", 2))
+    assert g.state is State.BACKUP
+
+
+def test_waiting_owners_in_a_master_group_pass_the_gate():
+    g = group(owner("VI_1", 1, owner_immediate_master=False),
+              owner("VI_2", 2, owner_immediate_master=False))
+    g.startup(now=0.0)
+    assert {m.state for m in g.members.values()} == {State.BACKUP}
+    g.handle_timeout(now=1.00390625)  # one interval + the owner's skew
+    assert {m.state for m in g.members.values()} == {State.MASTER}
+
+
+def test_a_member_forced_out_of_fault_forgets_the_interval_it_learned():
+    g = group()
+    g.startup(now=0.0)
+    slow = AdvertReceived(Advertisement(3, 2, 200, 50, (IPv4Address("192.0.2.102"),)), PEER)
+    g.handle("VI_2", slow, now=1.0)
+    assert g.members["VI_2"].master_adver_int_cs == 50
+    g.handle("VI_1", FaultChanged(True, "interface eth0 down"), now=2.0)
+    g.handle("VI_1", FaultChanged(False, "interface eth0 up"), now=3.0)
+    forced = g.members["VI_2"]
+    assert (forced.state, forced.master_adver_int_cs) == (State.BACKUP, 100)
+    assert forced.next_deadline() == 3.0 + 3.4140625  # its own 1 s interval again
+
+
+def test_non_owners_wanting_master_still_start_a_backup_group():
+    wanting = [VrrpInstance(InstanceParams(
+        name=f"VI_{i}", vrid=i, version=3, priority=150, initial_state=State.MASTER,
+        virtual_addresses=(IPv4Address(f"192.0.2.{100 + i}"),))) for i in (1, 2)]
+    assert group(*wanting).state is State.BACKUP
+
+
+def test_a_member_not_yet_started_is_not_forced():
+    eager = VrrpInstance(InstanceParams(
+        name="VI_2", vrid=2, version=3, priority=150, initial_state=State.MASTER,
+        virtual_addresses=(IPv4Address("192.0.2.102"),)))
+    g = group(owner("VI_1", 1), eager)
+    out = g.startup(now=0.0)
+    assert next(a for a in actions_of(out, "VI_2") if isinstance(a, StateChanged)) == (
+        StateChanged(State.INIT, State.BACKUP, "startup"))
+
+
+def test_a_member_forced_back_to_backup_is_not_left_faulted():
+    g = master_group()
+    g.handle("VI_1", FaultChanged(True, "interface eth0 down"), now=4.0)
+    g.handle("VI_1", FaultChanged(False, "interface eth0 up"), now=5.0)
+    g.shutdown(now=6.0)
+    g.startup(now=7.0)
+    assert {m.state for m in g.members.values()} == {State.BACKUP}

@@ -50,6 +50,8 @@ def test_down_timer_adverts_multiplies_the_interval():
 def test_min_skew_and_interval_in_seconds():
     assert min_skew_time(100, version=3) == 0.00390625
     assert min_skew_time(1000, version=2) == 0.00390625
+    # v3 scales it by the interval: (256 - 255) x 10 / 256 = 0.0390625 cs
+    assert min_skew_time(10, version=3) == 0.000390625
     assert interval_seconds(100) == 1.0
     assert interval_seconds(1) == 0.01
 

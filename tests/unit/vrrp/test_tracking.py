@@ -14,6 +14,7 @@ from pykeepalived.vrrp.tracking import (
     TrackKind,
     TrackSpec,
     clamp_priority,
+    default_reading,
     effect_of,
     file_status,
     weighted_adjustment,
@@ -286,3 +287,100 @@ def test_duplicate_tracker_is_a_clear_error() -> None:
     spec = TrackSpec(TrackKind.SCRIPT, "chk")
     with pytest.raises(ValueError, match="listed twice"):
         PriorityTracker("VI_1", 100, [spec, spec])
+
+
+# ------------------------------------------------------------------ boundaries found by mutmut
+
+
+def test_default_rise_and_fall_are_one() -> None:
+    chk = ScriptTracker("chk")
+    assert feed(chk, [OK, FAIL, OK]) == [ScriptStatus.GOOD, ScriptStatus.BAD, ScriptStatus.GOOD]
+
+
+def test_a_success_that_keeps_the_script_good_changes_nothing() -> None:
+    chk = ScriptTracker("chk", rise=2, fall=2)
+    assert chk.record(OK).changed  # INIT -> GOOD
+    assert chk.record(FAIL).status is ScriptStatus.GOOD  # one failure of two
+    for _ in range(2):  # back to the top, then at the top
+        verdict = chk.record(OK)
+        assert (verdict.status, verdict.changed) == (ScriptStatus.GOOD, False)
+
+
+def test_reload_keeps_the_failures_a_good_script_has_had() -> None:
+    chk = ScriptTracker("chk", rise=2, fall=3)
+    chk.record(OK)
+    chk.record(FAIL)  # GOOD, one failure of three
+    new, _ = chk.reloaded(rise=2, fall=3)
+    assert new.name == "chk"
+    assert feed(new, [FAIL, FAIL]) == [ScriptStatus.GOOD, ScriptStatus.BAD]
+
+
+def test_reload_of_a_steady_bad_script_needs_the_new_rise() -> None:
+    chk = ScriptTracker("chk", rise=2, fall=1)
+    chk.record(FAIL)
+    new, _ = chk.reloaded(rise=4, fall=1)
+    assert feed(new, [OK] * 4) == [ScriptStatus.BAD] * 3 + [ScriptStatus.GOOD]
+
+
+def test_reload_to_a_smaller_rise_keeps_a_bad_script_bad() -> None:
+    chk = ScriptTracker("chk", rise=4, fall=1)
+    chk.record(FAIL)
+    chk.record(OK)
+    new, _ = chk.reloaded(rise=1, fall=1)
+    assert new.status is ScriptStatus.BAD
+    assert feed(new, [OK]) == [ScriptStatus.GOOD]
+
+
+def test_a_script_added_by_reload_and_reloaded_again_still_waits() -> None:
+    added = ScriptTracker("chk", rise=2, fall=2, added_by_reload=True)
+    new, logs = added.reloaded(rise=2, fall=2)
+    assert (new.status, logs) == (ScriptStatus.INIT_RELOAD, ())
+    verdict = new.record(FAIL)  # its first result decides, as for a fresh script
+    assert (verdict.status, verdict.changed) == (ScriptStatus.BAD, True)
+
+
+@pytest.mark.parametrize(("weight", "ok", "expected"),
+                         [(1, True, 1), (1, False, 0), (-1, False, -1), (-1, True, 0)])
+def test_weighted_adjustment_of_plus_or_minus_one(weight: int, ok: bool, expected: int) -> None:
+    assert weighted_adjustment(weight, False, ok) == expected
+
+
+def test_a_reversed_weight_applies_through_effect_of() -> None:
+    spec = TrackSpec(TrackKind.SCRIPT, "chk", weight=20, reverse=True)
+    assert effect_of(spec, ScriptStatus.GOOD).adjust == -20
+
+
+def test_readings_before_the_first_report() -> None:
+    assert default_reading(TrackKind.SCRIPT) is ScriptStatus.INIT
+    assert default_reading(TrackKind.FILE) == 0
+    assert default_reading(TrackKind.INTERFACE) is True
+
+
+@pytest.mark.parametrize(("spec", "reading", "fault"), [
+    (TrackSpec(TrackKind.INTERFACE, "eth1", reverse=True), True, "interface eth1 up"),
+    (TrackSpec(TrackKind.SCRIPT, "chk", reverse=True), ScriptStatus.GOOD, "script chk succeeded"),
+    (TrackSpec(TrackKind.PROCESS, "haproxy"), False,
+     "tracked process haproxy quorum not achieved"),
+])
+def test_fault_reasons_say_what_the_tracker_saw(spec: TrackSpec, reading: object,
+                                                fault: str) -> None:
+    assert effect_of(spec, reading).fault == fault
+
+
+@pytest.mark.parametrize(("kind", "name", "readings", "reasons"), [
+    (TrackKind.INTERFACE, "eth1", [False, True], ["interface eth1 down", "interface eth1 up"]),
+    (TrackKind.PROCESS, "haproxy", [False, True],
+     ["tracked process haproxy quorum not achieved", "tracked process haproxy quorum achieved"]),
+])
+def test_priority_change_reasons_say_what_the_tracker_saw(
+        kind: TrackKind, name: str, readings: list[bool], reasons: list[str]) -> None:
+    tracker = PriorityTracker("VI_1", 150, [TrackSpec(kind, name, weight=-50)])
+    got = [tracker.reading_changed(kind, name, r).events[0] for r in readings]
+    assert [e.reason for e in got] == reasons
+
+
+def test_the_new_fall_applies_after_a_reload() -> None:
+    chk = ScriptTracker("chk", rise=2, fall=1)
+    chk.record(OK)
+    new, _ = chk.reloaded(rise=2, fall=3)
+    assert feed(new, [FAIL, OK, FAIL, FAIL, FAIL]) == [ScriptStatus.GOOD] * 4 + [ScriptStatus.BAD]
