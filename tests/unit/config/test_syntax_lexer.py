@@ -85,6 +85,11 @@ def test_split_words_as_keyword_handlers_see_them(text: str, expected: Words) ->
         ("\\E\\a\\b\\f\\n\\r\\v", ("\x1b\a\b\f\n\r\v",)),
         ("\\xff", ("\udcff",)),
         ("\\x", ("x",)),
+        # bounds found by mutmut: one hex digit, mixed case, the 128 limit of a plain
+        # char, octal 0..7 only and at most three digits, an escape ending the text
+        ("\\x4 \\xAb \\x7f \\x80", ("\x04", "\udcab", "\x7f", "\udc80")),
+        ("\\0 \\7 \\8 \\1234 \\17", ("\x00", "\x07", "8", "S4", "\x0f")),
+        ("aXb \\xXY \\18", ("aXb", "xXY", "\x018")),  # X: no quote, no hex; 8: no octal
     ],
 )
 def test_split_script_words(text: str, expected: tuple[str, ...]) -> None:
