@@ -26,7 +26,7 @@ from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Groups
 from pykeepalived.daemon.inbound import Inbound
 from pykeepalived.daemon.packets import ah_state_for
-from pykeepalived.daemon.running import RunningInstance, defer_late_timer
+from pykeepalived.daemon.running import LATE_TIMER, RunningInstance, defer_late_timer
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
 from pykeepalived.daemon.tracking_io import Trackers
@@ -310,6 +310,10 @@ class Runtime:
         if node.instance.state is not State.BACKUP:
             received_ns = None
         now = arrival_time(self.now(), time.time_ns(), received_ns, since=since)
+        deadline = node.instance.next_deadline()
+        if deadline is not None and now - deadline > LATE_TIMER:
+            # read before the late timer ran: a stalled master still owes no stale advert
+            node.instance.postpone_overdue_advert(now=now, until=now + LATE_TIMER)
         if node.group is not None:
             self.groups.event(node.group, node.spec.name, event, now=now)
             return
@@ -320,7 +324,10 @@ class Runtime:
         deadline = node.instance.next_deadline()
         if defer_late_timer(self.now() - (deadline or self.now()), node.timer_deferred):
             node.timer_deferred = True
-            node.timer = asyncio.get_running_loop().call_at(self.now(), self._on_timer, node)
+            now = self.now()
+            node.instance.postpone_overdue_advert(now=now, until=now + LATE_TIMER)
+            later = min(now + LATE_TIMER, node.instance.next_deadline() or now)
+            node.timer = asyncio.get_running_loop().call_at(later, self._on_timer, node)
             return
         node.timer_deferred = False
         now = max(self.now(), deadline or 0.0)  # call_at may fire a hair early

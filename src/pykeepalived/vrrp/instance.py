@@ -185,6 +185,15 @@ class VrrpInstance(ReceivesAdverts):
         # vrrp_sync_fault sets the state before leave_fault, so keepalived logs nothing here
         return self._change_state(State.FAULT, reason, now, entering=False)
 
+    def postpone_overdue_advert(self, *, now: float, until: float) -> None:
+        """A MASTER whose advert timer expired while its process could not run (the
+        adapter sees the timer late, after SIGSTOP or a stall): the adverts it missed
+        are not made up for; the next one is due at `until`, so what arrived meanwhile
+        (a peer that took over) is handled first. keepalived's scheduler reads its
+        socket first too; a stale advert sent before would be noise at best."""
+        if self._state is State.MASTER and self._sands is not None and self._sands <= now:
+            self._sands = until
+
     # --- lifecycle ----------------------------------------------------------------------
 
     def _on_startup(self, now: float) -> list[Action]:

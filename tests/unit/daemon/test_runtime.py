@@ -383,3 +383,38 @@ def test_a_late_timer_waits_one_poll_once() -> None:
     assert not defer_late_timer(0.001, deferred=False)  # on time: runs
     assert defer_late_timer(0.5, deferred=False)  # the loop did not run: read first
     assert not defer_late_timer(0.5, deferred=True)  # but only once
+
+
+def test_a_stalled_master_reads_what_it_heard_before_its_stale_advert(tmp_path: Path) -> None:
+    """Stopped while MASTER; a peer with the same priority and a higher address took
+    over meanwhile. At SIGCONT the advert timer is seen late: it is put back, the
+    adverts it missed are not made up for, and the peer's adverts, read first, make
+    this router step down without a stale advert (keepalived sends none either)."""
+    harness = Harness()
+    advert = Advertisement(version=3, vrid=171, priority=100, interval_cs=5,
+                           addresses=(IPv4Address("192.0.2.171"),))
+    payload = encode(advert, source=PEER, destination=GROUP)  # .12, above our .11
+
+    async def scenario() -> tuple[State, int]:
+        text = instance_text(extra="version 3\n    advert_int 0.05")
+        runtime = await harness.runtime(daemon_from(text, tmp_path))
+        inst = runtime.nodes["VI_T"].instance
+        for _ in range(100):  # our down timer (about 0.2 s) makes us MASTER
+            if inst.state is State.MASTER:
+                break
+            await asyncio.sleep(0.01)
+        assert inst.state is State.MASTER
+        deliver = harness.sockets[0].callback
+        assert deliver is not None
+        time.sleep(0.5)  # noqa: ASYNC251 - the daemon is stopped: the loop does not run
+        sent = inst.stats.advert_sent
+        await asyncio.sleep(0.001)  # SIGCONT: the overdue timer runs before any datagram
+        for n in range(1, 4):  # then the peer's adverts, queued meanwhile
+            deliver(Datagram(payload=payload, source=PEER, destination=GROUP, ttl=255,
+                             ifindex=2, protocol=112,
+                             received_ns=time.time_ns() - int((0.2 - n * 0.05) * 1e9)))
+        state, sent = inst.state, inst.stats.advert_sent - sent
+        await runtime.stop()
+        return state, sent
+
+    assert asyncio.run(scenario()) == (State.BACKUP, 0)

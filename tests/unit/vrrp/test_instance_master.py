@@ -220,3 +220,26 @@ def test_a_master_checks_the_address_list_of_a_higher_advert():
         "(VI_1) ip address associated with VRID 51 not present")
     assert inst.state is State.MASTER
     assert inst.stats.addr_list_err == 1
+
+
+def test_an_overdue_advert_can_be_postponed_not_made_up_for() -> None:
+    """The adapter saw the advert timer late (the process was stopped): no burst of
+    missed adverts; the next is due when the adapter says, after it read its socket."""
+    inst = master()
+    due = inst.next_deadline()
+    assert due is not None
+    inst.postpone_overdue_advert(now=due - 0.01, until=due + 5.0)  # not overdue yet
+    assert inst.next_deadline() == due
+    inst.postpone_overdue_advert(now=due + 2.0, until=due + 2.01)
+    assert inst.next_deadline() == pytest.approx(due + 2.01)
+    assert inst.handle(Timeout(), now=due + 2.0) == []  # nothing due at SIGCONT itself
+    sent = inst.handle(Timeout(), now=due + 2.01)
+    assert sum(isinstance(a, SendAdvert) for a in sent) == 1  # one advert, not twenty
+
+
+def test_a_backup_down_timer_is_never_postponed() -> None:
+    inst = started(priority=100, primary_address=ME)
+    due = inst.next_deadline()
+    assert due is not None
+    inst.postpone_overdue_advert(now=due + 2.0, until=due + 2.01)
+    assert inst.next_deadline() == due
