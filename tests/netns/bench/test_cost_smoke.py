@@ -49,7 +49,8 @@ def test_a_tiny_run_measures_both_implementations_alone_and_with_a_backup(
         assert adverts["intervals"] >= INSTANCES * (SECONDS * 10 - 5)
         assert 50 < adverts["mean_interval_ms"] < 200
         assert 0 < run["startup_ms"] < 30_000
-        assert run["startup_cpu_ms"] > 0
+        # clock ticks are 10 ms: keepalived may start 3 instances inside one
+        assert run["startup_cpu_ms"] >= (100 if run["impl"] == "pykeepalived" else 0)
         assert run["cpu_ms_per_min"] >= 0
         assert 0 < run["rss_mib"] <= run["hwm_mib"]
         assert run["spurious_takeovers"] == 0
