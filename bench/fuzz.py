@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.checkers import preflight
 from bench.failover import about_machine
 from netlab.fuzz_campaign import (
     FLOOD_OFF,
@@ -204,16 +203,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if not 1 <= args.packets <= 10_000_000 or args.rate < 0 or args.flood_seconds <= 0:
         parser.error("--packets 1..10^7, --rate >= 0, --flood-seconds > 0")
     return args
-
-
-def preflight(only: str | None) -> str | None:
-    if os.geteuid() != 0:
-        return "needs root (network namespaces)"
-    if shutil.which("ip") is None:
-        return "needs iproute2 (`ip`)"
-    if only != "pykeepalived" and shutil.which("keepalived") is None:
-        return "needs the keepalived binary (Debian package keepalived), or --only pykeepalived"
-    return None
 
 
 def run(args: argparse.Namespace) -> tuple[list[RunResult], Streams]:
