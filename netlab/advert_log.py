@@ -114,22 +114,31 @@ def parse(frame: bytes, ns: int) -> Advert | None:
 def capture(sock: socket.socket, seconds: float) -> tuple[list[Advert], int, int]:
     """Adverts for `seconds` (bounded by the clock), then the kernel's counts."""
     adverts: list[Advert] = []
-    control = socket.CMSG_SPACE(TIMESPEC.size)
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
         ready, _, _ = select.select([sock], [], [], min(left, 0.5))
-        for _ in range(BATCH if ready else 0):
-            try:
-                frame, ancillary, _, _ = sock.recvmsg(2048, control)
-            except BlockingIOError:
-                break
-            ns = next((_ns(data) for level, kind, data in ancillary
-                       if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS), None)
-            advert = parse(frame, ns if ns is not None else time.time_ns())
-            if advert is not None:
-                adverts.append(advert)
+        if ready:
+            adverts += drain(sock, BATCH)
     packets, drops = statistics(sock)
     return adverts, packets, drops
+
+
+def drain(sock: socket.socket, limit: int) -> list[Advert]:
+    """The adverts queued on the non-blocking capture socket now (at most `limit` reads),
+    each with the kernel's receive time."""
+    found: list[Advert] = []
+    control = socket.CMSG_SPACE(TIMESPEC.size)
+    for _ in range(limit):
+        try:
+            frame, ancillary, _, _ = sock.recvmsg(2048, control)
+        except BlockingIOError:
+            break
+        ns = next((_ns(data) for level, kind, data in ancillary
+                   if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS), None)
+        advert = parse(frame, ns if ns is not None else time.time_ns())
+        if advert is not None:
+            found.append(advert)
+    return found
 
 
 def _ns(data: bytes) -> int:

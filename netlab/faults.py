@@ -34,10 +34,9 @@ from netlab.advert_log import (
     RECEIVE_BUFFER,
     SO_RCVBUFFORCE,
     SO_TIMESTAMPNS,
-    TIMESPEC,
     Advert,
     attach_vrrp_filter,
-    parse,
+    drain,
     statistics,
 )
 from netlab.lab import STOP_TIMEOUT, wait_for
@@ -227,18 +226,7 @@ class AdvertWatch:
 
     def adverts(self, limit: int = 100_000) -> list[Advert]:
         """Everything heard since the last call, then the kernel's drop count must be 0."""
-        found: list[Advert] = []
-        control = socket.CMSG_SPACE(TIMESPEC.size)
-        for _ in range(limit):
-            try:
-                frame, ancillary, _, _ = self.sock.recvmsg(2048, control)
-            except BlockingIOError:
-                break
-            ns = next((_ns(data) for level, kind, data in ancillary
-                       if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS), None)
-            advert = parse(frame, ns if ns is not None else time.time_ns())
-            if advert is not None:
-                found.append(advert)
+        found = drain(self.sock, limit)
         _packets, drops = statistics(self.sock)
         if drops:
             raise RuntimeError(f"the advert watch lost {drops} frames")
@@ -247,8 +235,3 @@ class AdvertWatch:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
-
-
-def _ns(data: bytes) -> int:
-    seconds, nanoseconds = TIMESPEC.unpack(data[:TIMESPEC.size])
-    return int(seconds) * 1_000_000_000 + int(nanoseconds)
