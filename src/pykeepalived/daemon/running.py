@@ -53,6 +53,8 @@ class RunningInstance:
         self.timer: asyncio.TimerHandle | None = None
         #: the last queued batch of actions: the next one waits for it (chains.py)
         self.chain: asyncio.Task[None] | None = None
+        #: a queued batch with a gratuitous burst has not started yet (chains.py)
+        self.burst_waiting = False
         #: the sync group driving this instance, if any
         self.group: RunningGroup | None = None
         #: datagrams this node's socket read that never reached its core, by why
