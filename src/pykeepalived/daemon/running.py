@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from pykeepalived.daemon.executor import InstanceIO
     from pykeepalived.daemon.ports import SocketPort
+    from pykeepalived.daemon.timers import Timer
     from pykeepalived.specs.build import GroupSpec
     from pykeepalived.specs.instance import InstanceSpec
     from pykeepalived.vrrp.instance import VrrpInstance
@@ -50,7 +51,7 @@ class RunningInstance:
         self.tracker = tracker
         self.io = io
         self.sock = sock
-        self.timer: asyncio.TimerHandle | None = None
+        self.timer: Timer[RunningInstance] | None = None
         #: the last queued batch of actions: the next one waits for it (chains.py)
         self.chain: asyncio.Task[None] | None = None
         #: a queued batch with a gratuitous burst has not started yet (chains.py)
@@ -71,6 +72,6 @@ class RunningGroup:
         self.spec = spec
         self.sync = sync
         self.members = members
-        self.timer: asyncio.TimerHandle | None = None
+        self.timer: Timer[RunningGroup] | None = None
         #: as RunningInstance.timer_deferred
         self.timer_deferred = False

@@ -29,6 +29,7 @@ from pykeepalived.daemon.packets import ah_state_for
 from pykeepalived.daemon.running import LATE_TIMER, RunningInstance, defer_late_timer
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
+from pykeepalived.daemon.timers import Timers
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
 from pykeepalived.specs.build import DaemonSpec
@@ -67,6 +68,8 @@ class Runtime:
         self.executor = Executor(ports.netlink, ports.notifier, log,
                                  on_state=self.syncd.transition)
         self.chains = Chains(self.executor, log)
+        #: every instance's and group's timer (timers.py)
+        self.timers = Timers()
         #: `-V`: keep the VIPs at stop (transitions while running still remove them)
         self.release_vips_at_stop = release_vips
         self.nodes: dict[str, RunningInstance] = {}
@@ -327,7 +330,7 @@ class Runtime:
             now = self.now()
             node.instance.postpone_overdue_advert(now=now, until=now + LATE_TIMER)
             later = min(now + LATE_TIMER, node.instance.next_deadline() or now)
-            node.timer = asyncio.get_running_loop().call_at(later, self._on_timer, node)
+            node.timer = self.timers.call_at(later, self._on_timer, node)
             return
         node.timer_deferred = False
         now = max(self.now(), deadline or 0.0)  # call_at may fire a hair early
@@ -339,8 +342,8 @@ class Runtime:
         if node.timer is not None:
             node.timer.cancel()
         deadline = None if node.group is not None else node.instance.next_deadline()
-        loop = asyncio.get_running_loop()
-        node.timer = None if deadline is None else loop.call_at(deadline, self._on_timer, node)
+        node.timer = (None if deadline is None
+                      else self.timers.call_at(deadline, self._on_timer, node))
         self.chains.execute(node, actions)
 
     def counters(self) -> dict[str, int]:
