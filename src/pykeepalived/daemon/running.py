@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from pykeepalived.vrrp.params import State
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -29,7 +31,18 @@ if TYPE_CHECKING:
 LATE_TIMER = 0.01
 
 
-def defer_late_timer(late_by: float, deferred: bool) -> bool:
+def stall_floor(instance: VrrpInstance, advert_int_cs: int) -> float:
+    """How late a timer must be to say the loop stalled rather than was busy: LATE_TIMER,
+    but a MASTER's advert timer must be late by a whole advert interval (an advert
+    missed altogether). A loop that is merely busy (advert_int 0.01, 1,000 instances,
+    a neighbour on the same core) sees timers a few ms late all the time, and each
+    deferral would cost that advert another LATE_TIMER."""
+    if instance.state is State.MASTER:
+        return max(LATE_TIMER, advert_int_cs / 100)
+    return LATE_TIMER
+
+
+def defer_late_timer(late_by: float, deferred: bool, floor: float = LATE_TIMER) -> bool:
     """Should a timer firing `late_by` seconds after its deadline wait one poll?
 
     After SIGCONT an asyncio loop runs the overdue timers before the datagrams queued
@@ -38,7 +51,7 @@ def defer_late_timer(late_by: float, deferred: bool) -> bool:
     socket all along. Put back once (`loop.call_at(now)` runs after the next poll's
     readers), the timer finds them read, and the deadline moved. Only once (the flag is
     cleared when the timer runs), so a loop busy with datagrams still runs its timers."""
-    return late_by > LATE_TIMER and not deferred
+    return late_by > floor and not deferred
 
 
 class RunningInstance:

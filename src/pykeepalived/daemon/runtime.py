@@ -26,7 +26,12 @@ from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Groups
 from pykeepalived.daemon.inbound import Inbound
 from pykeepalived.daemon.packets import ah_state_for
-from pykeepalived.daemon.running import LATE_TIMER, RunningInstance, defer_late_timer
+from pykeepalived.daemon.running import (
+    LATE_TIMER,
+    RunningInstance,
+    defer_late_timer,
+    stall_floor,
+)
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
 from pykeepalived.daemon.timers import Timers
@@ -314,7 +319,8 @@ class Runtime:
             received_ns = None
         now = arrival_time(self.now(), time.time_ns(), received_ns, since=since)
         deadline = node.instance.next_deadline()
-        if deadline is not None and now - deadline > LATE_TIMER:
+        if deadline is not None and now - deadline > stall_floor(node.instance,
+                                                                 node.spec.params.advert_int_cs):
             # read before the late timer ran: a stalled master still owes no stale advert
             node.instance.postpone_overdue_advert(now=now, until=now + LATE_TIMER)
         if node.group is not None:
@@ -325,7 +331,8 @@ class Runtime:
     def _on_timer(self, node: RunningInstance) -> None:
         node.timer = None
         deadline = node.instance.next_deadline()
-        if defer_late_timer(self.now() - (deadline or self.now()), node.timer_deferred):
+        floor = stall_floor(node.instance, node.spec.params.advert_int_cs)
+        if defer_late_timer(self.now() - (deadline or self.now()), node.timer_deferred, floor):
             node.timer_deferred = True
             now = self.now()
             node.instance.postpone_overdue_advert(now=now, until=now + LATE_TIMER)
