@@ -267,6 +267,8 @@ class VrrpInstanceConfig:
     skip_check_adv_addr: bool | None = None
     lower_prio_no_advert: bool | None = None
     higher_prio_send_advert: bool | None = None
+    #: pykeepalived's own (keepalived warns and ignores it): None means on, off in strict mode
+    split_brain_announce: bool | None = None
     down_timer_adverts: int = 3
     use_vmac: str | None = None
     vmac_xmit_base: bool = False

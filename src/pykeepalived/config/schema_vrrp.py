@@ -304,6 +304,8 @@ INSTANCE = Block(
         "skip_check_adv_addr": _bool("skip_check_adv_addr"),
         "lower_prio_no_advert": _bool("lower_prio_no_advert"),
         "higher_prio_send_advert": _bool("higher_prio_send_advert"),
+        # pykeepalived's own (docs/split-brain.md); keepalived warns and carries on
+        "split_brain_announce": _bool("split_brain_announce"),
         "down_timer_adverts": unsigned("down_timer_adverts", 1, 100),
         "use_vmac": _use_vmac,
         "vmac_xmit_base": flag("vmac_xmit_base"),

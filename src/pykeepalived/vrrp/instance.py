@@ -47,6 +47,7 @@ from pykeepalived.vrrp.events import (
 )
 from pykeepalived.vrrp.instance_adverts import ReceivesAdverts
 from pykeepalived.vrrp.params import InstanceParams, State
+from pykeepalived.vrrp.split_brain import SplitBrainLog
 from pykeepalived.vrrp.stats import InstanceStats
 from pykeepalived.vrrp.timing import (
     PRIORITY_STOP,
@@ -74,6 +75,10 @@ class VrrpInstance(ReceivesAdverts):
     def __init__(self, params: InstanceParams) -> None:
         self.params = params
         self.stats = InstanceStats()
+        #: split-brain episodes this instance took part in (split_brain.py)
+        self.split_brain = SplitBrainLog()
+        #: the next takeover by down timer is one by silence (not after a priority 0)
+        self._silence_takeover = True
         #: Set by a sync group: may this member become MASTER now? (vrrp_sync_can_goto_master)
         self.master_gate: Callable[[VrrpInstance], bool] | None = None
         self._state = State.INIT
@@ -206,6 +211,7 @@ class VrrpInstance(ReceivesAdverts):
                                       line=msg.entering_state_init(self.name, "FAULT"))
         owner_master = self.params.is_owner and self._wantstate is State.MASTER
         if owner_master and self.params.owner_immediate_master:
+            self._silence_takeover = False
             return self._goto_master(now, "startup as address owner (priority 255)")
         if owner_master:
             # keepalived's try_up_instance: one interval plus the owner's skew
@@ -349,6 +355,7 @@ class VrrpInstance(ReceivesAdverts):
             actions.append(Log(msg.sent_zero_priority(self.name), LogLevel.DETAIL))
         if released:
             self.stats.release_master += 1
+        self.split_brain.left_master()
         self._garp_delayed_at = self._garp_lower_at = self._garp_refresh_at = None
         return [*actions, Log(msg.removing_vips(self.name), LogLevel.DETAIL), RemoveVips()]
 
@@ -357,6 +364,7 @@ class VrrpInstance(ReceivesAdverts):
             return self._become_master(now)
         if new is State.BACKUP:
             self._preempt_time = None
+            self._silence_takeover = True
             self._sands = now + self._ms_down
         else:
             self._sands = None
@@ -368,6 +376,7 @@ class VrrpInstance(ReceivesAdverts):
         p = self.params
         actions: list[Action] = [self._advert(self._effective)]
         self.stats.become_master += 1
+        self.split_brain.became_master(now, by_silence=self._silence_takeover)
         if self._master_adver_int_cs != p.advert_int_cs:
             actions.append(Log(msg.interval_back_to_local(
                 self.name, self._master_adver_int_cs, p.advert_int_cs), LogLevel.DETAIL))
