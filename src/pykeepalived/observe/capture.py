@@ -14,6 +14,7 @@ from pykeepalived.observe.snapshot import (
     NOTIFY_SLOTS,
     Clocks,
     DumpSnapshot,
+    EpisodeSnapshot,
     GlobalSnapshot,
     InstanceSnapshot,
     NotifyEntry,
@@ -158,9 +159,19 @@ def snapshot_instance(
         extra_stats=(("chk_err", core.stats.chk_err), ("vers_err", core.stats.vers_err),
                      ("vrid_err", core.stats.vrid_err),
                      ("uncounted_drops", core.stats.uncounted_drops),
-                     ("malformed", core.stats.malformed), *core.stats.rx_tally(),
-                     *(socket_counters or {}).items()),
+                     ("malformed", core.stats.malformed),
+                     ("split_brain_episodes", core.stats.split_brain_episodes),
+                     *core.stats.rx_tally(), *(socket_counters or {}).items()),
+        split_brain=_episodes(core, clocks),
     )
+
+
+def _episodes(core: VrrpInstance, clocks: Clocks) -> tuple[EpisodeSnapshot, ...]:
+    wall = clocks.wall_now - clocks.mono_now
+    return tuple(EpisodeSnapshot(start=e.start + wall, end=e.end + wall, side=e.side,
+                                 ours=_text(e.ours) or "", our_priority=e.our_priority,
+                                 peer=str(e.peer), peer_priority=e.peer_priority)
+                 for e in core.split_brain.episodes)
 
 
 def format_vip(vip: model.VirtualAddress, interface: str | None, is_set: bool) -> str:

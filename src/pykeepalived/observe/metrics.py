@@ -89,6 +89,21 @@ def _extra_metrics(view: StatusView) -> list[str]:
             for i in view.instances for k, v in i.extra_counters.items()]
     out += [f"pykeepalived_extra_errors_total{_labels(kind=k)} {v}"
             for k, v in view.daemon_counters.items()]
+    return out + _split_brain_metrics(view)
+
+
+def _split_brain_metrics(view: StatusView) -> list[str]:
+    """Episodes counted once (vrrp/split_brain.py) and the last one's length and peer."""
+    out = ["# TYPE pykeepalived_split_brain_episodes_total counter"]
+    out += [f"pykeepalived_split_brain_episodes_total{_common(i)} "
+            f"{i.extra_counters.get('split_brain_episodes', 0)}" for i in view.instances]
+    out.append("# TYPE pykeepalived_split_brain_last_duration_seconds gauge")
+    for i in view.instances:
+        if i.split_brain:
+            last = i.split_brain[-1]
+            labels = _labels(iname=i.name, peer=str(last["peer"]), side=str(last["side"]))
+            out.append(f"pykeepalived_split_brain_last_duration_seconds{labels} "
+                       f"{float(last['duration']):g}")
     return out
 
 

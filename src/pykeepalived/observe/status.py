@@ -21,7 +21,7 @@ from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
 
 if TYPE_CHECKING:
     from pykeepalived.observe.check_status import CheckStatusView
-    from pykeepalived.observe.snapshot import DumpSnapshot
+    from pykeepalived.observe.snapshot import DumpSnapshot, EpisodeSnapshot
 
 STATUS_FILE = "pykeepalived.status.json"
 KEEPALIVED_JSON = "keepalived.json"
@@ -47,6 +47,8 @@ class InstanceStatus:
     garp_delay: float = 0.0
     counters: dict[str, int] = field(default_factory=dict)
     extra_counters: dict[str, int] = field(default_factory=dict)
+    #: the last split-brain episodes (start, end, duration, side, ours, peer, priorities)
+    split_brain: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,8 @@ def encode_status(snapshot: DumpSnapshot) -> str:
              "master": _master_text(i.state.value, i.master_router, i.master_priority),
              "last_transition": i.last_transition, "reason": i.last_transition_reason,
              "vips": list(i.vips), "garp_delay": i.garp_delay_s,
-             "stats": dict(i.stats), "extra_stats": dict(i.extra_stats)}
+             "stats": dict(i.stats), "extra_stats": dict(i.extra_stats),
+             "split_brain": [_episode(e) for e in i.split_brain]}
             for i in snapshot.instances
         ],
         "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
@@ -90,6 +93,12 @@ def encode_status(snapshot: DumpSnapshot) -> str:
         "checker_pid": snapshot.checker_pid,
     }
     return json.dumps(document, indent=1) + "\n"
+
+
+def _episode(e: EpisodeSnapshot) -> dict[str, Any]:
+    return {"start": e.start, "end": e.end, "duration": round(e.duration, 6), "side": e.side,
+            "ours": e.ours, "our_priority": e.our_priority, "peer": e.peer,
+            "peer_priority": e.peer_priority}
 
 
 def _master_text(state: str, router: str, priority: int) -> str:
@@ -108,7 +117,9 @@ def parse_status(text: str) -> StatusView:
                 last_transition=i["last_transition"], reason=str(i["reason"]),
                 vips=tuple(i["vips"]), garp_delay=float(i["garp_delay"]),
                 counters={k: int(v) for k, v in i["stats"].items()},
-                extra_counters={k: int(v) for k, v in i["extra_stats"].items()})
+                extra_counters={k: int(v) for k, v in i["extra_stats"].items()},
+                # absent from status files written before split-brain episodes existed
+                split_brain=tuple(dict(e) for e in i.get("split_brain", ())))
             for i in doc["instances"])
         scripts = tuple(ScriptStatusView(str(s["name"]), str(s["status"]),
                                          str(s["tracker_state"])) for s in doc["scripts"])
@@ -165,6 +176,7 @@ def format_table(view: StatusView) -> str:
         shown = {**inst.counters, **{k: v for k, v in inst.extra_counters.items() if v}}
         counters = " ".join(f"{k}={v}" for k, v in shown.items())
         lines.append(f"{inst.name}: {counters}")
+        lines += [_episode_line(inst.name, e) for e in inst.split_brain]
     lines += [f"script {s.name}: {s.status}" + (f" ({s.tracker_state})" * bool(s.tracker_state))
               for s in view.scripts]
     daemon = " ".join(f"{k}={v}" for k, v in view.daemon_counters.items() if v)
@@ -175,6 +187,13 @@ def format_table(view: StatusView) -> str:
             lines.append("")
         lines += check_table_lines(view.check)
     return "\n".join(lines) + "\n"
+
+
+def _episode_line(name: str, e: dict[str, Any]) -> str:
+    side = "kept the VIP" if e["side"] == "kept" else "yielded"
+    return (f"{name}: split brain {_when(e['start'])} for {float(e['duration']):.3f} s: "
+            f"{e['peer']} (prio {e['peer_priority']}) and us {e['ours']} "
+            f"(prio {e['our_priority']}), {side}")
 
 
 def _when(epoch: float | None) -> str:
@@ -189,4 +208,5 @@ def status_json(inst: InstanceStatus) -> dict[str, object]:
             "state": inst.state, "base_priority": inst.base_priority,
             "effective_priority": inst.effective_priority, "master": inst.master,
             "last_transition": inst.last_transition, "reason": inst.reason,
-            "counters": {**inst.counters, **inst.extra_counters}}
+            "counters": {**inst.counters, **inst.extra_counters},
+            "split_brain": list(inst.split_brain)}
