@@ -71,6 +71,16 @@ class FaultChanged:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class WitnessChanged:
+    """pykeepalived's own: the instance's neighbour witnesses (any of them) became
+    reachable, or none is any more. `detail` says which, for the reason shown."""
+
+    reachable: bool
+    detail: str = ""
+
+
 Event = (
-    Startup | Shutdown | Timeout | AdvertReceived | PacketDropped | PriorityChanged | FaultChanged
+    Startup | Shutdown | Timeout | AdvertReceived | PacketDropped | PriorityChanged
+    | FaultChanged | WitnessChanged
 )

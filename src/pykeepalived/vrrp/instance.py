@@ -44,6 +44,7 @@ from pykeepalived.vrrp.events import (
     Shutdown,
     Startup,
     Timeout,
+    WitnessChanged,
 )
 from pykeepalived.vrrp.instance_adverts import ReceivesAdverts
 from pykeepalived.vrrp.params import InstanceParams, State
@@ -94,6 +95,12 @@ class VrrpInstance(ReceivesAdverts):
         self._garp_refresh_at: float | None = None
         self._preempt_time: float | None = None
         self._faulted = False
+        #: neighbour witnesses (params.witness): any reachable now (none heard yet: no)
+        self._witness_ok = False
+        #: in FAULT because isolated: no peer heard and no witness reachable
+        self._isolated = False
+        #: why the instance last refused to become MASTER ("" if it never did)
+        self.refusal = ""
         #: the advert for each priority sent so far: the same frozen value every interval
         #: lets the daemon re-send the bytes it encoded (at most 256 entries)
         self._adverts: dict[int, SendAdvert] = {}
@@ -169,6 +176,8 @@ class VrrpInstance(ReceivesAdverts):
                 return self._on_priority(event, now)
             case FaultChanged():
                 return self._on_fault(event, now)
+            case WitnessChanged():
+                return self._on_witness(event, now)
             case PacketDropped():
                 self.stats.count_codec_drop(event.reason)
                 return [Log(msg.codec_drop(self.name, event.reason), LogLevel.DEBUG)]
@@ -210,7 +219,7 @@ class VrrpInstance(ReceivesAdverts):
             return self._change_state(State.FAULT, "startup with a fault", now,
                                       line=msg.entering_state_init(self.name, "FAULT"))
         owner_master = self.params.is_owner and self._wantstate is State.MASTER
-        if owner_master and self.params.owner_immediate_master:
+        if owner_master and self.params.owner_immediate_master and self._witness_allows():
             self._silence_takeover = False
             return self._goto_master(now, "startup as address owner (priority 255)")
         if owner_master:
@@ -241,10 +250,36 @@ class VrrpInstance(ReceivesAdverts):
             # branch, one more from vrrp_restore_interface. keepalived really sends two.
             return self._change_state(State.FAULT, reason, now, fault_advert=True,
                                       stop_advert=True)
-        if self._state is not State.FAULT:
+        if self._state is not State.FAULT or self._isolated:
             return []
         self._wantstate = State.BACKUP
         return self._enter_backup(now, reason, from_fault=True)
+
+    def _witness_allows(self) -> bool:
+        return not self.params.witness or self._witness_ok
+
+    def _on_witness(self, event: WitnessChanged, now: float) -> list[Action]:
+        """A MASTER hears no peer (backups are silent): no witness means isolated. A
+        node isolated in FAULT goes back to BACKUP (and the election) once one answers."""
+        self._witness_ok = event.reachable
+        if not self.params.witness or self._state is State.INIT:
+            return []
+        if not event.reachable and self._state is State.MASTER:
+            return self._isolate(now, fault_advert=True)
+        if event.reachable and self._isolated:
+            self._isolated = False
+            if self._state is State.FAULT and not self._faulted:
+                self._wantstate = State.BACKUP
+                detail = f" ({event.detail})" if event.detail else ""
+                return self._enter_backup(now, f"witness reachable{detail}", from_fault=True)
+        return []
+
+    def _isolate(self, now: float, *, fault_advert: bool = False) -> list[Action]:
+        self._isolated = True
+        self._wantstate = State.FAULT
+        self.refusal = msg.ISOLATED
+        return self._change_state(State.FAULT, msg.ISOLATED, now, fault_advert=fault_advert,
+                                  stop_advert=fault_advert)
 
     def _on_priority(self, event: PriorityChanged, now: float) -> list[Action]:
         if self._base_priority == PRIORITY_OWNER:
@@ -280,6 +315,9 @@ class VrrpInstance(ReceivesAdverts):
 
     def _down_timer_expired(self, now: float) -> list[Action]:
         actions: list[Action] = [Log(msg.receive_timeout(self.name), LogLevel.DETAIL)]
+        if not self._witness_allows():
+            # no advert within the down interval and no witness: isolated, never MASTER
+            return actions + self._isolate(now)
         self._wantstate = State.MASTER
         if self.master_gate is not None and not self.master_gate(self):
             # held in BACKUP by the sync group until every member wants MASTER

@@ -196,6 +196,9 @@ def group_syncing(group: str, state: str) -> str:
 
 # --- split brain (pykeepalived's own) ---------------------------------------------------
 
+#: the reason of a FAULT for isolation (neighbour witness): no peer heard, no witness
+ISOLATED = "isolated: no peer, no witness"
+
 
 def split_brain(name: str, ours: IPAddress | None, our_priority: int, peer: IPAddress,
                 peer_priority: int, *, kept: bool) -> str:

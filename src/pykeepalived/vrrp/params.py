@@ -78,6 +78,9 @@ class InstanceParams:
     #: higher_prio_send_advert would), so the winner hears the other master and re-sends
     #: its gratuitous ARPs / NAs and notify_master_rx_lower_pri (split-brain healing)
     split_brain_announce: bool = False
+    #: pykeepalived's own: neighbour witnesses are configured (vrrp/witness.py); the
+    #: instance then never becomes MASTER while none is reachable and no peer is heard
+    witness: bool = False
     down_timer_adverts: int = DOWN_TIMER_ADVERTS
     garp: GarpParams = field(default_factory=GarpParams)
     strict_mode: bool = False
