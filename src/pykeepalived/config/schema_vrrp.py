@@ -101,6 +101,25 @@ def _ip(name: str, *, what: str) -> Handler:
     return handle
 
 
+def _witnesses(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    """pykeepalived's own `witness ADDRESS...` (repeatable). One line, never a block:
+    keepalived skips an unknown keyword's line, but an unknown block's `}` would close
+    the vrrp_instance for it."""
+    found = fields.setdefault("witness", [])
+    if not node.args:
+        ctx.error(f"({fields['name']}) witness needs at least one address", node.location)
+    for word in node.args:
+        address = values.parse_ip(word)
+        if address is None:
+            ctx.error(f"({fields['name']}) witness {word} is not an address - ignoring",
+                      node.location)
+        elif address in found:
+            ctx.error(f"({fields['name']}) witness {address} listed twice - ignoring",
+                      node.location)
+        else:
+            found.append(address)
+
+
 def _unicast_peers(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["unicast_configured"] = True
     peers = fields.setdefault("unicast_peers", [])
@@ -306,6 +325,12 @@ INSTANCE = Block(
         "higher_prio_send_advert": _bool("higher_prio_send_advert"),
         # pykeepalived's own (docs/split-brain.md); keepalived warns and carries on
         "split_brain_announce": _bool("split_brain_announce"),
+        "witness": _witnesses,
+        "witness_interval": decimal("witness_interval_us", TIMER_HZ // 100, 60 * TIMER_HZ,
+                                    "({name}) witness_interval {value} not valid! must be"
+                                    " 0.01-60 seconds"),
+        "witness_loss": unsigned("witness_loss", 1, 100,
+                                 "({name}) witness_loss {value} not valid! must be 1-100"),
         "down_timer_adverts": unsigned("down_timer_adverts", 1, 100),
         "use_vmac": _use_vmac,
         "vmac_xmit_base": flag("vmac_xmit_base"),

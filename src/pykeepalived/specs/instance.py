@@ -22,6 +22,7 @@ from pykeepalived.specs.vmac import vmac_spec
 from pykeepalived.vrrp.advert import AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.params import GarpParams, InstanceParams, State, UnicastPeer
+from pykeepalived.vrrp.witness import WitnessParams
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -112,6 +113,8 @@ class InstanceSpec:
     gna_interval: float = 0.0
     #: use_vmac: the macvlan the runtime creates before opening the socket
     vmac: VmacSpec | None = None
+    #: pykeepalived's neighbour witnesses, asked on `socket.ifname` (None: none)
+    witness: WitnessParams | None = None
 
     @property
     def garp_ifname(self) -> str:
@@ -162,7 +165,9 @@ def instance_spec(config: model.Config, inst: model.VrrpInstanceConfig,
         vips=vips, tracked_vips=tracked, routes=routes, rules=rules,
         track=instance_tracks(config, inst, ifname),
         notify=_notify(inst), garp_interval=g.vrrp_garp_interval_us / 1e6,
-        gna_interval=g.vrrp_gna_interval_us / 1e6, vmac=vmac)
+        gna_interval=g.vrrp_gna_interval_us / 1e6, vmac=vmac,
+        witness=WitnessParams(inst.witness, inst.witness_interval_us / 1e6, inst.witness_loss)
+        if inst.witness else None)
 
 
 
@@ -193,6 +198,7 @@ def instance_params(g: model.GlobalDefs, inst: model.VrrpInstanceConfig,
             higher_prio_send_advert=_pick(inst.higher_prio_send_advert,
                                           g.vrrp_higher_prio_send_advert),
             split_brain_announce=_pick(inst.split_brain_announce, not strict),
+            witness=bool(inst.witness),
             down_timer_adverts=inst.down_timer_adverts, garp=_garp(g, inst),
             strict_mode=strict,
             initial_state=State.MASTER if inst.state == "MASTER" else None,

@@ -46,3 +46,45 @@ def test_a_bad_value_is_an_error_with_its_line() -> None:
     found = [(d.location.path, d.location.line) for d in result.diagnostics
              if d.location is not None and "split_brain_announce maybe" in d.message]
     assert found == [("k.conf", 6)], result.diagnostics
+
+
+def test_witness_block_interval_and_loss() -> None:
+    text = conf("witness 192.0.2.1\n    witness 192.0.2.3\n"
+                "    witness_interval 0.05\n    witness_loss 4")
+    result = load_text(text, path="k.conf", host=HOST)
+    assert result.config is not None, result.diagnostics
+    assert not result.diagnostics
+    spec = build(result.config, FACTS).instances[0]
+    assert spec.params.witness is True
+    assert spec.witness is not None
+    assert [str(a) for a in spec.witness.addresses] == ["192.0.2.1", "192.0.2.3"]
+    assert (spec.witness.interval, spec.witness.loss) == (0.05, 4)
+
+
+def test_no_witness_by_default() -> None:
+    result = load_text(conf(), path="k.conf", host=HOST)
+    assert result.config is not None
+    spec = build(result.config, FACTS).instances[0]
+    assert spec.witness is None
+    assert spec.params.witness is False
+
+
+@pytest.mark.parametrize(("lines", "line", "words"), [
+    ("witness gateway", 6, "witness gateway is not an address"),
+    ("witness 192.0.2.1 192.0.2.1", 6, "listed twice"),
+    ("witness", 6, "witness needs at least one address"),
+    ("witness_interval 0", 6, "witness_interval 0 not valid"),
+    ("witness_loss 101", 6, "witness_loss 101 not valid"),
+])
+def test_witness_errors_carry_their_line(lines: str, line: int, words: str) -> None:
+    result = load_text(conf(lines), path="k.conf", host=HOST)
+    found = [(d.location.line if d.location else None) for d in result.diagnostics
+             if words in d.message]
+    assert found == [line], result.diagnostics
+
+
+def test_a_witness_of_the_other_family_is_refused() -> None:
+    result = load_text(conf("witness 2001:db8::1"), path="k.conf", host=HOST)
+    assert any("not an IPv4 address" in d.message for d in result.diagnostics)
+    assert result.config is not None
+    assert build(result.config, FACTS).instances[0].witness is None
