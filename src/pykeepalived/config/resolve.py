@@ -193,11 +193,13 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
 
 
 def _witness_checks(ctx: Ctx, f: Fields, name: str, family: int) -> None:
-    """Witnesses are neighbours asked by ARP (IPv4) or NS (IPv6): the instance's family."""
-    kept = [a for a in f.get("witness", []) if a.version == family]
-    if len(kept) != len(f.get("witness", [])):
-        ctx.error(f"({name}) a witness is not an IPv{family} address like the instance's"
-                  " - ignoring it", f["location"])
+    """Witnesses are neighbours asked by ARP: IPv4 instances, IPv4 addresses (neighbour
+    solicitation for IPv6 is not done yet)."""
+    given = f.get("witness", [])
+    kept = [a for a in given if a.version == 4 and family == 4]
+    if len(kept) != len(given):
+        ctx.error(f"({name}) witnesses are asked by ARP: IPv4 instances and IPv4 addresses"
+                  " only - ignoring the others", f["location"])
     f["witness"] = kept
 
 

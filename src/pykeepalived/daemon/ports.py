@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.check_ports import IpvsPort
     from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
-    from pykeepalived.specs.instance import SocketSpec
+    from pykeepalived.specs.instance import InstanceSpec, SocketSpec
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget, SmtpSpec
     from pykeepalived.specs.tracks import ProcessMatcher
     from pykeepalived.specs.vmac import VmacSpec
@@ -97,6 +97,12 @@ class ProcessMonitorPort(Protocol):
     def close(self) -> None: ...
 
 
+class WitnessPort(Protocol):
+    """adapters/witness_probe.WitnessProber: rounds of ARP requests to the witnesses."""
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Ports:
     netlink: NetlinkPort
@@ -114,3 +120,6 @@ class Ports:
     vmac: VmacPort | None = None
     #: IPVS, for an lvs_sync_daemon tied to an instance (opened only when configured)
     open_ipvs: Callable[[], Awaitable[IpvsPort]] | None = None
+    #: neighbour witnesses (ours): each round's answering addresses to the callback
+    open_witness: Callable[[InstanceSpec, Callable[[frozenset[IPAddress]], None]],
+                           WitnessPort] | None = None

@@ -31,6 +31,7 @@ from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
+from pykeepalived.daemon.witnesses import Witnesses
 from pykeepalived.specs.build import DaemonSpec
 from pykeepalived.specs.instance import InterfaceFacts
 from pykeepalived.vrrp import messages
@@ -78,6 +79,7 @@ class Runtime:
         self._watcher: WatcherPort | None = None
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
+        self.witnesses = Witnesses(ports, log, self.feed)
         #: each interface's addresses when its facts were read: at start only VIPs found
         #: there are removed (not 1,000 requests answered "not there")
         self.addresses_seen: dict[str, frozenset[IPAddress]] = {}
@@ -230,6 +232,7 @@ class Runtime:
                         ah=ah if ah is not None and fresh is not None else fresh)
         node = RunningInstance(spec, instance, tracker, io, sock)
         self.nodes[spec.name] = node
+        self.witnesses.start(node)
         sock.start(lambda datagram: self.inbound.on_datagram(node, datagram))
         if tracker.effective_priority != spec.params.priority:
             instance.handle(PriorityChanged(tracker.effective_priority, "trackers at startup"),
@@ -268,6 +271,7 @@ class Runtime:
 
     async def _retire(self, name: str, *, shutdown: bool) -> None:
         node = self.nodes.pop(name)
+        self.witnesses.stop(name)
         if node.timer is not None:
             node.timer.cancel()
             node.timer = None
@@ -279,6 +283,7 @@ class Runtime:
         """Removed by a reload: keepalived releases a MASTER and reports DELETED (or, with
         no notify_deleted, FAULT), and stays silent for an instance already in FAULT."""
         node = self.nodes.pop(name)
+        self.witnesses.stop(name)
         if node.timer is not None:
             node.timer.cancel()
         was = node.instance.state
