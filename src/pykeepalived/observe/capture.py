@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from pykeepalived.config import model
+    from pykeepalived.vrrp.advert import IPAddress
     from pykeepalived.vrrp.instance import VrrpInstance
     from pykeepalived.vrrp.tracking import ScriptTracker
 
@@ -46,6 +47,7 @@ def build_snapshot(
     daemon_counters: Mapping[str, int] | None = None,
     socket_counters: Mapping[str, Mapping[str, int]] | None = None,
     checker_pid: int | None = None,
+    witnesses: Mapping[str, Mapping[IPAddress, bool | None]] | None = None,
 ) -> DumpSnapshot:
     """The daemon's one call: config + running cores (by instance name) + script trackers.
 
@@ -60,7 +62,8 @@ def build_snapshot(
                           src_ip=(src_ips or {}).get(cfg.name),
                           socket_fds=(socket_fds or {}).get(cfg.name),
                           vmac_ifname=(vmac_ifnames or {}).get(cfg.name, ""),
-                          socket_counters=(socket_counters or {}).get(cfg.name, {}))
+                          socket_counters=(socket_counters or {}).get(cfg.name, {}),
+                          witnesses=(witnesses or {}).get(cfg.name, {}))
         for cfg in config.instances if cfg.name in cores
     )
     scripts = tuple(
@@ -107,6 +110,7 @@ def snapshot_instance(
     socket_fds: tuple[int, int] | None = None,
     vmac_ifname: str = "",
     socket_counters: Mapping[str, int] | None = None,
+    witnesses: Mapping[IPAddress, bool | None] | None = None,
 ) -> InstanceSnapshot:
     p = core.params
     vipset = core.state is State.MASTER
@@ -163,7 +167,12 @@ def snapshot_instance(
                      ("split_brain_episodes", core.stats.split_brain_episodes),
                      *core.stats.rx_tally(), *(socket_counters or {}).items()),
         split_brain=_episodes(core, clocks),
+        witnesses=tuple((str(a), _WITNESS_WORDS[up]) for a, up in (witnesses or {}).items()),
+        refusal=core.refusal,
     )
+
+
+_WITNESS_WORDS = {True: "up", False: "down", None: "unknown"}
 
 
 def _episodes(core: VrrpInstance, clocks: Clocks) -> tuple[EpisodeSnapshot, ...]:

@@ -104,6 +104,12 @@ def _split_brain_metrics(view: StatusView) -> list[str]:
             labels = _labels(iname=i.name, peer=str(last["peer"]), side=str(last["side"]))
             out.append(f"pykeepalived_split_brain_last_duration_seconds{labels} "
                        f"{float(last['duration']):g}")
+    out.append("# TYPE pykeepalived_witness_up gauge")
+    out += [f"pykeepalived_witness_up{_labels(iname=i.name, witness=a)} {int(up == 'up')}"
+            for i in view.instances for a, up in i.witnesses.items()]
+    out.append("# TYPE pykeepalived_master_refusal_info gauge")
+    out += [f"pykeepalived_master_refusal_info{_labels(iname=i.name, reason=i.refusal)} 1"
+            for i in view.instances if i.refusal]
     return out
 
 

@@ -155,6 +155,10 @@ class InstanceSnapshot:
     extra_stats: tuple[tuple[str, int], ...] = ()
     #: the last split-brain episodes, oldest first
     split_brain: tuple[EpisodeSnapshot, ...] = ()
+    #: neighbour witnesses: (address, "up" | "down" | "unknown")
+    witnesses: tuple[tuple[str, str], ...] = ()
+    #: why the instance last refused to become MASTER ("" if it never did)
+    refusal: str = ""
 
     @property
     def state_code(self) -> int:

@@ -49,6 +49,10 @@ class InstanceStatus:
     extra_counters: dict[str, int] = field(default_factory=dict)
     #: the last split-brain episodes (start, end, duration, side, ours, peer, priorities)
     split_brain: tuple[dict[str, Any], ...] = ()
+    #: neighbour witnesses: address → up / down / unknown
+    witnesses: dict[str, str] = field(default_factory=dict)
+    #: why the instance last refused to become MASTER
+    refusal: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,8 @@ def encode_status(snapshot: DumpSnapshot) -> str:
              "last_transition": i.last_transition, "reason": i.last_transition_reason,
              "vips": list(i.vips), "garp_delay": i.garp_delay_s,
              "stats": dict(i.stats), "extra_stats": dict(i.extra_stats),
-             "split_brain": [_episode(e) for e in i.split_brain]}
+             "split_brain": [_episode(e) for e in i.split_brain],
+             "witnesses": dict(i.witnesses), "refusal": i.refusal}
             for i in snapshot.instances
         ],
         "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
@@ -119,7 +124,9 @@ def parse_status(text: str) -> StatusView:
                 counters={k: int(v) for k, v in i["stats"].items()},
                 extra_counters={k: int(v) for k, v in i["extra_stats"].items()},
                 # absent from status files written before split-brain episodes existed
-                split_brain=tuple(dict(e) for e in i.get("split_brain", ())))
+                split_brain=tuple(dict(e) for e in i.get("split_brain", ())),
+                witnesses={str(k): str(v) for k, v in i.get("witnesses", {}).items()},
+                refusal=str(i.get("refusal", "")))
             for i in doc["instances"])
         scripts = tuple(ScriptStatusView(str(s["name"]), str(s["status"]),
                                          str(s["tracker_state"])) for s in doc["scripts"])
@@ -177,6 +184,11 @@ def format_table(view: StatusView) -> str:
         counters = " ".join(f"{k}={v}" for k, v in shown.items())
         lines.append(f"{inst.name}: {counters}")
         lines += [_episode_line(inst.name, e) for e in inst.split_brain]
+        if inst.witnesses:
+            lines.append(f"{inst.name}: witnesses " + ", ".join(
+                f"{a} {up}" for a, up in inst.witnesses.items()))
+        if inst.refusal:
+            lines.append(f"{inst.name}: refused MASTER: {inst.refusal}")
     lines += [f"script {s.name}: {s.status}" + (f" ({s.tracker_state})" * bool(s.tracker_state))
               for s in view.scripts]
     daemon = " ".join(f"{k}={v}" for k, v in view.daemon_counters.items() if v)
@@ -209,4 +221,5 @@ def status_json(inst: InstanceStatus) -> dict[str, object]:
             "effective_priority": inst.effective_priority, "master": inst.master,
             "last_transition": inst.last_transition, "reason": inst.reason,
             "counters": {**inst.counters, **inst.extra_counters},
-            "split_brain": list(inst.split_brain)}
+            "split_brain": list(inst.split_brain), "witnesses": inst.witnesses,
+            "refusal": inst.refusal}

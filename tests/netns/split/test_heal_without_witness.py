@@ -24,8 +24,6 @@ pykeepalived the episode b recorded (count and duration) against the sampled ove
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -36,9 +34,10 @@ from netlab.conf import instance_conf
 from netlab.faults import first_time, vip_holders
 from netlab.lab import wait_for
 from netlab.partition import HolderSampler, Partition
-from netlab.peers import DUMP_SIGNALS, KeepalivedPeer, PrivatePyNode
+from netlab.peers import KeepalivedPeer, PrivatePyNode
 from netlab.prober import READY_LINE, probes_from_json
 from tests.netns.faults.nodes import report
+from tests.netns.split.status import instance_status
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -89,11 +88,7 @@ def garps_from(frames: list[bytes], mac: str) -> int:
 
 
 def episodes(node: PrivatePyNode) -> tuple[int, list[dict[str, object]]]:
-    path = node.directory / "pykeepalived.status.json"
-    path.unlink(missing_ok=True)
-    os.kill(node.daemon_pid(), DUMP_SIGNALS["keepalived.json"])
-    wait_for(path.exists, 5.0, what="pykeepalived's status file")
-    (inst,) = json.loads(path.read_text())["instances"]
+    inst = instance_status(node)
     return int(inst["extra_stats"]["split_brain_episodes"]), list(inst["split_brain"])
 
 

@@ -29,9 +29,10 @@ from netlab.conf import instance_conf
 from netlab.faults import first_time, vip_holders
 from netlab.lab import wait_for
 from netlab.partition import HolderSampler, Partition
-from netlab.peers import KeepalivedPeer, PyNode
+from netlab.peers import KeepalivedPeer, PrivatePyNode
 from netlab.prober import READY_LINE, probes_from_json
 from tests.netns.faults.nodes import report
+from tests.netns.split.status import instance_status
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -82,8 +83,8 @@ def test_witness_one_holder_throughout(make_lab: Callable[..., Lab], kind: str,
                                   VIP, "--port", str(PORT), "--name", host], name="echo")
         wait_for(lambda s=server: READY_LINE in s.output(), 10.0, what=f"echo on {host}")
     if kind == "pykeepalived":
-        a = PyNode(lab, "a", config(200, witness))
-        b = PyNode(lab, "b", config(100, witness))
+        a = PrivatePyNode(lab, "a", config(200, witness))
+        b = PrivatePyNode(lab, "b", config(100, witness))
     else:  # keepalived has no witness: the same pair as it can be configured
         a = KeepalivedPeer(lab, "a", config(200, None))
         b = KeepalivedPeer(lab, "b", config(100, None))
@@ -105,6 +106,11 @@ def test_witness_one_holder_throughout(make_lab: Callable[..., Lab], kind: str,
         if holder == "b":
             moved = first_time(lambda: vip_holders(lab, ("a", "b"), VIP) == {"b"}, BOUND,
                                "b to hold the VIP alone")
+        if kind == "pykeepalived":  # explained: who refused MASTER and why
+            cut_off = b if holder == "a" else a
+            wait_for(lambda: instance_status(cut_off)["state"] == "FAULT", BOUND,  # type: ignore[arg-type]
+                     what="the cut-off node in FAULT")
+            explained = instance_status(cut_off)  # type: ignore[arg-type]
         time.sleep(max(0.0, cut_at + CUT - time.monotonic()))  # the cut lasts CUT seconds
         during = sampler.holders_after(cut_at)
         heal_at = time.monotonic()
@@ -139,6 +145,10 @@ def test_witness_one_holder_throughout(make_lab: Callable[..., Lab], kind: str,
     # never two holders: not in the cut, not at heal
     assert sampler.overlap() == 0.0, figures
     assert all(len(h) <= 1 for h in sampler.holders_after(cut_at)), figures
+    assert explained["reason"] == "isolated: no peer, no witness", explained
+    assert explained["witnesses"] == {witness: "down"}, explained
+    if holder == "a":  # b refused to become MASTER (a, as MASTER, refused nothing)
+        assert explained["refusal"] == "isolated: no peer, no witness", explained
     log_b, log_a = b.log(), a.log()
     if holder == "a":
         assert frozenset({"a"}) in during

@@ -71,3 +71,53 @@ def test_capture_turns_core_times_into_epoch():
                                         peer_priority=100)
     (episode,) = _episodes(Core(), Clocks(wall_now=1000.0, mono_now=20.0))  # type: ignore[arg-type]
     assert (episode.start, episode.side, episode.peer) == (990.0, "kept", "192.0.2.12")
+
+
+def with_witnesses():
+    snapshot = capture_snapshot()
+    first = replace(snapshot.instances[0], witnesses=(("192.0.2.1", "down"),
+                                                      ("192.0.2.3", "unknown")),
+                    refusal="isolated: no peer, no witness")
+    return replace(snapshot, instances=(first, *snapshot.instances[1:]))
+
+
+def test_witness_reachability_and_refusal_in_status_table_and_metrics():
+    view = parse_status(encode_status(with_witnesses()))
+    inst = view.instances[0]
+    assert inst.witnesses == {"192.0.2.1": "down", "192.0.2.3": "unknown"}
+    assert inst.refusal == "isolated: no peer, no witness"
+    assert view.instances[1].witnesses == {}
+    table = format_table(view)
+    assert "DUMP_A: witnesses 192.0.2.1 down, 192.0.2.3 unknown" in table
+    assert "DUMP_A: refused MASTER: isolated: no peer, no witness" in table
+    text = format_metrics(view)
+    assert 'pykeepalived_witness_up{iname="DUMP_A",witness="192.0.2.1"} 0' in text
+    assert ('pykeepalived_master_refusal_info{iname="DUMP_A",'
+            'reason="isolated: no peer, no witness"} 1') in text
+    assert "DUMP_B" not in "".join(line for line in text.splitlines() if "witness_up" in line)
+
+
+def test_build_snapshot_carries_the_trackers_reading():
+    from pykeepalived.config.host import HostFacts
+    from pykeepalived.config.load import load_config
+    from pykeepalived.observe.capture import build_snapshot
+    from pykeepalived.specs.instance import instance_params
+    from pykeepalived.vrrp.instance import VrrpInstance
+    from tests.unit.daemon.dump_snapshot import FIXTURES
+
+    loaded = load_config(str(FIXTURES / "keepalived.conf"),
+                         host=HostFacts(interfaces=frozenset({"lo", "eth0"})))
+    assert loaded.config is not None
+    config = loaded.config
+    cores = {cfg.name: VrrpInstance(instance_params(config.global_defs, cfg,
+                                                    IPv4Address("192.0.2.10")))
+             for cfg in config.instances}
+    name = config.instances[0].name
+    cores[name].refusal = "isolated: no peer, no witness"
+    snapshot = build_snapshot(config, cores, {}, wall_now=100.0, mono_now=1.0,
+                              witnesses={name: {IPv4Address("192.0.2.1"): True,
+                                                IPv4Address("192.0.2.3"): None}})
+    first, second = snapshot.instances
+    assert first.witnesses == (("192.0.2.1", "up"), ("192.0.2.3", "unknown"))
+    assert first.refusal == "isolated: no peer, no witness"
+    assert (second.witnesses, second.refusal) == ((), "")
