@@ -13,6 +13,9 @@ drops what the bridge forwards between chosen hosts:
 - `master-isolated`: a cut from everyone. Same as above, a gives up within the witness
   threshold, b takes over; on heal, exactly one master.
 
+Also `mixed` (keepalived master without witness, pykeepalived backup with one) on the
+first cut: the wire is plain VRRP, b still never takes the VIP.
+
 Every run: both `ip addr` sampled (HolderSampler, ~10-30 ms resolution) and the client's
 answers; on heal (a's adverts back) exactly one holder, within one advert interval.
 """
@@ -72,6 +75,9 @@ def config(priority: int, witness: str | None):
     pytest.param("pykeepalived", "master-isolated", id="pykeepalived-master-isolated"),
     pytest.param("keepalived", "backup-cut-off", id="keepalived-backup-cut-off",
                  marks=pytest.mark.keepalived),
+    # keepalived master (no witness), pykeepalived backup with one: b still never holds it
+    pytest.param("mixed", "backup-cut-off", id="mixed-backup-cut-off",
+                 marks=pytest.mark.keepalived),
 ])
 def test_witness_one_holder_throughout(make_lab: Callable[..., Lab], kind: str,
                                        cut: str) -> None:
@@ -84,6 +90,9 @@ def test_witness_one_holder_throughout(make_lab: Callable[..., Lab], kind: str,
         wait_for(lambda s=server: READY_LINE in s.output(), 10.0, what=f"echo on {host}")
     if kind == "pykeepalived":
         a = PrivatePyNode(lab, "a", config(200, witness))
+        b = PrivatePyNode(lab, "b", config(100, witness))
+    elif kind == "mixed":
+        a = KeepalivedPeer(lab, "a", config(200, None))
         b = PrivatePyNode(lab, "b", config(100, witness))
     else:  # keepalived has no witness: the same pair as it can be configured
         a = KeepalivedPeer(lab, "a", config(200, None))
@@ -106,7 +115,7 @@ def test_witness_one_holder_throughout(make_lab: Callable[..., Lab], kind: str,
         if holder == "b":
             moved = first_time(lambda: vip_holders(lab, ("a", "b"), VIP) == {"b"}, BOUND,
                                "b to hold the VIP alone")
-        if kind == "pykeepalived":  # explained: who refused MASTER and why
+        if kind != "keepalived":  # explained: who refused MASTER and why
             cut_off = b if holder == "a" else a
             wait_for(lambda: instance_status(cut_off)["state"] == "FAULT", BOUND,  # type: ignore[arg-type]
                      what="the cut-off node in FAULT")
