@@ -184,6 +184,7 @@ class Runtime:
         for old_name, spec in plan.keep:
             self.nodes[spec.name] = self.nodes.pop(old_name)
             self.links.rename(old_name, spec.name)
+            self.witnesses.rename(old_name, spec.name)
         for old_name, spec in plan.change:
             old = self.nodes[old_name]
             was_master = old.instance.state is State.MASTER

@@ -64,6 +64,15 @@ class Witnesses:
         if prober is not None:
             prober.close()
 
+    def rename(self, old: str, new: str) -> None:
+        """A reload kept the instance under another name: same prober, same readings."""
+        if old == new:
+            return
+        if old in self.trackers:
+            self.trackers[new] = self.trackers.pop(old)
+        if old in self._probers:
+            self._probers[new] = self._probers.pop(old)
+
     def stop_all(self) -> None:
         for name in list(self._probers):
             self.stop(name)

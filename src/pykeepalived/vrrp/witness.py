@@ -58,7 +58,8 @@ class WitnessTracker:
     #: address → True (answers), False (lost `loss` rounds in a row), None (never answered)
     reachable: dict[IPAddress, bool | None] = field(default_factory=dict)
     _missed: dict[IPAddress, int] = field(default_factory=dict)
-    _verdict: bool = False
+    #: None until decided: an answer, or `loss` rounds missed by every witness
+    _verdict: bool | None = None
 
     def __post_init__(self) -> None:
         for address in self.params.addresses:
@@ -67,7 +68,7 @@ class WitnessTracker:
 
     @property
     def any_reachable(self) -> bool:
-        return self._verdict
+        return bool(self._verdict)
 
     def round(self, answered: Iterable[IPAddress]) -> WitnessChanged | None:
         """One probe round ended: `answered` replied during it. The event to feed the
@@ -81,7 +82,14 @@ class WitnessTracker:
                 self._missed[address] += 1
                 if self._missed[address] >= self.params.loss and self.reachable[address]:
                     self.reachable[address] = False
-        verdict = any(self.reachable.values())
+        if any(self.reachable.values()):
+            verdict = True
+        elif all(n >= self.params.loss for n in self._missed.values()):
+            # decided even for witnesses never heard: a master kept across a reload
+            # (whose core starts without a reading) must learn it too
+            verdict = False
+        else:
+            return None
         if verdict == self._verdict:
             return None
         self._verdict = verdict

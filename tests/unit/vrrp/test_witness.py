@@ -32,6 +32,14 @@ def test_reachable_from_the_first_answer_until_loss_rounds_in_a_row_are_missed()
     assert tracker.reachable == {GW: False, THIRD: None}
 
 
+def test_never_answered_is_decided_after_loss_rounds_once():
+    tracker = WitnessTracker(WitnessParams((GW, THIRD), loss=2))
+    assert tracker.round([]) is None
+    assert tracker.round([]) == WitnessChanged(False, "192.0.2.1 unknown, 192.0.2.3 unknown")
+    assert tracker.round([]) is None
+    assert not tracker.any_reachable
+
+
 def test_one_witness_answering_is_enough():
     tracker = WitnessTracker(WitnessParams((GW, THIRD), loss=1))
     tracker.round([GW, THIRD])
