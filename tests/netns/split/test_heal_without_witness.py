@@ -15,8 +15,9 @@ keepalived's b yields silently and a never learns there was a split brain. pykee
 b then sends one advert at its own priority (split_brain_announce), so a re-announces in
 both orders. Each run is repeated (HEALS) to see both orders.
 
-Pairs: pykeepalived × 2, keepalived × 2 (the reference figure in the same run), and
-mixed (keepalived a, pykeepalived b: keepalived must answer our announce with GARPs).
+Pairs: pykeepalived × 2, keepalived × 2 (the reference figure in the same run), mixed
+(keepalived a, pykeepalived b: keepalived must answer our announce with GARPs), and
+pykeepalived × 2 over unicast (the cloud recipe's transport).
 Figures per heal: time on two hosts (sampled `ip addr`), heal → one holder, heal → first
 answer from a at the client, probes lost after heal, a's GARPs after heal, and for
 pykeepalived the episode b recorded (count and duration) against the sampled overlap.
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from netlab.conf import instance_conf
+from netlab.conf import Unicast, instance_conf
 from netlab.faults import first_time, vip_holders
 from netlab.lab import wait_for
 from netlab.partition import HolderSampler, Partition
@@ -62,11 +63,18 @@ PAIRS = {
     "pykeepalived": ("py", "py"),
     "keepalived": ("ka", "ka"),
     "mixed": ("ka", "py"),
+    # the cloud recipe's transport: adverts to the peer only (docs/cloud-recipe.md)
+    "pykeepalived-unicast": ("py", "py"),
 }
 
 
-def daemon(lab: Lab, kind: str, host: str, priority: int) -> PrivatePyNode | KeepalivedPeer:
-    config = instance_conf(vrid=VRID, priority=priority, vip=f"{VIP}/24")
+def daemon(lab: Lab, kind: str, host: str, priority: int, *,
+           unicast: bool = False) -> PrivatePyNode | KeepalivedPeer:
+    peer = "b" if host == "a" else "a"
+    config = instance_conf(
+        vrid=VRID, priority=priority, vip=f"{VIP}/24",
+        unicast=Unicast(str(lab.host(host).ipv4), [str(lab.host(peer).ipv4)]) if unicast
+        else None)
     return PrivatePyNode(lab, host, config) if kind == "py" else KeepalivedPeer(lab, host,
                                                                                 config)
 
@@ -96,15 +104,18 @@ def episodes(node: PrivatePyNode) -> tuple[int, list[dict[str, object]]]:
     pytest.param("pykeepalived", id="pykeepalived"),
     pytest.param("keepalived", id="keepalived", marks=pytest.mark.keepalived),
     pytest.param("mixed", id="mixed-ka-master", marks=pytest.mark.keepalived),
+    pytest.param("pykeepalived-unicast", id="pykeepalived-unicast"),
 ])
 def test_partition_then_heal_one_master_and_garps(make_lab: Callable[..., Lab],
                                                  pair: str) -> None:
     kind_a, kind_b = PAIRS[pair]
-    lab = make_lab(("a", "b", "c"), base=70, prefix=f"sbnw{pair[:3]}")
+    lab = make_lab(("a", "b", "c"), base=70, prefix=f"sbnw{pair[:2]}{pair[-2:]}")
     hosts = ("a", "b")
     for host in hosts:
         echo(lab, host)
-    a, b = daemon(lab, kind_a, "a", 200), daemon(lab, kind_b, "b", 100)
+    unicast = pair.endswith("unicast")
+    a = daemon(lab, kind_a, "a", 200, unicast=unicast)
+    b = daemon(lab, kind_b, "b", 100, unicast=unicast)
     a.start()
     wait_for(lambda: vip_holders(lab, hosts, VIP) == {"a"}, BOUND, what="a to be master")
     b.start()
