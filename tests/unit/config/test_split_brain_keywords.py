@@ -89,3 +89,13 @@ def test_a_witness_of_the_other_family_is_refused() -> None:
                for d in result.diagnostics)
     assert result.config is not None
     assert build(result.config, FACTS).instances[0].witness is None
+
+
+@pytest.mark.parametrize(("interval", "loss", "advised"), [
+    ("0.05", "3", False), ("1", "3", True), ("0.5", "6", True)])
+def test_advice_when_the_witness_verdict_cannot_beat_the_down_timer(
+        interval: str, loss: str, advised: bool) -> None:
+    text = conf(f"witness 192.0.2.1\n    witness_interval {interval}\n    witness_loss {loss}")
+    result = load_text(text, path="k.conf", host=HOST)
+    said = [a.message for a in result.advice if "witness_interval x witness_loss" in a.message]
+    assert bool(said) is advised, said
