@@ -1,17 +1,17 @@
-"""Ask neighbour witnesses "are you there?" by ARP, every interval (pykeepalived's own).
+"""Ask neighbour witnesses "are you there?" by ARP or NS, every interval (ours).
 
-ARP, not ICMP: a gateway or a host that filters pings still answers ARP, and a reply
-proves the layer-2 path the VIP depends on. Each round sends one broadcast ARP request
-per witness from the instance's interface (source: the interface's MAC and the
-instance's primary address) and collects, until the next round, every ARP frame whose
-sender address is a witness (a reply, or the witness's own request: alive either way).
-At the end of a round the set that answered goes to `on_round`; the judging (loss
-threshold) is vrrp/witness.py's.
+ARP (IPv4) and neighbour solicitation (IPv6), not ICMP echo: a gateway or a host that
+filters pings still answers them, and an answer proves the layer-2 path the VIP depends
+on. Each round sends one request per witness from the instance's interface (source: the
+interface's MAC and the instance's primary address, the link-local for IPv6) and
+collects, until the next round, every frame that shows a witness alive: an ARP frame
+whose sender is the witness (a reply, or its own request), or a neighbour advertisement
+for the witness's address. At the end of a round the set that answered goes to
+`on_round`; the judging (loss threshold) is vrrp/witness.py's.
 
-One AF_PACKET socket bound to the interface with ETH_P_ARP; frames are built here (pure
-helpers below, unit-tested) and never through the kernel's neighbour table, so a stale
-neighbour entry cannot answer for a witness that is gone. IPv6 (neighbour
-solicitation) is not done yet: the config accepts IPv4 witnesses of IPv4 instances only.
+One AF_PACKET socket bound to the interface (ETH_P_ARP, or ETH_P_IPV6); frames are built
+here (pure helpers below, unit-tested) and never through the kernel's neighbour table,
+so a stale neighbour entry cannot answer for a witness that is gone.
 """
 
 from __future__ import annotations
@@ -22,8 +22,19 @@ import logging
 import socket
 import struct
 from collections.abc import Callable
-from ipaddress import IPv4Address
+from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, Final
+
+from pykeepalived.vrrp.checksum import internet_checksum, pseudo_header_sum
+from pykeepalived.vrrp.frames import (
+    ETHERTYPE_IPV6,
+    ICMPV6_NEIGHBOUR_ADVERT,
+    ICMPV6_PROTOCOL,
+    ND_HOP_LIMIT,
+    ethernet_header,
+    ipv6_header,
+    multicast_mac,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -39,6 +50,8 @@ BROADCAST: Final = b"\xff" * 6
 _ARP_HEADER: Final = struct.Struct("!HHBBH6s4s6s4s")
 ARP_REQUEST: Final = 1
 ARP_REPLY: Final = 2
+ICMPV6_NEIGHBOUR_SOLICIT: Final = 135
+_ND_OPT_SOURCE_LINKADDR: Final = 1
 
 
 def arp_request(mac: bytes, source: IPv4Address, target: IPv4Address) -> bytes:
@@ -58,17 +71,59 @@ def arp_sender(frame: bytes) -> IPv4Address | None:
     return IPv4Address(spa)
 
 
-class WitnessProber:
-    """Rounds of ARP requests on one interface; `close()` stops it (idempotent)."""
+def solicited_node(target: IPv6Address) -> IPv6Address:
+    """RFC 4291 §2.7.1: ff02::1:ffXX:XXXX from the target's last 24 bits."""
+    return IPv6Address(b"\xff\x02" + bytes(9) + b"\x01\xff" + target.packed[13:])
 
-    def __init__(self, sock: socket.socket, *, mac: bytes, source: IPv4Address,
+
+def neighbour_solicitation(mac: bytes, source: IPv6Address, target: IPv6Address) -> bytes:
+    """A whole frame (RFC 4861 §4.3): NS for `target` to its solicited-node group, from
+    `source` (our link-local), with our MAC as source link-layer option."""
+    group = solicited_node(target)
+    option = struct.pack("!BB", _ND_OPT_SOURCE_LINKADDR, 1) + mac
+    body = struct.pack("!BBH4x", ICMPV6_NEIGHBOUR_SOLICIT, 0, 0) + target.packed + option
+    check = internet_checksum(body, pseudo_header_sum(source, group, ICMPV6_PROTOCOL,
+                                                      len(body)))
+    message = body[:2] + struct.pack("!H", check) + body[4:]
+    ip = ipv6_header(source=source, destination=group, next_header=ICMPV6_PROTOCOL,
+                     payload_length=len(message), hop_limit=ND_HOP_LIMIT)
+    return ethernet_header(multicast_mac(group), mac, ETHERTYPE_IPV6) + ip + message
+
+
+def advertised_target(frame: bytes) -> IPv6Address | None:
+    """The target of a neighbour advertisement (no extension headers), else None."""
+    if len(frame) < 14 + 40 + 24 or frame[12:14] != b"\x86\xdd":
+        return None
+    if frame[14 + 6] != ICMPV6_PROTOCOL or frame[14 + 40] != ICMPV6_NEIGHBOUR_ADVERT:
+        return None
+    return IPv6Address(frame[14 + 40 + 8:14 + 40 + 24])
+
+
+def request_frame(mac: bytes, source: IPAddress, witness: IPAddress) -> bytes:
+    """The question for one witness: ARP for IPv4, NS for IPv6."""
+    if isinstance(source, IPv4Address) and isinstance(witness, IPv4Address):
+        return arp_request(mac, source, witness)
+    if isinstance(source, IPv6Address) and isinstance(witness, IPv6Address):
+        return neighbour_solicitation(mac, source, witness)
+    raise ValueError(f"witness {witness} and source {source} are not of one family")
+
+
+def answering(frame: bytes) -> IPAddress | None:
+    """The address a frame shows alive: an ARP sender or an NA target, else None."""
+    return arp_sender(frame) if frame[12:14] == b"\x08\x06" else advertised_target(frame)
+
+
+class WitnessProber:
+    """Rounds of requests on one interface; `close()` stops it (idempotent)."""
+
+    def __init__(self, sock: socket.socket, *, mac: bytes, source: IPAddress,
                  witnesses: Iterable[IPAddress], interval: float,
                  on_round: Callable[[frozenset[IPAddress]], None]) -> None:
         sock.setblocking(False)
         self._sock = sock
-        self._frames = [arp_request(mac, source, w) for w in witnesses
-                        if isinstance(w, IPv4Address)]
-        self._witnesses = frozenset(w for w in witnesses if isinstance(w, IPv4Address))
+        self._witnesses = frozenset(witnesses)
+        self._frames = [request_frame(mac, source, w)
+                        for w in sorted(self._witnesses, key=str)]
         self._interval = interval
         self._on_round = on_round
         self._answered: set[IPAddress] = set()
@@ -85,17 +140,17 @@ class WitnessProber:
              witnesses: Iterable[IPAddress], interval: float,
              on_round: Callable[[frozenset[IPAddress]], None],
              socket_factory: SocketFactory = socket.socket) -> WitnessProber:
-        if not isinstance(source, IPv4Address):
-            raise ValueError(f"{ifname}: witnesses are asked by ARP, which needs an IPv4 "
-                             f"source address, not {source}")
-        sock = socket_factory(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ARP))
+        if source is None:
+            raise ValueError(f"{ifname}: no source address to ask the witnesses from")
+        kind = ETH_P_ARP if isinstance(source, IPv4Address) else ETHERTYPE_IPV6
+        sock = socket_factory(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(kind))
         try:
-            sock.bind((ifname, ETH_P_ARP))
+            sock.bind((ifname, kind))
+            return cls(sock, mac=mac, source=source, witnesses=witnesses, interval=interval,
+                       on_round=on_round)
         except BaseException:
             sock.close()
             raise
-        return cls(sock, mac=mac, source=source, witnesses=witnesses, interval=interval,
-                   on_round=on_round)
 
     def _send(self) -> None:
         for frame in self._frames:
@@ -103,7 +158,7 @@ class WitnessProber:
                 self._sock.send(frame)
             except OSError as exc:  # link down: the round is simply unanswered
                 self.send_errors += 1
-                log.debug("witness ARP not sent: %s", exc.strerror or exc)
+                log.debug("witness request not sent: %s", exc.strerror or exc)
         self._handle = self._loop.call_later(self._interval, self._end_round)
 
     def _end_round(self) -> None:
@@ -121,12 +176,12 @@ class WitnessProber:
     def _readable(self) -> None:
         for _ in range(64):  # bounded: the rest waits for the next wake-up
             try:
-                frame = self._sock.recv(128)
+                frame = self._sock.recv(256)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 return
-            sender = arp_sender(frame)
+            sender = answering(frame) if len(frame) >= 14 else None
             if sender is not None and sender in self._witnesses:
                 self._answered.add(sender)
 

@@ -193,13 +193,12 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
 
 
 def _witness_checks(ctx: Ctx, f: Fields, name: str, family: int) -> None:
-    """Witnesses are neighbours asked by ARP: IPv4 instances, IPv4 addresses (neighbour
-    solicitation for IPv6 is not done yet)."""
+    """Witnesses are neighbours asked by ARP (IPv4) or NS (IPv6): the instance's family."""
     given = f.get("witness", [])
-    kept = [a for a in given if a.version == 4 and family == 4]
+    kept = [a for a in given if a.version == family]
     if len(kept) != len(given):
-        ctx.error(f"({name}) witnesses are asked by ARP: IPv4 instances and IPv4 addresses"
-                  " only - ignoring the others", f["location"])
+        ctx.error(f"({name}) a witness is not an IPv{family} address like the instance's"
+                  " - ignoring it", f["location"])
     f["witness"] = kept
 
 

@@ -167,3 +167,52 @@ def test_witness_one_holder_throughout(make_lab: Callable[..., Lab], kind: str,
     else:
         assert "Entering FAULT STATE" in log_a, log_a
         assert frozenset({"b"}) in during
+
+
+VIP6 = "2001:db8::89"
+
+
+def test_ipv6_witness_by_neighbour_solicitation(make_lab: Callable[..., Lab]) -> None:
+    """The same rule over IPv6 (VRRPv3, link-local sources): witnesses asked by NS.
+
+    a can become MASTER at all only if its NS are answered (else it is isolated from the
+    start); the master-cut-off cut then moves the VIP to b without two holders, which
+    needs b's NS answered and a's verdict to turn."""
+    lab = make_lab(("a", "b", "w", "c"), base=80, prefix="sbw6")
+    witness = str(lab.host("w").ipv6)
+
+    def conf6(priority: int):
+        return instance_conf(vrid=VRID, priority=priority, vip=f"{VIP6}/64", extra=[
+            f"witness {witness}", f"witness_interval {INTERVAL}", f"witness_loss {LOSS}"])
+
+    a, b = PrivatePyNode(lab, "a", conf6(200)), PrivatePyNode(lab, "b", conf6(100))
+    a.start()
+    wait_for(lambda: vip_holders(lab, ("a", "b"), VIP6) == {"a"}, BOUND, what="a master")
+    b.start()
+    b.wait_for_log("(VI_T) Entering BACKUP STATE", BOUND)
+    assert instance_status(a)["witnesses"] == {witness: "up"}
+    partition = Partition(lab)
+    sampler = HolderSampler(lab, ("a", "b"), VIP6).start()
+    try:
+        time.sleep(0.2)  # a window before the cut
+        cut_at = time.monotonic()
+        partition.cut(("a", "b"), ("a", "w"))
+        moved = first_time(lambda: vip_holders(lab, ("a", "b"), VIP6) == {"b"}, BOUND,
+                           "b to hold the VIP alone")
+        explained = instance_status(a)
+        partition.heal()
+        one = first_time(lambda: vip_holders(lab, ("a", "b"), VIP6) == {"a"}, BOUND,
+                         "a back as the one holder")
+        time.sleep(0.5)  # a window to watch for a flap
+    finally:
+        sampler.stop()
+        partition.heal()
+    figures = {"two_holders_ms": round(sampler.overlap() * 1000),
+               "moved_ms": round((moved - cut_at) * 1000),
+               "sampler_max_gap_ms": round(sampler.max_gap() * 1000)}
+    report("witness over IPv6, master-cut-off", "pykeepalived", figures)
+    assert sampler.overlap() == 0.0, figures
+    assert all(len(h) <= 1 for h in sampler.holders_after(cut_at)), figures
+    assert sampler.holders_after(one) == {frozenset({"a"})}, figures
+    assert explained["state"] == "FAULT", explained
+    assert explained["witnesses"] == {witness: "down"}, explained

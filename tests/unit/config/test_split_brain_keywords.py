@@ -85,7 +85,7 @@ def test_witness_errors_carry_their_line(lines: str, line: int, words: str) -> N
 
 def test_a_witness_of_the_other_family_is_refused() -> None:
     result = load_text(conf("witness 2001:db8::1"), path="k.conf", host=HOST)
-    assert any("IPv4 instances and IPv4 addresses only" in d.message
+    assert any("not an IPv4 address like the instance's" in d.message
                for d in result.diagnostics)
     assert result.config is not None
     assert build(result.config, FACTS).instances[0].witness is None
