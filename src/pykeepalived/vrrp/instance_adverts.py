@@ -32,6 +32,7 @@ class ReceivesAdverts:
     stats: InstanceStats
     split_brain: SplitBrainLog
     _silence_takeover: bool
+    lease_wanted: bool
     master_source: IPAddress | None
     master_priority: int
     _state: State
@@ -98,6 +99,7 @@ class ReceivesAdverts:
         self.master_source, self.master_priority = event.source, event.advert.priority
         self.split_brain.followed = event.source
         self._silence_takeover = True
+        self.lease_wanted = False  # a master is heard: no lease to take
         actions += self._preempt_delay_step(event.advert.priority, now)
         self._wantstate = State.BACKUP
         self._sands = now + self._ms_down

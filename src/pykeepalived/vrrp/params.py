@@ -81,6 +81,10 @@ class InstanceParams:
     #: pykeepalived's own: neighbour witnesses are configured (vrrp/witness.py); the
     #: instance then never becomes MASTER while none is reachable and no peer is heard
     witness: bool = False
+    #: pykeepalived's own lease witness (etcd): MASTER only while holding the key
+    lease: bool = False
+    #: the lease witness not serving: "vrrp" (VRRP alone decides) or "release"
+    lease_unreachable: str = "vrrp"
     down_timer_adverts: int = DOWN_TIMER_ADVERTS
     garp: GarpParams = field(default_factory=GarpParams)
     strict_mode: bool = False
