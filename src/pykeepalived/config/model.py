@@ -274,6 +274,11 @@ class VrrpInstanceConfig:
     witness: tuple[IPAddress, ...] = ()
     witness_interval_us: int = 200_000
     witness_loss: int = 3
+    #: pykeepalived's own lease witness (etcd v3 JSON gateway endpoints, http only)
+    lease_witness: tuple[str, ...] = ()
+    lease_ttl: int = 3
+    lease_key: str | None = None
+    lease_unreachable: str = "vrrp"
     down_timer_adverts: int = 3
     use_vmac: str | None = None
     vmac_xmit_base: bool = False

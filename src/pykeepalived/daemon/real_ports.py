@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
+from pykeepalived.adapters.etcd_lease import EtcdLease
 from pykeepalived.adapters.gratuitous import FrameSender
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from pykeepalived.daemon.check_ports import IpvsPort
     from pykeepalived.daemon.ports import LogSink, SocketPort, WitnessPort
     from pykeepalived.specs.instance import InstanceSpec, SocketSpec
+    from pykeepalived.specs.lease import LeaseSpec
     from pykeepalived.vrrp.advert import IPAddress
     from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -69,6 +71,10 @@ def open_witness(spec: InstanceSpec,
                               interval=spec.witness.interval, on_round=on_round)
 
 
+def open_lease(spec: LeaseSpec) -> EtcdLease:
+    return EtcdLease(spec.endpoints, timeout=spec.request_timeout)
+
+
 async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
     """The production adapters."""
     netlink = await Netlink.open()
@@ -92,4 +98,4 @@ async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
                  make_process_monitor=ProcessMonitor,
                  smtp_settings=SmtpSettings.resolve, close=close,
                  vmac=VmacManager(netlink, log.log), open_ipvs=open_ipvs,
-                 open_witness=open_witness)
+                 open_witness=open_witness, open_lease=open_lease)

@@ -25,6 +25,7 @@ from pykeepalived.daemon.chains import Chains
 from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Groups
 from pykeepalived.daemon.inbound import Inbound
+from pykeepalived.daemon.leases import Leases
 from pykeepalived.daemon.packets import ah_state_for
 from pykeepalived.daemon.running import LATE_TIMER, RunningInstance, defer_late_timer
 from pykeepalived.daemon.statics import Statics
@@ -80,6 +81,7 @@ class Runtime:
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
         self.witnesses = Witnesses(ports, log, self.feed)
+        self.leases = Leases(ports, log, self.feed, self.now)
         #: each interface's addresses when its facts were read: at start only VIPs found
         #: there are removed (not 1,000 requests answered "not there")
         self.addresses_seen: dict[str, frozenset[IPAddress]] = {}
@@ -185,6 +187,7 @@ class Runtime:
             self.nodes[spec.name] = self.nodes.pop(old_name)
             self.links.rename(old_name, spec.name)
             self.witnesses.rename(old_name, spec.name)
+            self.leases.rename(old_name, spec.name)
         for old_name, spec in plan.change:
             old = self.nodes[old_name]
             was_master = old.instance.state is State.MASTER
@@ -234,6 +237,7 @@ class Runtime:
         node = RunningInstance(spec, instance, tracker, io, sock)
         self.nodes[spec.name] = node
         self.witnesses.start(node)
+        self.leases.start(node)
         sock.start(lambda datagram: self.inbound.on_datagram(node, datagram))
         if tracker.effective_priority != spec.params.priority:
             instance.handle(PriorityChanged(tracker.effective_priority, "trackers at startup"),
@@ -273,6 +277,7 @@ class Runtime:
     async def _retire(self, name: str, *, shutdown: bool) -> None:
         node = self.nodes.pop(name)
         self.witnesses.stop(name)
+        self.leases.stop(name)
         if node.timer is not None:
             node.timer.cancel()
             node.timer = None
@@ -285,6 +290,7 @@ class Runtime:
         no notify_deleted, FAULT), and stays silent for an instance already in FAULT."""
         node = self.nodes.pop(name)
         self.witnesses.stop(name)
+        self.leases.stop(name)
         if node.timer is not None:
             node.timer.cancel()
         was = node.instance.state
@@ -348,6 +354,7 @@ class Runtime:
         loop = asyncio.get_running_loop()
         node.timer = None if deadline is None else loop.call_at(deadline, self._on_timer, node)
         self.chains.execute(node, actions)
+        self.leases.poke(node)  # the core's wish for its lease may have changed
 
     def counters(self) -> dict[str, int]:
         """Daemon-wide drops no instance owns (status and metrics show them)."""

@@ -200,7 +200,9 @@ def _dump(runtime: Runtime, running: Running, control: Control, directory: str, 
                               socket_counters=runtime.socket_counters(),
                               checker_pid=checker_pid,
                               witnesses={name: t.reachable for name, t
-                                         in runtime.witnesses.trackers.items()})
+                                         in runtime.witnesses.trackers.items()},
+                              leases={name: r.summary() for name, r
+                                      in runtime.leases.runners.items()})
     dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
     if control is Control.STATS_CLEAR:
         for core in runtime.cores().values():

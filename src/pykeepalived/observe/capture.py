@@ -48,6 +48,7 @@ def build_snapshot(
     socket_counters: Mapping[str, Mapping[str, int]] | None = None,
     checker_pid: int | None = None,
     witnesses: Mapping[str, Mapping[IPAddress, bool | None]] | None = None,
+    leases: Mapping[str, Mapping[str, str]] | None = None,
 ) -> DumpSnapshot:
     """The daemon's one call: config + running cores (by instance name) + script trackers.
 
@@ -63,7 +64,8 @@ def build_snapshot(
                           socket_fds=(socket_fds or {}).get(cfg.name),
                           vmac_ifname=(vmac_ifnames or {}).get(cfg.name, ""),
                           socket_counters=(socket_counters or {}).get(cfg.name, {}),
-                          witnesses=(witnesses or {}).get(cfg.name, {}))
+                          witnesses=(witnesses or {}).get(cfg.name, {}),
+                          lease=(leases or {}).get(cfg.name, {}))
         for cfg in config.instances if cfg.name in cores
     )
     scripts = tuple(
@@ -111,6 +113,7 @@ def snapshot_instance(
     vmac_ifname: str = "",
     socket_counters: Mapping[str, int] | None = None,
     witnesses: Mapping[IPAddress, bool | None] | None = None,
+    lease: Mapping[str, str] | None = None,
 ) -> InstanceSnapshot:
     p = core.params
     vipset = core.state is State.MASTER
@@ -169,6 +172,7 @@ def snapshot_instance(
         split_brain=_episodes(core, clocks),
         witnesses=tuple((str(a), _WITNESS_WORDS[up]) for a, up in (witnesses or {}).items()),
         refusal=core.refusal,
+        lease=tuple((lease or {}).items()),
     )
 
 

@@ -107,6 +107,12 @@ def _split_brain_metrics(view: StatusView) -> list[str]:
     out.append("# TYPE pykeepalived_witness_up gauge")
     out += [f"pykeepalived_witness_up{_labels(iname=i.name, witness=a)} {int(up == 'up')}"
             for i in view.instances for a, up in i.witnesses.items()]
+    out.append("# TYPE pykeepalived_lease_held gauge")
+    out += [f"pykeepalived_lease_held{_labels(iname=i.name, key=i.lease.get('key', ''))} "
+            f"{int(i.lease.get('held') == 'yes')}" for i in view.instances if i.lease]
+    out.append("# TYPE pykeepalived_lease_revision gauge")
+    out += [f"pykeepalived_lease_revision{_labels(iname=i.name, key=i.lease.get('key', ''))} "
+            f"{i.lease.get('revision', '0')}" for i in view.instances if i.lease]
     out.append("# TYPE pykeepalived_master_refusal_info gauge")
     out += [f"pykeepalived_master_refusal_info{_labels(iname=i.name, reason=i.refusal)} 1"
             for i in view.instances if i.refusal]

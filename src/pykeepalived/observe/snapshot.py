@@ -159,6 +159,8 @@ class InstanceSnapshot:
     witnesses: tuple[tuple[str, str], ...] = ()
     #: why the instance last refused to become MASTER ("" if it never did)
     refusal: str = ""
+    #: the lease witness: key, held (yes/no), revision (the fencing token), holder, error
+    lease: tuple[tuple[str, str], ...] = ()
 
     @property
     def state_code(self) -> int:

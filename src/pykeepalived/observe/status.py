@@ -53,6 +53,8 @@ class InstanceStatus:
     witnesses: dict[str, str] = field(default_factory=dict)
     #: why the instance last refused to become MASTER
     refusal: str = ""
+    #: the lease witness (key, held, revision, holder, error); empty without one
+    lease: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,7 @@ def encode_status(snapshot: DumpSnapshot) -> str:
              "vips": list(i.vips), "garp_delay": i.garp_delay_s,
              "stats": dict(i.stats), "extra_stats": dict(i.extra_stats),
              "split_brain": [_episode(e) for e in i.split_brain],
-             "witnesses": dict(i.witnesses), "refusal": i.refusal}
+             "witnesses": dict(i.witnesses), "refusal": i.refusal, "lease": dict(i.lease)}
             for i in snapshot.instances
         ],
         "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
@@ -126,7 +128,8 @@ def parse_status(text: str) -> StatusView:
                 # absent from status files written before split-brain episodes existed
                 split_brain=tuple(dict(e) for e in i.get("split_brain", ())),
                 witnesses={str(k): str(v) for k, v in i.get("witnesses", {}).items()},
-                refusal=str(i.get("refusal", "")))
+                refusal=str(i.get("refusal", "")),
+                lease={str(k): str(v) for k, v in i.get("lease", {}).items()})
             for i in doc["instances"])
         scripts = tuple(ScriptStatusView(str(s["name"]), str(s["status"]),
                                          str(s["tracker_state"])) for s in doc["scripts"])
@@ -189,6 +192,11 @@ def format_table(view: StatusView) -> str:
                 f"{a} {up}" for a, up in inst.witnesses.items()))
         if inst.refusal:
             lines.append(f"{inst.name}: refused MASTER: {inst.refusal}")
+        if inst.lease:
+            lease = inst.lease
+            lines.append(f"{inst.name}: lease {lease.get('key')} held={lease.get('held')} "
+                         f"revision={lease.get('revision')} holder={lease.get('holder') or '-'}"
+                         + (f" ({lease['error']})" if lease.get("error") else ""))
     lines += [f"script {s.name}: {s.status}" + (f" ({s.tracker_state})" * bool(s.tracker_state))
               for s in view.scripts]
     daemon = " ".join(f"{k}={v}" for k, v in view.daemon_counters.items() if v)
@@ -222,4 +230,4 @@ def status_json(inst: InstanceStatus) -> dict[str, object]:
             "last_transition": inst.last_transition, "reason": inst.reason,
             "counters": {**inst.counters, **inst.extra_counters},
             "split_brain": list(inst.split_brain), "witnesses": inst.witnesses,
-            "refusal": inst.refusal}
+            "refusal": inst.refusal, "lease": inst.lease}

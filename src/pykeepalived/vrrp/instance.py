@@ -144,6 +144,12 @@ class VrrpInstance(ReceivesAdverts):
         return self._ms_down
 
     @property
+    def lease_until(self) -> float | None:
+        """The lease witness: when the VIP goes unless the lease is renewed (None: no
+        deadline: no lease held, or etcd not serving and VRRP deciding)."""
+        return self._lease_until
+
+    @property
     def clock(self) -> float:
         """The latest `now` handed in (-inf before any): an adapter that dates an event
         earlier than the present (a datagram's receive time) never dates it earlier."""

@@ -99,3 +99,36 @@ def test_advice_when_the_witness_verdict_cannot_beat_the_down_timer(
     result = load_text(text, path="k.conf", host=HOST)
     said = [a.message for a in result.advice if "witness_interval x witness_loss" in a.message]
     assert bool(said) is advised, said
+
+
+def test_lease_witness_keywords() -> None:
+    text = conf("lease_witness http://192.0.2.90:2379 http://192.0.2.91:2379/\n"
+                "    lease_ttl 2\n    lease_key /ha/web\n    lease_unreachable release")
+    result = load_text(text, path="k.conf", host=HOST)
+    assert result.config is not None, result.diagnostics
+    assert not result.diagnostics
+    spec = build(result.config, FACTS).instances[0]
+    assert spec.lease is not None
+    assert spec.lease.endpoints == ("http://192.0.2.90:2379", "http://192.0.2.91:2379")
+    assert (spec.lease.key, spec.lease.ttl) == ("/ha/web", 2)
+    assert (spec.params.lease, spec.params.lease_unreachable) == (True, "release")
+    assert spec.lease.margin == 0.5
+    default = build(load_text(conf("lease_witness http://192.0.2.90:2379"), path="k.conf",
+                              host=HOST).config, FACTS).instances[0]  # type: ignore[arg-type]
+    assert default.lease is not None
+    assert (default.lease.key, default.lease.ttl) == ("/pykeepalived/vrrp/51", 3)
+    assert default.params.lease_unreachable == "vrrp"
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ("lease_witness 192.0.2.90:2379", "is not http://host:port"),
+    ("lease_witness http://192.0.2.90", "is not http://host:port"),
+    ("lease_ttl 1", "lease_ttl 1 not valid"),
+    ("lease_key ha/web", "must start with /"),
+    ("lease_unreachable maybe", "lease_unreachable maybe not valid"),
+])
+def test_lease_errors_carry_their_line(line: str, words: str) -> None:
+    result = load_text(conf(line), path="k.conf", host=HOST)
+    found = [(d.location.line if d.location else None) for d in result.diagnostics
+             if words in d.message]
+    assert found == [6], result.diagnostics
