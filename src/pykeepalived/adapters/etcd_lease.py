@@ -7,11 +7,12 @@ POSTs of small JSON bodies; the Python gRPC clients for etcd are either unmainta
 binary dependency, for four calls. One connection per request (`Connection: close`),
 each bounded by a timeout, so a hung etcd can never stall the daemon.
 
-Every failure is an `EtcdError` whose `serving` says which side of the line it is on:
-False when etcd answered at the network level but did not serve (connection refused,
-an HTTP or JSON error): the path to etcd's host works, etcd does not. None when etcd was
-not reached at all (timeout, unreachable network): we cannot tell whether it is down or
-we are cut off. The lease runner (daemon/leases.py) acts differently on the two.
+Every failure is an `EtcdError` saying which of three it is: etcd served and refused
+the request (HTTP 4xx, e.g. our lease expired: `refused_request`); etcd's host answered
+but etcd did not serve (connection refused, a server error: `not_serving`), so the path
+to etcd works and etcd does not; or etcd was not reached at all (timeout, unreachable
+network): we cannot tell whether it is down or we are cut off. The lease runner
+(daemon/leases.py) acts differently on each.
 """
 
 from __future__ import annotations
@@ -28,10 +29,21 @@ MAX_ANSWER = 65536
 
 
 class EtcdError(Exception):
-    def __init__(self, message: str, *, reached: bool) -> None:
+    def __init__(self, message: str, *, reached: bool, refused_request: bool = False) -> None:
         super().__init__(message)
         #: etcd's host answered (refused, HTTP error) as opposed to no answer at all
         self.reached = reached
+        #: etcd served and said no to this request (HTTP 4xx: our lease is gone...)
+        self.refused_request = refused_request
+
+    @property
+    def not_serving(self) -> bool:
+        """etcd reached but not serving: connection refused or a server error."""
+        return self.reached and not self.refused_request
+
+    @property
+    def lease_gone(self) -> bool:
+        return self.refused_request and "lease not found" in str(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +117,8 @@ class EtcdLease:
                 errors.append(EtcdError(f"{endpoint}: connection refused", reached=True))
             except OSError as exc:
                 errors.append(EtcdError(f"{endpoint}: {exc.strerror or exc}", reached=False))
+        if any(e.refused_request for e in errors):  # one etcd served, and said no
+            raise next(e for e in errors if e.refused_request)
         reached = all(e.reached for e in errors)
         raise EtcdError("; ".join(str(e) for e in errors), reached=reached)
 
@@ -137,7 +151,8 @@ class EtcdLease:
             content = _unchunk(content)
         if int(words[1]) != 200:
             raise EtcdError(f"{endpoint}{path}: HTTP {words[1]}: "
-                            f"{content[:200].decode(errors='replace')}", reached=True)
+                            f"{content[:200].decode(errors='replace')}", reached=True,
+                            refused_request=400 <= int(words[1]) < 500)
         try:
             answer = json.loads(content)
         except ValueError as exc:
@@ -145,7 +160,8 @@ class EtcdLease:
         if not isinstance(answer, dict):
             raise EtcdError(f"{endpoint}{path}: not a JSON object", reached=True)
         if "error" in answer and "result" not in answer:
-            raise EtcdError(f"{endpoint}{path}: {answer['error']}", reached=True)
+            raise EtcdError(f"{endpoint}{path}: {answer['error']}", reached=True,
+                            refused_request=True)
         return answer
 
 

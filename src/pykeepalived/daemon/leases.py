@@ -136,41 +136,54 @@ class LeaseRunner:
             return
         sent = self._now()
         try:
-            if self.lease_id is None:
-                self.lease_id = await self._client.grant(self.spec.ttl)
-                self.held = False
-            if self.held:
-                ttl = await self._client.keepalive(self.lease_id)
-                if ttl <= 0:
-                    self.lease_id, self.held = None, False
-                    self._tell(LeaseChanged(False, reason="lease expired"))
-                    return
-            else:
-                taken = await self._client.put_if_absent(self.spec.key, self.spec.holder,
-                                                          self.lease_id)
-                if not taken.ours:
-                    self.holder = taken.holder
-                    self._tell(LeaseChanged(False, holder=taken.holder,
-                                            reason=f"lease held by {taken.holder or '?'}"))
-                    return
-                self.held, self.revision = True, taken.revision
-                self._log.log(f"({self.name}) lease {self.spec.key} taken, revision "
-                              f"{taken.revision}")
+            await self._take_or_renew(sent)
         except EtcdError as exc:
+            if exc.lease_gone:  # our lease expired (unused while refused): a new one
+                self.lease_id, self.held = None, False
+                try:
+                    await self._take_or_renew(sent)
+                except EtcdError as again:
+                    self._etcd_failed(again)
+                return
             self._etcd_failed(exc)
-            return
+
+    async def _take_or_renew(self, sent: float) -> None:
+        """Grant if need be, then take the key or renew; tell the core."""
+        if self.lease_id is None:
+            self.lease_id = await self._client.grant(self.spec.ttl)
+            self.held = False
+        if self.held:
+            ttl = await self._client.keepalive(self.lease_id)
+            if ttl <= 0:
+                self.lease_id, self.held = None, False
+                self._tell(LeaseChanged(False, reason="lease expired"))
+                return
+        else:
+            taken = await self._client.put_if_absent(self.spec.key, self.spec.holder,
+                                                      self.lease_id)
+            if not taken.ours:
+                self.holder = taken.holder
+                self._tell(LeaseChanged(False, holder=taken.holder,
+                                        reason=f"lease held by {taken.holder or '?'}"))
+                return
+            self.held, self.revision = True, taken.revision
+            self._log.log(f"({self.name}) lease {self.spec.key} taken, revision "
+                          f"{taken.revision}")
         self.last_error = ""
         until = sent + self.spec.ttl - self.spec.margin
         self._tell(LeaseChanged(True, revision=self.revision, until=until))
 
     def _etcd_failed(self, exc: EtcdError) -> None:
-        reached = exc.reached
-        text = f"etcd {'not serving' if reached else 'unreachable'}: {exc}"
+        reached = exc.not_serving
+        if exc.refused_request:
+            text = f"etcd refused: {exc}"
+        else:
+            text = f"etcd {'not serving' if reached else 'unreachable'}: {exc}"
         if text != self.last_error:
             self._log.log(f"({self.name}) lease: {text}")
         self.last_error = text
         core = self.node.instance
-        if not reached and core.state is State.MASTER and core.lease_until is not None:
+        if not exc.reached and core.state is State.MASTER and core.lease_until is not None:
             return  # the core's deadline decides: a late answer may still renew
         self._tell(LeaseChanged(False, etcd_down=reached, reason=text))
 
