@@ -24,9 +24,14 @@ class ScriptCommand:
     argv: tuple[str, ...]
     user: str | None = None  # name or numeric id; None = keepalived's default user
     group: str | None = None  # None = the user's primary group
+    #: variables added to the daemon's environment for this run (ours: the fencing token)
+    env: tuple[tuple[str, str], ...] = ()
 
     def with_args(self, extra: Sequence[str]) -> ScriptCommand:
-        return ScriptCommand((*self.argv, *extra), self.user, self.group)
+        return ScriptCommand((*self.argv, *extra), self.user, self.group, self.env)
+
+    def with_env(self, env: Sequence[tuple[str, str]]) -> ScriptCommand:
+        return ScriptCommand(self.argv, self.user, self.group, (*self.env, *env))
 
     @property
     def program(self) -> str:

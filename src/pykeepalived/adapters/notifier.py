@@ -65,6 +65,7 @@ def fifo_line(kind: Kind, name: str, state: str, priority: int) -> str:
 class _Event:
     state: str
     priority: int
+    env: tuple[tuple[str, str], ...] = ()
 
 
 class Notifier:
@@ -174,7 +175,8 @@ class Notifier:
     def _target(self, key: tuple[str, str]) -> NotifyTarget | None:
         return self._targets.get(key) or self._retiring.get(key)
 
-    def notify(self, kind: Kind, name: str, state: str, priority: int) -> None:
+    def notify(self, kind: Kind, name: str, state: str, priority: int,
+               env: tuple[tuple[str, str], ...] = ()) -> None:
         """A state change: FIFO line now, scripts queued behind earlier ones, SMTP alert."""
         target = self._target((kind, name))
         state = str(state)
@@ -186,7 +188,7 @@ class Notifier:
             return
         queue = self._queues.get((kind, name))
         if queue is not None:
-            queue.put_nowait(_Event(state, priority))
+            queue.put_nowait(_Event(state, priority, env))
         if self._smtp is not None and target.smtp_alert and state in GENERIC_STATES:
             self._smtp.alert(kind, name, state)
 
@@ -204,10 +206,12 @@ class Notifier:
         limit = self._stop_timeout if event.state == "STOP" else self._script_timeout
         specific = target.scripts.get(event.state)
         if specific is not None:
-            await self._run_one(target, f"notify_{event.state.lower()}", specific, limit)
+            await self._run_one(target, f"notify_{event.state.lower()}",
+                                specific.with_env(event.env), limit)
         if target.generic is not None and event.state in GENERIC_STATES:
             extra = (target.kind, target.name, event.state, str(event.priority))
-            await self._run_one(target, "notify", target.generic.with_args(extra), limit)
+            await self._run_one(target, "notify",
+                                target.generic.with_args(extra).with_env(event.env), limit)
 
     async def _run_one(self, target: NotifyTarget, keyword: str, command: ScriptCommand,
                        limit: float) -> None:

@@ -148,6 +148,7 @@ async def run_script(command: ScriptCommand, *, time_limit: float | None,
             *command.argv, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             start_new_session=True, preexec_fn=_die_with_the_daemon,
+            env={**os.environ, **dict(command.env)} if command.env else None,
             **_spawn_kwargs(creds))
     except OSError as exc:
         log.error("Error exec-ing command '%s', error %d: %s", command.program,

@@ -95,6 +95,7 @@ def advise(config: Config, *, declared: dict[str, Declared] | None = None,
         out += _strict_no_accept(config, inst, said.get(inst.name))
         out += _strict_ipv6(config, inst)
         out += _unicast_src(inst, host)
+        out += _witness_timing(inst)
     for entry in said.values():
         out += _ignored_nopreempt(config, entry)
         out += _dropped_weighted_scripts(config, entry)
@@ -103,6 +104,21 @@ def advise(config: Config, *, declared: dict[str, Declared] | None = None,
 
 
 # --- single-node advice -----------------------------------------------------------------
+
+def _witness_timing(inst: VrrpInstanceConfig) -> list[Advice]:
+    """Ours (docs/split-brain.md): the witness verdict must beat the peer's down timer."""
+    if not inst.witness:
+        return []
+    detection = inst.witness_interval_us * inst.witness_loss / 1e6
+    down = 3 * inst.advert_int_us / 1e6  # the peer's Master_Down_Interval, less its skew
+    if detection < down:
+        return []
+    return [Advice(
+        f"{inst.name}: witness_interval x witness_loss ({detection:g} s) is not shorter"
+        f" than 3 x advert_int ({down:g} s): a master cut off from its witnesses and its"
+        " peer still holds the VIP when the peer takes over, so both hold it meanwhile;"
+        " ask more often or give up after fewer rounds", inst.location)]
+
 
 def _untracked_scripts(config: Config, said: dict[str, Declared]) -> list[Advice]:
     tracked = {r.name for e in said.values() for r in e.track_scripts}

@@ -267,6 +267,18 @@ class VrrpInstanceConfig:
     skip_check_adv_addr: bool | None = None
     lower_prio_no_advert: bool | None = None
     higher_prio_send_advert: bool | None = None
+    #: pykeepalived's own (keepalived warns and ignores it): None means on, off in strict mode
+    split_brain_announce: bool | None = None
+    #: pykeepalived's own neighbour witnesses (docs/split-brain.md): addresses on the
+    #: instance's segment asked by ARP / NS every interval; `loss` rounds missed = down
+    witness: tuple[IPAddress, ...] = ()
+    witness_interval_us: int = 200_000
+    witness_loss: int = 3
+    #: pykeepalived's own lease witness (etcd v3 JSON gateway endpoints, http only)
+    lease_witness: tuple[str, ...] = ()
+    lease_ttl: int = 3
+    lease_key: str | None = None
+    lease_unreachable: str = "vrrp"
     down_timer_adverts: int = 3
     use_vmac: str | None = None
     vmac_xmit_base: bool = False

@@ -181,6 +181,7 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
                    " unicast peers. Defaulting to multicast. This usage is deprecated - please"
                    " update your configuration.", loc)
     _preempt_checks(ctx, f, name, state, priority, strict)
+    _witness_checks(ctx, f, name, family)
     _strict_checks(ctx, f, name, family=family, version=version, strict=strict,
                    priority=priority, unicast=unicast)
     f["advert_int_us"] = _advert_int(ctx, name, int(f.get("advert_int_us") or TIMER_HZ), version)
@@ -189,6 +190,16 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
     f.update(state=state, priority=priority, version=version, family=family,
              sync_group=group["name"] if group else None)
     return build(VrrpInstanceConfig, f)
+
+
+def _witness_checks(ctx: Ctx, f: Fields, name: str, family: int) -> None:
+    """Witnesses are neighbours asked by ARP (IPv4) or NS (IPv6): the instance's family."""
+    given = f.get("witness", [])
+    kept = [a for a in given if a.version == family]
+    if len(kept) != len(given):
+        ctx.error(f"({name}) a witness is not an IPv{family} address like the instance's"
+                  " - ignoring it", f["location"])
+    f["witness"] = kept
 
 
 def _strict_checks(ctx: Ctx, f: Fields, name: str, *, family: int, version: int,

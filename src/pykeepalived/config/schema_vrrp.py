@@ -101,6 +101,59 @@ def _ip(name: str, *, what: str) -> Handler:
     return handle
 
 
+def _witnesses(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    """pykeepalived's own `witness ADDRESS...` (repeatable). One line, never a block:
+    keepalived skips an unknown keyword's line, but an unknown block's `}` would close
+    the vrrp_instance for it."""
+    found = fields.setdefault("witness", [])
+    if not node.args:
+        ctx.error(f"({fields['name']}) witness needs at least one address", node.location)
+    for word in node.args:
+        address = values.parse_ip(word)
+        if address is None:
+            ctx.error(f"({fields['name']}) witness {word} is not an address - ignoring",
+                      node.location)
+        elif address in found:
+            ctx.error(f"({fields['name']}) witness {address} listed twice - ignoring",
+                      node.location)
+        else:
+            found.append(address)
+
+
+def _lease_endpoints(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    """Ours: `lease_witness http://HOST:PORT...` (etcd's v3 JSON gateway)."""
+    found = fields.setdefault("lease_witness", [])
+    if not node.args:
+        ctx.error(f"({fields['name']}) lease_witness needs at least one http://host:port",
+                  node.location)
+    for word in node.args:
+        host, _, port = word.removeprefix("http://").rstrip("/").rpartition(":")
+        if not word.startswith("http://") or not host or not port.isdigit() \
+                or not 0 < int(port) < 65536:
+            ctx.error(f"({fields['name']}) lease_witness {word} is not http://host:port"
+                      " - ignoring", node.location)
+        else:
+            found.append(word.rstrip("/"))
+
+
+def _lease_key(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    value = arg(ctx, node)
+    if value and not value.startswith("/"):
+        ctx.error(f"({fields['name']}) lease_key {value} must start with / - ignoring",
+                  node.location)
+        return
+    fields["lease_key"] = value
+
+
+def _lease_unreachable(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    value = arg(ctx, node)
+    if value not in ("vrrp", "release"):
+        ctx.error(f"({fields['name']}) lease_unreachable {value} not valid! must be vrrp or"
+                  " release - using vrrp", node.location)
+        return
+    fields["lease_unreachable"] = value
+
+
 def _unicast_peers(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["unicast_configured"] = True
     peers = fields.setdefault("unicast_peers", [])
@@ -304,6 +357,19 @@ INSTANCE = Block(
         "skip_check_adv_addr": _bool("skip_check_adv_addr"),
         "lower_prio_no_advert": _bool("lower_prio_no_advert"),
         "higher_prio_send_advert": _bool("higher_prio_send_advert"),
+        # pykeepalived's own (docs/split-brain.md); keepalived warns and carries on
+        "split_brain_announce": _bool("split_brain_announce"),
+        "witness": _witnesses,
+        "witness_interval": decimal("witness_interval_us", TIMER_HZ // 100, 60 * TIMER_HZ,
+                                    "({name}) witness_interval {value} not valid! must be"
+                                    " 0.01-60 seconds"),
+        "witness_loss": unsigned("witness_loss", 1, 100,
+                                 "({name}) witness_loss {value} not valid! must be 1-100"),
+        "lease_witness": _lease_endpoints,
+        "lease_ttl": unsigned("lease_ttl", 2, 3600,
+                              "({name}) lease_ttl {value} not valid! must be 2-3600 seconds"),
+        "lease_key": _lease_key,
+        "lease_unreachable": _lease_unreachable,
         "down_timer_adverts": unsigned("down_timer_adverts", 1, 100),
         "use_vmac": _use_vmac,
         "vmac_xmit_base": flag("vmac_xmit_base"),

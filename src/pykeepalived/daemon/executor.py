@@ -122,6 +122,13 @@ class Executor:
                         await self.remove_vips(io)
                 case SendGratuitous():
                     await self.gratuitous(io, action.count)
+                case Notify() if action.fencing_token and io.spec.lease is not None:
+                    # ours: the lease witness's revision, so a hook can refuse a stale
+                    # holder (docs/cloud-recipe.md)
+                    self._notifier.notify(
+                        "INSTANCE", io.spec.name, action.state.value, action.priority,
+                        env=(("PYKEEPALIVED_FENCING_TOKEN", str(action.fencing_token)),
+                             ("PYKEEPALIVED_LEASE_KEY", io.spec.lease.key)))
                 case Notify():
                     self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
                                           action.priority)

@@ -16,13 +16,15 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Sequence
 
     from pykeepalived.adapters.datagram import Datagram
+    from pykeepalived.adapters.etcd_lease import Taken
     from pykeepalived.adapters.links import InterfaceInfo
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.adapters.smtp import SmtpSettings
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.check_ports import IpvsPort
     from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
-    from pykeepalived.specs.instance import SocketSpec
+    from pykeepalived.specs.instance import InstanceSpec, SocketSpec
+    from pykeepalived.specs.lease import LeaseSpec
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget, SmtpSpec
     from pykeepalived.specs.tracks import ProcessMatcher
     from pykeepalived.specs.vmac import VmacSpec
@@ -82,7 +84,8 @@ class WatcherPort(Protocol):
 class NotifierPort(Protocol):
     """adapters/notifier.Notifier: queued notifies, reload-safe targets, bounded drain."""
 
-    def notify(self, kind: Kind, name: str, state: str, priority: int) -> None: ...
+    def notify(self, kind: Kind, name: str, state: str, priority: int,
+               env: tuple[tuple[str, str], ...] = ...) -> None: ...
     def set_targets(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[FifoSpec] = (),
                     smtp: SmtpSettings | None = None) -> None: ...
     async def drain(self, budget: float = ...) -> bool: ...
@@ -94,6 +97,21 @@ class ProcessMonitorPort(Protocol):
 
     async def start(self) -> None: ...
     async def start_polling(self, interval: float = ...) -> None: ...
+    def close(self) -> None: ...
+
+
+class LeasePort(Protocol):
+    """adapters/etcd_lease.EtcdLease: the lease witness's four calls."""
+
+    async def grant(self, ttl: int) -> str: ...
+    async def put_if_absent(self, key: str, value: str, lease: str) -> Taken: ...
+    async def keepalive(self, lease: str) -> int: ...
+    async def revoke(self, lease: str) -> None: ...
+
+
+class WitnessPort(Protocol):
+    """adapters/witness_probe.WitnessProber: rounds of ARP requests to the witnesses."""
+
     def close(self) -> None: ...
 
 
@@ -114,3 +132,8 @@ class Ports:
     vmac: VmacPort | None = None
     #: IPVS, for an lvs_sync_daemon tied to an instance (opened only when configured)
     open_ipvs: Callable[[], Awaitable[IpvsPort]] | None = None
+    #: neighbour witnesses (ours): each round's answering addresses to the callback
+    open_witness: Callable[[InstanceSpec, Callable[[frozenset[IPAddress]], None]],
+                           WitnessPort] | None = None
+    #: the lease witness (ours): an etcd client for the instance's lease spec
+    open_lease: Callable[[LeaseSpec], LeasePort] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
+from pykeepalived.adapters.etcd_lease import EtcdLease
 from pykeepalived.adapters.gratuitous import FrameSender
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher
@@ -18,14 +19,19 @@ from pykeepalived.adapters.scripts import run_script
 from pykeepalived.adapters.smtp import SmtpSettings
 from pykeepalived.adapters.vmac import VmacManager
 from pykeepalived.adapters.vrrp_socket import AH_PROTOCOL, VrrpSocket, VrrpSocketConfig
+from pykeepalived.adapters.witness_probe import WitnessProber
 from pykeepalived.daemon.ports import Ports
 from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.check_ports import IpvsPort
-    from pykeepalived.daemon.ports import LogSink, SocketPort
-    from pykeepalived.specs.instance import SocketSpec
+    from pykeepalived.daemon.ports import LogSink, SocketPort, WitnessPort
+    from pykeepalived.specs.instance import InstanceSpec, SocketSpec
+    from pykeepalived.specs.lease import LeaseSpec
+    from pykeepalived.vrrp.advert import IPAddress
     from pykeepalived.vrrp.tracking import ScriptResult
 
 
@@ -55,6 +61,20 @@ def socket_config(spec: SocketSpec) -> VrrpSocketConfig:
         header_included=ah, receive_buffer=RECEIVE_BUFFER)
 
 
+def open_witness(spec: InstanceSpec,
+                 on_round: Callable[[frozenset[IPAddress]], None]) -> WitnessPort:
+    """ARP from the instance's interface, its MAC and primary address."""
+    assert spec.witness is not None
+    return WitnessProber.open(spec.socket.ifname, mac=spec.mac,
+                              source=spec.params.primary_address,
+                              witnesses=spec.witness.addresses,
+                              interval=spec.witness.interval, on_round=on_round)
+
+
+def open_lease(spec: LeaseSpec) -> EtcdLease:
+    return EtcdLease(spec.endpoints, timeout=spec.request_timeout)
+
+
 async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
     """The production adapters."""
     netlink = await Netlink.open()
@@ -77,4 +97,5 @@ async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
                  notifier=notifier, run_command=run_one,
                  make_process_monitor=ProcessMonitor,
                  smtp_settings=SmtpSettings.resolve, close=close,
-                 vmac=VmacManager(netlink, log.log), open_ipvs=open_ipvs)
+                 vmac=VmacManager(netlink, log.log), open_ipvs=open_ipvs,
+                 open_witness=open_witness, open_lease=open_lease)

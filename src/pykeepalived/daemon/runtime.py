@@ -25,6 +25,7 @@ from pykeepalived.daemon.chains import Chains
 from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Groups
 from pykeepalived.daemon.inbound import Inbound
+from pykeepalived.daemon.leases import Leases
 from pykeepalived.daemon.packets import ah_state_for
 from pykeepalived.daemon.running import (
     LATE_TIMER,
@@ -37,6 +38,7 @@ from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
 from pykeepalived.daemon.timers import Timers
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
+from pykeepalived.daemon.witnesses import Witnesses
 from pykeepalived.specs.build import DaemonSpec
 from pykeepalived.specs.instance import InterfaceFacts
 from pykeepalived.vrrp import messages
@@ -86,6 +88,8 @@ class Runtime:
         self._watcher: WatcherPort | None = None
         self._delayed: asyncio.TimerHandle | None = None
         self.groups = Groups(self)
+        self.witnesses = Witnesses(ports, log, self.feed)
+        self.leases = Leases(ports, log, self.feed, self.now)
         #: each interface's addresses when its facts were read: at start only VIPs found
         #: there are removed (not 1,000 requests answered "not there")
         self.addresses_seen: dict[str, frozenset[IPAddress]] = {}
@@ -190,6 +194,8 @@ class Runtime:
         for old_name, spec in plan.keep:
             self.nodes[spec.name] = self.nodes.pop(old_name)
             self.links.rename(old_name, spec.name)
+            self.witnesses.rename(old_name, spec.name)
+            self.leases.rename(old_name, spec.name)
         for old_name, spec in plan.change:
             old = self.nodes[old_name]
             was_master = old.instance.state is State.MASTER
@@ -238,6 +244,8 @@ class Runtime:
                         ah=ah if ah is not None and fresh is not None else fresh)
         node = RunningInstance(spec, instance, tracker, io, sock)
         self.nodes[spec.name] = node
+        self.witnesses.start(node)
+        self.leases.start(node)
         sock.start(lambda datagram: self.inbound.on_datagram(node, datagram))
         if tracker.effective_priority != spec.params.priority:
             instance.handle(PriorityChanged(tracker.effective_priority, "trackers at startup"),
@@ -276,6 +284,8 @@ class Runtime:
 
     async def _retire(self, name: str, *, shutdown: bool) -> None:
         node = self.nodes.pop(name)
+        self.witnesses.stop(name)
+        self.leases.stop(name)
         if node.timer is not None:
             node.timer.cancel()
             node.timer = None
@@ -287,6 +297,8 @@ class Runtime:
         """Removed by a reload: keepalived releases a MASTER and reports DELETED (or, with
         no notify_deleted, FAULT), and stays silent for an instance already in FAULT."""
         node = self.nodes.pop(name)
+        self.witnesses.stop(name)
+        self.leases.stop(name)
         if node.timer is not None:
             node.timer.cancel()
         was = node.instance.state
@@ -352,6 +364,7 @@ class Runtime:
         node.timer = (None if deadline is None
                       else self.timers.call_at(deadline, self._on_timer, node))
         self.chains.execute(node, actions)
+        self.leases.poke(node)  # the core's wish for its lease may have changed
 
     def counters(self) -> dict[str, int]:
         """Daemon-wide drops no instance owns (status and metrics show them)."""

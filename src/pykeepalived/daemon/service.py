@@ -198,7 +198,11 @@ def _dump(runtime: Runtime, running: Running, control: Control, directory: str, 
                               vmac_ifnames=runtime.links.vmac_ifnames(),
                               daemon_counters=runtime.counters(),
                               socket_counters=runtime.socket_counters(),
-                              checker_pid=checker_pid)
+                              checker_pid=checker_pid,
+                              witnesses={name: t.reachable for name, t
+                                         in runtime.witnesses.trackers.items()},
+                              leases={name: r.summary() for name, r
+                                      in runtime.leases.runners.items()})
     dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
     if control is Control.STATS_CLEAR:
         for core in runtime.cores().values():

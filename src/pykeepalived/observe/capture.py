@@ -14,6 +14,7 @@ from pykeepalived.observe.snapshot import (
     NOTIFY_SLOTS,
     Clocks,
     DumpSnapshot,
+    EpisodeSnapshot,
     GlobalSnapshot,
     InstanceSnapshot,
     NotifyEntry,
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from pykeepalived.config import model
+    from pykeepalived.vrrp.advert import IPAddress
     from pykeepalived.vrrp.instance import VrrpInstance
     from pykeepalived.vrrp.tracking import ScriptTracker
 
@@ -45,6 +47,8 @@ def build_snapshot(
     daemon_counters: Mapping[str, int] | None = None,
     socket_counters: Mapping[str, Mapping[str, int]] | None = None,
     checker_pid: int | None = None,
+    witnesses: Mapping[str, Mapping[IPAddress, bool | None]] | None = None,
+    leases: Mapping[str, Mapping[str, str]] | None = None,
 ) -> DumpSnapshot:
     """The daemon's one call: config + running cores (by instance name) + script trackers.
 
@@ -59,7 +63,9 @@ def build_snapshot(
                           src_ip=(src_ips or {}).get(cfg.name),
                           socket_fds=(socket_fds or {}).get(cfg.name),
                           vmac_ifname=(vmac_ifnames or {}).get(cfg.name, ""),
-                          socket_counters=(socket_counters or {}).get(cfg.name, {}))
+                          socket_counters=(socket_counters or {}).get(cfg.name, {}),
+                          witnesses=(witnesses or {}).get(cfg.name, {}),
+                          lease=(leases or {}).get(cfg.name, {}))
         for cfg in config.instances if cfg.name in cores
     )
     scripts = tuple(
@@ -106,6 +112,8 @@ def snapshot_instance(
     socket_fds: tuple[int, int] | None = None,
     vmac_ifname: str = "",
     socket_counters: Mapping[str, int] | None = None,
+    witnesses: Mapping[IPAddress, bool | None] | None = None,
+    lease: Mapping[str, str] | None = None,
 ) -> InstanceSnapshot:
     p = core.params
     vipset = core.state is State.MASTER
@@ -158,9 +166,25 @@ def snapshot_instance(
         extra_stats=(("chk_err", core.stats.chk_err), ("vers_err", core.stats.vers_err),
                      ("vrid_err", core.stats.vrid_err),
                      ("uncounted_drops", core.stats.uncounted_drops),
-                     ("malformed", core.stats.malformed), *core.stats.rx_tally(),
-                     *(socket_counters or {}).items()),
+                     ("malformed", core.stats.malformed),
+                     ("split_brain_episodes", core.stats.split_brain_episodes),
+                     *core.stats.rx_tally(), *(socket_counters or {}).items()),
+        split_brain=_episodes(core, clocks),
+        witnesses=tuple((str(a), _WITNESS_WORDS[up]) for a, up in (witnesses or {}).items()),
+        refusal=core.refusal,
+        lease=tuple((lease or {}).items()),
     )
+
+
+_WITNESS_WORDS = {True: "up", False: "down", None: "unknown"}
+
+
+def _episodes(core: VrrpInstance, clocks: Clocks) -> tuple[EpisodeSnapshot, ...]:
+    wall = clocks.wall_now - clocks.mono_now
+    return tuple(EpisodeSnapshot(start=e.start + wall, end=e.end + wall, side=e.side,
+                                 ours=_text(e.ours) or "", our_priority=e.our_priority,
+                                 peer=str(e.peer), peer_priority=e.peer_priority)
+                 for e in core.split_brain.episodes)
 
 
 def format_vip(vip: model.VirtualAddress, interface: str | None, is_set: bool) -> str:

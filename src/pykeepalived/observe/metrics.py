@@ -89,6 +89,33 @@ def _extra_metrics(view: StatusView) -> list[str]:
             for i in view.instances for k, v in i.extra_counters.items()]
     out += [f"pykeepalived_extra_errors_total{_labels(kind=k)} {v}"
             for k, v in view.daemon_counters.items()]
+    return out + _split_brain_metrics(view)
+
+
+def _split_brain_metrics(view: StatusView) -> list[str]:
+    """Episodes counted once (vrrp/split_brain.py) and the last one's length and peer."""
+    out = ["# TYPE pykeepalived_split_brain_episodes_total counter"]
+    out += [f"pykeepalived_split_brain_episodes_total{_common(i)} "
+            f"{i.extra_counters.get('split_brain_episodes', 0)}" for i in view.instances]
+    out.append("# TYPE pykeepalived_split_brain_last_duration_seconds gauge")
+    for i in view.instances:
+        if i.split_brain:
+            last = i.split_brain[-1]
+            labels = _labels(iname=i.name, peer=str(last["peer"]), side=str(last["side"]))
+            out.append(f"pykeepalived_split_brain_last_duration_seconds{labels} "
+                       f"{float(last['duration']):g}")
+    out.append("# TYPE pykeepalived_witness_up gauge")
+    out += [f"pykeepalived_witness_up{_labels(iname=i.name, witness=a)} {int(up == 'up')}"
+            for i in view.instances for a, up in i.witnesses.items()]
+    out.append("# TYPE pykeepalived_lease_held gauge")
+    out += [f"pykeepalived_lease_held{_labels(iname=i.name, key=i.lease.get('key', ''))} "
+            f"{int(i.lease.get('held') == 'yes')}" for i in view.instances if i.lease]
+    out.append("# TYPE pykeepalived_lease_revision gauge")
+    out += [f"pykeepalived_lease_revision{_labels(iname=i.name, key=i.lease.get('key', ''))} "
+            f"{i.lease.get('revision', '0')}" for i in view.instances if i.lease]
+    out.append("# TYPE pykeepalived_master_refusal_info gauge")
+    out += [f"pykeepalived_master_refusal_info{_labels(iname=i.name, reason=i.refusal)} 1"
+            for i in view.instances if i.refusal]
     return out
 
 

@@ -69,6 +69,23 @@ class ScriptSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class EpisodeSnapshot:
+    """One split-brain episode (vrrp/split_brain.py), times as epoch seconds."""
+
+    start: float
+    end: float
+    side: str
+    ours: str
+    our_priority: int
+    peer: str
+    peer_priority: int
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
 class InstanceSnapshot:
     """Everything keepalived shows of one vrrp_instance, plus the why of the last change."""
 
@@ -136,6 +153,14 @@ class InstanceSnapshot:
     stats: tuple[tuple[str, int], ...] = ()
     #: pykeepalived's extra counters (SNMP-only in keepalived, and our own)
     extra_stats: tuple[tuple[str, int], ...] = ()
+    #: the last split-brain episodes, oldest first
+    split_brain: tuple[EpisodeSnapshot, ...] = ()
+    #: neighbour witnesses: (address, "up" | "down" | "unknown")
+    witnesses: tuple[tuple[str, str], ...] = ()
+    #: why the instance last refused to become MASTER ("" if it never did)
+    refusal: str = ""
+    #: the lease witness: key, held (yes/no), revision (the fencing token), holder, error
+    lease: tuple[tuple[str, str], ...] = ()
 
     @property
     def state_code(self) -> int:

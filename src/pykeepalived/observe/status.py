@@ -21,7 +21,7 @@ from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
 
 if TYPE_CHECKING:
     from pykeepalived.observe.check_status import CheckStatusView
-    from pykeepalived.observe.snapshot import DumpSnapshot
+    from pykeepalived.observe.snapshot import DumpSnapshot, EpisodeSnapshot
 
 STATUS_FILE = "pykeepalived.status.json"
 KEEPALIVED_JSON = "keepalived.json"
@@ -47,6 +47,14 @@ class InstanceStatus:
     garp_delay: float = 0.0
     counters: dict[str, int] = field(default_factory=dict)
     extra_counters: dict[str, int] = field(default_factory=dict)
+    #: the last split-brain episodes (start, end, duration, side, ours, peer, priorities)
+    split_brain: tuple[dict[str, Any], ...] = ()
+    #: neighbour witnesses: address → up / down / unknown
+    witnesses: dict[str, str] = field(default_factory=dict)
+    #: why the instance last refused to become MASTER
+    refusal: str = ""
+    #: the lease witness (key, held, revision, holder, error); empty without one
+    lease: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +89,9 @@ def encode_status(snapshot: DumpSnapshot) -> str:
              "master": _master_text(i.state.value, i.master_router, i.master_priority),
              "last_transition": i.last_transition, "reason": i.last_transition_reason,
              "vips": list(i.vips), "garp_delay": i.garp_delay_s,
-             "stats": dict(i.stats), "extra_stats": dict(i.extra_stats)}
+             "stats": dict(i.stats), "extra_stats": dict(i.extra_stats),
+             "split_brain": [_episode(e) for e in i.split_brain],
+             "witnesses": dict(i.witnesses), "refusal": i.refusal, "lease": dict(i.lease)}
             for i in snapshot.instances
         ],
         "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
@@ -90,6 +100,12 @@ def encode_status(snapshot: DumpSnapshot) -> str:
         "checker_pid": snapshot.checker_pid,
     }
     return json.dumps(document, indent=1) + "\n"
+
+
+def _episode(e: EpisodeSnapshot) -> dict[str, Any]:
+    return {"start": e.start, "end": e.end, "duration": round(e.duration, 6), "side": e.side,
+            "ours": e.ours, "our_priority": e.our_priority, "peer": e.peer,
+            "peer_priority": e.peer_priority}
 
 
 def _master_text(state: str, router: str, priority: int) -> str:
@@ -108,7 +124,12 @@ def parse_status(text: str) -> StatusView:
                 last_transition=i["last_transition"], reason=str(i["reason"]),
                 vips=tuple(i["vips"]), garp_delay=float(i["garp_delay"]),
                 counters={k: int(v) for k, v in i["stats"].items()},
-                extra_counters={k: int(v) for k, v in i["extra_stats"].items()})
+                extra_counters={k: int(v) for k, v in i["extra_stats"].items()},
+                # absent from status files written before split-brain episodes existed
+                split_brain=tuple(dict(e) for e in i.get("split_brain", ())),
+                witnesses={str(k): str(v) for k, v in i.get("witnesses", {}).items()},
+                refusal=str(i.get("refusal", "")),
+                lease={str(k): str(v) for k, v in i.get("lease", {}).items()})
             for i in doc["instances"])
         scripts = tuple(ScriptStatusView(str(s["name"]), str(s["status"]),
                                          str(s["tracker_state"])) for s in doc["scripts"])
@@ -165,6 +186,17 @@ def format_table(view: StatusView) -> str:
         shown = {**inst.counters, **{k: v for k, v in inst.extra_counters.items() if v}}
         counters = " ".join(f"{k}={v}" for k, v in shown.items())
         lines.append(f"{inst.name}: {counters}")
+        lines += [_episode_line(inst.name, e) for e in inst.split_brain]
+        if inst.witnesses:
+            lines.append(f"{inst.name}: witnesses " + ", ".join(
+                f"{a} {up}" for a, up in inst.witnesses.items()))
+        if inst.refusal:
+            lines.append(f"{inst.name}: refused MASTER: {inst.refusal}")
+        if inst.lease:
+            lease = inst.lease
+            lines.append(f"{inst.name}: lease {lease.get('key')} held={lease.get('held')} "
+                         f"revision={lease.get('revision')} holder={lease.get('holder') or '-'}"
+                         + (f" ({lease['error']})" if lease.get("error") else ""))
     lines += [f"script {s.name}: {s.status}" + (f" ({s.tracker_state})" * bool(s.tracker_state))
               for s in view.scripts]
     daemon = " ".join(f"{k}={v}" for k, v in view.daemon_counters.items() if v)
@@ -175,6 +207,13 @@ def format_table(view: StatusView) -> str:
             lines.append("")
         lines += check_table_lines(view.check)
     return "\n".join(lines) + "\n"
+
+
+def _episode_line(name: str, e: dict[str, Any]) -> str:
+    side = "kept the VIP" if e["side"] == "kept" else "yielded"
+    return (f"{name}: split brain {_when(e['start'])} for {float(e['duration']):.3f} s: "
+            f"{e['peer']} (prio {e['peer_priority']}) and us {e['ours']} "
+            f"(prio {e['our_priority']}), {side}")
 
 
 def _when(epoch: float | None) -> str:
@@ -189,4 +228,6 @@ def status_json(inst: InstanceStatus) -> dict[str, object]:
             "state": inst.state, "base_priority": inst.base_priority,
             "effective_priority": inst.effective_priority, "master": inst.master,
             "last_transition": inst.last_transition, "reason": inst.reason,
-            "counters": {**inst.counters, **inst.extra_counters}}
+            "counters": {**inst.counters, **inst.extra_counters},
+            "split_brain": list(inst.split_brain), "witnesses": inst.witnesses,
+            "refusal": inst.refusal, "lease": inst.lease}

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.specs.addresses import address_spec, route_spec, rule_spec
+from pykeepalived.specs.lease import LeaseSpec
 from pykeepalived.specs.tracks import instance_tracks
 from pykeepalived.specs.vmac import vmac_spec
 from pykeepalived.vrrp.advert import AuthType, IPAddress
 from pykeepalived.vrrp.checksum import ChecksumMode
 from pykeepalived.vrrp.params import GarpParams, InstanceParams, State, UnicastPeer
+from pykeepalived.vrrp.witness import WitnessParams
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -112,6 +114,10 @@ class InstanceSpec:
     gna_interval: float = 0.0
     #: use_vmac: the macvlan the runtime creates before opening the socket
     vmac: VmacSpec | None = None
+    #: pykeepalived's neighbour witnesses, asked on `socket.ifname` (None: none)
+    witness: WitnessParams | None = None
+    #: pykeepalived's lease witness (etcd), None: none
+    lease: LeaseSpec | None = None
 
     @property
     def garp_ifname(self) -> str:
@@ -162,7 +168,13 @@ def instance_spec(config: model.Config, inst: model.VrrpInstanceConfig,
         vips=vips, tracked_vips=tracked, routes=routes, rules=rules,
         track=instance_tracks(config, inst, ifname),
         notify=_notify(inst), garp_interval=g.vrrp_garp_interval_us / 1e6,
-        gna_interval=g.vrrp_gna_interval_us / 1e6, vmac=vmac)
+        gna_interval=g.vrrp_gna_interval_us / 1e6, vmac=vmac,
+        witness=WitnessParams(inst.witness, inst.witness_interval_us / 1e6, inst.witness_loss)
+        if inst.witness else None,
+        lease=LeaseSpec(inst.lease_witness, inst.lease_key or f"/pykeepalived/vrrp/{params.vrid}",
+                        inst.lease_ttl, str(params.primary_address or config.global_defs.router_id
+                                            or inst.name))
+        if inst.lease_witness else None)
 
 
 
@@ -192,6 +204,9 @@ def instance_params(g: model.GlobalDefs, inst: model.VrrpInstanceConfig,
             lower_prio_no_advert=_pick(inst.lower_prio_no_advert, g.vrrp_lower_prio_no_advert),
             higher_prio_send_advert=_pick(inst.higher_prio_send_advert,
                                           g.vrrp_higher_prio_send_advert),
+            split_brain_announce=_pick(inst.split_brain_announce, not strict),
+            witness=bool(inst.witness),
+            lease=bool(inst.lease_witness), lease_unreachable=inst.lease_unreachable,
             down_timer_adverts=inst.down_timer_adverts, garp=_garp(g, inst),
             strict_mode=strict,
             initial_state=State.MASTER if inst.state == "MASTER" else None,

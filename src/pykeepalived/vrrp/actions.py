@@ -80,6 +80,8 @@ class Notify:
 
     state: NotifyState
     priority: int
+    #: the lease witness's revision while we hold its key (0: none), for the scripts
+    fencing_token: int = 0
 
 
 @dataclass(frozen=True, slots=True)

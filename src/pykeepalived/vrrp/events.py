@@ -71,6 +71,35 @@ class FaultChanged:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class WitnessChanged:
+    """pykeepalived's own: the instance's neighbour witnesses (any of them) became
+    reachable, or none is any more. `detail` says which, for the reason shown."""
+
+    reachable: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseChanged:
+    """pykeepalived's own: what the lease witness (etcd) says of this instance's key.
+
+    held: we hold the key under a live lease; `revision` is the fencing token, `until` the
+    time (the core's clock) by which it must be renewed again or the VIP given up.
+    Not held: `holder` names who holds it (if anyone), `etcd_down` says etcd answered at
+    the network level but did not serve (refused, or an error), as opposed to not being
+    reached at all; `reason` is for the operator.
+    """
+
+    held: bool
+    revision: int = 0
+    until: float | None = None
+    holder: str = ""
+    etcd_down: bool = False
+    reason: str = ""
+
+
 Event = (
-    Startup | Shutdown | Timeout | AdvertReceived | PacketDropped | PriorityChanged | FaultChanged
+    Startup | Shutdown | Timeout | AdvertReceived | PacketDropped | PriorityChanged
+    | FaultChanged | WitnessChanged | LeaseChanged
 )

@@ -39,14 +39,17 @@ from pykeepalived.vrrp.events import (
     AdvertReceived,
     Event,
     FaultChanged,
+    LeaseChanged,
     PacketDropped,
     PriorityChanged,
     Shutdown,
     Startup,
     Timeout,
+    WitnessChanged,
 )
 from pykeepalived.vrrp.instance_adverts import ReceivesAdverts
 from pykeepalived.vrrp.params import InstanceParams, State
+from pykeepalived.vrrp.split_brain import SplitBrainLog
 from pykeepalived.vrrp.stats import InstanceStats
 from pykeepalived.vrrp.timing import (
     PRIORITY_STOP,
@@ -74,6 +77,10 @@ class VrrpInstance(ReceivesAdverts):
     def __init__(self, params: InstanceParams) -> None:
         self.params = params
         self.stats = InstanceStats()
+        #: split-brain episodes this instance took part in (split_brain.py)
+        self.split_brain = SplitBrainLog()
+        #: the next takeover by down timer is one by silence (not after a priority 0)
+        self._silence_takeover = True
         #: Set by a sync group: may this member become MASTER now? (vrrp_sync_can_goto_master)
         self.master_gate: Callable[[VrrpInstance], bool] | None = None
         self._state = State.INIT
@@ -89,6 +96,18 @@ class VrrpInstance(ReceivesAdverts):
         self._garp_refresh_at: float | None = None
         self._preempt_time: float | None = None
         self._faulted = False
+        #: neighbour witnesses (params.witness): any reachable now (none heard yet: no)
+        self._witness_ok = False
+        #: in FAULT because isolated: no peer heard and no witness reachable
+        self._isolated = False
+        #: why the instance last refused to become MASTER ("" if it never did)
+        self.refusal = ""
+        #: lease witness: wanted (we are or want to be MASTER), held until, its revision
+        self.lease_wanted = False
+        self._lease_until: float | None = None
+        self.lease_revision = 0
+        #: etcd answered but did not serve: with lease_unreachable "vrrp", VRRP decides
+        self._lease_etcd_down = False
         #: the advert for each priority sent so far: the same frozen value every interval
         #: lets the daemon re-send the bytes it encoded (at most 256 entries)
         self._adverts: dict[int, SendAdvert] = {}
@@ -125,14 +144,22 @@ class VrrpInstance(ReceivesAdverts):
         return self._ms_down
 
     @property
+    def lease_until(self) -> float | None:
+        """The lease witness: when the VIP goes unless the lease is renewed (None: no
+        deadline: no lease held, or etcd not serving and VRRP deciding)."""
+        return self._lease_until
+
+    @property
     def clock(self) -> float:
         """The latest `now` handed in (-inf before any): an adapter that dates an event
         earlier than the present (a datagram's receive time) never dates it earlier."""
         return self._clock
 
     def next_deadline(self) -> float | None:
+        lease = self._lease_until if self._state is State.MASTER else None
         pending = [
-            t for t in (self._sands, self._garp_delayed_at, self._garp_lower_at) if t is not None
+            t for t in (self._sands, self._garp_delayed_at, self._garp_lower_at, lease)
+            if t is not None
         ]
         return min(pending, default=None)
 
@@ -164,6 +191,10 @@ class VrrpInstance(ReceivesAdverts):
                 return self._on_priority(event, now)
             case FaultChanged():
                 return self._on_fault(event, now)
+            case WitnessChanged():
+                return self._on_witness(event, now)
+            case LeaseChanged():
+                return self._on_lease(event, now)
             case PacketDropped():
                 self.stats.count_codec_drop(event.reason)
                 return [Log(msg.codec_drop(self.name, event.reason), LogLevel.DEBUG)]
@@ -205,7 +236,9 @@ class VrrpInstance(ReceivesAdverts):
             return self._change_state(State.FAULT, "startup with a fault", now,
                                       line=msg.entering_state_init(self.name, "FAULT"))
         owner_master = self.params.is_owner and self._wantstate is State.MASTER
-        if owner_master and self.params.owner_immediate_master:
+        if (owner_master and self.params.owner_immediate_master and self._witness_allows()
+                and self._lease_allows(now)):
+            self._silence_takeover = False
             return self._goto_master(now, "startup as address owner (priority 255)")
         if owner_master:
             # keepalived's try_up_instance: one interval plus the owner's skew
@@ -235,10 +268,77 @@ class VrrpInstance(ReceivesAdverts):
             # branch, one more from vrrp_restore_interface. keepalived really sends two.
             return self._change_state(State.FAULT, reason, now, fault_advert=True,
                                       stop_advert=True)
-        if self._state is not State.FAULT:
+        if self._state is not State.FAULT or self._isolated:
             return []
         self._wantstate = State.BACKUP
         return self._enter_backup(now, reason, from_fault=True)
+
+    def _witness_allows(self) -> bool:
+        return not self.params.witness or self._witness_ok
+
+    def _on_witness(self, event: WitnessChanged, now: float) -> list[Action]:
+        """A MASTER hears no peer (backups are silent): no witness means isolated. A
+        node isolated in FAULT goes back to BACKUP (and the election) once one answers."""
+        self._witness_ok = event.reachable
+        if not self.params.witness or self._state is State.INIT:
+            return []
+        if not event.reachable and self._state is State.MASTER:
+            return self._isolate(now, fault_advert=True)
+        if event.reachable and self._isolated:
+            self._isolated = False
+            if self._state is State.FAULT and not self._faulted:
+                self._wantstate = State.BACKUP
+                detail = f" ({event.detail})" if event.detail else ""
+                return self._enter_backup(now, f"witness reachable{detail}", from_fault=True)
+        return []
+
+    # --- the lease witness (etcd, ours) --------------------------------------------------
+
+    def _lease_allows(self, now: float) -> bool:
+        if not self.params.lease:
+            return True
+        if self._lease_until is not None and self._lease_until > now:
+            return True
+        return self._lease_etcd_down and self.params.lease_unreachable == "vrrp"
+
+    def _on_lease(self, event: LeaseChanged, now: float) -> list[Action]:
+        if not self.params.lease:
+            return []
+        self._lease_etcd_down = event.etcd_down
+        if event.held:
+            self._lease_until, self.lease_revision = event.until, event.revision
+            if self._state is State.BACKUP and self.lease_wanted:
+                self.refusal = ""
+                return self._goto_master(now, f"lease obtained (revision {event.revision})")
+            return []
+        self._lease_until = None
+        if self._state is State.MASTER:
+            if self._lease_allows(now):
+                return []  # etcd not serving, the pair decides (lease_unreachable vrrp)
+            return self._give_up_lease(now, event.reason or "lease lost")
+        if self._state is State.BACKUP and self.lease_wanted:
+            if self._lease_allows(now):
+                self.refusal = ""
+                return self._goto_master(now, f"VRRP decides: {event.reason}")
+            self.refusal = event.reason or "lease not obtained"
+        return []
+
+    def _give_up_lease(self, now: float, reason: str) -> list[Action]:
+        self.refusal = reason
+        self._wantstate = State.BACKUP
+        return self._enter_backup_from_master(now, reason)
+
+    def _enter_backup_from_master(self, now: float, reason: str) -> list[Action]:
+        self._ms_down = self._full_down_interval()
+        self._down_reason = f"no advert received for {self._ms_down} s"
+        return self._change_state(State.BACKUP, reason, now, stop_advert=True)
+
+    def _isolate(self, now: float, *, fault_advert: bool = False) -> list[Action]:
+        self._isolated = True
+        self._wantstate = State.FAULT
+        self.refusal = msg.ISOLATED
+        return self._change_state(State.FAULT, msg.ISOLATED, now, fault_advert=fault_advert,
+                                  stop_advert=fault_advert)
 
     def _on_priority(self, event: PriorityChanged, now: float) -> list[Action]:
         if self._base_priority == PRIORITY_OWNER:
@@ -259,6 +359,10 @@ class VrrpInstance(ReceivesAdverts):
 
     def _on_timeout(self, now: float) -> list[Action]:
         actions: list[Action] = []
+        if (self._state is State.MASTER and self._lease_until is not None
+                and now >= self._lease_until):
+            self._lease_until = None
+            actions += self._give_up_lease(now, "lease not renewed before its TTL")
         if self._sands is not None and now >= self._sands:
             if self._state is State.BACKUP:
                 actions += self._down_timer_expired(now)
@@ -274,6 +378,18 @@ class VrrpInstance(ReceivesAdverts):
 
     def _down_timer_expired(self, now: float) -> list[Action]:
         actions: list[Action] = [Log(msg.receive_timeout(self.name), LogLevel.DETAIL)]
+        if not self._witness_allows():
+            # no advert within the down interval and no witness: isolated, never MASTER
+            return actions + self._isolate(now)
+        if not self._lease_allows(now):
+            # MASTER only with the lease: ask for it (the daemon's lease runner) and wait
+            self.lease_wanted = True
+            self._wantstate = State.MASTER
+            if not self.refusal.startswith("lease"):
+                self.refusal = "waiting for the lease"
+            self._ms_down = self._full_down_interval()
+            self._sands = now + self._ms_down
+            return actions
         self._wantstate = State.MASTER
         if self.master_gate is not None and not self.master_gate(self):
             # held in BACKUP by the sync group until every member wants MASTER
@@ -329,7 +445,8 @@ class VrrpInstance(ReceivesAdverts):
             actions += self._leave_master(fault_advert, stop_advert,
                                           released=new is not State.INIT)
         actions += self._enter(new, now)
-        actions.append(Notify(_NOTIFY[new], self._effective))
+        actions.append(Notify(_NOTIFY[new], self._effective,
+                              self.lease_revision if new is State.MASTER else 0))
         return actions
 
     def _leave_master(
@@ -349,14 +466,17 @@ class VrrpInstance(ReceivesAdverts):
             actions.append(Log(msg.sent_zero_priority(self.name), LogLevel.DETAIL))
         if released:
             self.stats.release_master += 1
+        self.split_brain.left_master()
         self._garp_delayed_at = self._garp_lower_at = self._garp_refresh_at = None
         return [*actions, Log(msg.removing_vips(self.name), LogLevel.DETAIL), RemoveVips()]
 
     def _enter(self, new: State, now: float) -> list[Action]:
+        self.lease_wanted = new is State.MASTER  # a MASTER keeps renewing its lease
         if new is State.MASTER:
             return self._become_master(now)
         if new is State.BACKUP:
             self._preempt_time = None
+            self._silence_takeover = True
             self._sands = now + self._ms_down
         else:
             self._sands = None
@@ -368,6 +488,7 @@ class VrrpInstance(ReceivesAdverts):
         p = self.params
         actions: list[Action] = [self._advert(self._effective)]
         self.stats.become_master += 1
+        self.split_brain.became_master(now, by_silence=self._silence_takeover)
         if self._master_adver_int_cs != p.advert_int_cs:
             actions.append(Log(msg.interval_back_to_local(
                 self.name, self._master_adver_int_cs, p.advert_int_cs), LogLevel.DETAIL))

@@ -23,12 +23,16 @@ if TYPE_CHECKING:
     from pykeepalived.vrrp.advert import Advertisement, IPAddress
     from pykeepalived.vrrp.events import AdvertReceived
     from pykeepalived.vrrp.params import InstanceParams
+    from pykeepalived.vrrp.split_brain import SplitBrainLog
     from pykeepalived.vrrp.stats import InstanceStats
 
 
 class ReceivesAdverts:
     params: InstanceParams
     stats: InstanceStats
+    split_brain: SplitBrainLog
+    _silence_takeover: bool
+    lease_wanted: bool
     master_source: IPAddress | None
     master_priority: int
     _state: State
@@ -73,6 +77,7 @@ class ReceivesAdverts:
                                       version=self.params.version)
             self._sands = now + self._ms_down
             self._down_reason = f"priority 0 advert from {source}"
+            self._silence_takeover = False
             return [Log(msg.backup_received_zero(self.name), LogLevel.DETAIL)]
         if self._accepts_as_master(adv.priority, now):
             return self._follow_master(event, now)
@@ -92,6 +97,9 @@ class ReceivesAdverts:
         actions = self._adopt_interval(event.advert)
         self._ms_down = self._full_down_interval()
         self.master_source, self.master_priority = event.source, event.advert.priority
+        self.split_brain.followed = event.source
+        self._silence_takeover = True
+        self.lease_wanted = False  # a master is heard: no lease to take
         actions += self._preempt_delay_step(event.advert.priority, now)
         self._wantstate = State.BACKUP
         self._sands = now + self._ms_down
@@ -164,6 +172,13 @@ class ReceivesAdverts:
             if p.garp.lower_prio_delay:
                 self._garp_lower_at = now + p.garp.lower_prio_delay
         actions.append(Notify(NotifyState.MASTER_RX_LOWER_PRI, self._effective))
+        if self.split_brain.heard_lower_master(
+                now, self._ms_down, ours=p.primary_address, our_priority=self._effective,
+                peer=event.source, peer_priority=event.advert.priority):
+            self.stats.split_brain_episodes += 1
+            actions.append(Log(msg.split_brain(self.name, p.primary_address, self._effective,
+                                               event.source, event.advert.priority,
+                                               kept=True)))
         return actions
 
     def _yield_to(self, event: AdvertReceived, now: float, pre: list[Action]) -> list[Action]:
@@ -174,12 +189,33 @@ class ReceivesAdverts:
         else:
             line = msg.master_same_priority_higher_ip(self.name, source, prio)
             reason = f"same priority ({prio}) advert from higher address {source}"
-        pre = [*pre, Log(line), *self._adopt_interval(event.advert)]
+        pre = [*pre, Log(line), *self._split_brain_yield(event, now),
+               *self._adopt_interval(event.advert)]
         self._ms_down = self._full_down_interval()
         self.master_source, self.master_priority = source, prio
         self._wantstate = State.BACKUP
         self._down_reason = f"no advert from master {source} (priority {prio})"
         return self._change_state(State.BACKUP, reason, now, pre=pre)
+
+    def _split_brain_yield(self, event: AdvertReceived, now: float) -> list[Action]:
+        """Yielding after a takeover by silence: one episode, logged once; with
+        `split_brain_announce`, one advert at our priority so the winner, hearing the other
+        master, re-sends its gratuitous ARPs / NAs (unless one went out already)."""
+        p, source = self.params, event.source
+        followed = self.split_brain.followed
+        episode = self.split_brain.yielding(
+            now, ours=p.primary_address, our_priority=self._effective, peer=source,
+            peer_priority=event.advert.priority)
+        if episode is None:
+            return []
+        self.stats.split_brain_episodes += 1
+        actions: list[Action] = [Log(msg.split_brain(
+            self.name, p.primary_address, self._effective, source, event.advert.priority,
+            kept=False))]
+        # higher_prio_send_advert sent that advert already (the sender wins here)
+        if p.split_brain_announce and not p.higher_prio_send_advert and followed == source:
+            actions.append(self._advert(self._effective))
+        return actions
 
     def _compare_with_primary(self, source: IPAddress) -> int:
         """RFC 5798 §6.4.3: unsigned compare in network order; 0 when unknown/other family."""

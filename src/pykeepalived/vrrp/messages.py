@@ -192,3 +192,19 @@ def codec_drop(name: str, reason: str) -> str:
 
 def group_syncing(group: str, state: str) -> str:
     return f"VRRP_Group({group}) Syncing instances to {state} state"
+
+
+# --- split brain (pykeepalived's own) ---------------------------------------------------
+
+#: the reason of a FAULT for isolation (neighbour witness): no peer heard, no witness
+ISOLATED = "isolated: no peer, no witness"
+
+
+def split_brain(name: str, ours: IPAddress | None, our_priority: int, peer: IPAddress,
+                peer_priority: int, *, kept: bool) -> str:
+    """pykeepalived's own, once per episode: both masters, and who keeps the VIP."""
+    outcome = "we stay MASTER" if kept else "we yield to it"
+    return (
+        f"({name}) split brain: {peer} (priority {peer_priority}) is MASTER too, "
+        f"ours {ours or 'unknown'} (priority {our_priority}); {outcome} (RFC 5798 6.4.3)"
+    )

@@ -73,6 +73,18 @@ class InstanceParams:
     skip_check_adv_addr: bool = False
     lower_prio_no_advert: bool = False
     higher_prio_send_advert: bool = False
+    #: pykeepalived's own: a master that took over from a silent master and now hears it
+    #: again sends one advert at its own priority before yielding (as
+    #: higher_prio_send_advert would), so the winner hears the other master and re-sends
+    #: its gratuitous ARPs / NAs and notify_master_rx_lower_pri (split-brain healing)
+    split_brain_announce: bool = False
+    #: pykeepalived's own: neighbour witnesses are configured (vrrp/witness.py); the
+    #: instance then never becomes MASTER while none is reachable and no peer is heard
+    witness: bool = False
+    #: pykeepalived's own lease witness (etcd): MASTER only while holding the key
+    lease: bool = False
+    #: the lease witness not serving: "vrrp" (VRRP alone decides) or "release"
+    lease_unreachable: str = "vrrp"
     down_timer_adverts: int = DOWN_TIMER_ADVERTS
     garp: GarpParams = field(default_factory=GarpParams)
     strict_mode: bool = False

@@ -70,6 +70,8 @@ class InstanceStats:
     last_transition_reason: str = ""
     #: adverts that passed every receive check and reached the state machine
     rx_accepted: int = 0
+    #: split-brain episodes (another MASTER heard while MASTER), each counted once
+    split_brain_episodes: int = 0
     #: every other packet for this instance, once, by why: the codec's DropReason values,
     #: receive.py's refusals, "not_running" (heard in INIT or FAULT)
     rx_dropped: Counter[str] = field(default_factory=Counter)

@@ -78,9 +78,12 @@ def test_master_yields(prio: int, source: IPv4Address, line: str, reason: str):
     inst = master()
     actions = inst.handle(rx(prio, source), now=4.0)
     assert actions[0] == Log(line)
-    assert actions[1] == StateChanged(State.MASTER, State.BACKUP, reason)
+    # it took over at start-up hearing nobody: one side of a split brain, said once
+    assert actions[1] == Log(f"(VI_1) split brain: {source} (priority {prio}) is MASTER too, "
+                             "ours 192.0.2.11 (priority 150); we yield to it (RFC 5798 6.4.3)")
+    assert actions[2] == StateChanged(State.MASTER, State.BACKUP, reason)
     assert inst.wantstate is State.BACKUP
-    assert actions[2:] == [
+    assert actions[3:] == [
         Log("(VI_1) Entering BACKUP STATE"),
         Log("(VI_1) removing VIPs.", LogLevel.DETAIL),
         RemoveVips(),
@@ -112,6 +115,9 @@ def test_lower_advert_forces_new_election_with_garp(prio: int, source: IPv4Addre
         SendGratuitous(5),
         # keepalived's send_event_notify: notify_master_rx_lower_pri + FIFO line
         Notify(NotifyState.MASTER_RX_LOWER_PRI, 150),
+        # ours: the episode, once
+        Log(f"(VI_1) split brain: {source} (priority {prio}) is MASTER too, ours 192.0.2.11 "
+            "(priority 150); we stay MASTER (RFC 5798 6.4.3)"),
     ]
     assert inst.state is State.MASTER
     # Adver_Timer restarted by the advert; lower-prio GARP burst again after 5 s
@@ -155,8 +161,10 @@ def test_releases_and_priority_zero_adverts_are_counted_each_time():
 def test_lower_prio_no_advert_stays_quiet():
     inst = master(lower_prio_no_advert=True, garp=GarpParams(lower_prio_repeat=0))
     actions = inst.handle(rx(100, HIGHER_IP), now=4.0)
-    assert actions == [Log("(VI_1) Received advert from 192.0.2.12 with lower priority 100, "
-                           "ours 150"), Notify(NotifyState.MASTER_RX_LOWER_PRI, 150)]
+    assert actions[:2] == [Log("(VI_1) Received advert from 192.0.2.12 with lower priority "
+                               "100, ours 150"), Notify(NotifyState.MASTER_RX_LOWER_PRI, 150)]
+    assert len(actions) == 3
+    assert "split brain" in str(actions[2])
     assert inst.next_deadline() == 3.4140625 + 1.0
 
 
