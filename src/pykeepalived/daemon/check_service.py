@@ -24,6 +24,7 @@ from pykeepalived.daemon.check_readouts import CheckReadouts
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
+from pykeepalived.daemon.readout_servers import check_control, start_logged
 from pykeepalived.daemon.reload import FAILED_LINE, accepted, load_errors, warnings_of
 from pykeepalived.daemon.signals import Control
 
@@ -76,6 +77,10 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
     suspend = HaSuspend(runtime, spec)
     files = FilePoller(runtime, spec, ports.read_file)
     readouts = CheckReadouts(config, runtime, log, options.dump_directory, files.values)
+    server = None
+    if options.control_socket:
+        server = check_control(options.control_socket, lambda: readouts.document())
+        await start_logged(server, log)
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
@@ -105,6 +110,8 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
             freeze_long_lived()
         return 0
     finally:
+        if server is not None:
+            await server.close()
         files.stop()
         await suspend.stop()
         await runtime.stop(release=options.release_ipvs)

@@ -11,12 +11,14 @@ notifier only enqueues (per instance, the specific script then the generic `noti
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.adapters.netlink import NetlinkRequestError
 from pykeepalived.daemon.packets import advert_datagrams
+from pykeepalived.daemon.transitions import TransitionLog
 from pykeepalived.vrrp.actions import (
     Action,
     AddVips,
@@ -80,6 +82,10 @@ class Executor:
         self.release_vips = release_vips
         #: told of every transition, in the instance's action order (lvs_sync_daemon)
         self.on_state = on_state
+        #: every transition with its reason, for the control socket and the metrics
+        self.transitions = TransitionLog()
+        #: daemon-wide operation counters (metrics.py OPERATION_METRICS names them)
+        self.operations: Counter[str] = Counter()
 
     @staticmethod
     def immediate(actions: Sequence[Action]) -> bool:
@@ -118,6 +124,8 @@ class Executor:
                         io.ah.sequence.on_become_master()
                     self._log.log(f"({io.spec.name}) {action.old.value} -> "
                                   f"{action.new.value}: {action.reason}", LogLevel.DEBUG)
+                    self.transitions.record(io.spec.name, action.old.value, action.new.value,
+                                            action.reason)
                     if self.on_state is not None:
                         await self.on_state(io.spec.name, action.old, action.new)
 
@@ -201,6 +209,8 @@ class Executor:
                     frame, interval = unsolicited_na(ip, io.spec.mac), io.spec.gna_interval
                     line = f"Sending unsolicited Neighbour Advert on {spec.ifname} for {ip}"
                 self._log.log(line, LogLevel.DETAIL)
-                io.frames.send(frame)
+                kind = "garp" if isinstance(ip, IPv4Address) else "unsolicited_na"
+                sent = io.frames.send(frame)
+                self.operations[f"{kind}_sent" if sent else f"{kind}_send_failures"] += 1
                 if interval > 0:
                     await self._sleep(interval)

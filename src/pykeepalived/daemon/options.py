@@ -29,3 +29,5 @@ class DaemonOptions:
     respawn: bool = True
     #: not -I: the checker removes its IPVS services at stop
     release_ipvs: bool = True
+    #: pykeepalived: the control socket's path (None: no socket)
+    control_socket: str | None = None

@@ -14,6 +14,7 @@ import platform
 import resource
 import signal
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
@@ -22,6 +23,7 @@ from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.children import CheckerSupervisor
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
+from pykeepalived.daemon.readout_servers import VrrpControl
 from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, accepted, reload_running
 from pykeepalived.daemon.runtime import Runtime
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from pykeepalived.config.load import LoadResult
     from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.ports import LogSink, Ports
+    from pykeepalived.observe.snapshot import DumpSnapshot
 
     class OpenPorts(Protocol):
         """real_ports.open_real_ports, or the tests' fakes."""
@@ -104,6 +107,7 @@ async def _run(options: DaemonOptions, log: LogSink,
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     runtime: Runtime | None = None
+    control: VrrpControl | None = None
     checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
                                 on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
@@ -112,9 +116,14 @@ async def _run(options: DaemonOptions, log: LogSink,
         security = running.config.global_defs.enable_script_security
         runtime = Runtime(await open_ports(log, script_security=security), log,
                           release_vips=options.release_vips)
+        live = Live(runtime, running, checker_pid=lambda: getattr(checker.child, "pid", None))
+        if options.control_socket:
+            control = VrrpControl(options.control_socket, live.snapshot, log,
+                                  has_checker=lambda: checker.child is not None)
+            await control.start()
         await runtime.start_watcher()
         facts = await runtime.gather_facts(interfaces_needed(running.config))
-        running = Running(running.config, build(running.config, facts))
+        running = live.running = Running(running.config, build(running.config, facts))
         for line in running.daemon.warnings:
             log.log(line)
         await runtime.start(running.daemon)
@@ -122,8 +131,7 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log("Startup complete")
         freeze_long_lived()
         sdnotify.ready()
-        running = await _serve_controls(runtime, running, controls, load, options, log,
-                                        checker)
+        running = await _serve_controls(live, controls, load, options, log, checker)
         log.log("Stopping")
         sdnotify.stopping()
         return 0
@@ -131,6 +139,8 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log(f"Cannot start: {exc}")
         return 1
     finally:
+        if control is not None:
+            await control.close()
         if runtime is not None:
             await runtime.stop()
         await checker.stop()
@@ -139,29 +149,53 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log(f"Stopped {banner}")
 
 
-async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.Queue[Control],
+class Live:
+    """What the read-outs need of the running daemon; `running` follows every reload."""
+
+    def __init__(self, runtime: Runtime, running: Running,
+                 checker_pid: Callable[[], int | None] = lambda: None) -> None:
+        self.runtime = runtime
+        self.running = running
+        self.checker_pid = checker_pid
+
+    def snapshot(self) -> DumpSnapshot:
+        """One snapshot of the live state: dumps, the control socket, metrics."""
+        runtime = self.runtime
+        snapshot = build_snapshot(self.running.config, runtime.cores(),
+                                  runtime.script_trackers(), wall_now=time.time(),
+                                  mono_now=runtime.now(),
+                                  vmac_ifnames=runtime.links.vmac_ifnames(),
+                                  daemon_counters=runtime.counters(),
+                                  socket_counters=runtime.socket_counters(),
+                                  checker_pid=self.checker_pid())
+        transitions = runtime.executor.transitions
+        return replace(snapshot, transitions=transitions.history(),
+                       transition_counts=transitions.count_rows(),
+                       operations=tuple(runtime.executor.operations.items()))
+
+
+async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
                           load: Callable[[], LoadResult], options: DaemonOptions,
                           log: LogSink, checker: CheckerSupervisor) -> Running:
     """One control at a time; a STOP ends it (later signals are never read: ignored).
     The checker child hears every signal the operator sends but STOP (which it gets
     when we stop)."""
+    runtime = live.runtime
     while True:
         control = await controls.get()
         if control is Control.STOP:
-            return running
+            return live.running
         checker.signal(_SIGNALS[control])
         if control is Control.RELOAD:
             sdnotify.reloading()
-            running = await reload_running(runtime, running, load, log)
+            live.running = await reload_running(runtime, live.running, load, log)
             freeze_long_lived()
             if options.checker_argv is not None:
-                await checker.follow(bool(running.config.virtual_servers))
+                await checker.follow(bool(live.running.config.virtual_servers))
             sdnotify.ready()
             continue
         try:
-            child = checker.child
-            _dump(runtime, running, control, options.dump_directory,
-                  checker_pid=None if child is None else child.pid)
+            _dump(live, control, options.dump_directory)
         except (OSError, ValueError) as exc:
             log.log(f"Cannot write the {control.value} dump: {exc}")
 
@@ -191,17 +225,10 @@ _DUMP_KINDS = {Control.DATA: "data", Control.STATS: "stats", Control.STATS_CLEAR
                Control.JSON: "json"}
 
 
-def _dump(runtime: Runtime, running: Running, control: Control, directory: str, *,
-          checker_pid: int | None = None) -> None:
-    snapshot = build_snapshot(running.config, runtime.cores(), runtime.script_trackers(),
-                              wall_now=time.time(), mono_now=runtime.now(),
-                              vmac_ifnames=runtime.links.vmac_ifnames(),
-                              daemon_counters=runtime.counters(),
-                              socket_counters=runtime.socket_counters(),
-                              checker_pid=checker_pid)
-    dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
+def _dump(live: Live, control: Control, directory: str) -> None:
+    dump_on_signal(_DUMP_KINDS[control], live.snapshot(), directory)
     if control is Control.STATS_CLEAR:
-        for core in runtime.cores().values():
+        for core in live.runtime.cores().values():
             for key in KEEPALIVED_STATS_KEYS:
                 setattr(core.stats, key, 0)
 
