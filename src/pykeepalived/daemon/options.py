@@ -31,3 +31,5 @@ class DaemonOptions:
     release_ipvs: bool = True
     #: pykeepalived: the control socket's path (None: no socket)
     control_socket: str | None = None
+    #: pykeepalived: `[ADDRESS:]PORT` of the metrics endpoint (None: global_defs decides)
+    metrics_address: str | None = None

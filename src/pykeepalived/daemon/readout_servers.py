@@ -1,5 +1,6 @@
 """The live read-outs the daemon serves while it runs: the control socket (and its check
-side), each answered from one snapshot taken in the event loop.
+side) and the optional metrics endpoint, each answered from one snapshot taken in the
+event loop.
 
 service.py starts them once the runtime exists and closes them at stop; the snapshot
 function is the same one the dump signals use, so a file dump, a `status` over the
@@ -14,21 +15,26 @@ import asyncio
 import contextlib
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from pykeepalived.adapters.control_socket import ControlServer
+from pykeepalived.adapters.http_endpoint import HttpEndpoint
 from pykeepalived.observe.control import (
     CHECK_SOCKET_SUFFIX,
     REQUEST_CHECK,
     REQUEST_STATUS,
     control_answer,
     error_answer,
+    live_view,
 )
+from pykeepalived.observe.prometheus import exposition, registry_for, state_answer
 from pykeepalived.observe.snapshot import DumpSnapshot
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from pykeepalived.daemon.ports import LogSink
+    from pykeepalived.observe.status import StatusView
 
 #: how long the VRRP process waits for its checker child's document
 CHECK_QUERY_TIMEOUT = 2.0
@@ -106,3 +112,70 @@ def check_control(path: str, document: Callable[[], Awaitable[str]]) -> ControlS
         return error_answer(f"unknown request {request[:40]!r} (known: check, status)")
 
     return ControlServer(path, answer)
+
+
+class ListenError(ValueError):
+    """A metrics address that cannot be used (worded for the operator)."""
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    """`PORT` (loopback: nothing leaves the host unless an address is given),
+    `ADDRESS:PORT`, or `[IPv6]:PORT`."""
+    host, sep, port = value.rpartition(":")
+    if not sep:
+        host = LOOPBACK
+    elif host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not port.isdigit() or not 0 <= int(port) < 65536 or (sep and not host):
+        raise ListenError(f"metrics address {value!r}: expected PORT, ADDRESS:PORT or"
+                          " [ADDRESS]:PORT")
+    return host, int(port)
+
+
+LOOPBACK = "127.0.0.1"
+INDEX = (b"pykeepalived\n/metrics: Prometheus metrics\n"
+         b"/state/INSTANCE: 200 while INSTANCE is MASTER here, else 503\n")
+
+
+class MetricsEndpoint:
+    """`/metrics` (Prometheus, one snapshot per scrape) and `/state/INSTANCE` (200 only
+    on the MASTER) on one HTTP listener."""
+
+    def __init__(self, address: str, snapshot: Callable[[], DumpSnapshot], log: LogSink,
+                 check_socket: Callable[[], str | None]) -> None:
+        host, port = parse_listen(address)
+        self._snapshot = snapshot
+        self._check_socket = check_socket
+        self._log = log
+        self.http = HttpEndpoint(host, port, self.handle)
+
+    async def view(self) -> StatusView:
+        path = self._check_socket()
+        check = None if path is None else await ask_checker(path)
+        return live_view(self._snapshot(), check)
+
+    async def handle(self, path: str, accept: str) -> tuple[int, str, bytes]:
+        if path == "/metrics":
+            view = await self.view()
+            body, content_type = exposition(registry_for(lambda: view), accept)
+            return 200, content_type, body
+        if path.startswith("/state/"):
+            status, text = state_answer(live_view(self._snapshot()), unquote(path[7:]))
+            return status, "text/plain; charset=utf-8", text.encode()
+        if path == "/":
+            return 200, "text/plain; charset=utf-8", INDEX
+        return 404, "text/plain; charset=utf-8", b"not found\n"
+
+    async def start(self) -> bool:
+        try:
+            await self.http.start()
+        except OSError as exc:
+            self._log.log(f"pykeepalived: metrics endpoint {self.http.host}:{self.http.port}"
+                          f" not available: {exc}")
+            return False
+        where = ", ".join(f"{h}:{p}" for h, p in self.http.bound)
+        self._log.log(f"pykeepalived: metrics on http://{where}/metrics")
+        return True
+
+    async def close(self) -> None:
+        await self.http.close()

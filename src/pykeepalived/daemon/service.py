@@ -23,7 +23,12 @@ from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.children import CheckerSupervisor
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
-from pykeepalived.daemon.readout_servers import VrrpControl
+from pykeepalived.daemon.readout_servers import (
+    ListenError,
+    MetricsEndpoint,
+    VrrpControl,
+    check_socket_path,
+)
 from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, accepted, reload_running
 from pykeepalived.daemon.runtime import Runtime
@@ -108,6 +113,7 @@ async def _run(options: DaemonOptions, log: LogSink,
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     runtime: Runtime | None = None
     control: VrrpControl | None = None
+    metrics: MetricsEndpoint | None = None
     checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
                                 on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
@@ -121,6 +127,8 @@ async def _run(options: DaemonOptions, log: LogSink,
             control = VrrpControl(options.control_socket, live.snapshot, log,
                                   has_checker=lambda: checker.child is not None)
             await control.start()
+        metrics = await _start_metrics(options, running, live, log, control,
+                                       has_checker=lambda: checker.child is not None)
         await runtime.start_watcher()
         facts = await runtime.gather_facts(interfaces_needed(running.config))
         running = live.running = Running(running.config, build(running.config, facts))
@@ -139,6 +147,8 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log(f"Cannot start: {exc}")
         return 1
     finally:
+        if metrics is not None:
+            await metrics.close()
         if control is not None:
             await control.close()
         if runtime is not None:
@@ -147,6 +157,28 @@ async def _run(options: DaemonOptions, log: LogSink,
         remove_handlers()
         log.log(stopped_line(detail=options.log_detail))
         log.log(f"Stopped {banner}")
+
+
+async def _start_metrics(options: DaemonOptions, running: Running, live: Live, log: LogSink,
+                         control: VrrpControl | None, *, has_checker: Callable[[], bool],
+                         ) -> MetricsEndpoint | None:
+    """The metrics endpoint when asked for (`--metrics-address`, else global_defs'
+    `pykeepalived_metrics_address`); off by default. An unusable address is logged and
+    the daemon runs on without it."""
+    address = options.metrics_address or running.config.global_defs.metrics_address
+    if not address:
+        return None
+
+    def check_socket() -> str | None:
+        return check_socket_path(control.server.path) if (
+            control is not None and has_checker()) else None
+
+    try:
+        endpoint = MetricsEndpoint(address, live.snapshot, log, check_socket)
+    except ListenError as exc:
+        log.log(f"pykeepalived: {exc}")
+        return None
+    return endpoint if await endpoint.start() else None
 
 
 class Live:
