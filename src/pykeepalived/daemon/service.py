@@ -114,6 +114,7 @@ async def _run(options: DaemonOptions, log: LogSink,
     runtime: Runtime | None = None
     control: VrrpControl | None = None
     metrics: MetricsEndpoint | None = None
+    watchdog: asyncio.Task[None] | None = None
     checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
                                 on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
@@ -139,6 +140,8 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log("Startup complete")
         freeze_long_lived()
         sdnotify.ready()
+        if (interval := sdnotify.watchdog_interval()) is not None:
+            watchdog = asyncio.create_task(sdnotify.keep_watchdog(interval))
         running = await _serve_controls(live, controls, load, options, log, checker)
         log.log("Stopping")
         sdnotify.stopping()
@@ -147,6 +150,8 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log(f"Cannot start: {exc}")
         return 1
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         if metrics is not None:
             await metrics.close()
         if control is not None:
