@@ -27,11 +27,12 @@ VRID = 240
 TAKEOVER = 5.0
 
 
-def config(priority: int, flag: Path | None, *, extra: tuple[str, ...] = ()) -> Config:
+def config(priority: int, flag: Path | None, *, extra: tuple[str, ...] = (),
+           advert: str = "0.1") -> Config:
     scripts = [] if flag is None else [
         Script("chk_flag", f"/usr/bin/test -e {flag}", interval=1, fall=1, rise=1, weight=0)]
     return Config(
-        [Instance("VI_OPS", VRID, priority, [f"{VIP}/24"], advert="0.1",
+        [Instance("VI_OPS", VRID, priority, [f"{VIP}/24"], advert=advert,
                   track_scripts=["chk_flag"] if flag is not None else ())],
         GlobalDefs(vrrp_version=3, garp_master_delay=1, extra=list(extra)),
         scripts=scripts)
@@ -66,12 +67,13 @@ class OpsNode:
 
 
 def start_node(lab: Lab, host: str, priority: int, *, tracked: bool,
-               daemon_args: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> OpsNode:
+               daemon_args: tuple[str, ...] = (), extra: tuple[str, ...] = (),
+               advert: str = "0.1") -> OpsNode:
     assert lab.workdir is not None
     flag = lab.workdir / f"{host}-flag" if tracked else None
     if flag is not None:
         flag.touch()
-    node = PyNode(lab, host, config(priority, flag, extra=extra), name="ops")
+    node = PyNode(lab, host, config(priority, flag, extra=extra, advert=advert), name="ops")
     node.process = lab.spawn(host, [*node.argv(), "--dump-dir", str(node.directory),
                                     *daemon_args], name="pykeepalived")
     return OpsNode(node, flag)
