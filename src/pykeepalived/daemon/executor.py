@@ -17,6 +17,7 @@ from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.adapters.netlink import NetlinkRequestError
+from pykeepalived.daemon.packet_log import PacketLog
 from pykeepalived.daemon.packets import advert_datagrams
 from pykeepalived.daemon.transitions import TransitionLog
 from pykeepalived.vrrp.actions import (
@@ -68,6 +69,10 @@ class InstanceIO:
     encoded: tuple[Advertisement, SocketSpec, list[tuple[bytes, IPAddress]]] | None = None
 
 
+def transition_line(name: str, old: str, new: str, reason: str) -> str:
+    return f"({name}) pykeepalived: {old} -> {new}, reason: {reason}"
+
+
 class Executor:
     def __init__(self, addresses: NetlinkPort, notifier: NotifierPort, log: LogSink, *,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -86,6 +91,14 @@ class Executor:
         self.transitions = TransitionLog()
         #: daemon-wide operation counters (metrics.py OPERATION_METRICS names them)
         self.operations: Counter[str] = Counter()
+        #: receive checks' complaints, rate-limited per kind, the first per sender named
+        self.packet_log = PacketLog(log)
+
+    def log_line(self, action: Log) -> None:
+        if action.packet_from is not None:
+            self.packet_log.log(action.message, action.level, source=action.packet_from)
+        else:
+            self._log.log(action.message, action.level)
 
     @staticmethod
     def immediate(actions: Sequence[Action]) -> bool:
@@ -100,7 +113,7 @@ class Executor:
                 self.send_advert(io, action.advert)
             else:
                 assert isinstance(action, Log)
-                self._log.log(action.message, action.level)
+                self.log_line(action)
 
     async def run(self, io: InstanceIO, actions: Sequence[Action]) -> None:
         for action in actions:
@@ -118,12 +131,14 @@ class Executor:
                     self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
                                           action.priority)
                 case Log():
-                    self._log.log(action.message, action.level)
+                    self.log_line(action)
                 case StateChanged():
                     if action.new is State.MASTER and io.ah is not None:
                         io.ah.sequence.on_become_master()
-                    self._log.log(f"({io.spec.name}) {action.old.value} -> "
-                                  f"{action.new.value}: {action.reason}", LogLevel.DEBUG)
+                    # ours, once per transition, beside keepalived's "Entering X STATE":
+                    # the why an operator otherwise digs out of the lines before it
+                    self._log.log(transition_line(io.spec.name, action.old.value,
+                                                  action.new.value, action.reason))
                     self.transitions.record(io.spec.name, action.old.value, action.new.value,
                                             action.reason)
                     if self.on_state is not None:

@@ -70,7 +70,7 @@ class Runtime:
         #: `-V`: keep the VIPs at stop (transitions while running still remove them)
         self.release_vips_at_stop = release_vips
         self.nodes: dict[str, RunningInstance] = {}
-        self.inbound = Inbound(self.nodes, self.feed, log)
+        self.inbound = Inbound(self.nodes, self.feed, log, packet_log=self.executor.packet_log)
         self.trackers = Trackers(ports, log, self.tracker_reading)
         self.daemon = EMPTY
         self.links = VmacLinks(ports, log)

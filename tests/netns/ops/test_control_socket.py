@@ -75,6 +75,11 @@ def test_status_over_the_socket_follows_failover_tracker_and_reload(
     a.flag.unlink()
     faulted = wait_for(lambda: state_of(a, "FAULT"), 4.0, what="a in FAULT")
     assert "chk_flag" in instance(faulted)["reason"]
+    # logged once, with the same reason
+    moved = [line for line in a.node.log().splitlines() if "MASTER -> FAULT" in line]
+    assert len(moved) == 1, moved
+    assert moved[0].endswith(f"(VI_OPS) pykeepalived: MASTER -> FAULT, reason: "
+                             f"{instance(faulted)['reason']}")
     assert a.status(check_rc=(2,)).returncode == 2
     wait_for(lambda: has_address(lab, "b", VIP), TAKEOVER, what="b to take over")
     taken = wait_for(lambda: state_of(b, "MASTER"), 2.0, what="b MASTER over the socket")

@@ -19,7 +19,7 @@ from netlab.lab import CHECKOUT, wait_for
 from netlab.peers import PyNode, has_address
 from tests.conftest import skip_or_fail
 from tests.netns.ops.lab import TAKEOVER, VIP, config
-from tests.unit.daemon.test_watchdog import FakeSystemd
+from tests.unit.daemon.fake_systemd import FakeSystemd
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
-import threading
 import time
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pykeepalived.daemon.sdnotify import keep_watchdog, notify, watchdog_interval
+from tests.unit.daemon.fake_systemd import FakeSystemd
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -29,33 +28,6 @@ if TYPE_CHECKING:
 def test_the_interval_is_half_the_period_for_the_watched_pid_only(
         env: dict[str, str], pid: int, expected: float | None) -> None:
     assert watchdog_interval(env, pid=pid) == expected
-
-
-class FakeSystemd:
-    """A notify socket read by a thread, each datagram stamped when it arrives."""
-
-    def __init__(self, path: Path) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(path))
-        self.sock.settimeout(0.05)
-        self.env = {"NOTIFY_SOCKET": str(path)}
-        self.received: list[tuple[float, str]] = []
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        while not self._done.is_set():
-            try:
-                data = self.sock.recv(4096)
-            except TimeoutError:
-                continue
-            self.received.append((time.monotonic(), data.decode()))
-
-    def close(self) -> None:
-        self._done.set()
-        self._thread.join(2.0)
-        self.sock.close()
 
 
 def test_a_stalled_loop_stops_the_watchdog(tmp_path: Path) -> None:
