@@ -208,7 +208,7 @@ class Live:
         transitions = runtime.executor.transitions
         return replace(snapshot, transitions=transitions.history(),
                        transition_counts=transitions.count_rows(),
-                       operations=tuple(runtime.executor.operations.items()))
+                       operations=tuple(runtime.operation_counts().items()))
 
 
 async def _serve_controls(live: Live, controls: asyncio.Queue[Control],

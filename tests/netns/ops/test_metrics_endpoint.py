@@ -75,6 +75,8 @@ def test_metrics_follow_a_failover_and_state_answers_200_on_the_master_only(
                  state="MASTER") == 1
     assert value(before, "pykeepalived_gratuitous_sent_total", kind="garp") > 0
     assert value(before, "keepalived_script_status", name="chk_flag") == 1
+    assert value(before, "pykeepalived_track_script_runs_total") >= 1
+    assert value(before, "pykeepalived_track_script_failures_total") == 0
     assert vrrp_state(lab, "b") == 1
     assert curl(lab, "a", f"http://127.0.0.1:{PORT}/state/VI_OPS") == (200, "MASTER\n")
     assert curl(lab, "b", f"http://127.0.0.1:{PORT}/state/VI_OPS") == (503, "BACKUP\n")
@@ -92,6 +94,8 @@ def test_metrics_follow_a_failover_and_state_answers_200_on_the_master_only(
     assert [v for _, v in moves] == [1], moves
     faulted = scrape(lab, "a")
     assert value(faulted, "keepalived_script_status", name="chk_flag") == 0
+    assert value(faulted, "pykeepalived_track_script_failures_total") >= 1
+    assert value(faulted, "pykeepalived_track_script_seconds_total") > 0
     assert value(faulted, "pykeepalived_transitions_total", iname="VI_OPS", state="FAULT") == 1
     assert value(faulted, "keepalived_release_master_total", iname="VI_OPS") == 1
     assert curl(lab, "b", f"http://127.0.0.1:{PORT}/state/VI_OPS")[0] == 200
