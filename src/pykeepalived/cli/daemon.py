@@ -104,7 +104,8 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
         checker_argv=None if args.vrrp or checking else checker_flags(args, path,
                                                                       checkers_pid, control),
         respawn=not args.dont_respawn, release_ipvs=not args.dont_release_ipvs,
-        control_socket=control, metrics_address=args.metrics_address)
+        control_socket=control, metrics_address=args.metrics_address,
+        main_process=not args.checker_child)
     remove_bridge = install_bridge(log)
     try:
         if checking:

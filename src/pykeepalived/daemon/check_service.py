@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from pykeepalived.adapters.netlink_events import AddressAdded, AddressRemoved, NetlinkWatcher
 from pykeepalived.check.params import FileProbe
 from pykeepalived.config.load import load_config
-from pykeepalived.daemon import signals
+from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.check_readouts import CheckReadouts
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.heap import freeze_long_lived
@@ -78,6 +78,7 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
     files = FilePoller(runtime, spec, ports.read_file)
     readouts = CheckReadouts(config, runtime, log, options.dump_directory, files.values)
     server = None
+    watchdog: asyncio.Task[None] | None = None
     if options.control_socket:
         server = check_control(options.control_socket, lambda: readouts.document())
         await start_logged(server, log)
@@ -87,12 +88,17 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
         suspend.report()
         files.start()
         freeze_long_lived()
+        watchdog = _tell_systemd_ready(options)
         while (control := await controls.get()) is not Control.STOP:
             if control is not Control.RELOAD:
                 await readouts.serve(control)  # SIGUSR2 and stats-clear: VRRP's only
                 continue
             log.log("Reloading")  # the checker's reply to the parent's "Reloading ..."
+            if options.main_process:
+                sdnotify.reloading()
             loaded = await _reloaded(options, log, build)
+            if options.main_process:
+                sdnotify.ready()
             if loaded is None:
                 continue
             config, new = loaded
@@ -108,8 +114,12 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
             readouts = CheckReadouts(config, runtime, log, options.dump_directory,
                                      files.values)
             freeze_long_lived()
+        if options.main_process:
+            sdnotify.stopping()
         return 0
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         if server is not None:
             await server.close()
         files.stop()
@@ -119,6 +129,17 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
             await ports.close()
         remove_handlers()
         log.log("Stopped")
+
+
+def _tell_systemd_ready(options: DaemonOptions) -> asyncio.Task[None] | None:
+    """A checker running as the main process (`-C`, or no vrrp_instance) is the one
+    systemd watches: READY=1, and the watchdog when WatchdogSec asks for it. The child
+    says nothing (its parent does)."""
+    if not options.main_process:
+        return None
+    sdnotify.ready()
+    interval = sdnotify.watchdog_interval()
+    return None if interval is None else asyncio.create_task(sdnotify.keep_watchdog(interval))
 
 
 async def _reloaded(options: DaemonOptions, log: LogSink, build: BuildCheck,

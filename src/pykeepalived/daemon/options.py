@@ -33,3 +33,5 @@ class DaemonOptions:
     control_socket: str | None = None
     #: pykeepalived: `[ADDRESS:]PORT` of the metrics endpoint (None: global_defs decides)
     metrics_address: str | None = None
+    #: the process systemd started (not the checker child): it sends READY=1, WATCHDOG=1
+    main_process: bool = True

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from netlab.conf import Config, GlobalDefs, Instance, Script
+from netlab.conf import Block, Config, GlobalDefs, Instance, Script
 from netlab.peers import PyNode
 
 if TYPE_CHECKING:
@@ -77,3 +77,19 @@ def start_node(lab: Lab, host: str, priority: int, *, tracked: bool,
     node.process = lab.spawn(host, [*node.argv(), "--dump-dir", str(node.directory),
                                     *daemon_args], name="pykeepalived")
     return OpsNode(node, flag)
+
+
+UP, DOWN = 18080, 18081
+
+
+def check_config() -> Config:
+    """A director: one instance and a virtual server with two TCP-checked real servers
+    on 192.0.2.12 (the lab's second host), ports UP and DOWN."""
+    servers = [Block(f"real_server 192.0.2.12 {port}",
+                     ["weight 1", Block("TCP_CHECK", ["connect_timeout 1"])])
+               for port in (UP, DOWN)]
+    virtual = Block("virtual_server 192.0.2.100 80",
+                    ["delay_loop 1", "lb_algo rr", "lb_kind NAT", "protocol TCP", *servers])
+    return Config(global_defs=GlobalDefs(router_id="ops"),
+                  instances=[Instance("VI_T", 51, 150, ["192.0.2.100/24"], advert="1")],
+                  blocks=[virtual])

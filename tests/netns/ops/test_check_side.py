@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from netlab.conf import Block, Config, GlobalDefs, Instance
 from netlab.lab import wait_for
 from netlab.peers import PyNode
+from tests.netns.ops.lab import DOWN, UP, check_config
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,27 +21,13 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 
-UP, DOWN = 18080, 18081
-
-
-def config() -> Config:
-    servers = [Block(f"real_server 192.0.2.12 {port}",
-                     ["weight 1", Block("TCP_CHECK", ["connect_timeout 1"])])
-               for port in (UP, DOWN)]
-    virtual = Block("virtual_server 192.0.2.100 80",
-                    ["delay_loop 1", "lb_algo rr", "lb_kind NAT", "protocol TCP", *servers])
-    return Config(global_defs=GlobalDefs(router_id="ops"),
-                  instances=[Instance("VI_T", 51, 150, ["192.0.2.100/24"], advert="1")],
-                  blocks=[virtual])
-
-
 def test_status_over_the_socket_has_the_checkers_servers(make_lab: Callable[..., Lab]) -> None:
     lab = make_lab(("d", "r"))
     lab.spawn("r", [sys.executable, "-m", "http.server", str(UP), "--bind", "192.0.2.12"],
               name="http")
     wait_for(lambda: lab.run("r", ["ss", "-ltn"], check=False).stdout.count(f":{UP} "),
              10.0, what="the http server")
-    node = PyNode(lab, "d", config(), name="chk")
+    node = PyNode(lab, "d", check_config(), name="chk")
     node.process = lab.spawn("d", [*node.argv(), "--dump-dir", str(node.directory)],
                              name="pykeepalived")
     node.wait_for_log(f"TCP connection to [192.0.2.12]:tcp:{UP} success.", 30.0)

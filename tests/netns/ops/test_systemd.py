@@ -18,7 +18,7 @@ import pytest
 from netlab.lab import CHECKOUT, wait_for
 from netlab.peers import PyNode, has_address
 from tests.conftest import skip_or_fail
-from tests.netns.ops.lab import TAKEOVER, VIP, config
+from tests.netns.ops.lab import TAKEOVER, VIP, check_config, config
 from tests.unit.daemon.fake_systemd import FakeSystemd
 
 if TYPE_CHECKING:
@@ -97,6 +97,28 @@ def test_the_daemon_notifies_and_keeps_the_watchdog_only_while_running(
                  or None, 5.0, what="READY=1 after the reload")
         after_hup = [said for _, said in systemd.received[sent:] if "WATCHDOG" not in said]
         assert after_hup[0] == "RELOADING=1", after_hup
+        assert node.stop() == 0
+        assert messages(systemd, "STOPPING=1")
+    finally:
+        systemd.close()
+
+
+@pytest.mark.netns
+@pytest.mark.slow
+def test_a_checker_running_alone_notifies_and_keeps_the_watchdog(
+        make_lab: Callable[..., Lab]) -> None:
+    lab = make_lab(("d",))
+    assert lab.workdir is not None
+    systemd = FakeSystemd(lab.workdir / "notify")
+    try:
+        node = PyNode(lab, "d", check_config(), name="sdc")
+        node.process = lab.spawn("d", ["env", f"NOTIFY_SOCKET={lab.workdir / 'notify'}",
+                                       "WATCHDOG_USEC=400000", *node.argv(), "-C"],
+                                 name="pykeepalived")
+        wait_for(lambda: messages(systemd, "READY=1") or None, TAKEOVER,
+                 what=f"READY=1 from -C; it logged:\n{node.log()[-3000:]}")
+        wait_for(lambda: len(messages(systemd, "WATCHDOG=1")) >= 3 or None, 2.0,
+                 what="WATCHDOG=1 from -C")
         assert node.stop() == 0
         assert messages(systemd, "STOPPING=1")
     finally:
