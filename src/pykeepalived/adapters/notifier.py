@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,6 +91,8 @@ class Notifier:
         self._retiring: dict[tuple[str, str], NotifyTarget] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._started = False
+        #: notify_runs, notify_failures, notify_seconds: the daemon's metrics read them
+        self.counts: defaultdict[str, float] = defaultdict(float)
 
     async def _run_real(self, command: ScriptCommand, time_limit: float | None,
                         ) -> ScriptResult:
@@ -216,11 +219,20 @@ class Notifier:
     async def _run_one(self, target: NotifyTarget, keyword: str, command: ScriptCommand,
                        limit: float) -> None:
         prefix = f"{target.label} {keyword} script {command.program}"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
             result = await self._runner(command, limit)
         except ScriptRefused as refused:
             log.error("%s not run: %s", prefix, refused)
+            self.counts["notify_runs"] += 1
+            self.counts["notify_failures"] += 1
             return
+        finally:
+            self.counts["notify_seconds"] += loop.time() - started
+        self.counts["notify_runs"] += 1
+        if result.timed_out or result.signal is not None or result.exit_status:
+            self.counts["notify_failures"] += 1
         if result.timed_out:
             log.warning("%s timed out after %gs and was killed", prefix, limit)
         elif result.signal is not None:

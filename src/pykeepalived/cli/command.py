@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="pykeepalived: a peer node's config, so -t can judge tracker weights")
     add("--dump-dir", default="/tmp", metavar="DIR",
         help="pykeepalived: where DATA/STATS/JSON dumps go (keepalived: always /tmp)")
+    add("--control-socket", default=None, metavar="PATH",
+        help="pykeepalived: the control socket `pykeepalived status` asks (root only, mode"
+        " 0600; default pykeepalived.sock beside the pid file; 'none': no socket)")
+    add("--metrics-address", default=None, metavar="[ADDRESS:]PORT",
+        help="pykeepalived: serve Prometheus metrics (/metrics) and the state check"
+        " (/state/INSTANCE) over HTTP; a bare PORT binds loopback only")
     add("--signum", metavar="SIGFUNC", help="return signal number for STOP, RELOAD, DATA, "
         "STATS, STATS_CLEAR, JSON")
     return parser

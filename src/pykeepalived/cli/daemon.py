@@ -36,9 +36,24 @@ def daemonize() -> bool:
     return True
 
 
-def checker_flags(args: argparse.Namespace, path: str, pid_file: str) -> tuple[str, ...]:
+def control_socket_path(args: argparse.Namespace, main_pid: str) -> str | None:
+    """`--control-socket`, or pykeepalived.sock beside the main pid file; None for 'none'.
+    The checker child is handed its own path (the parent's + `.check`) by checker_flags."""
+    from pykeepalived.observe.control import CONTROL_SOCKET_NAME
+
+    value = args.control_socket
+    if value is None:
+        return os.path.join(os.path.dirname(main_pid), CONTROL_SOCKET_NAME)
+    return None if value in ("", "none") else os.path.abspath(value)
+
+
+def checker_flags(args: argparse.Namespace, path: str, pid_file: str,
+                  control: str | None = None) -> tuple[str, ...]:
     """The flags the checker child needs to be the same daemon, checking."""
-    flags = ["-n", "-f", path, "-c", pid_file, "--dump-dir", os.path.abspath(args.dump_dir)]
+    from pykeepalived.observe.control import CHECK_SOCKET_SUFFIX
+
+    flags = ["-n", "-f", path, "-c", pid_file, "--dump-dir", os.path.abspath(args.dump_dir),
+             "--control-socket", "none" if control is None else control + CHECK_SOCKET_SUFFIX]
     for present, flag in ((args.log_console, "-l"), (args.log_detail, "-D"),
                           (args.no_syslog, "-G"), (args.all_config, "-e"),
                           (args.dont_release_ipvs, "-I")):
@@ -69,6 +84,9 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
             main_pid, checkers_pid)
     else:
         pid_files = (main_pid, os.path.abspath(args.vrrp_pid or VRRP_PIDFILE))
+    # the child is told its socket by the parent (checker_flags): taken as given
+    control = control_socket_path(args, main_pid) if not args.checker_child else (
+        None if args.control_socket in (None, "", "none") else args.control_socket)
     if not args.dont_fork and not args.checker_child and not daemonize():
         return 0
     settings = LogSettings.from_flags(
@@ -84,8 +102,10 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
         command_line=" ".join(sys.argv), process_name="keepalived",
         dump_directory=os.path.abspath(args.dump_dir), log_detail=args.log_detail,
         checker_argv=None if args.vrrp or checking else checker_flags(args, path,
-                                                                      checkers_pid),
-        respawn=not args.dont_respawn, release_ipvs=not args.dont_release_ipvs)
+                                                                      checkers_pid, control),
+        respawn=not args.dont_respawn, release_ipvs=not args.dont_release_ipvs,
+        control_socket=control, metrics_address=args.metrics_address,
+        main_process=not args.checker_child)
     remove_bridge = install_bridge(log)
     try:
         if checking:

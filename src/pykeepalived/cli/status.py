@@ -1,9 +1,16 @@
 """`pykeepalived status`: ask the running daemon (ours or keepalived) for its state.
 
-Signals the pid from the pid file with keepalived's JSON dump signal, waits (bounded) for
-fresh dump files and prints a table, the JSON, or Prometheus text (observe/). The VRRP
-process passes the signal on to its checker child, whose document adds the virtual and
-real servers; against a real keepalived (no such document) the VRRP view is shown alone.
+Our daemon answers on its control socket (root only; `pykeepalived.sock` beside the pid
+file): one round trip, the live state, the checker's side joined by the daemon. Without
+a socket (a real keepalived, or ours started with `--control-socket none`) it signals the
+pid from the pid file with keepalived's JSON dump signal and waits (bounded) for fresh
+dump files, as before: the VRRP process passes the signal on to its checker child, whose
+document adds the virtual and real servers; against a real keepalived (no such document)
+the VRRP view is shown alone. Either way it prints a table, the JSON, or Prometheus text
+(observe/), or with `--watch` redraws the table on every change (cli/watch.py).
+
+Exit codes: 0, 1 when no status could be had, 2 when some instance is in FAULT (for
+scripts and monitoring checks).
 """
 
 from __future__ import annotations
@@ -18,12 +25,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pykeepalived.adapters.control_socket import query
 from pykeepalived.observe.check_status import (
     CHECK_STATUS_FILE,
     CheckStatusError,
     check_status_json,
     parse_check_status,
 )
+from pykeepalived.observe.control import CONTROL_SOCKET_NAME, REQUEST_STATUS, parse_answer
 from pykeepalived.observe.metrics import format_metrics
 from pykeepalived.observe.status import (
     KEEPALIVED_JSON,
@@ -119,22 +128,86 @@ def _mtime(path: Path) -> int | None:
         return None
 
 
+#: `pykeepalived status` exits with it when some instance is in FAULT
+EXIT_FAULT = 2
+
+
+def default_socket(pid_file: Path) -> Path:
+    return pid_file.parent / CONTROL_SOCKET_NAME
+
+
+def ask_socket(path: Path, *, timeout: float = 3.0) -> StatusView | None:
+    """The daemon's answer on its control socket; None when there is no socket to ask
+    (no file, nobody listening: then the dump files are the way)."""
+    try:
+        raw = query(str(path), REQUEST_STATUS, timeout=timeout)
+    except (FileNotFoundError, ConnectionRefusedError):
+        return None
+    except PermissionError:
+        raise StatusError(f"not allowed to use the control socket {path}: run as root"
+                          ) from None
+    except OSError as exc:
+        raise StatusError(f"control socket {path}: {exc}") from None
+    return parse_answer(raw)
+
+
+def get_status(pid_file: Path, directory: Path, socket_path: Path | None, *,
+               timeout: float = 2.0) -> StatusView:
+    """The control socket first, else the dump files keepalived writes on a signal."""
+    if socket_path is not None:
+        view = ask_socket(socket_path, timeout=max(timeout, 3.0))
+        if view is not None:
+            return view
+    return request_status(pid_file, directory, timeout=timeout)
+
+
+def status_document(view: StatusView) -> dict[str, object]:
+    """`pykeepalived status --json`."""
+    return {"source": view.source,
+            "instances": [status_json(i) for i in view.instances],
+            "groups": [{"name": g.name, "state": g.state, "members": list(g.members)}
+                       for g in view.groups],
+            "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
+                        for s in view.scripts],
+            "transitions": [{"at": t.at, "instance": t.instance, "old": t.old, "new": t.new,
+                             "reason": t.reason} for t in view.transitions],
+            "daemon_counters": view.daemon_counters,
+            "virtual_servers": [] if view.check is None else check_status_json(view.check)}
+
+
 def main_status(argv: Sequence[str]) -> int:
-    """`pykeepalived status [--json|--metrics] [--pid FILE] [--dir DIR]`; exit 0 or 1."""
+    """`pykeepalived status [--json|--metrics|--watch] [--pid FILE] [--dir DIR]
+    [--socket PATH]`; exit 0, 1 (no status) or 2 (some instance in FAULT)."""
     parser = argparse.ArgumentParser(prog="pykeepalived status",
                                      description="show the running daemon's VRRP and"
                                                  " health-check state")
     output = parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print the status as JSON")
     output.add_argument("--metrics", action="store_true", help="Prometheus text format")
+    output.add_argument("--watch", action="store_true",
+                        help="a live view, redrawn on every change (ctrl-C ends it)")
     parser.add_argument("--pid", type=Path, default=Path("/run/keepalived.pid"),
                         help="the daemon's pid file (default /run/keepalived.pid)")
+    parser.add_argument("--socket", type=Path, default=None,
+                        help="the control socket (default pykeepalived.sock beside the pid"
+                             " file; 'none': use the dump files)")
+    parser.add_argument("--interval", type=float, default=0.2,
+                        help="--watch: seconds between two looks (default 0.2)")
+    parser.add_argument("--count", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, default=Path("/tmp"),
                         help="where the daemon writes its dumps (default /tmp)")
     parser.add_argument("--timeout", type=float, default=2.0, help="seconds to wait")
     args = parser.parse_args(list(argv))
+    socket_path = None if str(args.socket) in ("none", "") else (
+        args.socket or default_socket(args.pid))
+    if args.watch:
+        from pykeepalived.cli.watch import watch
+
+        return watch(lambda: get_status(args.pid, args.dir, socket_path,
+                                        timeout=args.timeout),
+                     interval=args.interval, count=args.count)
     try:
-        view = request_status(args.pid, args.dir, timeout=args.timeout)
+        view = get_status(args.pid, args.dir, socket_path, timeout=args.timeout)
     except StatusError as exc:
         print(f"pykeepalived status: {exc}", file=sys.stderr)
         return 1
@@ -143,12 +216,9 @@ def main_status(argv: Sequence[str]) -> int:
               f" {CHECK_STATUS_FILE} within {args.timeout:g} s: VRRP side only",
               file=sys.stderr)
     if args.json:
-        document = {"instances": [status_json(i) for i in view.instances],
-                    "virtual_servers": [] if view.check is None
-                    else check_status_json(view.check)}
-        print(json.dumps(document, indent=1))
+        print(json.dumps(status_document(view), indent=1))
     elif args.metrics:
         sys.stdout.write(format_metrics(view))
     else:
         sys.stdout.write(format_table(view))
-    return 0
+    return EXIT_FAULT if view.any_fault else 0

@@ -92,6 +92,8 @@ class GlobalDefs:
     rs_init_notifies: bool = False
     no_checker_emails: bool = False
     options: tuple[Option, ...] = ()
+    #: pykeepalived's extension keyword pykeepalived_metrics_address
+    metrics_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,11 +134,26 @@ def _smtp_alert(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["smtp_alert"] = value
 
 
+def _metrics_address(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    """pykeepalived's extension: `pykeepalived_metrics_address [ADDRESS:]PORT` turns the
+    metrics endpoint on (a bare port: loopback). keepalived 2.2.7 does not know it
+    ("Unknown keyword", and `-t` exits 5), so a file shared with keepalived should use
+    the `--metrics-address` flag instead (docs/operations.md)."""
+    raw = arg(ctx, node)
+    host, sep, port = raw.rpartition(":")
+    if not port.isdigit() or int(port) > 65535 or (sep and not host):
+        ctx.error(f"pykeepalived_metrics_address '{raw}' is invalid: expected PORT,"
+                  " ADDRESS:PORT or [ADDRESS]:PORT", node.location)
+        return
+    fields["metrics_address"] = raw
+
+
 _GARP_DELAY_HI = UINT_MAX // TIMER_HZ
 
 GLOBAL_DEFS = Block(
     keywords={
         "router_id": text("router_id"),
+        "pykeepalived_metrics_address": _metrics_address,
         "notification_email": lines("notification_email"),
         "notification_email_from": text("notification_email_from"),
         "smtp_server": _smtp_server,

@@ -67,13 +67,19 @@ class CheckReadouts:
                 write_named(CHECK_DATA_FILE, render_check_data(self.snapshot()),
                             self._directory)
             elif control is Control.JSON:
-                kernel = None
-                if self._runtime.ports.ipvs_available:
-                    kernel = await self._runtime.ipvs_table()
-                write_named(CHECK_STATUS_FILE, encode_check_status(self.snapshot(kernel)),
-                            self._directory)
+                write_named(CHECK_STATUS_FILE, await self.document(), self._directory)
         except OSError as exc:
             self._log.log(f"Cannot write the checker's {control.value} dump: {exc}")
+
+    async def document(self) -> str:
+        """Our check status document, the kernel's weights read back when IPVS is there
+        (the JSON dump signal's file, and the control socket's answer)."""
+        if self._runtime.spec is None:  # asked before the checks have started
+            return '{"taken_at": 0, "pid": 0, "ipvs_read": false, "virtual_servers": []}\n'
+        kernel = None
+        if self._runtime.ports.ipvs_available:
+            kernel = await self._runtime.ipvs_table()
+        return encode_check_status(self.snapshot(kernel))
 
     def snapshot(self, kernel: dict[ServiceSpec, tuple[DestSpec, ...]] | None = None,
                  ) -> CheckSnapshot:

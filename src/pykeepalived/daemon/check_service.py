@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 from pykeepalived.adapters.netlink_events import AddressAdded, AddressRemoved, NetlinkWatcher
 from pykeepalived.check.params import FileProbe
 from pykeepalived.config.load import load_config
-from pykeepalived.daemon import signals
+from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.check_readouts import CheckReadouts
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
+from pykeepalived.daemon.readout_servers import check_control, start_logged
 from pykeepalived.daemon.reload import FAILED_LINE, accepted, load_errors, warnings_of
 from pykeepalived.daemon.signals import Control
 
@@ -76,18 +77,28 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
     suspend = HaSuspend(runtime, spec)
     files = FilePoller(runtime, spec, ports.read_file)
     readouts = CheckReadouts(config, runtime, log, options.dump_directory, files.values)
+    server = None
+    watchdog: asyncio.Task[None] | None = None
+    if options.control_socket:
+        server = check_control(options.control_socket, lambda: readouts.document())
+        await start_logged(server, log)
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
         suspend.report()
         files.start()
         freeze_long_lived()
+        watchdog = _tell_systemd_ready(options)
         while (control := await controls.get()) is not Control.STOP:
             if control is not Control.RELOAD:
                 await readouts.serve(control)  # SIGUSR2 and stats-clear: VRRP's only
                 continue
             log.log("Reloading")  # the checker's reply to the parent's "Reloading ..."
+            if options.main_process:
+                sdnotify.reloading()
             loaded = await _reloaded(options, log, build)
+            if options.main_process:
+                sdnotify.ready()
             if loaded is None:
                 continue
             config, new = loaded
@@ -103,8 +114,14 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
             readouts = CheckReadouts(config, runtime, log, options.dump_directory,
                                      files.values)
             freeze_long_lived()
+        if options.main_process:
+            sdnotify.stopping()
         return 0
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        if server is not None:
+            await server.close()
         files.stop()
         await suspend.stop()
         await runtime.stop(release=options.release_ipvs)
@@ -112,6 +129,17 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
             await ports.close()
         remove_handlers()
         log.log("Stopped")
+
+
+def _tell_systemd_ready(options: DaemonOptions) -> asyncio.Task[None] | None:
+    """A checker running as the main process (`-C`, or no vrrp_instance) is the one
+    systemd watches: READY=1, and the watchdog when WatchdogSec asks for it. The child
+    says nothing (its parent does)."""
+    if not options.main_process:
+        return None
+    sdnotify.ready()
+    interval = sdnotify.watchdog_interval()
+    return None if interval is None else asyncio.create_task(sdnotify.keep_watchdog(interval))
 
 
 async def _reloaded(options: DaemonOptions, log: LogSink, build: BuildCheck,

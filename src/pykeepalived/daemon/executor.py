@@ -11,12 +11,15 @@ notifier only enqueues (per instance, the specific script then the generic `noti
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, TypeVar
 
 from pykeepalived.adapters.netlink import NetlinkRequestError
+from pykeepalived.daemon.packet_log import PacketLog
 from pykeepalived.daemon.packets import advert_datagrams
+from pykeepalived.daemon.transitions import TransitionLog
 from pykeepalived.vrrp.actions import (
     Action,
     AddVips,
@@ -66,6 +69,10 @@ class InstanceIO:
     encoded: tuple[Advertisement, SocketSpec, list[tuple[bytes, IPAddress]]] | None = None
 
 
+def transition_line(name: str, old: str, new: str, reason: str) -> str:
+    return f"({name}) pykeepalived: {old} -> {new}, reason: {reason}"
+
+
 class Executor:
     def __init__(self, addresses: NetlinkPort, notifier: NotifierPort, log: LogSink, *,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -80,6 +87,18 @@ class Executor:
         self.release_vips = release_vips
         #: told of every transition, in the instance's action order (lvs_sync_daemon)
         self.on_state = on_state
+        #: every transition with its reason, for the control socket and the metrics
+        self.transitions = TransitionLog()
+        #: daemon-wide operation counters (metrics.py OPERATION_METRICS names them)
+        self.operations: Counter[str] = Counter()
+        #: receive checks' complaints, rate-limited per kind, the first per sender named
+        self.packet_log = PacketLog(log)
+
+    def log_line(self, action: Log) -> None:
+        if action.packet_from is not None:
+            self.packet_log.log(action.message, action.level, source=action.packet_from)
+        else:
+            self._log.log(action.message, action.level)
 
     @staticmethod
     def immediate(io: InstanceIO, actions: Sequence[Action]) -> bool:
@@ -100,15 +119,15 @@ class Executor:
             elif type(action) is SendGratuitous:
                 if io.spec.vips and action.count > 0:
                     self._announce(io)
-                    for frame, _ in self._frames(io, list(io.spec.vips), action.count):
-                        assert io.frames is not None
-                        io.frames.send(frame)
+                    for frame, _, kind in self._frames(io, list(io.spec.vips),
+                                                       action.count):
+                        self._send_frame(io, frame, kind)
             elif type(action) is Notify:
                 self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
                                       action.priority)
             else:
                 assert isinstance(action, Log)
-                self._log.log(action.message, action.level)
+                self.log_line(action)
 
     async def run(self, io: InstanceIO, actions: Sequence[Action]) -> None:
         for action in actions:
@@ -133,12 +152,16 @@ class Executor:
                     self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
                                           action.priority)
                 case Log():
-                    self._log.log(action.message, action.level)
+                    self.log_line(action)
                 case StateChanged():
                     if action.new is State.MASTER and io.ah is not None:
                         io.ah.sequence.on_become_master()
-                    self._log.log(f"({io.spec.name}) {action.old.value} -> "
-                                  f"{action.new.value}: {action.reason}", LogLevel.DEBUG)
+                    # ours, once per transition, beside keepalived's "Entering X STATE":
+                    # the why an operator otherwise digs out of the lines before it
+                    self._log.log(transition_line(io.spec.name, action.old.value,
+                                                  action.new.value, action.reason))
+                    self.transitions.record(io.spec.name, action.old.value, action.new.value,
+                                            action.reason)
                     if self.on_state is not None:
                         await self.on_state(io.spec.name, action.old, action.new)
 
@@ -212,16 +235,21 @@ class Executor:
                                   f"{spec.ifname} for {spec.address.ip}", LogLevel.DETAIL)
 
     async def _burst(self, io: InstanceIO, specs: Sequence[AddressSpec], count: int) -> None:
-        for frame, interval in self._frames(io, specs, count):
-            assert io.frames is not None
-            io.frames.send(frame)
+        for frame, interval, kind in self._frames(io, specs, count):
+            self._send_frame(io, frame, kind)
             if interval > 0:
                 await self._sleep(interval)
 
+    def _send_frame(self, io: InstanceIO, frame: bytes, kind: str) -> None:
+        assert io.frames is not None
+        sent = io.frames.send(frame)
+        self.operations[f"{kind}_sent" if sent else f"{kind}_send_failures"] += 1
+
     def _frames(self, io: InstanceIO, specs: Sequence[AddressSpec],
-                count: int) -> Iterator[tuple[bytes, float]]:
-        """The burst's frames in sending order, each with the pause that follows it (each
-        logged as it is taken); nothing when the instance cannot send frames."""
+                count: int) -> Iterator[tuple[bytes, float, str]]:
+        """The burst's frames in sending order, each with the pause that follows it and
+        its kind (`garp`, `unsolicited_na`; each logged as it is taken); nothing when the
+        instance cannot send frames."""
         if io.frames is None:
             return
         for _ in range(count):
@@ -235,4 +263,4 @@ class Executor:
                     frame, interval = unsolicited_na(ip, io.spec.mac), io.spec.gna_interval
                     line = f"Sending unsolicited Neighbour Advert on {spec.ifname} for {ip}"
                 self._log.log(line, LogLevel.DETAIL)
-                yield frame, interval
+                yield frame, interval, "garp" if isinstance(ip, IPv4Address) else "unsolicited_na"

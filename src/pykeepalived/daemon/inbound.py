@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from pykeepalived.adapters.datagram import Datagram
+    from pykeepalived.daemon.packet_log import PacketLog
     from pykeepalived.daemon.ports import LogSink
     from pykeepalived.daemon.running import RunningInstance
     from pykeepalived.vrrp.events import Event
@@ -40,10 +41,12 @@ if TYPE_CHECKING:
 class Inbound:
     def __init__(self, nodes: Mapping[str, RunningInstance],
                  feed: Callable[[RunningInstance, Event, int | None], None],
-                 log: LogSink) -> None:
+                 log: LogSink, packet_log: PacketLog | None = None) -> None:
         self._nodes = nodes
         self._feed = feed
         self._log = log
+        #: the codec's complaints go through it (rate-limited, sender named) when given
+        self._packet_log = packet_log
         self.unknown_vrid = 0
         #: too short to carry a VRID, so no instance's to judge
         self.short_datagrams = 0
@@ -86,7 +89,9 @@ class Inbound:
             return
         ah, state = node.io.ah, node.instance.state
         event, line = receive(node.spec, datagram, ah, state=state)
-        if line is not None:
+        if line is not None and self._packet_log is not None:
+            self._packet_log.log(line.message, line.level, source=str(datagram.source))
+        elif line is not None:
             self._log.log(line.message, line.level)
         resync = ah is not None and answers_lower_priority(
             node.spec, state, node.instance.effective_priority, event)

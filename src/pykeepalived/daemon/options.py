@@ -29,3 +29,9 @@ class DaemonOptions:
     respawn: bool = True
     #: not -I: the checker removes its IPVS services at stop
     release_ipvs: bool = True
+    #: pykeepalived: the control socket's path (None: no socket)
+    control_socket: str | None = None
+    #: pykeepalived: `[ADDRESS:]PORT` of the metrics endpoint (None: global_defs decides)
+    metrics_address: str | None = None
+    #: the process systemd started (not the checker child): it sends READY=1, WATCHDOG=1
+    main_process: bool = True

@@ -67,6 +67,13 @@ NOTIFY_STOP_LIMIT = 1.0
 EMPTY = DaemonSpec((), ())
 
 
+#: the operation counters this daemon keeps, shown from 0 before the first of each
+OPERATIONS_KEPT: dict[str, float] = dict.fromkeys((
+    "garp_sent", "unsolicited_na_sent", "garp_send_failures", "unsolicited_na_send_failures",
+    "notify_runs", "notify_failures", "notify_seconds",
+    "script_runs", "script_failures", "script_seconds"), 0)
+
+
 class Runtime:
     def __init__(self, ports: Ports, log: LogSink, *, release_vips: bool = True) -> None:
         self.ports = ports
@@ -80,7 +87,7 @@ class Runtime:
         #: `-V`: keep the VIPs at stop (transitions while running still remove them)
         self.release_vips_at_stop = release_vips
         self.nodes: dict[str, RunningInstance] = {}
-        self.inbound = Inbound(self.nodes, self.feed, log)
+        self.inbound = Inbound(self.nodes, self.feed, log, packet_log=self.executor.packet_log)
         self.trackers = Trackers(ports, log, self.tracker_reading)
         self.daemon = EMPTY
         self.links = VmacLinks(ports, log)
@@ -371,6 +378,13 @@ class Runtime:
         inbound = self.inbound
         return {"unknown_vrid": inbound.unknown_vrid, "short_datagrams": inbound.short_datagrams,
                 "unexpected_errors": self.unexpected_errors}
+
+    def operation_counts(self) -> dict[str, float]:
+        """GARPs, notify and vrrp_script runs, their time and failures (metrics.py
+        OPERATION_METRICS names each)."""
+        notifier = getattr(self.ports.notifier, "counts", {})  # the tests' fakes keep none
+        return {**OPERATIONS_KEPT, **self.executor.operations, **notifier,
+                **self.trackers.scheduler.counts}
 
     def socket_counters(self) -> dict[str, dict[str, int]]:
         """Per instance: what its socket read and where each datagram went short of the

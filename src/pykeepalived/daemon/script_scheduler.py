@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import math
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -82,6 +83,8 @@ class ScriptScheduler:
         self._started: dict[str, float] = {}
         self._timers: list[asyncio.Task[None]] = []
         self._disabled: set[str] = set()
+        #: script_runs, script_failures, script_seconds: the daemon's metrics read them
+        self.counts: defaultdict[str, float] = defaultdict(float)
 
     async def _run_real(self, command: ScriptCommand, time_limit: float) -> ScriptResult:
         return await run_script(command, time_limit=time_limit,
@@ -120,12 +123,21 @@ class ScriptScheduler:
         return True
 
     async def _run_once(self, job: ScheduledScript) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
             result = await self._runner(job.command, job.time_limit)
         except ScriptRefused as refused:
             self._log_line(f"VRRP_Script({job.name}): {refused}", logging.ERROR)
             self._disabled.add(job.name)
+            self.counts["script_runs"] += 1
+            self.counts["script_failures"] += 1
             return
+        finally:
+            self.counts["script_seconds"] += loop.time() - started
+        self.counts["script_runs"] += 1
+        if result.timed_out or result.signal is not None or result.exit_status:
+            self.counts["script_failures"] += 1
         verdict = job.tracker.record(result)
         for line in verdict.logs:
             self._log_line(line, logging.INFO)

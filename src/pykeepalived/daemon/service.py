@@ -14,6 +14,7 @@ import platform
 import resource
 import signal
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
@@ -22,6 +23,12 @@ from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.children import CheckerSupervisor
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
+from pykeepalived.daemon.readout_servers import (
+    ListenError,
+    MetricsEndpoint,
+    VrrpControl,
+    check_socket_path,
+)
 from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, accepted, reload_running
 from pykeepalived.daemon.runtime import Runtime
@@ -39,6 +46,7 @@ if TYPE_CHECKING:
     from pykeepalived.config.load import LoadResult
     from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.ports import LogSink, Ports
+    from pykeepalived.observe.snapshot import DumpSnapshot
 
     class OpenPorts(Protocol):
         """real_ports.open_real_ports, or the tests' fakes."""
@@ -104,6 +112,9 @@ async def _run(options: DaemonOptions, log: LogSink,
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     runtime: Runtime | None = None
+    control: VrrpControl | None = None
+    metrics: MetricsEndpoint | None = None
+    watchdog: asyncio.Task[None] | None = None
     checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
                                 on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
@@ -112,9 +123,16 @@ async def _run(options: DaemonOptions, log: LogSink,
         security = running.config.global_defs.enable_script_security
         runtime = Runtime(await open_ports(log, script_security=security), log,
                           release_vips=options.release_vips)
+        live = Live(runtime, running, checker_pid=lambda: getattr(checker.child, "pid", None))
+        if options.control_socket:
+            control = VrrpControl(options.control_socket, live.snapshot, log,
+                                  has_checker=lambda: checker.child is not None)
+            await control.start()
+        metrics = await _start_metrics(options, running, live, log, control,
+                                       has_checker=lambda: checker.child is not None)
         await runtime.start_watcher()
         facts = await runtime.gather_facts(interfaces_needed(running.config))
-        running = Running(running.config, build(running.config, facts))
+        running = live.running = Running(running.config, build(running.config, facts))
         for line in running.daemon.warnings:
             log.log(line)
         await runtime.start(running.daemon)
@@ -122,8 +140,9 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log("Startup complete")
         freeze_long_lived()
         sdnotify.ready()
-        running = await _serve_controls(runtime, running, controls, load, options, log,
-                                        checker)
+        if (interval := sdnotify.watchdog_interval()) is not None:
+            watchdog = asyncio.create_task(sdnotify.keep_watchdog(interval))
+        running = await _serve_controls(live, controls, load, options, log, checker)
         log.log("Stopping")
         sdnotify.stopping()
         return 0
@@ -131,6 +150,12 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log(f"Cannot start: {exc}")
         return 1
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        if metrics is not None:
+            await metrics.close()
+        if control is not None:
+            await control.close()
         if runtime is not None:
             await runtime.stop()
         await checker.stop()
@@ -139,29 +164,79 @@ async def _run(options: DaemonOptions, log: LogSink,
         log.log(f"Stopped {banner}")
 
 
-async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.Queue[Control],
+async def _start_metrics(options: DaemonOptions, running: Running, live: Live, log: LogSink,
+                         control: VrrpControl | None, *, has_checker: Callable[[], bool],
+                         ) -> MetricsEndpoint | None:
+    """The metrics endpoint when asked for (`--metrics-address`, else global_defs'
+    `pykeepalived_metrics_address`); off by default. An unusable address is logged and
+    the daemon runs on without it."""
+    address = options.metrics_address or running.config.global_defs.metrics_address
+    if not address:
+        return None
+
+    def check_socket() -> str | None:
+        return check_socket_path(control.server.path) if (
+            control is not None and has_checker()) else None
+
+    try:
+        endpoint = MetricsEndpoint(address, live.snapshot, log, check_socket)
+    except ListenError as exc:
+        log.log(f"pykeepalived: {exc}")
+        return None
+    return endpoint if await endpoint.start() else None
+
+
+class Live:
+    """What the read-outs need of the running daemon; `running` follows every reload."""
+
+    def __init__(self, runtime: Runtime, running: Running,
+                 checker_pid: Callable[[], int | None] = lambda: None) -> None:
+        self.runtime = runtime
+        self.running = running
+        self.checker_pid = checker_pid
+
+    def snapshot(self) -> DumpSnapshot:
+        """One snapshot of the live state: dumps, the control socket, metrics."""
+        runtime = self.runtime
+        snapshot = build_snapshot(self.running.config, runtime.cores(),
+                                  runtime.script_trackers(), wall_now=time.time(),
+                                  mono_now=runtime.now(),
+                                  vmac_ifnames=runtime.links.vmac_ifnames(),
+                                  daemon_counters=runtime.counters(),
+                                  socket_counters=runtime.socket_counters(),
+                                  checker_pid=self.checker_pid(),
+                                  witnesses={name: t.reachable for name, t
+                                             in runtime.witnesses.trackers.items()},
+                                  leases={name: r.summary() for name, r
+                                          in runtime.leases.runners.items()})
+        transitions = runtime.executor.transitions
+        return replace(snapshot, transitions=transitions.history(),
+                       transition_counts=transitions.count_rows(),
+                       operations=tuple(runtime.operation_counts().items()))
+
+
+async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
                           load: Callable[[], LoadResult], options: DaemonOptions,
                           log: LogSink, checker: CheckerSupervisor) -> Running:
     """One control at a time; a STOP ends it (later signals are never read: ignored).
     The checker child hears every signal the operator sends but STOP (which it gets
     when we stop)."""
+    runtime = live.runtime
     while True:
         control = await controls.get()
         if control is Control.STOP:
-            return running
+            return live.running
         checker.signal(_SIGNALS[control])
         if control is Control.RELOAD:
             sdnotify.reloading()
-            running = await reload_running(runtime, running, load, log)
+            live.running = await reload_running(runtime, live.running, load, log)
             freeze_long_lived()
             if options.checker_argv is not None:
-                await checker.follow(bool(running.config.virtual_servers))
+                await checker.follow(bool(live.running.config.virtual_servers))
             sdnotify.ready()
             continue
         try:
-            child = checker.child
-            _dump(runtime, running, control, options.dump_directory,
-                  checker_pid=None if child is None else child.pid)
+            _dump(live, control, options.dump_directory)
         except (OSError, ValueError) as exc:
             log.log(f"Cannot write the {control.value} dump: {exc}")
 
@@ -191,21 +266,10 @@ _DUMP_KINDS = {Control.DATA: "data", Control.STATS: "stats", Control.STATS_CLEAR
                Control.JSON: "json"}
 
 
-def _dump(runtime: Runtime, running: Running, control: Control, directory: str, *,
-          checker_pid: int | None = None) -> None:
-    snapshot = build_snapshot(running.config, runtime.cores(), runtime.script_trackers(),
-                              wall_now=time.time(), mono_now=runtime.now(),
-                              vmac_ifnames=runtime.links.vmac_ifnames(),
-                              daemon_counters=runtime.counters(),
-                              socket_counters=runtime.socket_counters(),
-                              checker_pid=checker_pid,
-                              witnesses={name: t.reachable for name, t
-                                         in runtime.witnesses.trackers.items()},
-                              leases={name: r.summary() for name, r
-                                      in runtime.leases.runners.items()})
-    dump_on_signal(_DUMP_KINDS[control], snapshot, directory)
+def _dump(live: Live, control: Control, directory: str) -> None:
+    dump_on_signal(_DUMP_KINDS[control], live.snapshot(), directory)
     if control is Control.STATS_CLEAR:
-        for core in runtime.cores().values():
+        for core in live.runtime.cores().values():
             for key in KEEPALIVED_STATS_KEYS:
                 setattr(core.stats, key, 0)
 

@@ -201,6 +201,17 @@ class GlobalSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class TransitionRecord:
+    """One state change as the daemon saw it: when (epoch), which instance, the why."""
+
+    at: float
+    instance: str
+    old: str
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class DumpSnapshot:
     taken_at: float
     globals: GlobalSnapshot = field(default_factory=GlobalSnapshot)
@@ -210,6 +221,13 @@ class DumpSnapshot:
     daemon_counters: tuple[tuple[str, int], ...] = ()
     #: the checker child's pid: `pykeepalived status` then waits for its document too
     checker_pid: int | None = None
+    #: the last transitions, oldest first (bounded; the control socket and status show them)
+    transitions: tuple[TransitionRecord, ...] = ()
+    #: every transition since start by (instance, new state, reason): metrics count them
+    transition_counts: tuple[tuple[str, str, str, int], ...] = ()
+    #: daemon-wide operation counters by name (GARPs sent, notify and script runs, ...):
+    #: `ops_counters.py` in daemon/ keeps them; metrics.py names each one it knows
+    operations: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,24 @@ class InstanceStatus:
     refusal: str = ""
     #: the lease witness (key, held, revision, holder, error); empty without one
     lease: dict[str, str] = field(default_factory=dict)
+    sync_group: str | None = None
+    track_interfaces: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStatus:
+    name: str
+    state: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionStatus:
+    at: float
+    instance: str
+    old: str
+    new: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +93,29 @@ class StatusView:
     checker_pid: int | None = None
     #: the check side (check_status.py), when the checker wrote a fresh document
     check: CheckStatusView | None = None
+    groups: tuple[GroupStatus, ...] = ()
+    #: the daemon's last transitions, oldest first (control socket only)
+    transitions: tuple[TransitionStatus, ...] = ()
+    #: daemon-wide operation counters (control socket only; metrics.py names them)
+    operations: dict[str, float] = field(default_factory=dict)
+    #: (instance, new state, reason) -> transitions since start (control socket only)
+    transition_counts: tuple[tuple[str, str, str, int], ...] = ()
+
+    @property
+    def any_fault(self) -> bool:
+        """Whether some instance is in FAULT: `pykeepalived status` then exits 2."""
+        return any(inst.state == "FAULT" for inst in self.instances)
 
 
 # ------------------------------------------------------------------ the daemon's side
 def encode_status(snapshot: DumpSnapshot) -> str:
     """Our status file: a stable JSON document, written with keepalived.json."""
-    document = {
+    return json.dumps(status_document(snapshot), indent=1) + "\n"
+
+
+def status_document(snapshot: DumpSnapshot) -> dict[str, Any]:
+    """The status as JSON-ready values: our status file, and the control socket's answer."""
+    return {
         "taken_at": snapshot.taken_at,
         "instances": [
             {"name": i.name, "interface": i.interface or "", "vrid": i.vrid,
@@ -91,15 +126,40 @@ def encode_status(snapshot: DumpSnapshot) -> str:
              "vips": list(i.vips), "garp_delay": i.garp_delay_s,
              "stats": dict(i.stats), "extra_stats": dict(i.extra_stats),
              "split_brain": [_episode(e) for e in i.split_brain],
-             "witnesses": dict(i.witnesses), "refusal": i.refusal, "lease": dict(i.lease)}
+             "witnesses": dict(i.witnesses), "refusal": i.refusal, "lease": dict(i.lease),
+             "sync_group": i.sync_group,
+             "track_interfaces": [[name, weight] for name, weight in i.track_interfaces]}
             for i in snapshot.instances
         ],
+        "groups": [{"name": name, "state": group_state(states), "members": members}
+                   for name, members, states in _groups(snapshot)],
         "scripts": [{"name": s.name, "status": s.status, "tracker_state": s.tracker_state}
                     for s in snapshot.scripts],
+        "transitions": [{"at": t.at, "instance": t.instance, "old": t.old, "new": t.new,
+                         "reason": t.reason} for t in snapshot.transitions],
         "daemon_stats": dict(snapshot.daemon_counters),
         "checker_pid": snapshot.checker_pid,
     }
-    return json.dumps(document, indent=1) + "\n"
+
+
+def _groups(snapshot: DumpSnapshot) -> list[tuple[str, list[str], list[str]]]:
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    for inst in snapshot.instances:
+        if inst.sync_group:
+            members, states = found.setdefault(inst.sync_group, ([], []))
+            members.append(inst.name)
+            states.append(inst.state.value)
+    return [(name, members, states) for name, (members, states) in found.items()]
+
+
+def group_state(states: list[str]) -> str:
+    """A sync group's state from its members': FAULT if any is, MASTER if all are,
+    else the state most of them are in (a group mid-transition shows as such)."""
+    if "FAULT" in states:
+        return "FAULT"
+    if states and all(state == "MASTER" for state in states):
+        return "MASTER"
+    return "BACKUP" if "BACKUP" in states else (states[0] if states else "INIT")
 
 
 def _episode(e: EpisodeSnapshot) -> dict[str, Any]:
@@ -116,6 +176,14 @@ def _master_text(state: str, router: str, priority: int) -> str:
 def parse_status(text: str) -> StatusView:
     try:
         doc = json.loads(text)
+    except ValueError as exc:
+        raise StatusError(f"{STATUS_FILE} is not a status document: {exc}") from None
+    return parse_status_document(doc)
+
+
+def parse_status_document(doc: Any, source: str = STATUS_FILE) -> StatusView:
+    """Our status document (the file, or the control socket's `status` member)."""
+    try:
         instances = tuple(
             InstanceStatus(
                 name=str(i["name"]), interface=str(i["interface"]), vrid=int(i["vrid"]),
@@ -129,18 +197,27 @@ def parse_status(text: str) -> StatusView:
                 split_brain=tuple(dict(e) for e in i.get("split_brain", ())),
                 witnesses={str(k): str(v) for k, v in i.get("witnesses", {}).items()},
                 refusal=str(i.get("refusal", "")),
-                lease={str(k): str(v) for k, v in i.get("lease", {}).items()})
+                lease={str(k): str(v) for k, v in i.get("lease", {}).items()},
+                sync_group=i.get("sync_group"),
+                track_interfaces=tuple((str(n), int(w))
+                                       for n, w in i.get("track_interfaces", ())))
             for i in doc["instances"])
         scripts = tuple(ScriptStatusView(str(s["name"]), str(s["status"]),
                                          str(s["tracker_state"])) for s in doc["scripts"])
-        # absent from status files written before these counters existed
+        # absent from status files written before these members existed
         daemon = {k: int(v) for k, v in doc.get("daemon_stats", {}).items()}
         checker = doc.get("checker_pid")
         checker_pid = None if checker is None else int(checker)
+        groups = tuple(GroupStatus(str(g["name"]), str(g["state"]),
+                                   tuple(str(m) for m in g["members"]))
+                       for g in doc.get("groups", ()))
+        transitions = tuple(TransitionStatus(float(t["at"]), str(t["instance"]), str(t["old"]),
+                                             str(t["new"]), str(t["reason"]))
+                            for t in doc.get("transitions", ()))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise StatusError(f"{STATUS_FILE} is not a status document: {exc}") from None
-    return StatusView(instances, scripts, STATUS_FILE, daemon_counters=daemon,
-                      checker_pid=checker_pid)
+        raise StatusError(f"{source} is not a status document: {exc}") from None
+    return StatusView(instances, scripts, source, daemon_counters=daemon,
+                      checker_pid=checker_pid, groups=groups, transitions=transitions)
 
 
 def parse_keepalived_json(text: str) -> StatusView:
@@ -197,6 +274,7 @@ def format_table(view: StatusView) -> str:
             lines.append(f"{inst.name}: lease {lease.get('key')} held={lease.get('held')} "
                          f"revision={lease.get('revision')} holder={lease.get('holder') or '-'}"
                          + (f" ({lease['error']})" if lease.get("error") else ""))
+    lines += [f"group {g.name}: {g.state} ({' '.join(g.members)})" for g in view.groups]
     lines += [f"script {s.name}: {s.status}" + (f" ({s.tracker_state})" * bool(s.tracker_state))
               for s in view.scripts]
     daemon = " ".join(f"{k}={v}" for k, v in view.daemon_counters.items() if v)

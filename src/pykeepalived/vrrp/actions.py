@@ -6,7 +6,7 @@ core keeps them and reports the earliest through `next_deadline()`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -90,6 +90,10 @@ class Log:
 
     message: str
     level: LogLevel = LogLevel.INFO
+    #: a receive check's complaint about one packet from this sender: the daemon may
+    #: rate-limit repeats (daemon/packet_log.py), never the first from a new sender.
+    #: Not part of equality: the line is the same line whoever sent the packet
+    packet_from: str | None = field(default=None, compare=False)
 
 
 Action = SendAdvert | AddVips | RemoveVips | SendGratuitous | StateChanged | Notify | Log

@@ -38,13 +38,18 @@ def check_advert(
     for check in (_check_identity, _check_ttl, _check_version, _check_auth, _check_interval):
         refused = check(params, stats, event)
         if refused is not None:
-            return refused
+            return _about(refused, event)
     refused = _check_lists(params, stats, event, check_addresses)
     if refused is None:
         stats.rx_accepted += 1
         if event.advert.priority == 0:
             stats.pri_zero_rcvd += 1
-    return refused
+        return None
+    return _about(refused, event)
+
+
+def _about(line: Log, event: AdvertReceived) -> Log:
+    return Log(line.message, line.level, packet_from=str(event.source))
 
 
 def _info(text: str) -> Log:

@@ -217,7 +217,7 @@ def test_dump_signals_write_keepalived_files_and_stats_clear_zeroes(tmp_path: Pa
 
     from pykeepalived.config.load import load_config
     from pykeepalived.daemon.reload import Running
-    from pykeepalived.daemon.service import _dump
+    from pykeepalived.daemon.service import Live, _dump
     from pykeepalived.daemon.signals import Control
     from tests.unit.daemon.rt_specs import HOST
 
@@ -233,8 +233,8 @@ def test_dump_signals_write_keepalived_files_and_stats_clear_zeroes(tmp_path: Pa
         daemon = daemon_from(owner_text(), tmp_path)
         runtime = await harness.runtime(daemon)
         running = Running(config, daemon)
-        _dump(runtime, running, Control.JSON, str(out))
-        _dump(runtime, running, Control.STATS_CLEAR, str(out))
+        _dump(Live(runtime, running), Control.JSON, str(out))
+        _dump(Live(runtime, running), Control.STATS_CLEAR, str(out))
         assert runtime.nodes["VI_T"].instance.stats.advert_sent == 0
         await runtime.stop()
 
