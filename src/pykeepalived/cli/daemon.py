@@ -41,13 +41,15 @@ def checker_flags(args: argparse.Namespace, path: str, pid_file: str) -> tuple[s
     flags = ["-n", "-f", path, "-c", pid_file, "--dump-dir", os.path.abspath(args.dump_dir)]
     for present, flag in ((args.log_console, "-l"), (args.log_detail, "-D"),
                           (args.no_syslog, "-G"), (args.all_config, "-e"),
-                          (args.dont_release_ipvs, "-I")):
+                          (args.dont_release_ipvs, "-I"), (args.snmp, "-x")):
         if present:
             flags.append(flag)
     if args.log_facility is not None:
         flags += ["-S", args.log_facility]
     if args.config_id is not None:
         flags += ["-i", args.config_id]
+    if args.snmp_agent_socket is not None:
+        flags += ["-A", args.snmp_agent_socket]
     return tuple(flags)
 
 
@@ -85,7 +87,8 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
         dump_directory=os.path.abspath(args.dump_dir), log_detail=args.log_detail,
         checker_argv=None if args.vrrp or checking else checker_flags(args, path,
                                                                       checkers_pid),
-        respawn=not args.dont_respawn, release_ipvs=not args.dont_release_ipvs)
+        respawn=not args.dont_respawn, release_ipvs=not args.dont_release_ipvs,
+        snmp=args.snmp, snmp_socket=args.snmp_agent_socket)
     remove_bridge = install_bridge(log)
     try:
         if checking:

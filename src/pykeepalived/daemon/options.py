@@ -29,3 +29,6 @@ class DaemonOptions:
     respawn: bool = True
     #: not -I: the checker removes its IPVS services at stop
     release_ipvs: bool = True
+    #: -x: every MIB on (keepalived's snmp_option); -A: snmpd's AgentX socket
+    snmp: bool = False
+    snmp_socket: str | None = None

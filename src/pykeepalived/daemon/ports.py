@@ -15,6 +15,7 @@ from pykeepalived.vrrp.actions import LogLevel
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Sequence
 
+    from pykeepalived.adapters.agentx import AgentxSessionLike
     from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.adapters.links import InterfaceInfo
     from pykeepalived.adapters.netlink_events import NetlinkEvent
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
     from pykeepalived.specs.instance import SocketSpec
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget, SmtpSpec
+    from pykeepalived.specs.snmp import AgentxAddress
     from pykeepalived.specs.tracks import ProcessMatcher
     from pykeepalived.specs.vmac import VmacSpec
     from pykeepalived.vrrp.advert import IPAddress
@@ -97,6 +99,16 @@ class ProcessMonitorPort(Protocol):
     def close(self) -> None: ...
 
 
+class AgentxPort(Protocol):
+    """adapters/agentx.AgentxClient: the subagent's connection to snmpd, kept up."""
+
+    @property
+    def connected(self) -> bool: ...
+    def start(self) -> None: ...
+    def send(self, data: bytes | None) -> bool: ...
+    async def close(self) -> None: ...
+
+
 @dataclass
 class Ports:
     netlink: NetlinkPort
@@ -114,3 +126,6 @@ class Ports:
     vmac: VmacPort | None = None
     #: IPVS, for an lvs_sync_daemon tied to an instance (opened only when configured)
     open_ipvs: Callable[[], Awaitable[IpvsPort]] | None = None
+    #: the SNMP subagent's connection (None: no SNMP support, as in the unit tests)
+    open_agentx: Callable[[AgentxAddress, AgentxSessionLike, Callable[[str], None]],
+                          AgentxPort] | None = None

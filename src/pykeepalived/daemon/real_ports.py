@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
+from pykeepalived.adapters.agentx import AgentxClient
 from pykeepalived.adapters.gratuitous import FrameSender
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher
@@ -77,4 +78,5 @@ async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
                  notifier=notifier, run_command=run_one,
                  make_process_monitor=ProcessMonitor,
                  smtp_settings=SmtpSettings.resolve, close=close,
-                 vmac=VmacManager(netlink, log.log), open_ipvs=open_ipvs)
+                 vmac=VmacManager(netlink, log.log), open_ipvs=open_ipvs,
+                 open_agentx=AgentxClient)

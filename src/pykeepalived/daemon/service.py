@@ -26,6 +26,7 @@ from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, accepted, reload_running
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.signals import Control
+from pykeepalived.daemon.snmp import SnmpAgent, snmp_agent
 from pykeepalived.observe.capture import build_snapshot
 from pykeepalived.observe.dumps import dump_on_signal
 from pykeepalived.specs.build import DaemonSpec, build, interfaces_needed
@@ -104,14 +105,18 @@ async def _run(options: DaemonOptions, log: LogSink,
     controls: asyncio.Queue[Control] = asyncio.Queue()
     remove_handlers = signals.install(asyncio.get_running_loop(), controls.put_nowait)
     runtime: Runtime | None = None
+    snmp: SnmpAgent | None = None
     checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
                                 on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
         if options.checker_argv is not None:
             await checker.follow(bool(running.config.virtual_servers))
         security = running.config.global_defs.enable_script_security
-        runtime = Runtime(await open_ports(log, script_security=security), log,
-                          release_vips=options.release_vips)
+        ports = await open_ports(log, script_security=security)
+        snmp = snmp_agent(running.config, options, log, ports)
+        runtime = Runtime(ports, log, release_vips=options.release_vips)
+        if snmp is not None:
+            snmp.start(runtime)
         await runtime.start_watcher()
         facts = await runtime.gather_facts(interfaces_needed(running.config))
         running = Running(running.config, build(running.config, facts))
@@ -123,7 +128,7 @@ async def _run(options: DaemonOptions, log: LogSink,
         freeze_long_lived()
         sdnotify.ready()
         running = await _serve_controls(runtime, running, controls, load, options, log,
-                                        checker)
+                                        checker, snmp)
         log.log("Stopping")
         sdnotify.stopping()
         return 0
@@ -133,6 +138,8 @@ async def _run(options: DaemonOptions, log: LogSink,
     finally:
         if runtime is not None:
             await runtime.stop()
+        if snmp is not None:
+            await snmp.stop()
         await checker.stop()
         remove_handlers()
         log.log(stopped_line(detail=options.log_detail))
@@ -141,7 +148,8 @@ async def _run(options: DaemonOptions, log: LogSink,
 
 async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.Queue[Control],
                           load: Callable[[], LoadResult], options: DaemonOptions,
-                          log: LogSink, checker: CheckerSupervisor) -> Running:
+                          log: LogSink, checker: CheckerSupervisor,
+                          snmp: SnmpAgent | None = None) -> Running:
     """One control at a time; a STOP ends it (later signals are never read: ignored).
     The checker child hears every signal the operator sends but STOP (which it gets
     when we stop)."""
@@ -153,6 +161,8 @@ async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.
         if control is Control.RELOAD:
             sdnotify.reloading()
             running = await reload_running(runtime, running, load, log)
+            if snmp is not None:
+                snmp.config = running.config
             freeze_long_lived()
             if options.checker_argv is not None:
                 await checker.follow(bool(running.config.virtual_servers))
