@@ -2,7 +2,7 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 DEBS    := keepalived haproxy tshark tcpdump iputils-ping arping nftables iproute2 procps \
-           openssl dnsmasq-base
+           openssl dnsmasq-base snmpd snmp snmptrapd
 PYTEST_ARGS ?=
 
 .PHONY: test demo debs venv vm lint typecheck unit mutants clean

@@ -465,7 +465,9 @@ class MibView:
         if found is not None:
             return found
         at = bisect.bisect_left(self._oids, oid)
-        under = at < len(self._oids) and self._oids[at][:len(oid) - 1] == oid[:-1]
+        column = oid[:-1]
+        under = any(len(self._oids[i]) == len(oid) and self._oids[i][:-1] == column
+                    for i in (at - 1, at) if 0 <= i < len(self._oids))
         return Value(ValueType.NO_SUCH_INSTANCE if under else ValueType.NO_SUCH_OBJECT)
 
     def next(self, search: SearchRange) -> VarBind:
