@@ -99,7 +99,8 @@ class SnmpAgent:
                                   wall_now=time.time(), mono_now=runtime.now(),
                                   vmac_ifnames=runtime.links.vmac_ifnames())
         facts = {name: SnmpFacts(ifindex=node.spec.socket.ifindex, mac=node.spec.mac,
-                                 primary=_text(node.spec.params.primary_address))
+                                 primary=_text(node.spec.params.primary_address),
+                                 heard_master=_text(node.instance.last_heard_master))
                  for name, node in runtime.nodes.items()}
         return snapshot, facts
 

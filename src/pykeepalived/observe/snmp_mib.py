@@ -95,6 +95,8 @@ class SnmpFacts:
     mac: bytes
     #: the interface's primary address of the instance's family (its adverts' source)
     primary: str | None
+    #: the last master heard (keepalived's master_saddr), None before any
+    heard_master: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,10 +343,11 @@ _RFC2_STATS = ("become_master", "advert_rcvd", "advert_interval_err", "auth_fail
                "addr_list_err", "invalid_authtype", "authtype_mismatch", "packet_len_err")
 
 
-def _master_ip(inst: InstanceSnapshot) -> str:
+def _master_ip(inst: InstanceSnapshot, fact: SnmpFacts) -> str:
     """keepalived's master_saddr: the last master heard, 0.0.0.0 before any."""
-    heard = inst.master_router
-    return "0.0.0.0" if heard == inst.mcast_address else heard
+    if fact.heard_master is not None:
+        return fact.heard_master
+    return "0.0.0.0" if inst.family == 4 else "::"
 
 
 def rfcv2_rows(snapshot: DumpSnapshot, config: model.Config,
@@ -362,7 +365,7 @@ def rfcv2_rows(snapshot: DumpSnapshot, config: model.Config,
         columns: list[tuple[int, Value]] = [
             (2, octets(fact.mac)), (3, integer(_RFC_STATE[inst.state])), (4, integer(1)),
             (5, integer(inst.effective_priority)), (6, integer(len(vips))),
-            (7, ip_value(ip_address(_master_ip(inst)).packed)),
+            (7, ip_value(ip_address(_master_ip(inst, fact)).packed)),
             (8, ip_value(ip_address(fact.primary or "0.0.0.0").packed)),
             (9, integer(_RFC_AUTH.get(_auth_type(cfg), 1))),
             (11, integer(inst.adver_int_cs // 100)), (12, truth(not inst.nopreempt)),
@@ -413,7 +416,7 @@ def rfcv3_rows(snapshot: DumpSnapshot, config: model.Config,
         vips = cfg.virtual_ipaddresses if cfg is not None else ()
         own = ip_address(fact.primary or ("0.0.0.0" if inst.family == 4 else "::")).packed
         master = own if inst.state is State.MASTER else ip_address(
-            _v3_master(inst)).packed
+            _master_ip(inst, fact)).packed
         columns: list[tuple[int, Value]] = [
             (3, octets(master)), (4, octets(own)), (5, octets(fact.mac)),
             (6, integer(_RFC_STATE[inst.state])), (7, gauge(inst.effective_priority)),
@@ -433,13 +436,6 @@ def rfcv3_rows(snapshot: DumpSnapshot, config: model.Config,
              ((*VRRPV3_MIB, 1, 2, 3, 0), counter64(_sum(snapshot, "vrid_err"))),
              ((*VRRPV3_MIB, 1, 2, 4, 0), ticks(0))]
     return rows
-
-
-def _v3_master(inst: InstanceSnapshot) -> str:
-    heard = _master_ip(inst)
-    if inst.family == 6 and heard == "0.0.0.0":
-        return "::"
-    return heard
 
 
 # ------------------------------------------------------------------ traps
