@@ -21,6 +21,7 @@ from pykeepalived.check.params import FileProbe
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import signals
 from pykeepalived.daemon.check_readouts import CheckReadouts
+from pykeepalived.daemon.check_snmp import check_snmp_agent
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
@@ -76,11 +77,14 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
     suspend = HaSuspend(runtime, spec)
     files = FilePoller(runtime, spec, ports.read_file)
     readouts = CheckReadouts(config, runtime, log, options.dump_directory, files.values)
+    snmp = check_snmp_agent(config, options, log)
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
         suspend.report()
         files.start()
+        if snmp is not None:
+            snmp.start(runtime, readouts)
         freeze_long_lived()
         while (control := await controls.get()) is not Control.STOP:
             if control is not Control.RELOAD:
@@ -102,12 +106,16 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
             files.start()
             readouts = CheckReadouts(config, runtime, log, options.dump_directory,
                                      files.values)
+            if snmp is not None:
+                snmp.follow(config, readouts, runtime)
             freeze_long_lived()
         return 0
     finally:
         files.stop()
         await suspend.stop()
         await runtime.stop(release=options.release_ipvs)
+        if snmp is not None:
+            await snmp.stop()
         if ports.close is not None:
             await ports.close()
         remove_handlers()

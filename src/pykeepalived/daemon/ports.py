@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.adapters.smtp import SmtpSettings
     from pykeepalived.commands import ScriptCommand
-    from pykeepalived.daemon.check_ports import IpvsPort
+    from pykeepalived.daemon.check_ports import AgentxPort, IpvsPort
     from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
     from pykeepalived.specs.instance import SocketSpec
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget, SmtpSpec
@@ -97,16 +97,6 @@ class ProcessMonitorPort(Protocol):
     async def start(self) -> None: ...
     async def start_polling(self, interval: float = ...) -> None: ...
     def close(self) -> None: ...
-
-
-class AgentxPort(Protocol):
-    """adapters/agentx.AgentxClient: the subagent's connection to snmpd, kept up."""
-
-    @property
-    def connected(self) -> bool: ...
-    def start(self) -> None: ...
-    def send(self, data: bytes | None) -> bool: ...
-    async def close(self) -> None: ...
 
 
 @dataclass

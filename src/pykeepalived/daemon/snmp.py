@@ -31,13 +31,17 @@ if TYPE_CHECKING:
 
     from pykeepalived.adapters.smtp import SmtpSettings
     from pykeepalived.config import model
+    from pykeepalived.daemon.check_ports import AgentxPort
     from pykeepalived.daemon.options import DaemonOptions
-    from pykeepalived.daemon.ports import AgentxPort, LogSink, NotifierPort, Ports
+    from pykeepalived.daemon.ports import LogSink, NotifierPort, Ports
     from pykeepalived.daemon.runtime import Runtime
     from pykeepalived.observe.snapshot import DumpSnapshot
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget
     from pykeepalived.specs.snmp import SnmpSpec
 
+
+
+#: globalVersion: keepalived's banner, with ours
 VERSION = f"Keepalived v{KEEPALIVED_COMPAT_VERSION} (pykeepalived {__version__})"
 
 
