@@ -16,11 +16,15 @@ from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.observe.capture import build_snapshot
-from pykeepalived.observe.snmp_agentx import MibView, Session
+from pykeepalived.observe.snmp_agentx import MibView, Session, VarBind
 from pykeepalived.observe.snmp_mib import (
     AGENT_OID,
+    AUTH_ERRORS,
+    PROTO_ERRORS,
     MibSelection,
     SnmpFacts,
+    rfcv2_auth_failure_trap,
+    rfcv3_proto_error_trap,
     transition_traps,
     vrrp_view,
 )
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
     from pykeepalived.daemon.check_ports import AgentxPort
     from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.ports import LogSink, NotifierPort, Ports
+    from pykeepalived.daemon.running import RunningInstance
     from pykeepalived.daemon.runtime import Runtime
     from pykeepalived.observe.snapshot import DumpSnapshot
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget
@@ -74,6 +79,9 @@ class SnmpAgent:
         self._started = time.monotonic()
         #: traps handed to snmpd (tests and status read it)
         self.traps_sent = 0
+        #: per instance: its error counters when last looked at, its last protocol error
+        self._errors: dict[str, tuple[int, ...]] = {}
+        self._proto_reason: dict[str, int] = {}
 
     def wrap(self, ports: Ports) -> None:
         ports.notifier = TrappingNotifier(ports.notifier, self)
@@ -84,6 +92,7 @@ class SnmpAgent:
             self.log.log("SNMP: no AgentX support in this build")
             return
         self.runtime = runtime
+        runtime.inbound.on_received = self.received
         self.log.log("Starting SNMP subagent")
         self.client = open_agentx(self.spec.address, self.session, self.log.log)
         self.client.start()
@@ -104,7 +113,8 @@ class SnmpAgent:
                                   vmac_ifnames=runtime.links.vmac_ifnames())
         facts = {name: SnmpFacts(ifindex=node.spec.socket.ifindex, mac=node.spec.mac,
                                  primary=_text(node.spec.params.primary_address),
-                                 heard_master=_text(node.instance.last_heard_master))
+                                 heard_master=_text(node.instance.last_heard_master),
+                                 proto_err_reason=self._proto_reason.get(name, 0))
                  for name, node in runtime.nodes.items()}
         return snapshot, facts
 
@@ -114,6 +124,42 @@ class SnmpAgent:
         snapshot, facts = self.snapshot()
         return vrrp_view(snapshot, self.config, facts, self.selection, version=VERSION,
                          uptime_cs=self.uptime())
+
+    def received(self, node: RunningInstance, source: str) -> None:
+        """After each datagram an instance judged: an error counter that moved is
+        keepalived's vrrpTrapAuthFailure (RFC 2787) or vrrpv3ProtoError (RFC 6527)."""
+        stats = node.instance.stats
+        now = tuple(int(getattr(stats, key)) for key, _ in (*AUTH_ERRORS, *PROTO_ERRORS))
+        name = node.spec.name
+        before = self._errors.get(name, (0,) * len(now))
+        self._errors[name] = now
+        if before == now:
+            return
+        kinds = (*AUTH_ERRORS, *PROTO_ERRORS)
+        auth: list[int] = []
+        proto: list[int] = []
+        for index, (was, is_) in enumerate(zip(before, now, strict=True)):
+            if is_ > was:
+                (auth if index < len(AUTH_ERRORS) else proto).append(kinds[index][1])
+        if proto:
+            self._proto_reason[name] = proto[-1]
+        client = self.client
+        if not self.spec.traps or client is None:
+            return
+        snapshot, facts = self.snapshot()
+        inst = next((i for i in snapshot.instances if i.name == name), None)
+        fact = facts.get(name)
+        if inst is None or fact is None:
+            return
+        traps: list[list[VarBind]] = []
+        if self.selection.rfcv2:
+            traps += [t for t in (rfcv2_auth_failure_trap(inst, fact, source, code)
+                                  for code in auth) if t is not None]
+        if self.selection.rfcv3:
+            traps += [rfcv3_proto_error_trap(inst, fact, code) for code in proto]
+        for varbinds in traps:
+            if client.send(self.session.notify(varbinds)):
+                self.traps_sent += 1
 
     def trap(self, kind: str, name: str, state: str) -> None:
         client = self.client

@@ -97,6 +97,8 @@ class SnmpFacts:
     primary: str | None
     #: the last master heard (keepalived's master_saddr), None before any
     heard_master: str | None = None
+    #: vrrpv3StatisticsProtoErrReason: the last protocol error seen (0: none)
+    proto_err_reason: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,7 +431,8 @@ def rfcv3_rows(snapshot: DumpSnapshot, config: model.Config,
         stats: list[tuple[int, Value]] = [
             (1, counter(inst.stat("become_master"))), (2, integer(new_master_reason(inst))),
             *((column, counter64(inst.stat(name))) for column, name in _V3_STATS),
-            (6, integer(0)), (12, ticks(0)), (13, gauge(inst.adver_int_cs * 10))]
+            (6, integer(fact.proto_err_reason)), (12, ticks(0)),
+            (13, gauge(inst.adver_int_cs * 10))]
         rows += [((*V3_STATS_ENTRY, column, *key), value) for column, value in stats]
     rows += [((*VRRPV3_MIB, 1, 2, 1, 0), counter64(_sum(snapshot, "chk_err"))),
              ((*VRRPV3_MIB, 1, 2, 2, 0), counter64(_sum(snapshot, "vers_err"))),
@@ -470,12 +473,22 @@ def rfcv2_new_master_trap(inst: InstanceSnapshot, fact: SnmpFacts) -> list[VarBi
                  VarBind((*RFC_OPER_ENTRY, 7, fact.ifindex, inst.vrid), ip_value(own)))
 
 
+#: RFC 2787 VrrpTrapAuthErrorType, by keepalived's counter
+AUTH_ERRORS = (("invalid_authtype", 1), ("authtype_mismatch", 2), ("auth_failure", 3))
+#: RFC 6527 vrrpv3StatisticsProtoErrReason, by keepalived's counter
+PROTO_ERRORS = (("ip_ttl_err", 1), ("vers_err", 2), ("chk_err", 3), ("vrid_err", 4))
+
+
 def rfcv2_auth_failure_trap(inst: InstanceSnapshot, fact: SnmpFacts, source: str,
-                            error: int) -> list[VarBind]:
-    """vrrpTrapAuthFailure: vrrpTrapPacketSrc, vrrpTrapAuthErrorType."""
+                            error: int) -> list[VarBind] | None:
+    """vrrpTrapAuthFailure: vrrpTrapPacketSrc and vrrpTrapAuthErrorType, indexed by
+    ifindex and VRID as keepalived sends them; VRRPv2 IPv4 instances only."""
+    if inst.version != 2 or inst.family != 4:
+        return None
+    key = (fact.ifindex, inst.vrid)
     return _trap(RFC_TRAP_AUTH_FAILURE,
-                 VarBind((*VRRP_MIB, 1, 5, 0), ip_value(ip_address(source).packed)),
-                 VarBind((*VRRP_MIB, 1, 6, 0), integer(error)))
+                 VarBind((*VRRP_MIB, 1, 5, *key), ip_value(ip_address(source).packed)),
+                 VarBind((*VRRP_MIB, 1, 6, *key), integer(error)))
 
 
 def rfcv3_new_master_trap(inst: InstanceSnapshot, fact: SnmpFacts) -> list[VarBind]:

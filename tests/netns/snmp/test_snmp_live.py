@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
 from netlab.advert_log import intervals, read_records
 from netlab.conf import Config, GlobalDefs, Instance, SyncGroup
+from netlab.frames import send_frames
 from netlab.lab import wait_for
 from netlab.peers import KeepalivedPeer, PrivatePyNode, PyNode, wait_address
 from netlab.snmp import KEEPALIVED_MIB, VRRP_MIB, VRRPV3_MIB, Snmp, Trap, Varbind
+from pykeepalived.vrrp.advert import AuthType
 from tests.conftest import skip_or_fail
+from tests.netns.interop.craft import Attacker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -130,13 +134,36 @@ def failover(pair: Pair) -> tuple[list[Varbind], list[Trap]]:
     return walk(pair.snmp["b"]), traps[before:]
 
 
-def run_scenario(lab: Lab, snmp: dict[str, Snmp], kind: str
-                 ) -> tuple[list[Varbind], list[Varbind], list[Varbind], list[Trap], Pair]:
+def inject_errors(lab: Lab, snmp: Snmp) -> list[Trap]:
+    """From x: a VRRPv2 advert with a password (VI_1 has none: authTypeMismatch) and a
+    VRRPv3 advert with TTL 64 (VI_2: ipTtlError); the traps a's snmpd forwarded."""
+    before = len(snmp.traps())
+    attacker = Attacker(lab.host("x"))
+    frames = [attacker.frame(attacker.message(71, (VIP1,), version=2, auth=AuthType.PASS,
+                                              password=b"secret")),
+              attacker.wrong_ttl(72, (VIP2, VIP3))]
+    send_frames(lab, "x", frames)
+    return snmp.wait_traps(lambda seen: len(seen) - before >= len(frames),
+                           what="the error traps")[before:]
+
+
+def run_scenario(lab: Lab, snmp: dict[str, Snmp], kind: str) -> Scenario:
     pair = Pair(lab, snmp, kind)
     pair.start()
     walk_a, walk_b = walk(snmp["a"]), walk(snmp["b"])
+    errors = inject_errors(lab, snmp["a"])
     after, traps = failover(pair)
-    return walk_a, walk_b, after, traps, pair
+    return Scenario(walk_a, walk_b, after, traps, errors, pair)
+
+
+@dataclass
+class Scenario:
+    walk_a: list[Varbind]
+    walk_b: list[Varbind]
+    after: list[Varbind]
+    traps: list[Trap]
+    errors: list[Trap]
+    pair: Pair
 
 
 def status_json(lab: Lab, node: PrivatePyNode) -> list[dict[str, object]]:
@@ -156,17 +183,20 @@ def column(rows: list[Varbind], prefix: str) -> dict[str, str]:
 
 
 def test_walks_and_failover_traps_match_keepalived(make_lab: Callable[..., Lab]) -> None:
-    lab = make_lab(("a", "b"), base=70)
+    lab = make_lab(("a", "b", "x"), base=70)
     snmp = {host: Snmp(lab, host).start() for host in ("a", "b")}
 
-    k_a, k_b, k_after, k_traps, k_pair = run_scenario(lab, snmp, "keepalived")
-    k_pair.stop()
-    p_a, p_b, p_after, p_traps, p_pair = run_scenario(lab, snmp, "pykeepalived")
+    theirs = run_scenario(lab, snmp, "keepalived")
+    theirs.pair.stop()
+    ours = run_scenario(lab, snmp, "pykeepalived")
+    k_a, k_b, k_after, k_traps = theirs.walk_a, theirs.walk_b, theirs.after, theirs.traps
+    p_a, p_b, p_after, p_traps, p_pair = (ours.walk_a, ours.walk_b, ours.after, ours.traps,
+                                          ours.pair)
 
     # the walks: keepalived's OIDs, types and deterministic values, master and backup
     assert len(k_a) > 150
-    for ours, theirs in ((p_a, k_a), (p_b, k_b), (p_after, k_after)):
-        assert comparable(ours) == comparable(theirs), differences(ours, theirs)
+    for mine, real in ((p_a, k_a), (p_b, k_b), (p_after, k_after)):
+        assert comparable(mine) == comparable(real), differences(mine, real)
 
     # `pykeepalived status` says what the walk says, before and after the failover
     b_node = p_pair.nodes["b"]
@@ -186,6 +216,11 @@ def test_walks_and_failover_traps_match_keepalived(make_lab: Callable[..., Lab])
     # the failover's traps: keepalived's, with the same varbinds, in the same order
     assert [t.trap_oid for t in p_traps] == [t.trap_oid for t in k_traps]
     assert trap_shape(p_traps) == trap_shape(k_traps)
+
+    # a bad password and a bad TTL: RFC 2787's auth failure and RFC 6527's protocol error
+    assert [t.trap_oid for t in theirs.errors] == [".1.3.6.1.2.1.68.0.2",
+                                                   ".1.3.6.1.2.1.207.0.2"]
+    assert trap_shape(ours.errors) == trap_shape(theirs.errors)
     p_pair.stop()
 
 

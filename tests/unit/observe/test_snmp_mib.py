@@ -219,3 +219,19 @@ def test_other_transitions_send_the_state_change_alone(tmp_path: Path) -> None:
     rfc_only = MibSelection(keepalived=False, rfcv2=True)
     assert mib.transition_traps("GROUP", "G1", "MASTER", snapshot, config, FACTS,
                                 rfc_only) == []
+
+
+def test_error_traps_are_indexed_like_keepalived_s(tmp_path: Path) -> None:
+    config = _load(tmp_path)
+    snapshot = _snapshot(config, master=set())
+    vi_1, vi_2 = snapshot.instances
+    auth = mib.rfcv2_auth_failure_trap(vi_1, FACTS["VI_1"], "192.0.2.99", 2)
+    assert auth is not None
+    assert [(vb.oid, vb.value.value) for vb in auth] == [
+        (mib.SNMP_TRAP_OID, mib.RFC_TRAP_AUTH_FAILURE),
+        ((*mib.VRRP_MIB, 1, 5, 2, 51), bytes([192, 0, 2, 99])),
+        ((*mib.VRRP_MIB, 1, 6, 2, 51), 2)]
+    assert mib.rfcv2_auth_failure_trap(vi_2, FACTS["VI_2"], "192.0.2.99", 2) is None
+    proto = mib.rfcv3_proto_error_trap(vi_2, FACTS["VI_2"], 1)
+    assert [(vb.oid, vb.value.value) for vb in proto] == [
+        (mib.SNMP_TRAP_OID, mib.V3_TRAP_PROTO_ERROR), ((*mib.V3_STATS_ENTRY, 6, 2, 52, 1), 1)]
