@@ -508,6 +508,10 @@ def answer_get_bulk(view: MibView, ranges: Sequence[SearchRange], non_repeaters:
 
 
 # ------------------------------------------------------------------ the session
+#: notifications kept while the first session opens
+EARLY_NOTIFIES = 64
+
+
 class SessionState(IntEnum):
     CLOSED = 0
     OPENING = 1
@@ -536,6 +540,10 @@ class Session:
     _pending: dict[int, Oid] = field(default_factory=dict)
     #: what went wrong, for the adapter to log (registration refused...)
     problems: list[str] = field(default_factory=list)
+    #: notifications made before the first open, sent once registered: keepalived opens
+    #: its session before its instances start, so its startup traps are never lost
+    _early: list[list[VarBind]] = field(default_factory=list)
+    _ever_open: bool = False
 
     @staticmethod
     def payload_length(header: bytes) -> int:
@@ -560,9 +568,18 @@ class Session:
         return out
 
     def notify(self, varbinds: Sequence[VarBind]) -> bytes | None:
+        """The Notify PDU to send now; None when not open (kept for later only before
+        the first open, up to EARLY_NOTIFIES: later outages lose them, as net-snmp's)."""
         if self.state != SessionState.OPEN:
+            if not self._ever_open and len(self._early) < EARLY_NOTIFIES:
+                self._early.append(list(varbinds))
             return None
         return notify_pdu(self._next_header(PduType.NOTIFY), varbinds)
+
+    def _opened(self) -> list[bytes]:
+        self.state, self._ever_open = SessionState.OPEN, True
+        early, self._early = self._early, []
+        return [notify_pdu(self._next_header(PduType.NOTIFY), v) for v in early]
 
     def ping(self) -> bytes | None:
         if self.state != SessionState.OPEN:
@@ -595,7 +612,7 @@ class Session:
                 self._pending[header.packet_id] = subtree
                 out.append(register_pdu(header, subtree))
             if not out:
-                self.state = SessionState.OPEN
+                out = self._opened()
             return out
         registered = self._pending.get(pdu.header.packet_id)
         self._pending.pop(pdu.header.packet_id, ())
@@ -603,7 +620,7 @@ class Session:
             self.problems.append(f"AgentX registration of {oid_text(registered)} refused"
                                  f" (error {pdu.error})")
         if self.state == SessionState.REGISTERING and not self._pending:
-            self.state = SessionState.OPEN
+            return self._opened()
         return []
 
     def _answer(self, pdu: Pdu) -> bytes:

@@ -148,12 +148,23 @@ def inject_errors(lab: Lab, snmp: Snmp) -> list[Trap]:
 
 
 def run_scenario(lab: Lab, snmp: dict[str, Snmp], kind: str) -> Scenario:
+    marks = {host: len(snmp[host].traps()) for host in ("a", "b")}
     pair = Pair(lab, snmp, kind)
     pair.start()
+    # a: 3 BACKUP state changes, then VI_1's three new-master traps, G1's and VI_2's two;
+    # b: its 3 BACKUP state changes
+    startup = {host: snmp[host].wait_traps(lambda seen, h=host, n=count: len(seen) - marks[h]
+                                           >= n, what=f"{host}'s startup traps ({kind}): "
+                                           f"{trap_shape(snmp[host].traps()[marks[host]:])}"
+                                           )[marks[host]:]
+               for host, count in (("a", 9), ("b", 3))}
     walk_a, walk_b = walk(snmp["a"]), walk(snmp["b"])
     errors = inject_errors(lab, snmp["a"])
+    mark_a = len(snmp["a"].traps())
     after, traps = failover(pair)
-    return Scenario(walk_a, walk_b, after, traps, errors, pair)
+    stopped = snmp["a"].wait_traps(lambda seen: len(seen) - mark_a >= 3,
+                                   what="a's stop traps")[mark_a:]
+    return Scenario(walk_a, walk_b, after, traps, errors, pair, startup, stopped)
 
 
 @dataclass
@@ -164,6 +175,9 @@ class Scenario:
     traps: list[Trap]
     errors: list[Trap]
     pair: Pair
+    #: each host's traps from its daemon's start, and a's when it stopped
+    startup: dict[str, list[Trap]]
+    stopped: list[Trap]
 
 
 def status_json(lab: Lab, node: PrivatePyNode) -> list[dict[str, object]]:
@@ -221,6 +235,14 @@ def test_walks_and_failover_traps_match_keepalived(make_lab: Callable[..., Lab])
     assert [t.trap_oid for t in theirs.errors] == [".1.3.6.1.2.1.68.0.2",
                                                    ".1.3.6.1.2.1.207.0.2"]
     assert trap_shape(ours.errors) == trap_shape(theirs.errors)
+
+    # at startup and at stop the same traps; their order follows our notify order
+    # (solo instances before sync groups), which is not keepalived's
+    for host in ("a", "b"):
+        assert sorted(trap_shape(ours.startup[host])) == sorted(
+            trap_shape(theirs.startup[host])), host
+    assert sorted(trap_shape(ours.stopped)) == sorted(trap_shape(theirs.stopped))
+    assert len(theirs.stopped) == 3
     p_pair.stop()
 
 

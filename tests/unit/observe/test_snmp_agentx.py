@@ -201,7 +201,9 @@ def test_notify_only_once_open_and_registration_refusal_is_reported() -> None:
     first = ax.decode(registers[0])
     session.receive(ax.response_pdu(first.header, (), error=ax.DUPLICATE_REGISTRATION))
     assert any("refused" in p for p in session.problems)
-    session.receive(ax.response_pdu(ax.decode(registers[1]).header, ()))
+    [early] = session.receive(ax.response_pdu(ax.decode(registers[1]).header, ()))
+    assert ax.decode(early).header.type == PduType.NOTIFY  # made before the first open
+    assert ax.decode(early).varbinds == (VarBind(*_ROWS[0]),)
     notify = session.notify([VarBind(*_ROWS[0])])
     assert notify is not None
     decoded = ax.decode(notify)
@@ -210,3 +212,10 @@ def test_notify_only_once_open_and_registration_refusal_is_reported() -> None:
     assert decoded.varbinds == (VarBind(*_ROWS[0]),)
     session.lost()
     assert session.notify([VarBind(*_ROWS[0])]) is None
+    # once it has been open, an outage loses notifications (as net-snmp's agent does)
+    opening = ax.decode(session.connected())
+    registers = session.receive(ax.response_pdu(Header(PduType.RESPONSE, session_id=5,
+                                                       packet_id=opening.header.packet_id),
+                                                ()))
+    session.receive(ax.response_pdu(ax.decode(registers[0]).header, ()))
+    assert session.receive(ax.response_pdu(ax.decode(registers[1]).header, ())) == []
