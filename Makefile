@@ -2,7 +2,8 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 DEBS    := keepalived haproxy tshark tcpdump iputils-ping arping nftables iproute2 procps \
-           openssl dnsmasq-base etcd-server etcd-client systemd curl
+           openssl dnsmasq-base etcd-server etcd-client systemd curl snmpd snmp \
+           snmptrapd
 PYTEST_ARGS ?=
 
 .PHONY: test demo debs venv vm lint typecheck unit mutants clean

@@ -138,3 +138,15 @@ def test_nesting_reported_on_the_same_lines(name: str, tmp_path: Path,
     assert nesting_lines(ours) <= nesting_lines(their_stderr)
     assert {m for m in nesting_lines(their_stderr) if "Missing" in m} == {
         m for m in nesting_lines(ours) if "Missing" in m}
+
+
+@pytest.mark.keepalived
+def test_snmp_socket_messages_are_keepalived_s(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(DATA / "bad_snmp_socket.conf")
+    expected, their_stderr = keepalived_test(path, tmp_path)
+    assert main(["-t", "-f", path]) == expected == 5
+    ours = set(capsys.readouterr().err.splitlines())
+    theirs = set(their_stderr.splitlines())
+    assert ours == theirs
+    assert "(Line 5) SNMP error : snmp socket name missing" in ours

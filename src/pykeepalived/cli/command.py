@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("-R", "--dont-respawn", action="store_true", help="don't respawn child processes")
     add("-I", "--dont-release-ipvs", action="store_true",
         help="don't remove IPVS topology on daemon stop")
+    add("-x", "--snmp", action="store_true", help="enable SNMP subsystem")
+    add("-A", "--snmp-agent-socket", metavar="FILE",
+        help="use the specified socket for master agent")
     add("--checker-child", action="store_true", help=argparse.SUPPRESS)
     add("-v", "--version", action="store_true", help="display the version number")
     add("--peer-config", action="append", default=[], metavar="FILE",

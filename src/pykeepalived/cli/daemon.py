@@ -56,13 +56,15 @@ def checker_flags(args: argparse.Namespace, path: str, pid_file: str,
              "--control-socket", "none" if control is None else control + CHECK_SOCKET_SUFFIX]
     for present, flag in ((args.log_console, "-l"), (args.log_detail, "-D"),
                           (args.no_syslog, "-G"), (args.all_config, "-e"),
-                          (args.dont_release_ipvs, "-I")):
+                          (args.dont_release_ipvs, "-I"), (args.snmp, "-x")):
         if present:
             flags.append(flag)
     if args.log_facility is not None:
         flags += ["-S", args.log_facility]
     if args.config_id is not None:
         flags += ["-i", args.config_id]
+    if args.snmp_agent_socket is not None:
+        flags += ["-A", args.snmp_agent_socket]
     return tuple(flags)
 
 
@@ -105,7 +107,8 @@ def run_daemon(args: argparse.Namespace, path: str) -> int:
                                                                       checkers_pid, control),
         respawn=not args.dont_respawn, release_ipvs=not args.dont_release_ipvs,
         control_socket=control, metrics_address=args.metrics_address,
-        main_process=not args.checker_child)
+        main_process=not args.checker_child,
+        snmp=args.snmp, snmp_socket=args.snmp_agent_socket)
     remove_bridge = install_bridge(log)
     try:
         if checking:

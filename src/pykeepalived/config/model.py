@@ -43,6 +43,12 @@ class GlobalDefs:
     smtp_connect_timeout: int = 30
     smtp_alert: bool | None = None
     enable_traps: bool = False
+    #: the AgentX subagent (config/schema_snmp.py): which MIBs, and snmpd's socket
+    enable_snmp_vrrp: bool = False
+    enable_snmp_rfcv2: bool = False
+    enable_snmp_rfcv3: bool = False
+    enable_snmp_checker: bool = False
+    snmp_socket: str | None = None
     script_user: str | None = None
     script_group: str | None = None
     enable_script_security: bool = False

@@ -23,6 +23,7 @@ from pykeepalived.config.schema import (
 )
 from pykeepalived.config.schema_lvs import LVS_GLOBALS
 from pykeepalived.config.schema_script import script
+from pykeepalived.config.schema_snmp import SNMP_GLOBALS
 from pykeepalived.config.values import TIMER_HZ
 from pykeepalived.constants import INT_MAX, UINT_MAX
 
@@ -207,6 +208,7 @@ GLOBAL_DEFS = Block(
         "startup_script": script("startup_script"),
         "shutdown_script": script("shutdown_script"),
         **LVS_GLOBALS,
+        **SNMP_GLOBALS,
     },
     recognised=recognise(
         "process_names", "process_name", "vrrp_process_name", "checker_process_name",
@@ -221,8 +223,7 @@ GLOBAL_DEFS = Block(
         "checker_rt_priority", "checker_cpu_affinity",
         "checker_rlimit_rttime", "checker_rlimit_rtime", "bfd_priority", "bfd_no_swap",
         "bfd_rt_priority", "bfd_cpu_affinity", "bfd_rlimit_rttime", "bfd_rlimit_rtime",
-        "snmp_socket", "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_rfc",
-        "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_snmp_checker", "enable_dbus",
+        "enable_dbus",
         "dbus_service_name", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",
         "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force",
         "process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Sequence
 
+    from pykeepalived.adapters.agentx import AgentxSessionLike
     from pykeepalived.check.lvs import (
         DestSpec,
         IpvsError,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from pykeepalived.check.results import ProbeResult
     from pykeepalived.check.syncd import SyncCommand
     from pykeepalived.commands import ScriptCommand
+    from pykeepalived.specs.snmp import AgentxAddress
     from pykeepalived.vrrp.tracking import ScriptResult
 
 
@@ -54,6 +56,17 @@ class IpvsPort(Protocol):
     async def close(self) -> None: ...
 
 
+class AgentxPort(Protocol):
+    """adapters/agentx.AgentxClient: the subagent's connection to snmpd, kept up (both
+    processes use it; declared here, where ports.py can import it without a cycle)."""
+
+    @property
+    def connected(self) -> bool: ...
+    def start(self) -> None: ...
+    def send(self, data: bytes | None) -> bool: ...
+    async def close(self) -> None: ...
+
+
 class FifoPort(Protocol):
     """The notify FIFOs (notify_fifo, lvs_notify_fifo): a line to each, never blocking."""
 
@@ -79,3 +92,6 @@ class CheckPorts:
     #: False when the kernel has no IPVS (`ipvs` then accepts and forgets): the status
     #: document then says the kernel's weights are unknown
     ipvs_available: bool = True
+    #: the SNMP subagent's connection (None: no SNMP support, as in the unit tests)
+    open_agentx: Callable[[AgentxAddress, AgentxSessionLike, Callable[[str], None]],
+                          AgentxPort] | None = None

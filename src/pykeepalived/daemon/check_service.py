@@ -21,6 +21,7 @@ from pykeepalived.check.params import FileProbe
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.check_readouts import CheckReadouts
+from pykeepalived.daemon.check_snmp import check_snmp_agent
 from pykeepalived.daemon.checking import CheckRuntime
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
@@ -82,11 +83,14 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
     if options.control_socket:
         server = check_control(options.control_socket, lambda: readouts.document())
         await start_logged(server, log)
+    snmp = check_snmp_agent(config, options, log)
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
         suspend.report()
         files.start()
+        if snmp is not None:
+            snmp.start(runtime, readouts)
         freeze_long_lived()
         watchdog = _tell_systemd_ready(options)
         while (control := await controls.get()) is not Control.STOP:
@@ -113,6 +117,8 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
             files.start()
             readouts = CheckReadouts(config, runtime, log, options.dump_directory,
                                      files.values)
+            if snmp is not None:
+                snmp.follow(config, readouts, runtime)
             freeze_long_lived()
         if options.main_process:
             sdnotify.stopping()
@@ -125,6 +131,8 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
         files.stop()
         await suspend.stop()
         await runtime.stop(release=options.release_ipvs)
+        if snmp is not None:
+            await snmp.stop()
         if ports.close is not None:
             await ports.close()
         remove_handlers()

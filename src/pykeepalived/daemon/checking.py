@@ -64,6 +64,8 @@ class CheckRuntime:
         self._random = random_fraction
         self.spec: CheckSpec | None = None
         self.cores: list[VirtualServerCore] = []
+        #: told after each batch of a virtual server's actions (the SNMP agent's traps)
+        self.on_executed: Callable[[CheckRuntime, int], None] | None = None
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._probes: set[asyncio.Task[None]] = set()
         self._scripts: set[asyncio.Task[None]] = set()
@@ -254,6 +256,8 @@ class CheckRuntime:
                 self._queue_script(index, action)
             else:
                 self._queue_ipvs(action)
+        if self.on_executed is not None:
+            self.on_executed(self, index)
         if rearm:
             self._rearm(index)
 

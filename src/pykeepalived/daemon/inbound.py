@@ -51,6 +51,8 @@ class Inbound:
         #: too short to carry a VRID, so no instance's to judge
         self.short_datagrams = 0
         self.unexpected_errors = 0
+        #: told of each datagram an instance judged (the SNMP agent's error traps)
+        self.on_received: Callable[[RunningInstance, str], None] | None = None
         #: per link (ifindex, family): its listener and the VRIDs run there (arrange)
         self._links: dict[tuple[int, int], tuple[RunningInstance, frozenset[int]]] = {}
 
@@ -96,6 +98,8 @@ class Inbound:
         resync = ah is not None and answers_lower_priority(
             node.spec, state, node.instance.effective_priority, event)
         self._feed(node, event, datagram.received_ns)
+        if self.on_received is not None:
+            self.on_received(node, str(datagram.source))
         if resync and ah is not None:
             # before the answering advert is numbered: the executor runs after this
             synced = sync_from_lower_priority(node.spec, ah, datagram)

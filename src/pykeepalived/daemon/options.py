@@ -35,3 +35,6 @@ class DaemonOptions:
     metrics_address: str | None = None
     #: the process systemd started (not the checker child): it sends READY=1, WATCHDOG=1
     main_process: bool = True
+    #: -x: every MIB on (keepalived's snmp_option); -A: snmpd's AgentX socket
+    snmp: bool = False
+    snmp_socket: str | None = None

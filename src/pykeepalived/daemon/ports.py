@@ -15,17 +15,19 @@ from pykeepalived.vrrp.actions import LogLevel
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable, Sequence
 
+    from pykeepalived.adapters.agentx import AgentxSessionLike
     from pykeepalived.adapters.datagram import Datagram
     from pykeepalived.adapters.etcd_lease import Taken
     from pykeepalived.adapters.links import InterfaceInfo
     from pykeepalived.adapters.netlink_events import NetlinkEvent
     from pykeepalived.adapters.smtp import SmtpSettings
     from pykeepalived.commands import ScriptCommand
-    from pykeepalived.daemon.check_ports import IpvsPort
+    from pykeepalived.daemon.check_ports import AgentxPort, IpvsPort
     from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
     from pykeepalived.specs.instance import InstanceSpec, SocketSpec
     from pykeepalived.specs.lease import LeaseSpec
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget, SmtpSpec
+    from pykeepalived.specs.snmp import AgentxAddress
     from pykeepalived.specs.tracks import ProcessMatcher
     from pykeepalived.specs.vmac import VmacSpec
     from pykeepalived.vrrp.advert import IPAddress
@@ -137,3 +139,6 @@ class Ports:
                            WitnessPort] | None = None
     #: the lease witness (ours): an etcd client for the instance's lease spec
     open_lease: Callable[[LeaseSpec], LeasePort] | None = None
+    #: the SNMP subagent's connection (None: no SNMP support, as in the unit tests)
+    open_agentx: Callable[[AgentxAddress, AgentxSessionLike, Callable[[str], None]],
+                          AgentxPort] | None = None

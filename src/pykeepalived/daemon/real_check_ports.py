@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pykeepalived.adapters.agentx import AgentxClient
 from pykeepalived.adapters.checkers import run_probe
 from pykeepalived.adapters.checkers.ping import open_ping_groups, restore_ping_groups
 from pykeepalived.adapters.fifos import NotifyFifo
@@ -128,4 +129,4 @@ async def open_check_ports(log: LogSink, spec: CheckSpec) -> CheckPorts:
 
     return CheckPorts(ipvs=ipvs, run_probe=probe, run_script=script, fifo=fifo_set,
                       mail=mail, read_file=read_track_file, close=close,
-                      ipvs_available=not isinstance(ipvs, NoIpvs))
+                      ipvs_available=not isinstance(ipvs, NoIpvs), open_agentx=AgentxClient)

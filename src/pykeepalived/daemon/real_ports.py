@@ -10,6 +10,7 @@ import socket
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.etcd_lease import EtcdLease
+from pykeepalived.adapters.agentx import AgentxClient
 from pykeepalived.adapters.gratuitous import FrameSender
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher
@@ -98,4 +99,5 @@ async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
                  make_process_monitor=ProcessMonitor,
                  smtp_settings=SmtpSettings.resolve, close=close,
                  vmac=VmacManager(netlink, log.log), open_ipvs=open_ipvs,
-                 open_witness=open_witness, open_lease=open_lease)
+                 open_witness=open_witness, open_lease=open_lease,
+                 open_agentx=AgentxClient)

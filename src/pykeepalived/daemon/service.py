@@ -33,6 +33,7 @@ from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, accepted, reload_running
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.signals import Control
+from pykeepalived.daemon.snmp import SnmpAgent, snmp_agent
 from pykeepalived.observe.capture import build_snapshot
 from pykeepalived.observe.dumps import dump_on_signal
 from pykeepalived.specs.build import DaemonSpec, build, interfaces_needed
@@ -115,14 +116,18 @@ async def _run(options: DaemonOptions, log: LogSink,
     control: VrrpControl | None = None
     metrics: MetricsEndpoint | None = None
     watchdog: asyncio.Task[None] | None = None
+    snmp: SnmpAgent | None = None
     checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
                                 on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
         if options.checker_argv is not None:
             await checker.follow(bool(running.config.virtual_servers))
         security = running.config.global_defs.enable_script_security
-        runtime = Runtime(await open_ports(log, script_security=security), log,
-                          release_vips=options.release_vips)
+        ports = await open_ports(log, script_security=security)
+        snmp = snmp_agent(running.config, options, log, ports)
+        runtime = Runtime(ports, log, release_vips=options.release_vips)
+        if snmp is not None:
+            snmp.start(runtime)
         live = Live(runtime, running, checker_pid=lambda: getattr(checker.child, "pid", None))
         if options.control_socket:
             control = VrrpControl(options.control_socket, live.snapshot, log,
@@ -142,7 +147,7 @@ async def _run(options: DaemonOptions, log: LogSink,
         sdnotify.ready()
         if (interval := sdnotify.watchdog_interval()) is not None:
             watchdog = asyncio.create_task(sdnotify.keep_watchdog(interval))
-        running = await _serve_controls(live, controls, load, options, log, checker)
+        running = await _serve_controls(live, controls, load, options, log, checker, snmp)
         log.log("Stopping")
         sdnotify.stopping()
         return 0
@@ -158,6 +163,8 @@ async def _run(options: DaemonOptions, log: LogSink,
             await control.close()
         if runtime is not None:
             await runtime.stop()
+        if snmp is not None:
+            await snmp.stop()
         await checker.stop()
         remove_handlers()
         log.log(stopped_line(detail=options.log_detail))
@@ -217,7 +224,8 @@ class Live:
 
 async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
                           load: Callable[[], LoadResult], options: DaemonOptions,
-                          log: LogSink, checker: CheckerSupervisor) -> Running:
+                          log: LogSink, checker: CheckerSupervisor,
+                          snmp: SnmpAgent | None = None) -> Running:
     """One control at a time; a STOP ends it (later signals are never read: ignored).
     The checker child hears every signal the operator sends but STOP (which it gets
     when we stop)."""
@@ -230,6 +238,8 @@ async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
         if control is Control.RELOAD:
             sdnotify.reloading()
             live.running = await reload_running(runtime, live.running, load, log)
+            if snmp is not None:
+                snmp.config = live.running.config
             freeze_long_lived()
             if options.checker_argv is not None:
                 await checker.follow(bool(live.running.config.virtual_servers))

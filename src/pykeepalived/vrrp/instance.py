@@ -112,6 +112,9 @@ class VrrpInstance(ReceivesAdverts):
         #: lets the daemon re-send the bytes it encoded (at most 256 entries)
         self._adverts: dict[int, SendAdvert] = {}
         self.master_source: IPAddress | None = None
+        #: keepalived's master_saddr: the last master heard, kept while we are master
+        #: (SNMP's vrrpOperMasterIpAddr shows it)
+        self.last_heard_master: IPAddress | None = None
         self.master_priority = 0
         self._clock = float("-inf")
 

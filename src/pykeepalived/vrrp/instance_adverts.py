@@ -34,6 +34,7 @@ class ReceivesAdverts:
     _silence_takeover: bool
     lease_wanted: bool
     master_source: IPAddress | None
+    last_heard_master: IPAddress | None
     master_priority: int
     _state: State
     _wantstate: State
@@ -81,7 +82,7 @@ class ReceivesAdverts:
             return [Log(msg.backup_received_zero(self.name), LogLevel.DETAIL)]
         if self._accepts_as_master(adv.priority, now):
             return self._follow_master(event, now)
-        self.master_source = source
+        self.master_source = self.last_heard_master = source
         self._down_reason = f"lower priority ({adv.priority}) advert from {source} discarded"
         return [Log(msg.lower_priority_discarding(self.name, adv.priority, source))]
 
@@ -100,6 +101,7 @@ class ReceivesAdverts:
         self.split_brain.followed = event.source
         self._silence_takeover = True
         self.lease_wanted = False  # a master is heard: no lease to take
+        self.last_heard_master = event.source
         actions += self._preempt_delay_step(event.advert.priority, now)
         self._wantstate = State.BACKUP
         self._sands = now + self._ms_down
@@ -193,6 +195,7 @@ class ReceivesAdverts:
                *self._adopt_interval(event.advert)]
         self._ms_down = self._full_down_interval()
         self.master_source, self.master_priority = source, prio
+        self.last_heard_master = source
         self._wantstate = State.BACKUP
         self._down_reason = f"no advert from master {source} (priority {prio})"
         return self._change_state(State.BACKUP, reason, now, pre=pre)
