@@ -9,8 +9,8 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.etcd_lease import EtcdLease
 from pykeepalived.adapters.agentx import AgentxClient
+from pykeepalived.adapters.etcd_lease import EtcdLease
 from pykeepalived.adapters.gratuitous import FrameSender
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher

@@ -183,8 +183,9 @@ class TrappingNotifier:
         self.inner = inner
         self.agent = agent
 
-    def notify(self, kind: Kind, name: str, state: str, priority: int) -> None:
-        self.inner.notify(kind, name, state, priority)
+    def notify(self, kind: Kind, name: str, state: str, priority: int,
+               env: tuple[tuple[str, str], ...] = ()) -> None:
+        self.inner.notify(kind, name, state, priority, env)
         self.agent.trap(kind, name, state)
 
     def set_targets(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[FifoSpec] = (),
