@@ -2,7 +2,8 @@
 
     sudo .venv/bin/python -m bench.cost [--instances 1,200,1000] [--adverts 1,0.1]
                                         [--seconds 60] [--only pykeepalived|keepalived]
-                                        [--no-backup] [--json [FILE]] [--logs DIR]
+                                        [--no-backup | --backup-only] [--busy]
+                                        [--json [FILE]] [--logs DIR]
 
 from the checkout root. A lab (netlab.lab, namespaces `cst-*`): a *director* runs the
 daemon under test, a *backup* runs keepalived 2.2.7 as the BACKUP peer for the runs that
@@ -23,7 +24,9 @@ alone on its VRID, `vrrp_garp_master_delay 0`), each implementation in turn, qui
 - *with a BACKUP peer* (unless `--no-backup`): the same N instances in keepalived at
   priority 100 on the backup host, started once the director holds every VIP; over the
   window, every advert the backup sends and every MASTER transition it logs is a
-  spurious takeover (must be 0).
+  spurious takeover (must be 0);
+- `--busy`: a CPU-bound process keeps one core busy during each window (issue 15's fast
+  adverts: 0.01 s with the other core busy).
 Every wait has a deadline; processes are stopped by the PIDs we started; the lab is torn
 down at the end, exceptions included.
 """
@@ -249,13 +252,19 @@ class Runner:
         if READY_LINE not in observer.output():
             raise RuntimeError(f"advert capture failed: {observer.output()[-500:]}")
         pids = descendants(main)
-        first, host_first, load1 = cpu_ms(pids), host_ticks(), os.getloadavg()[0]
-        t0 = time.monotonic()
+        burner = busy_core() if self.args.busy else None
         try:
-            observer.popen.wait(seconds + 30.0)
-        except subprocess.TimeoutExpired as error:
-            raise RuntimeError("the advert capture did not finish") from error
-        t1 = time.monotonic()
+            first, host_first, load1 = cpu_ms(pids), host_ticks(), os.getloadavg()[0]
+            t0 = time.monotonic()
+            try:
+                observer.popen.wait(seconds + 30.0)
+            except subprocess.TimeoutExpired as error:
+                raise RuntimeError("the advert capture did not finish") from error
+            t1 = time.monotonic()
+        finally:
+            if burner is not None:
+                burner.kill()
+                burner.wait(5.0)
         if pids != descendants(main):
             result.notes.append(f"processes changed during the window: {pids} -> "
                                 f"{descendants(main)}")
@@ -309,6 +318,12 @@ def summary(result: CostResult) -> str:
             f"drops {a.kernel_drops}{backup}")
 
 
+def busy_core() -> subprocess.Popen[bytes]:
+    """A process that keeps one core busy for the window (`--busy`): the daemons share
+    the machine with a CPU-bound neighbour. Ended by the caller, by its PID."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
 def progress(message: str) -> None:
     print(f"[bench.cost] {message}", file=sys.stderr, flush=True)
 
@@ -316,7 +331,8 @@ def progress(message: str) -> None:
 # ---------------------------------------------------------------------------- main
 
 def settings(args: argparse.Namespace) -> list[Setting]:
-    grid = [Setting(n, advert) for n in args.instances for advert in args.adverts]
+    grid = [] if args.backup_only else [Setting(n, advert) for n in args.instances
+                                        for advert in args.adverts]
     if args.backup:
         grid += [Setting(n, advert, backup=True) for n in args.instances
                  for advert in args.adverts]
@@ -355,6 +371,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", choices=IMPLS, help="one implementation")
     parser.add_argument("--no-backup", dest="backup", action="store_false",
                         help="skip the runs with a keepalived BACKUP peer")
+    parser.add_argument("--backup-only", action="store_true",
+                        help="only the runs with a keepalived BACKUP peer")
+    parser.add_argument("--busy", action="store_true",
+                        help="keep one core busy with a CPU-bound process in each window")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="JSON on stdout instead of the table, or (FILE) also to FILE")
     parser.add_argument("--logs", metavar="DIR", type=Path,
@@ -372,6 +392,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--adverts: each between 0.01 and 40 seconds")
     if not 1 <= args.seconds <= 600:
         parser.error("--seconds must be between 1 and 600")
+    if args.backup_only and not args.backup:
+        parser.error("--backup-only and --no-backup exclude each other")
     if not 1 <= args.per_interface <= PER_INTERFACE:
         parser.error(f"--per-interface must be between 1 and {PER_INTERFACE}")
     if math.ceil(max(args.instances) / args.per_interface) > 14:

@@ -1,10 +1,12 @@
-"""Process faults (issue 15): the figures of tests/netns/faults, pykeepalived beside keepalived.
+"""Process and network faults (issue 15): the figures of tests/netns/faults, pykeepalived
+beside keepalived.
 
     sudo .venv/bin/python -m bench.faults_process [--repeat 3] [--runs 1000]
-                                                  [--only kill9|sigstop|scripts]
+                       [--seconds 120] [--only kill9|sigstop|scripts|network]
 
 from the checkout root. The scenarios are the netns tests themselves (kill -9 and
-restart, SIGSTOP/SIGCONT, misbehaving scripts), each played against pykeepalived and
+restart, SIGSTOP/SIGCONT, misbehaving scripts; 20 % loss, a flapping link, duplicated
+and reordered adverts for PYKA_NETFAULT_SECONDS=`--seconds`), each played against pykeepalived and
 keepalived 2.2.7 in the same run; each test prints one `FIGURES scenario | impl |
 name=value, ...` line. This runs them `--repeat` times with PYKA_FAULT_RUNS=`--runs`
 (the many-runs script test: 1,000 here, a few hundred in CI), collects those lines and
@@ -33,7 +35,8 @@ if TYPE_CHECKING:
 
 MODULES = {"kill9": "tests/netns/faults/test_kill9.py",
            "sigstop": "tests/netns/faults/test_sigstop.py",
-           "scripts": "tests/netns/faults/test_scripts.py"}
+           "scripts": "tests/netns/faults/test_scripts.py",
+           "network": "tests/netns/faults/test_network.py"}
 PREFIX = "FIGURES "
 #: one pytest run of every module, bounded (its tests are bounded one by one as well)
 RUN_TIMEOUT = 900
@@ -79,24 +82,27 @@ def table(figures: Figures) -> str:
     return "\n".join(rows)
 
 
-def run_once(modules: Sequence[str], runs: int) -> tuple[str, int]:
-    env = {**os.environ, "PYKA_FAULT_RUNS": str(runs)}
+def run_once(modules: Sequence[str], runs: int, seconds: int) -> tuple[str, int]:
+    env = {**os.environ, "PYKA_FAULT_RUNS": str(runs), "PYKA_NETFAULT_SECONDS": str(seconds)}
     done = subprocess.run([sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider",
                            *modules], cwd=CHECKOUT, env=env, capture_output=True, text=True,
-                          timeout=RUN_TIMEOUT, check=False)
+                          timeout=RUN_TIMEOUT + 8 * seconds, check=False)
     return done.stdout + done.stderr, done.returncode
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.faults_process",
-                                     description="process-fault figures (root)")
+                                     description="process- and network-fault figures (root)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each test (1-20)")
     parser.add_argument("--runs", type=int, default=1000,
                         help="script runs in the many-runs test (60-2000)")
+    parser.add_argument("--seconds", type=int, default=120,
+                        help="network faults: loss and replay window, half of it flapping "
+                             "(4-280)")
     parser.add_argument("--only", choices=sorted(MODULES))
     args = parser.parse_args(argv)
-    if not 1 <= args.repeat <= 20 or not 60 <= args.runs <= 2000:
-        parser.error("--repeat 1-20, --runs 60-2000")
+    if not 1 <= args.repeat <= 20 or not 60 <= args.runs <= 2000 or not 4 <= args.seconds <= 280:
+        parser.error("--repeat 1-20, --runs 60-2000, --seconds 4-280")
     if os.geteuid() != 0 or shutil.which("keepalived") is None:
         print("bench.faults_process: needs root and keepalived", file=sys.stderr)
         return 2
@@ -104,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures: Figures = defaultdict(dict)
     failed: list[str] = []
     for number in range(1, args.repeat + 1):
-        output, status = run_once(modules, args.runs)
+        output, status = run_once(modules, args.runs, args.seconds)
         lines = parse(output, figures)
         print(f"run {number}/{args.repeat}: pytest exit {status}, {lines} figure lines",
               file=sys.stderr)
@@ -112,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed.append(f"run {number}: " + "\n".join(output.splitlines()[-15:]))
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"{now}; {os.cpu_count()} cores, {platform.machine()}, Linux {platform.release()};"
-          f" {args.repeat} repeats, {args.runs} script runs")
+          f" {args.repeat} repeats, {args.runs} script runs, network faults {args.seconds} s")
     print(table(figures))
     for failure in failed:
         print(f"FAILED {failure}")

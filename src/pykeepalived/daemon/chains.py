@@ -4,6 +4,12 @@ Some actions await netlink or pace GARPs, so a later core call's actions could o
 an earlier one's; each instance keeps the task of its last batch and the next batch
 waits for it. A failure in one batch is logged and counted, never lost silently, and
 never stops the chain.
+
+A queue must not grow with the traffic: when a batch that sends a gratuitous burst is
+already waiting to start, a later batch's burst is left out (the waiting one announces
+the same addresses, later than asked for, never earlier). keepalived sends its bursts
+synchronously and cannot queue them; a MASTER answering a storm of lower-priority
+adverts while its chain waits on netlink would otherwise queue one burst per advert.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import TYPE_CHECKING
+
+from pykeepalived.vrrp.actions import SendGratuitous
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
@@ -30,12 +38,14 @@ class Chains:
         self._log = log
         #: batches that raised (logged; the daemon carries on)
         self.failures = 0
+        #: gratuitous bursts left out because one was already waiting (module docstring)
+        self.coalesced = 0
 
     def execute(self, node: RunningInstance, actions: list[Action]) -> None:
         if not actions:
             return
         chain = node.chain
-        if (chain is None or chain.done()) and self.executor.immediate(actions):
+        if (chain is None or chain.done()) and self.executor.immediate(node.io, actions):
             # Nothing queued and nothing to await: run now. A Task per advert was a
             # third of a MASTER's CPU (bench/cost.py, profiled).
             try:
@@ -44,17 +54,31 @@ class Chains:
                 self.failures += 1
                 self._log.log(f"({node.spec.name}) action failed: {exc!r}")
             return
-        self.run_after(node, lambda: self.executor.run(node.io, actions))
+        bursts = any(type(action) is SendGratuitous for action in actions)
+        if bursts and node.burst_waiting:
+            self.coalesced += 1
+            actions = [action for action in actions if type(action) is not SendGratuitous]
+            bursts = False
+            if not actions:
+                return
+        self.run_after(node, lambda: self.executor.run(node.io, actions), burst=bursts)
 
-    def run_after(self, node: RunningInstance, work: Callable[[], Awaitable[None]]) -> None:
-        """Run `work` after everything already queued for `node`."""
+    def run_after(self, node: RunningInstance, work: Callable[[], Awaitable[None]], *,
+                  burst: bool = False) -> None:
+        """Run `work` after everything already queued for `node`; `burst`: it sends a
+        gratuitous burst (later bursts are left out until it starts)."""
         previous = node.chain
-        node.chain = asyncio.get_running_loop().create_task(self._chained(previous, node, work))
+        if burst:
+            node.burst_waiting = True
+        node.chain = asyncio.get_running_loop().create_task(
+            self._chained(previous, node, work, burst))
 
     async def _chained(self, previous: asyncio.Task[None] | None, node: RunningInstance,
-                       work: Callable[[], Awaitable[None]]) -> None:
+                       work: Callable[[], Awaitable[None]], burst: bool) -> None:
         if previous is not None:
             await asyncio.wait({previous})
+        if burst:
+            node.burst_waiting = False
         try:
             await work()
         except Exception as exc:

@@ -35,7 +35,7 @@ from pykeepalived.vrrp.frames import gratuitous_arp, unsolicited_na
 from pykeepalived.vrrp.params import State
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Sequence
+    from collections.abc import Awaitable, Callable, Iterator, Sequence
 
     from pykeepalived.daemon.packets import AhState
     from pykeepalived.daemon.ports import (
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from pykeepalived.vrrp.advert import Advertisement, IPAddress
 
 _S = TypeVar("_S")
-_IMMEDIATE = frozenset({SendAdvert, Log})
+_IMMEDIATE = frozenset({SendAdvert, Log, Notify})
 
 
 @dataclass
@@ -67,6 +67,10 @@ class InstanceIO:
     #: the last advert encoded and its datagrams: a MASTER sends the same bytes every
     #: interval until its priority or addresses change (not with AH: each one differs)
     encoded: tuple[Advertisement, SocketSpec, list[tuple[bytes, IPAddress]]] | None = None
+
+
+#: an Ethernet frame's type field for ARP (the rest are IPv6 NAs)
+ETHERTYPE_ARP = b"\x08\x06"
 
 
 def transition_line(name: str, old: str, new: str, reason: str) -> str:
@@ -101,16 +105,29 @@ class Executor:
             self._log.log(action.message, action.level)
 
     @staticmethod
-    def immediate(actions: Sequence[Action]) -> bool:
-        """Whether the batch never awaits: adverts and log lines only (a MASTER's steady
-        state), which the chain runs at once instead of in a Task of its own."""
-        return all(type(action) in _IMMEDIATE for action in actions)
+    def immediate(io: InstanceIO, actions: Sequence[Action]) -> bool:
+        """Whether the batch never awaits, so the chain runs it at once instead of in a
+        Task of its own: adverts, log lines, notifies (the notifier only enqueues) and
+        gratuitous ARP/NA bursts that are not paced (vrrp_garp/gna_interval 0, the
+        default). That is a MASTER's steady state and its answer to a lower-priority
+        advert, which a backup falling behind can send 10,000 times a second."""
+        unpaced = io.spec.garp_interval <= 0 and io.spec.gna_interval <= 0
+        return all(type(action) in _IMMEDIATE or (unpaced and type(action) is SendGratuitous)
+                   for action in actions)
 
     def run_now(self, io: InstanceIO, actions: Sequence[Action]) -> None:
         """Run an `immediate` batch synchronously, in order."""
         for action in actions:
             if type(action) is SendAdvert:
                 self.send_advert(io, action.advert)
+            elif type(action) is SendGratuitous:
+                if io.spec.vips and action.count > 0:
+                    self._announce(io)
+                    for frame, _ in self._frames(io, list(io.spec.vips), action.count):
+                        self._send_frame(io, frame)
+            elif type(action) is Notify:
+                self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
+                                      action.priority)
             else:
                 assert isinstance(action, Log)
                 self.log_line(action)
@@ -203,14 +220,33 @@ class Executor:
         """One burst: `count` GARPs / NAs per VIP, paced by vrrp_garp/gna_interval."""
         if not io.spec.vips or count <= 0:
             return
+        self._announce(io)
+        await self._burst(io, list(io.spec.vips), count)
+
+    def _announce(self, io: InstanceIO) -> None:
         for family, label in ((4, "gratuitous ARPs"), (6, "Unsolicited Neighbour Adverts")):
             for spec in io.spec.vips:
                 if spec.address.version == family:
                     self._log.log(f"({io.spec.name}) Sending/queueing {label} on "
                                   f"{spec.ifname} for {spec.address.ip}", LogLevel.DETAIL)
-        await self._burst(io, list(io.spec.vips), count)
 
     async def _burst(self, io: InstanceIO, specs: Sequence[AddressSpec], count: int) -> None:
+        for frame, interval in self._frames(io, specs, count):
+            self._send_frame(io, frame)
+            if interval > 0:
+                await self._sleep(interval)
+
+    def _send_frame(self, io: InstanceIO, frame: bytes) -> None:
+        """One GARP or unsolicited NA out, counted for the metrics by kind and outcome."""
+        assert io.frames is not None
+        kind = "garp" if frame[12:14] == ETHERTYPE_ARP else "unsolicited_na"
+        sent = io.frames.send(frame)
+        self.operations[f"{kind}_sent" if sent else f"{kind}_send_failures"] += 1
+
+    def _frames(self, io: InstanceIO, specs: Sequence[AddressSpec],
+                count: int) -> Iterator[tuple[bytes, float]]:
+        """The burst's frames in sending order, each with the pause that follows it (each
+        logged as it is taken); nothing when the instance cannot send frames."""
         if io.frames is None:
             return
         for _ in range(count):
@@ -224,8 +260,4 @@ class Executor:
                     frame, interval = unsolicited_na(ip, io.spec.mac), io.spec.gna_interval
                     line = f"Sending unsolicited Neighbour Advert on {spec.ifname} for {ip}"
                 self._log.log(line, LogLevel.DETAIL)
-                kind = "garp" if isinstance(ip, IPv4Address) else "unsolicited_na"
-                sent = io.frames.send(frame)
-                self.operations[f"{kind}_sent" if sent else f"{kind}_send_failures"] += 1
-                if interval > 0:
-                    await self._sleep(interval)
+                yield frame, interval

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pykeepalived.daemon.chains import Chains
     from pykeepalived.daemon.ports import LogSink, NotifierPort
     from pykeepalived.daemon.running import RunningInstance
+    from pykeepalived.daemon.timers import Timers
     from pykeepalived.specs.build import DaemonSpec, GroupSpec
     from pykeepalived.specs.reload import ReloadPlan
     from pykeepalived.vrrp.actions import Action
@@ -43,6 +44,8 @@ class GroupHost(Protocol):
     def nodes(self) -> dict[str, RunningInstance]: ...
     @property
     def chains(self) -> Chains: ...
+    @property
+    def timers(self) -> Timers: ...
     @property
     def log(self) -> LogSink: ...
     @property
@@ -150,7 +153,7 @@ class Groups:
         now = self._host.now()
         if defer_late_timer(now - (deadline or now), group.timer_deferred):
             group.timer_deferred = True
-            group.timer = asyncio.get_running_loop().call_at(now, self._on_timer, group)
+            group.timer = self._host.timers.call_at(now, self._on_timer, group)
             return
         group.timer_deferred = False
         now = max(now, deadline or 0.0)  # call_at may fire a hair early
@@ -162,7 +165,7 @@ class Groups:
             if group.timer is not None:
                 group.timer.cancel()
             deadline = group.sync.next_deadline()
-            group.timer = None if deadline is None else asyncio.get_running_loop().call_at(
+            group.timer = None if deadline is None else self._host.timers.call_at(
                 deadline, self._on_timer, group)
         batch: list[Action] = []
         current: RunningInstance | None = None

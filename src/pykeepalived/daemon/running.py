@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from pykeepalived.vrrp.params import State
+
 if TYPE_CHECKING:
     import asyncio
 
     from pykeepalived.daemon.executor import InstanceIO
     from pykeepalived.daemon.ports import SocketPort
+    from pykeepalived.daemon.timers import Timer
     from pykeepalived.specs.build import GroupSpec
     from pykeepalived.specs.instance import InstanceSpec
     from pykeepalived.vrrp.instance import VrrpInstance
@@ -28,7 +31,18 @@ if TYPE_CHECKING:
 LATE_TIMER = 0.01
 
 
-def defer_late_timer(late_by: float, deferred: bool) -> bool:
+def stall_floor(instance: VrrpInstance, advert_int_cs: int) -> float:
+    """How late a timer must be to say the loop stalled rather than was busy: LATE_TIMER,
+    but a MASTER's advert timer must be late by a whole advert interval (an advert
+    missed altogether). A loop that is merely busy (advert_int 0.01, 1,000 instances,
+    a neighbour on the same core) sees timers a few ms late all the time, and each
+    deferral would cost that advert another LATE_TIMER."""
+    if instance.state is State.MASTER:
+        return max(LATE_TIMER, advert_int_cs / 100)
+    return LATE_TIMER
+
+
+def defer_late_timer(late_by: float, deferred: bool, floor: float = LATE_TIMER) -> bool:
     """Should a timer firing `late_by` seconds after its deadline wait one poll?
 
     After SIGCONT an asyncio loop runs the overdue timers before the datagrams queued
@@ -37,7 +51,7 @@ def defer_late_timer(late_by: float, deferred: bool) -> bool:
     socket all along. Put back once (`loop.call_at(now)` runs after the next poll's
     readers), the timer finds them read, and the deadline moved. Only once (the flag is
     cleared when the timer runs), so a loop busy with datagrams still runs its timers."""
-    return late_by > LATE_TIMER and not deferred
+    return late_by > floor and not deferred
 
 
 class RunningInstance:
@@ -50,9 +64,11 @@ class RunningInstance:
         self.tracker = tracker
         self.io = io
         self.sock = sock
-        self.timer: asyncio.TimerHandle | None = None
+        self.timer: Timer[RunningInstance] | None = None
         #: the last queued batch of actions: the next one waits for it (chains.py)
         self.chain: asyncio.Task[None] | None = None
+        #: a queued batch with a gratuitous burst has not started yet (chains.py)
+        self.burst_waiting = False
         #: the sync group driving this instance, if any
         self.group: RunningGroup | None = None
         #: datagrams this node's socket read that never reached its core, by why
@@ -69,6 +85,6 @@ class RunningGroup:
         self.spec = spec
         self.sync = sync
         self.members = members
-        self.timer: asyncio.TimerHandle | None = None
+        self.timer: Timer[RunningGroup] | None = None
         #: as RunningInstance.timer_deferred
         self.timer_deferred = False

@@ -26,9 +26,15 @@ from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.daemon.groups import Groups
 from pykeepalived.daemon.inbound import Inbound
 from pykeepalived.daemon.packets import ah_state_for
-from pykeepalived.daemon.running import LATE_TIMER, RunningInstance, defer_late_timer
+from pykeepalived.daemon.running import (
+    LATE_TIMER,
+    RunningInstance,
+    defer_late_timer,
+    stall_floor,
+)
 from pykeepalived.daemon.statics import Statics
 from pykeepalived.daemon.syncd_follow import SyncDaemonFollower
+from pykeepalived.daemon.timers import Timers
 from pykeepalived.daemon.tracking_io import Trackers
 from pykeepalived.daemon.vmac_links import VmacLinks
 from pykeepalived.specs.build import DaemonSpec
@@ -74,6 +80,8 @@ class Runtime:
         self.executor = Executor(ports.netlink, ports.notifier, log,
                                  on_state=self.syncd.transition)
         self.chains = Chains(self.executor, log)
+        #: every instance's and group's timer (timers.py)
+        self.timers = Timers()
         #: `-V`: keep the VIPs at stop (transitions while running still remove them)
         self.release_vips_at_stop = release_vips
         self.nodes: dict[str, RunningInstance] = {}
@@ -318,7 +326,8 @@ class Runtime:
             received_ns = None
         now = arrival_time(self.now(), time.time_ns(), received_ns, since=since)
         deadline = node.instance.next_deadline()
-        if deadline is not None and now - deadline > LATE_TIMER:
+        if deadline is not None and now - deadline > stall_floor(node.instance,
+                                                                 node.spec.params.advert_int_cs):
             # read before the late timer ran: a stalled master still owes no stale advert
             node.instance.postpone_overdue_advert(now=now, until=now + LATE_TIMER)
         if node.group is not None:
@@ -329,12 +338,13 @@ class Runtime:
     def _on_timer(self, node: RunningInstance) -> None:
         node.timer = None
         deadline = node.instance.next_deadline()
-        if defer_late_timer(self.now() - (deadline or self.now()), node.timer_deferred):
+        floor = stall_floor(node.instance, node.spec.params.advert_int_cs)
+        if defer_late_timer(self.now() - (deadline or self.now()), node.timer_deferred, floor):
             node.timer_deferred = True
             now = self.now()
             node.instance.postpone_overdue_advert(now=now, until=now + LATE_TIMER)
             later = min(now + LATE_TIMER, node.instance.next_deadline() or now)
-            node.timer = asyncio.get_running_loop().call_at(later, self._on_timer, node)
+            node.timer = self.timers.call_at(later, self._on_timer, node)
             return
         node.timer_deferred = False
         now = max(self.now(), deadline or 0.0)  # call_at may fire a hair early
@@ -346,8 +356,8 @@ class Runtime:
         if node.timer is not None:
             node.timer.cancel()
         deadline = None if node.group is not None else node.instance.next_deadline()
-        loop = asyncio.get_running_loop()
-        node.timer = None if deadline is None else loop.call_at(deadline, self._on_timer, node)
+        node.timer = (None if deadline is None
+                      else self.timers.call_at(deadline, self._on_timer, node))
         self.chains.execute(node, actions)
 
     def counters(self) -> dict[str, int]:

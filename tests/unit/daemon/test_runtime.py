@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.datagram import Datagram
 from pykeepalived.adapters.netlink_events import AddressRemoved, LinkChanged
-from pykeepalived.daemon.running import defer_late_timer
+from pykeepalived.daemon.running import LATE_TIMER, defer_late_timer, stall_floor
 from pykeepalived.daemon.runtime import Runtime, arrival_time
 from pykeepalived.specs.reload import plan_reload
 from pykeepalived.vrrp.advert import Advertisement
+from pykeepalived.vrrp.events import Startup, Timeout
+from pykeepalived.vrrp.instance import VrrpInstance
 from pykeepalived.vrrp.packet import encode
 from pykeepalived.vrrp.params import State
 from pykeepalived.vrrp.tracking import ScriptResult
@@ -383,6 +385,48 @@ def test_a_late_timer_waits_one_poll_once() -> None:
     assert not defer_late_timer(0.001, deferred=False)  # on time: runs
     assert defer_late_timer(0.5, deferred=False)  # the loop did not run: read first
     assert not defer_late_timer(0.5, deferred=True)  # but only once
+    assert not defer_late_timer(0.05, deferred=False, floor=0.1)  # busy, not stalled
+
+
+def test_a_master_is_stalled_only_when_it_missed_a_whole_advert(tmp_path: Path) -> None:
+    spec = daemon_from(instance_text(extra="version 3\n    advert_int 0.1"), tmp_path)
+    inst = VrrpInstance(spec.instances[0].params)
+    assert stall_floor(inst, 10) == LATE_TIMER  # INIT, BACKUP, FAULT: 10 ms
+    inst.handle(Startup(), now=0.0)
+    for _ in range(10):
+        deadline = inst.next_deadline()
+        assert deadline is not None
+        inst.handle(Timeout(), now=deadline)
+        if inst.state is State.MASTER:
+            break
+    assert inst.state is State.MASTER
+    assert stall_floor(inst, 10) == 0.1
+    assert stall_floor(inst, 1) == LATE_TIMER  # advert_int 0.01: never below 10 ms
+
+
+def test_a_busy_master_sends_its_late_advert_without_waiting_longer(tmp_path: Path) -> None:
+    """Its loop ran 30 ms late (a busy neighbour, not a stop): the advert goes at the next
+    turn of the loop, not LATE_TIMER after it (issue 15: 0.01 s adverts under load)."""
+    harness = Harness()
+
+    async def scenario() -> int:
+        text = instance_text(priority=255, extra="version 3\n    advert_int 0.1")
+        runtime = await harness.runtime(daemon_from(text, tmp_path))
+        inst = runtime.nodes["VI_T"].instance
+        assert inst.state is State.MASTER
+        await runtime.settle()
+        deadline = inst.next_deadline()
+        assert deadline is not None
+        sent = inst.stats.advert_sent
+        loop = asyncio.get_running_loop()
+        time.sleep(max(0.0, deadline - loop.time()) + 0.03)  # noqa: ASYNC251 - a busy loop
+        await asyncio.sleep(0)  # one turn of the loop
+        await asyncio.sleep(0)
+        sent = inst.stats.advert_sent - sent
+        await runtime.stop()
+        return sent
+
+    assert asyncio.run(scenario()) == 1
 
 
 def test_a_stalled_master_reads_what_it_heard_before_its_stale_advert(tmp_path: Path) -> None:

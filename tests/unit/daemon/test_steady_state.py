@@ -17,10 +17,17 @@ from pykeepalived.daemon import executor as executor_module
 from pykeepalived.daemon.chains import Chains
 from pykeepalived.daemon.packets import ah_state_for
 from pykeepalived.daemon.running import RunningInstance
-from pykeepalived.vrrp.actions import Log, LogLevel, Notify, SendAdvert
+from pykeepalived.vrrp.actions import (
+    AddVips,
+    Log,
+    LogLevel,
+    Notify,
+    NotifyState,
+    SendAdvert,
+    SendGratuitous,
+)
 from pykeepalived.vrrp.advert import Advertisement, AuthType
 from pykeepalived.vrrp.instance import VrrpInstance
-from pykeepalived.vrrp.params import State
 from tests.unit.daemon.rt_fakes import make_executor
 from tests.unit.daemon.rt_specs import daemon_from, instance_text
 
@@ -33,6 +40,10 @@ if TYPE_CHECKING:
     from pykeepalived.daemon.packets import AhState
     from pykeepalived.specs.instance import SocketSpec
     from pykeepalived.vrrp.advert import IPAddress
+
+
+#: FakeFrames records the ethertype of each frame sent: a gratuitous ARP
+GARP_171 = "0806"
 
 
 def advert(priority: int = 100) -> Advertisement:
@@ -77,10 +88,81 @@ def test_an_advert_batch_waits_behind_a_queued_batch(tmp_path: Path) -> None:
 def test_a_batch_that_awaits_still_goes_through_a_task(tmp_path: Path) -> None:
     async def scenario() -> None:
         node, chains, calls = node_for(tmp_path)
-        chains.execute(node, [SendAdvert(advert()), Notify(State.MASTER, 100)])
+        chains.execute(node, [SendAdvert(advert()), AddVips()])
+        assert node.chain is not None
+        assert calls == []
+        await chains.settle([node])
+        assert calls == [("advert", "224.0.0.18", 100), ("add", "192.0.2.171/24")]
+    asyncio.run(scenario())
+
+
+def test_an_answer_to_a_lower_priority_advert_runs_at_once(tmp_path: Path) -> None:
+    """Advert, unpaced GARPs and the notify: what a MASTER sends back, no Task."""
+    async def scenario() -> None:
+        node, chains, calls = node_for(tmp_path)
+        chains.execute(node, [SendAdvert(advert()), SendGratuitous(2),
+                              Notify(NotifyState.MASTER_RX_LOWER_PRI, 100)])
+        assert node.chain is None
+        assert calls == [("advert", "224.0.0.18", 100), ("frame", GARP_171), ("frame", GARP_171),
+                         ("notify", "VI_T", "MASTER_RX_LOWER_PRI", 100)]
+    asyncio.run(scenario())
+
+
+def test_paced_gratuitous_bursts_go_through_a_task(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        text = "global_defs {\n vrrp_garp_interval 0.01\n}\n" + instance_text()
+        spec = daemon_from(text, tmp_path).instances[0]
+        executor, io, rec, _, log = make_executor(spec)
+        node = RunningInstance(spec, VrrpInstance(spec.params), None, io, io.sender)  # type: ignore[arg-type]
+        chains = Chains(executor, log)
+        chains.execute(node, [SendGratuitous(2)])
         assert node.chain is not None
         await chains.settle([node])
-        assert calls == [("advert", "224.0.0.18", 100), ("notify", "VI_T", "MASTER", 100)]
+        assert rec.calls == [("frame", GARP_171), ("sleep", 0.01),
+                             ("frame", GARP_171), ("sleep", 0.01)]
+    asyncio.run(scenario())
+
+
+def test_bursts_waiting_behind_a_busy_chain_coalesce_into_one(tmp_path: Path) -> None:
+    """A storm of lower-priority adverts while the chain waits (netlink, a paced burst)
+    queues one burst, not one per advert; the adverts and notifies all still go."""
+    async def scenario() -> None:
+        node, chains, calls = node_for(tmp_path)
+        release = asyncio.Event()
+
+        async def slow() -> None:
+            await release.wait()
+        chains.run_after(node, slow)
+        for _ in range(100):
+            chains.execute(node, [SendAdvert(advert()), SendGratuitous(1)])
+        assert chains.coalesced == 99
+        release.set()
+        await chains.settle([node])
+        assert calls.count(("frame", GARP_171)) == 1
+        assert calls.count(("advert", "224.0.0.18", 100)) == 100
+        # the waiting burst has run: the next one is sent again
+        chains.execute(node, [SendGratuitous(1)])
+        await chains.settle([node])
+        assert calls.count(("frame", GARP_171)) == 2
+        assert chains.coalesced == 99
+    asyncio.run(scenario())
+
+
+def test_a_burst_alone_behind_one_waiting_is_dropped_whole(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node, chains, calls = node_for(tmp_path)
+        release = asyncio.Event()
+
+        async def slow() -> None:
+            await release.wait()
+        chains.run_after(node, slow)
+        chains.execute(node, [SendGratuitous(1)])
+        queued = node.chain
+        chains.execute(node, [SendGratuitous(1)])
+        assert node.chain is queued  # nothing left to queue
+        release.set()
+        await chains.settle([node])
+        assert calls == [("frame", GARP_171)]
     asyncio.run(scenario())
 
 
