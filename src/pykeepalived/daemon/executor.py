@@ -69,6 +69,10 @@ class InstanceIO:
     encoded: tuple[Advertisement, SocketSpec, list[tuple[bytes, IPAddress]]] | None = None
 
 
+#: an Ethernet frame's type field for ARP (the rest are IPv6 NAs)
+ETHERTYPE_ARP = b"\x08\x06"
+
+
 def transition_line(name: str, old: str, new: str, reason: str) -> str:
     return f"({name}) pykeepalived: {old} -> {new}, reason: {reason}"
 
@@ -119,9 +123,8 @@ class Executor:
             elif type(action) is SendGratuitous:
                 if io.spec.vips and action.count > 0:
                     self._announce(io)
-                    for frame, _, kind in self._frames(io, list(io.spec.vips),
-                                                       action.count):
-                        self._send_frame(io, frame, kind)
+                    for frame, _ in self._frames(io, list(io.spec.vips), action.count):
+                        self._send_frame(io, frame)
             elif type(action) is Notify:
                 self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
                                       action.priority)
@@ -141,13 +144,6 @@ class Executor:
                         await self.remove_vips(io)
                 case SendGratuitous():
                     await self.gratuitous(io, action.count)
-                case Notify() if action.fencing_token and io.spec.lease is not None:
-                    # ours: the lease witness's revision, so a hook can refuse a stale
-                    # holder (docs/cloud-recipe.md)
-                    self._notifier.notify(
-                        "INSTANCE", io.spec.name, action.state.value, action.priority,
-                        env=(("PYKEEPALIVED_FENCING_TOKEN", str(action.fencing_token)),
-                             ("PYKEEPALIVED_LEASE_KEY", io.spec.lease.key)))
                 case Notify():
                     self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
                                           action.priority)
@@ -235,21 +231,22 @@ class Executor:
                                   f"{spec.ifname} for {spec.address.ip}", LogLevel.DETAIL)
 
     async def _burst(self, io: InstanceIO, specs: Sequence[AddressSpec], count: int) -> None:
-        for frame, interval, kind in self._frames(io, specs, count):
-            self._send_frame(io, frame, kind)
+        for frame, interval in self._frames(io, specs, count):
+            self._send_frame(io, frame)
             if interval > 0:
                 await self._sleep(interval)
 
-    def _send_frame(self, io: InstanceIO, frame: bytes, kind: str) -> None:
+    def _send_frame(self, io: InstanceIO, frame: bytes) -> None:
+        """One GARP or unsolicited NA out, counted for the metrics by kind and outcome."""
         assert io.frames is not None
+        kind = "garp" if frame[12:14] == ETHERTYPE_ARP else "unsolicited_na"
         sent = io.frames.send(frame)
         self.operations[f"{kind}_sent" if sent else f"{kind}_send_failures"] += 1
 
     def _frames(self, io: InstanceIO, specs: Sequence[AddressSpec],
-                count: int) -> Iterator[tuple[bytes, float, str]]:
-        """The burst's frames in sending order, each with the pause that follows it and
-        its kind (`garp`, `unsolicited_na`; each logged as it is taken); nothing when the
-        instance cannot send frames."""
+                count: int) -> Iterator[tuple[bytes, float]]:
+        """The burst's frames in sending order, each with the pause that follows it (each
+        logged as it is taken); nothing when the instance cannot send frames."""
         if io.frames is None:
             return
         for _ in range(count):
@@ -263,4 +260,4 @@ class Executor:
                     frame, interval = unsolicited_na(ip, io.spec.mac), io.spec.gna_interval
                     line = f"Sending unsolicited Neighbour Advert on {spec.ifname} for {ip}"
                 self._log.log(line, LogLevel.DETAIL)
-                yield frame, interval, "garp" if isinstance(ip, IPv4Address) else "unsolicited_na"
+                yield frame, interval

@@ -54,8 +54,8 @@ def test_a_stalled_loop_stops_the_watchdog(tmp_path: Path) -> None:
     before = [t for t in times if t < stalled[0]]
     during = [t for t in times if stalled[0] + 0.01 < t < stalled[1] - 0.01]
     after = [t for t in times if t > stalled[1]]
-    assert len(before) >= 5, times  # turning: one every half period
+    assert len(before) >= 3, times  # turning: one every half period (8 if unloaded)
     assert during == [], "a stalled loop sent WATCHDOG=1"
-    assert len(after) >= 3, times  # turning again: the pings come back
+    assert len(after) >= 2, times  # turning again: the pings come back
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert max(gaps) >= stall - 0.05
