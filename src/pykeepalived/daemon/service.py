@@ -163,6 +163,7 @@ async def _serve_controls(runtime: Runtime, running: Running, controls: asyncio.
             running = await reload_running(runtime, running, load, log)
             if snmp is not None:
                 snmp.config = running.config
+                snmp.invalidate()
             freeze_long_lived()
             if options.checker_argv is not None:
                 await checker.follow(bool(running.config.virtual_servers))
