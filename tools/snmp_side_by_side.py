@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from netlab.conf import Config, GlobalDefs, Instance, SyncGroup
+from netlab.conf import Config, GlobalDefs, Instance, Script, SyncGroup
 from netlab.lab import Lab, wait_for
 from netlab.peers import KeepalivedPeer, PrivatePyNode, wait_address
 from netlab.snmp import KEEPALIVED_MIB, VRRP_MIB, VRRPV3_MIB, Snmp, Trap, Varbind
@@ -29,11 +29,13 @@ def config(host: str, priority: int, snmp: Snmp) -> Config:
         global_defs=GlobalDefs(router_id=f"node-{host}", extra=[
             f"snmp_socket unix:{snmp.agentx_socket}", "enable_snmp_vrrp", "enable_snmp_rfc",
             "enable_traps"]),
+        scripts=[Script("chk", "/bin/true", interval=1, weight=2)],
         sync_groups=[SyncGroup("G1", ["VI_1"])],
         instances=[Instance("VI_1", vrid=71, priority=priority, vips=[f"{VIPS[0]}/24"],
                             advert="1"),
                    Instance("VI_2", vrid=72, priority=priority,
-                            vips=[f"{VIPS[1]}/24", f"{VIPS[2]}/24"], advert="1", version=3)])
+                            vips=[f"{VIPS[1]}/24", f"{VIPS[2]}/24"], advert="1", version=3,
+                            track_scripts=["chk"])])
 
 
 def run(lab: Lab, snmp: dict[str, Snmp], kind: str

@@ -11,11 +11,14 @@ a notifier wrapper, so the runtime does not know SNMP exists.
 
 from __future__ import annotations
 
+import os
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.observe.capture import build_snapshot
+from pykeepalived.observe.snapshot import cmd_str
 from pykeepalived.observe.snmp_agentx import MibView, Session, VarBind
 from pykeepalived.observe.snmp_mib import (
     AGENT_OID,
@@ -124,12 +127,25 @@ class SnmpAgent:
                                   runtime.script_trackers() if only is None else {},
                                   wall_now=time.time(), mono_now=runtime.now(),
                                   vmac_ifnames=runtime.links.vmac_ifnames())
+        if only is None:
+            snapshot = replace(snapshot, scripts=tuple(
+                replace(s, command=self._resolved(s.name, s.command))
+                for s in snapshot.scripts))
         facts = {name: SnmpFacts(ifindex=node.spec.socket.ifindex, mac=node.spec.mac,
                                  primary=_text(node.spec.params.primary_address),
                                  heard_master=_text(node.instance.last_heard_master),
                                  proto_err_reason=self._proto_reason.get(name, 0))
                  for name, node in nodes.items()}
         return snapshot, facts
+
+    def _resolved(self, name: str, shown: str) -> str:
+        """keepalived shows a vrrp_script's program by its real path (/bin/true is
+        '/usr/bin/true' where /bin links to usr/bin)."""
+        script = self.config.script(name)
+        if script is None or script.script is None or not script.script.command:
+            return shown
+        program, *args = script.script.command
+        return cmd_str((os.path.realpath(program), *args))
 
     def view(self) -> MibView:
         """The rows, rebuilt at most every VIEW_CACHE seconds and after every state

@@ -11,6 +11,7 @@ and follow a failover; the failover's traps must be keepalived's, in its order.
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from netlab.advert_log import intervals, read_records
-from netlab.conf import Config, GlobalDefs, Instance, SyncGroup
+from netlab.conf import Config, GlobalDefs, Instance, Script, SyncGroup
 from netlab.frames import send_frames
 from netlab.lab import wait_for
 from netlab.peers import KeepalivedPeer, PrivatePyNode, PyNode, wait_address
@@ -62,11 +63,13 @@ def config(host: str, priority: int, socket: Path) -> Config:
         global_defs=GlobalDefs(router_id=f"node-{host}", extra=[
             f"snmp_socket unix:{socket}", "enable_snmp_vrrp", "enable_snmp_rfc",
             "enable_traps"]),
+        scripts=[Script("chk", "/bin/true", interval=1, weight=2)],
         sync_groups=[SyncGroup("G1", ["VI_1"])],
         instances=[Instance("VI_1", vrid=71, priority=priority, vips=[f"{VIP1}/24"],
                             advert="1"),
                    Instance("VI_2", vrid=72, priority=priority,
-                            vips=[f"{VIP2}/24", f"{VIP3}/24"], advert="1", version=3)])
+                            vips=[f"{VIP2}/24", f"{VIP3}/24"], advert="1", version=3,
+                            track_scripts=["chk"])])
 
 
 class Pair:
@@ -314,6 +317,7 @@ def test_snmpd_restart_reregisters_and_traps_resume(make_lab: Callable[..., Lab]
         assert "Connected to the agentx master agent" in node.log()
     wait_for(lambda: watcher.popen.poll() is not None, RESTART_WATCH + 10,
              what="the advert log to end")
+    assert _state(snmp["b"], 1) == "1"  # b never took over meanwhile
 
     before = len(snmp["b"].traps())
     pair.nodes["a"].stop()
@@ -324,7 +328,11 @@ def test_snmpd_restart_reregisters_and_traps_resume(make_lab: Callable[..., Lab]
     gaps = intervals(read_records(records))
     a_gaps = gaps.get((str(lab.host("a").ipv4), 71), [])
     assert len(a_gaps) >= RESTART_WATCH - 2, f"adverts from a: {gaps}"
-    assert max(a_gaps) < 1.5, f"a late advert during the snmpd restart: {max(a_gaps):.3f} s"
+    # the rhythm holds (1 s adverts); on this shared 2-core machine one gap of 2.2 s
+    # was seen once in 8 runs, under a load average of 3.5 from other tests, so the
+    # bound is b's down interval: no advert late enough for b to take over
+    assert 0.9 < statistics.median(a_gaps) < 1.1, a_gaps
+    assert max(a_gaps) < 3.0, f"a late advert during the snmpd restart: {max(a_gaps):.3f} s"
     pair.stop()
 
 
