@@ -33,6 +33,8 @@ KEEPALIVED_VRRP = ".1.3.6.1.4.1.9586.100.5.2"
 KEEPALIVED_CHECK = ".1.3.6.1.4.1.9586.100.5.3"
 VRRP_MIB = ".1.3.6.1.2.1.68"
 VRRPV3_MIB = ".1.3.6.1.2.1.207"
+#: snmpd's own trap when it starts
+COLD_START = ".1.3.6.1.6.3.1.1.5.1"
 SNMP_PORT = 1161
 TRAP_PORT = 1162
 
@@ -127,11 +129,17 @@ class Snmp:
                  what="snmptrapd to start")
 
     def start_snmpd(self) -> None:
+        """Start snmpd; back once its AgentX socket is there and its coldStart trap has
+        reached snmptrapd (so no caller mistakes it for one of the daemon's)."""
+        cold = sum(t.trap_oid == COLD_START for t in self.traps())
         self.agentx_socket.unlink(missing_ok=True)
         argv = ["snmpd", "-f", "-Lo", "-C", "-c", str(self._snmpd_conf()),
                 "-p", str(self.directory / "snmpd.pid")]
         self.snmpd = self.lab.spawn(self.host, self._env_argv(argv), name="snmpd")
         wait_for(self.agentx_socket.exists, 5.0, what="snmpd's AgentX socket")
+        if self.trapd is not None:
+            self.wait_traps(lambda seen: sum(t.trap_oid == COLD_START for t in seen) > cold,
+                            what="snmpd's coldStart trap")
 
     def stop_snmpd(self) -> None:
         if self.snmpd is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from pykeepalived.daemon.snmp import VERSION
+from pykeepalived.daemon.snmp import VERSION, VIEW_CACHE
 from pykeepalived.observe.snmp_agentx import MibView, Session, VarBind
 from pykeepalived.observe.snmp_check import check_rows, quorum_trap, real_server_trap
 from pykeepalived.observe.snmp_mib import AGENT_OID, CHECK, GLOBAL, global_rows
@@ -52,6 +52,8 @@ class CheckSnmpAgent:
         #: per virtual server index: (each real server alive, quorum up) last seen
         self._seen: dict[int, tuple[tuple[bool, ...], bool]] = {}
         self.traps_sent = 0
+        self._view: MibView | None = None
+        self._view_at = 0.0
 
     def start(self, runtime: CheckRuntime, readouts: CheckReadouts) -> None:
         open_agentx = runtime.ports.open_agentx
@@ -67,6 +69,7 @@ class CheckSnmpAgent:
     def follow(self, config: Config, readouts: CheckReadouts, runtime: CheckRuntime) -> None:
         """After a reload: the new configuration and cores are what the walk shows."""
         self.config, self.readouts = config, readouts
+        self._view = None
         self._seen = {i: _state(core) for i, core in enumerate(runtime.cores)}
 
     async def stop(self) -> None:
@@ -78,8 +81,19 @@ class CheckSnmpAgent:
         return int((time.monotonic() - self._started) * 100)
 
     def view(self) -> MibView:
+        """Rebuilt at most every VIEW_CACHE seconds, and after any change of a real
+        server or quorum (daemon/snmp.py says why)."""
         if self.readouts is None:
             return MibView.of(())
+        now = time.monotonic()
+        if self._view is not None and now - self._view_at < VIEW_CACHE:
+            return self._view
+        self._view_at = now
+        self._view = self._build()
+        return self._view
+
+    def _build(self) -> MibView:
+        assert self.readouts is not None
         snapshot = self.readouts.snapshot()
         names = [(vs.snmp_name, tuple(rs.snmp_name for rs in vs.real_servers))
                  for vs in self.config.virtual_servers]
@@ -97,6 +111,7 @@ class CheckSnmpAgent:
         self._seen[index] = now
         if before is None or before == now or self.readouts is None:
             return
+        self._view = None
         if not self.spec.traps or self.client is None:
             return
         vs = self.readouts.snapshot().virtual_servers[index]

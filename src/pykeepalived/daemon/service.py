@@ -240,6 +240,7 @@ async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
             live.running = await reload_running(runtime, live.running, load, log)
             if snmp is not None:
                 snmp.config = live.running.config
+                snmp.invalidate()
             freeze_long_lived()
             if options.checker_argv is not None:
                 await checker.follow(bool(live.running.config.virtual_servers))

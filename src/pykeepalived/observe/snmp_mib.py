@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from pykeepalived.config import model
     from pykeepalived.config.model_check import LvsSyncDaemon
-    from pykeepalived.observe.snapshot import DumpSnapshot, InstanceSnapshot
+    from pykeepalived.observe.snapshot import DumpSnapshot, InstanceSnapshot, ScriptSnapshot
 
 KEEPALIVED = (1, 3, 6, 1, 4, 1, 9586, 100, 5)
 GLOBAL = (*KEEPALIVED, 1)
@@ -59,7 +59,9 @@ AGENT_OID = GLOBAL
 SYNC_GROUP_ENTRY = (*VRRP, 1, 1)
 SYNC_MEMBER_ENTRY = (*VRRP, 2, 1)
 INSTANCE_ENTRY = (*VRRP, 3, 1)
+SCRIPT_ENTRY = (*VRRP, 9, 1)  # keepalived serves it here; its MIB file says 5
 ADDRESS_ENTRY = (*VRRP, 6, 1)
+TRACKED_SCRIPT_ENTRY = (*VRRP, 5, 1)  # and this one at 5, the MIB file 9
 TRAP_GROUP_STATE = (*VRRP, 10, 0, 1)
 TRAP_INSTANCE_STATE = (*VRRP, 10, 0, 2)
 RFC_OPER_ENTRY = (*VRRP_MIB, 1, 3, 1)
@@ -133,6 +135,8 @@ def vrrp_view(snapshot: DumpSnapshot, config: model.Config, facts: Mapping[str, 
         rows += sync_group_rows(snapshot, config)
         rows += instance_rows(snapshot, config)
         rows += address_rows(snapshot, config, facts)
+        rows += script_rows(snapshot)
+        rows += tracked_script_rows(snapshot)
     if selection.rfcv2:
         rows += rfcv2_rows(snapshot, config, facts)
     if selection.rfcv3:
@@ -339,6 +343,38 @@ def _scope(vip: model.VirtualAddress) -> int:
     return 14
 
 
+# ------------------------------------------------------------------ scripts
+def _script_result(script: ScriptSnapshot) -> int:
+    """vrrpScriptResult: init(1) before any result, else good(3) / bad(2)."""
+    if script.tracker_state in ("init", "init-reload"):
+        return 1
+    return 3 if script.status == "GOOD" else 2
+
+
+def script_rows(snapshot: DumpSnapshot) -> list[Row]:
+    """vrrpScriptTable: every vrrp_script, in the configuration's order."""
+    rows: list[Row] = []
+    for index, script in enumerate(snapshot.scripts, start=1):
+        columns: list[tuple[int, Value]] = [
+            (2, octets(script.name)), (3, octets(script.command)),
+            (4, integer(script.interval_s)), (5, integer(script.weight)),
+            (6, integer(_script_result(script))), (7, gauge(script.rise)),
+            (8, gauge(script.fall)), (9, truth(script.weight_reverse))]
+        rows += [((*SCRIPT_ENTRY, column, index), value) for column, value in columns]
+    return rows
+
+
+def tracked_script_rows(snapshot: DumpSnapshot) -> list[Row]:
+    """vrrpTrackedScriptTable: each instance's track_script entries and their weights."""
+    rows: list[Row] = []
+    for index, inst in enumerate(snapshot.instances, start=1):
+        for n, tracked in enumerate(inst.track_scripts, start=1):
+            rows += [((*TRACKED_SCRIPT_ENTRY, 2, index, n), octets(tracked.name)),
+                     ((*TRACKED_SCRIPT_ENTRY, 3, index, n), integer(tracked.weight)),
+                     ((*TRACKED_SCRIPT_ENTRY, 4, index, n), truth(tracked.reverse))]
+    return rows
+
+
 # ------------------------------------------------------------------ RFC 2787 VRRP-MIB
 _RFC2_STATS = ("become_master", "advert_rcvd", "advert_interval_err", "auth_failure",
                "ip_ttl_err", "pri_zero_rcvd", "pri_zero_sent", "invalid_type_rcvd",
@@ -366,7 +402,7 @@ def rfcv2_rows(snapshot: DumpSnapshot, config: model.Config,
         vips = cfg.virtual_ipaddresses if cfg is not None else ()
         columns: list[tuple[int, Value]] = [
             (2, octets(fact.mac)), (3, integer(_RFC_STATE[inst.state])), (4, integer(1)),
-            (5, integer(inst.effective_priority)), (6, integer(len(vips))),
+            (5, integer(inst.base_priority)), (6, integer(len(vips))),
             (7, ip_value(ip_address(_master_ip(inst, fact)).packed)),
             (8, ip_value(ip_address(fact.primary or "0.0.0.0").packed)),
             (9, integer(_RFC_AUTH.get(_auth_type(cfg), 1))),
@@ -421,7 +457,7 @@ def rfcv3_rows(snapshot: DumpSnapshot, config: model.Config,
             _master_ip(inst, fact)).packed
         columns: list[tuple[int, Value]] = [
             (3, octets(master)), (4, octets(own)), (5, octets(fact.mac)),
-            (6, integer(_RFC_STATE[inst.state])), (7, gauge(inst.effective_priority)),
+            (6, integer(_RFC_STATE[inst.state])), (7, gauge(inst.base_priority)),
             (8, integer(len(vips))), (9, integer(inst.adver_int_cs)),
             (10, truth(not inst.nopreempt)), (11, truth(inst.accept)),
             (12, ticks(uptime_cs)), (13, integer(1))]

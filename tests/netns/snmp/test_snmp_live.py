@@ -11,6 +11,7 @@ and follow a failover; the failover's traps must be keepalived's, in its order.
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from netlab.advert_log import intervals, read_records
-from netlab.conf import Config, GlobalDefs, Instance, SyncGroup
+from netlab.conf import Config, GlobalDefs, Instance, Script, SyncGroup
 from netlab.frames import send_frames
 from netlab.lab import wait_for
 from netlab.peers import KeepalivedPeer, PrivatePyNode, PyNode, wait_address
@@ -38,8 +39,10 @@ pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 
 ROOTS = (KEEPALIVED_MIB, VRRP_MIB, VRRPV3_MIB)
 VIP1, VIP2, VIP3 = "192.0.2.171", "192.0.2.172", "192.0.2.173"
-#: the version banner says which implementation answers: compared by type only
-UNSTABLE = (".1.3.6.1.4.1.9586.100.5.1.1.0",)
+#: compared by type only: the version banner says which implementation answers; and
+#: vrrpOperMasterIpAddr of the new master after a failover, which keepalived itself shows
+#: as the old master's address in most runs and 0.0.0.0 in some (seen 2 runs in 8 here)
+UNSTABLE = (".1.3.6.1.4.1.9586.100.5.1.1.0", ".1.3.6.1.2.1.68.1.3.1.7.")
 #: counters and times move with timing: compared by type only
 TIMING_TYPES = ("Counter32", "Counter64", "Timeticks")
 TAKEOVER = 15.0
@@ -60,11 +63,13 @@ def config(host: str, priority: int, socket: Path) -> Config:
         global_defs=GlobalDefs(router_id=f"node-{host}", extra=[
             f"snmp_socket unix:{socket}", "enable_snmp_vrrp", "enable_snmp_rfc",
             "enable_traps"]),
+        scripts=[Script("chk", "/bin/true", interval=1, weight=2)],
         sync_groups=[SyncGroup("G1", ["VI_1"])],
         instances=[Instance("VI_1", vrid=71, priority=priority, vips=[f"{VIP1}/24"],
                             advert="1"),
                    Instance("VI_2", vrid=72, priority=priority,
-                            vips=[f"{VIP2}/24", f"{VIP3}/24"], advert="1", version=3)])
+                            vips=[f"{VIP2}/24", f"{VIP3}/24"], advert="1", version=3,
+                            track_scripts=["chk"])])
 
 
 class Pair:
@@ -80,12 +85,17 @@ class Pair:
             for host, prio in (("a", 150), ("b", 100))}
 
     def start(self) -> None:
-        for node in self.nodes.values():
-            node.start()
+        """a first, b once a is master: b never wins a startup race (pykeepalived starts
+        slower than keepalived), so both implementations see the same history."""
+        self.nodes["a"].start()
         for vip in (VIP1, VIP2, VIP3):
             wait_address(self.lab, "a", vip, timeout=TAKEOVER)
+        self.nodes["b"].start()
         wait_for(lambda: _state(self.snmp["b"], 1) == "1" and _state(self.snmp["a"], 1) == "2",
                  TAKEOVER, what="both subagents registered, a MASTER and b BACKUP")
+        ifindex = self.lab.host("b").ifindex
+        wait_for(lambda: all(_heard(self.snmp["b"], ifindex, vrid) for vrid in (71, 72)),
+                 TAKEOVER, what="b to hear a's adverts")
 
     def stop(self) -> None:
         for node in self.nodes.values():
@@ -96,6 +106,12 @@ def _state(snmp: Snmp, index: int) -> str | None:
     """vrrpInstanceState.index as snmpget shows it, None while nothing answers."""
     got = snmp.get(f"{KEEPALIVED_MIB}.2.3.1.4.{index}")
     return got[0].value if got and got[0].kind == "INTEGER" else None
+
+
+def _heard(snmp: Snmp, ifindex: int, vrid: int) -> bool:
+    """vrrpv3StatisticsRcvdAdvertisements of the instance is above zero."""
+    got = snmp.get(f"{VRRPV3_MIB}.1.2.5.1.3.{ifindex}.{vrid}.1")
+    return bool(got) and got[0].kind == "Counter64" and int(got[0].value) > 0
 
 
 def walk(snmp: Snmp) -> list[Varbind]:
@@ -122,6 +138,26 @@ def trap_shape(traps: list[Trap]) -> list[list[tuple[str, str, str]]]:
              if vb.oid != ".1.3.6.1.2.1.1.3.0"] for trap in traps]
 
 
+#: which instance a trap is about: KEEPALIVED-MIB names it, the RFC MIBs index its VRID
+VRIDS = {"71": "VI_1", "72": "VI_2"}
+
+
+def subject(trap: Trap) -> str:
+    data = [vb for vb in trap.varbinds if vb.oid not in (".1.3.6.1.2.1.1.3.0",
+                                                         ".1.3.6.1.6.3.1.1.4.1.0")]
+    if trap.trap_oid.startswith(KEEPALIVED_MIB):
+        return data[0].value.strip('"')
+    index = data[0].oid.split(".")
+    return VRIDS[index[-1] if trap.trap_oid.startswith(VRRP_MIB) else index[-2]]
+
+
+def by_subject(traps: list[Trap]) -> dict[str, list[list[tuple[str, str, str]]]]:
+    found: dict[str, list[list[tuple[str, str, str]]]] = {}
+    for trap, shape in zip(traps, trap_shape(traps), strict=True):
+        found.setdefault(subject(trap), []).append(shape)
+    return found
+
+
 def failover(pair: Pair) -> tuple[list[Varbind], list[Trap]]:
     """Stop a: b takes every VIP; b's walk and the traps b sent meanwhile."""
     before = len(pair.snmp["b"].traps())
@@ -134,17 +170,20 @@ def failover(pair: Pair) -> tuple[list[Varbind], list[Trap]]:
     return walk(pair.snmp["b"]), traps[before:]
 
 
-def inject_errors(lab: Lab, snmp: Snmp) -> list[Trap]:
+def inject_errors(lab: Lab, snmp: dict[str, Snmp]) -> dict[str, list[Trap]]:
     """From x: a VRRPv2 advert with a password (VI_1 has none: authTypeMismatch) and a
-    VRRPv3 advert with TTL 64 (VI_2: ipTtlError); the traps a's snmpd forwarded."""
-    before = len(snmp.traps())
+    VRRPv3 advert with TTL 64 (VI_2: ipTtlError); the traps each host's snmpd forwarded
+    (multicast: both daemons judge them)."""
+    before = {host: len(snmp[host].traps()) for host in snmp}
     attacker = Attacker(lab.host("x"))
     frames = [attacker.frame(attacker.message(71, (VIP1,), version=2, auth=AuthType.PASS,
                                               password=b"secret")),
               attacker.wrong_ttl(72, (VIP2, VIP3))]
     send_frames(lab, "x", frames)
-    return snmp.wait_traps(lambda seen: len(seen) - before >= len(frames),
-                           what="the error traps")[before:]
+    return {host: snmp[host].wait_traps(lambda seen, h=host: len(seen) - before[h]
+                                        >= len(frames), what=f"{host}'s error traps"
+                                        )[before[host]:]
+            for host in snmp}
 
 
 def run_scenario(lab: Lab, snmp: dict[str, Snmp], kind: str) -> Scenario:
@@ -159,7 +198,7 @@ def run_scenario(lab: Lab, snmp: dict[str, Snmp], kind: str) -> Scenario:
                                            )[marks[host]:]
                for host, count in (("a", 9), ("b", 3))}
     walk_a, walk_b = walk(snmp["a"]), walk(snmp["b"])
-    errors = inject_errors(lab, snmp["a"])
+    errors = inject_errors(lab, snmp)
     mark_a = len(snmp["a"].traps())
     after, traps = failover(pair)
     stopped = snmp["a"].wait_traps(lambda seen: len(seen) - mark_a >= 3,
@@ -173,7 +212,7 @@ class Scenario:
     walk_b: list[Varbind]
     after: list[Varbind]
     traps: list[Trap]
-    errors: list[Trap]
+    errors: dict[str, list[Trap]]
     pair: Pair
     #: each host's traps from its daemon's start, and a's when it stopped
     startup: dict[str, list[Trap]]
@@ -209,8 +248,8 @@ def test_walks_and_failover_traps_match_keepalived(make_lab: Callable[..., Lab])
 
     # the walks: keepalived's OIDs, types and deterministic values, master and backup
     assert len(k_a) > 150
-    for mine, real in ((p_a, k_a), (p_b, k_b), (p_after, k_after)):
-        assert comparable(mine) == comparable(real), differences(mine, real)
+    for which, mine, real in (("a", p_a, k_a), ("b", p_b, k_b), ("b after", p_after, k_after)):
+        assert comparable(mine) == comparable(real), f"{which}: {differences(mine, real)}"
 
     # `pykeepalived status` says what the walk says, before and after the failover
     b_node = p_pair.nodes["b"]
@@ -227,14 +266,19 @@ def test_walks_and_failover_traps_match_keepalived(make_lab: Callable[..., Lab])
     assert set(column(p_b, entry + "4.").values()) == {"1"}
     assert set(column(p_after, entry + "4.").values()) == {"2"}
 
-    # the failover's traps: keepalived's, with the same varbinds, in the same order
-    assert [t.trap_oid for t in p_traps] == [t.trap_oid for t in k_traps]
-    assert trap_shape(p_traps) == trap_shape(k_traps)
+    # the failover's traps: keepalived's, with the same varbinds, in the same order for
+    # each instance and group (VI_2 is independent of G1: which of their traps comes
+    # first is a race in both daemons), and a group's after its member's
+    assert sorted(trap_shape(p_traps)) == sorted(trap_shape(k_traps))
+    assert by_subject(p_traps) == by_subject(k_traps)
+    order = [subject(t) for t in p_traps]
+    assert order.index("G1") > max(i for i, s in enumerate(order) if s == "VI_1")
 
     # a bad password and a bad TTL: RFC 2787's auth failure and RFC 6527's protocol error
-    assert [t.trap_oid for t in theirs.errors] == [".1.3.6.1.2.1.68.0.2",
-                                                   ".1.3.6.1.2.1.207.0.2"]
-    assert trap_shape(ours.errors) == trap_shape(theirs.errors)
+    for host in ("a", "b"):
+        assert [t.trap_oid for t in theirs.errors[host]] == [".1.3.6.1.2.1.68.0.2",
+                                                             ".1.3.6.1.2.1.207.0.2"]
+        assert trap_shape(ours.errors[host]) == trap_shape(theirs.errors[host]), host
 
     # at startup and at stop the same traps; their order follows our notify order
     # (solo instances before sync groups), which is not keepalived's
@@ -273,6 +317,7 @@ def test_snmpd_restart_reregisters_and_traps_resume(make_lab: Callable[..., Lab]
         assert "Connected to the agentx master agent" in node.log()
     wait_for(lambda: watcher.popen.poll() is not None, RESTART_WATCH + 10,
              what="the advert log to end")
+    assert _state(snmp["b"], 1) == "1"  # b never took over meanwhile
 
     before = len(snmp["b"].traps())
     pair.nodes["a"].stop()
@@ -283,7 +328,11 @@ def test_snmpd_restart_reregisters_and_traps_resume(make_lab: Callable[..., Lab]
     gaps = intervals(read_records(records))
     a_gaps = gaps.get((str(lab.host("a").ipv4), 71), [])
     assert len(a_gaps) >= RESTART_WATCH - 2, f"adverts from a: {gaps}"
-    assert max(a_gaps) < 1.5, f"a late advert during the snmpd restart: {max(a_gaps):.3f} s"
+    # the rhythm holds (1 s adverts); on this shared 2-core machine one gap of 2.2 s
+    # was seen once in 8 runs, under a load average of 3.5 from other tests, so the
+    # bound is b's down interval: no advert late enough for b to take over
+    assert 0.9 < statistics.median(a_gaps) < 1.1, a_gaps
+    assert max(a_gaps) < 3.0, f"a late advert during the snmpd restart: {max(a_gaps):.3f} s"
     pair.stop()
 
 
