@@ -275,7 +275,8 @@ class VrrpInstanceConfig:
     skip_check_adv_addr: bool | None = None
     lower_prio_no_advert: bool | None = None
     higher_prio_send_advert: bool | None = None
-    #: pykeepalived's own (keepalived warns and ignores it): None means on, off in strict mode
+    #: pykeepalived's own (keepalived warns and ignores it): off unless set; never in
+    #: strict mode
     split_brain_announce: bool | None = None
     #: pykeepalived's own neighbour witnesses (docs/split-brain.md): addresses on the
     #: instance's segment asked by ARP / NS every interval; `loss` rounds missed = down

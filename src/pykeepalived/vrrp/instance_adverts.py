@@ -84,6 +84,8 @@ class ReceivesAdverts:
             return self._follow_master(event, now)
         self.master_source = self.last_heard_master = source
         self._down_reason = f"lower priority ({adv.priority}) advert from {source} discarded"
+        # a master is heard: taking over now is preemption, not silence (no split brain)
+        self._silence_takeover = False
         return [Log(msg.lower_priority_discarding(self.name, adv.priority, source))]
 
     def _accepts_as_master(self, priority: int, now: float) -> bool:
@@ -205,7 +207,6 @@ class ReceivesAdverts:
         `split_brain_announce`, one advert at our priority so the winner, hearing the other
         master, re-sends its gratuitous ARPs / NAs (unless one went out already)."""
         p, source = self.params, event.source
-        followed = self.split_brain.followed
         episode = self.split_brain.yielding(
             now, ours=p.primary_address, our_priority=self._effective, peer=source,
             peer_priority=event.advert.priority)
@@ -216,7 +217,7 @@ class ReceivesAdverts:
             self.name, p.primary_address, self._effective, source, event.advert.priority,
             kept=False))]
         # higher_prio_send_advert sent that advert already (the sender wins here)
-        if p.split_brain_announce and not p.higher_prio_send_advert and followed == source:
+        if p.split_brain_announce and not p.higher_prio_send_advert:
             actions.append(self._advert(self._effective))
         return actions
 

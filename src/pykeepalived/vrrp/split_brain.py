@@ -12,13 +12,15 @@ What one node can know differs by side, so an episode says which side it saw:
   know since when the other held the VIP, so `start` is the first advert we heard from
   it. Further adverts from the same peer within one Master_Down_Interval of the last one
   belong to the same episode (the peer's adverts still in flight when it yielded).
-- **yielded**: we were MASTER because our down timer expired (the master we heard went
-  silent, or nobody was heard at start-up) and a higher master's advert reached us. The
-  two of us held the VIP together from our own takeover to now, at most: `start` is our
-  takeover. A mastership entered on a priority-0 advert (the old master let go on
-  purpose) is not an episode. From this side a master that crashed and came back looks
-  the same as a partition that healed; the peer's record (it saw nothing) tells them
-  apart.
+- **yielded**: we were MASTER because our down timer expired when the master we
+  followed went silent, and that master's advert reaches us again. The two of us held
+  the VIP together from our own takeover to now, at most: `start` is our takeover. A
+  cold start that heard nobody is not counted on this side (nobody to have split from);
+  the winner's side counts it if it hears us. A mastership entered on a priority-0
+  advert (the old master let go on purpose) or by preemption (we heard the lower master
+  until we took over) is not an episode. From this side a master that crashed (or lost
+  its link) and came back looks the same as a partition that healed; the peer's record
+  (it saw nothing) tells them apart.
 """
 
 from __future__ import annotations
@@ -83,8 +85,9 @@ class SplitBrainLog:
 
     def yielding(self, now: float, *, ours: IPAddress | None, our_priority: int,
                  peer: IPAddress, peer_priority: int) -> Episode | None:
-        """We yield to `peer`; the episode, when our mastership was one side of one."""
-        if self.master_since is None or not self.master_by_silence:
+        """We yield to `peer`; the episode, when our mastership was one side of one: we
+        took over because `peer`, the master we followed, went silent."""
+        if self.master_since is None or not self.master_by_silence or self.followed != peer:
             return None
         episode = Episode(self.master_since, now, "yielded", ours, our_priority, peer,
                           peer_priority)

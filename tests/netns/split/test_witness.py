@@ -145,7 +145,8 @@ def test_witness_one_holder_throughout(make_lab: Callable[..., Lab], kind: str,
         "sampler_max_gap_ms": round(sampler.max_gap() * 1000),
     }
     report(f"witness, {cut}", kind, figures)
-    assert one - heal_at < ONE_MASTER_WITHIN[holder], figures
+    # judged to within the observer's resolution (a busy machine deschedules it)
+    assert one - heal_at < ONE_MASTER_WITHIN[holder] + sampler.max_gap(), figures
     assert sampler.holders_after(one) == {frozenset({"a"})}, figures
     if kind == "keepalived":
         # the reference: without a witness the cut-off backup takes the VIP as well

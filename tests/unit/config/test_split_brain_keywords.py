@@ -27,12 +27,13 @@ def conf(line: str = "", strict: bool = False) -> str:
 
 
 @pytest.mark.parametrize(("line", "strict", "expected"), [
-    ("", False, True),
+    ("", False, False),
     ("", True, False),
     ("split_brain_announce", False, True),
+    ("split_brain_announce on", False, True),
     ("split_brain_announce off", False, False),
     ("split_brain_announce no", False, False),
-    ("split_brain_announce on", True, True),
+    ("split_brain_announce on", True, False),  # strict mode: never (as lower_prio_no_advert)
 ])
 def test_announce_default_and_values(line: str, strict: bool, expected: bool) -> None:
     result = load_text(conf(line, strict), path="k.conf", host=HOST)

@@ -11,10 +11,11 @@ from ipaddress import IPv4Address
 import pytest
 
 from pykeepalived.vrrp.actions import Log, SendAdvert, SendGratuitous, StateChanged
+from pykeepalived.vrrp.advert import Advertisement
 from pykeepalived.vrrp.events import AdvertReceived, Timeout
 from pykeepalived.vrrp.instance import State, VrrpInstance
 from pykeepalived.vrrp.split_brain import EPISODES_KEPT, SplitBrainLog
-from tests.unit.vrrp.instances import started
+from tests.unit.vrrp.instances import VIP, started
 
 A, B = IPv4Address("192.0.2.11"), IPv4Address("192.0.2.12")
 
@@ -110,7 +111,7 @@ def test_a_master_that_let_go_with_priority_zero_is_no_episode():
     assert not adverts(yielded)
 
 
-def test_no_announce_to_a_master_we_never_followed():
+def test_no_episode_and_no_announce_for_a_master_we_never_followed():
     a, b = pair(split_brain_announce=True)
     partition_until_b_masters(a, b)
     stranger = IPv4Address("192.0.2.13")
@@ -118,7 +119,20 @@ def test_no_announce_to_a_master_we_never_followed():
     b.handle(Timeout(), now=20.0)
     yielded = b.handle(AdvertReceived(advert, stranger), now=20.0)
     assert b.state is State.BACKUP
-    assert b.stats.split_brain_episodes == 1
+    assert b.stats.split_brain_episodes == 0
+    assert not adverts(yielded)
+
+
+def test_a_cold_start_that_heard_nobody_is_no_episode_on_the_yielding_side():
+    b = started(priority=100, primary_address=B, split_brain_announce=True)
+    deadline = b.next_deadline()
+    assert deadline is not None
+    b.handle(Timeout(), now=deadline)
+    assert b.state is State.MASTER
+    high = Advertisement(3, 51, 200, 100, (VIP,))
+    yielded = b.handle(AdvertReceived(high, A), now=b.clock + 0.5)
+    assert b.state is State.BACKUP
+    assert b.stats.split_brain_episodes == 0
     assert not adverts(yielded)
 
 
@@ -142,3 +156,19 @@ def test_the_log_keeps_the_last_episodes_and_counts_all():
     assert log.count == EPISODES_KEPT + 3
     assert len(log.episodes) == EPISODES_KEPT
     assert log.episodes[0].start == 30.0
+
+
+def test_preemption_is_no_episode_and_sends_no_announce():
+    # b (100) follows a (200); a's priority drops to 90: b preempts while hearing a; a
+    # comes back at 200 and b yields: a plain preemption, no split brain, no announce
+    _a, b = pair(split_brain_announce=True)
+    low, high = (Advertisement(3, 51, p, 100, (VIP,)) for p in (90, 200))
+    assert b.handle(AdvertReceived(low, A), now=b.clock + 0.5)  # "... - discarding"
+    deadline = b.next_deadline()
+    assert deadline is not None
+    b.handle(Timeout(), now=deadline)
+    assert b.state is State.MASTER
+    yielded = b.handle(AdvertReceived(high, A), now=b.clock + 0.1)
+    assert b.state is State.BACKUP
+    assert b.stats.split_brain_episodes == 0
+    assert not adverts(yielded)
