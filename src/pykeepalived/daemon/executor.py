@@ -126,8 +126,7 @@ class Executor:
                     for frame, _ in self._frames(io, list(io.spec.vips), action.count):
                         self._send_frame(io, frame)
             elif type(action) is Notify:
-                self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
-                                      action.priority)
+                self.notify(io, action)
             else:
                 assert isinstance(action, Log)
                 self.log_line(action)
@@ -145,8 +144,7 @@ class Executor:
                 case SendGratuitous():
                     await self.gratuitous(io, action.count)
                 case Notify():
-                    self._notifier.notify("INSTANCE", io.spec.name, action.state.value,
-                                          action.priority)
+                    self.notify(io, action)
                 case Log():
                     self.log_line(action)
                 case StateChanged():
@@ -160,6 +158,18 @@ class Executor:
                                             action.reason)
                     if self.on_state is not None:
                         await self.on_state(io.spec.name, action.old, action.new)
+
+    def notify(self, io: InstanceIO, action: Notify) -> None:
+        """Enqueue the instance's notify scripts (the notifier never waits on them)."""
+        if action.fencing_token and io.spec.lease is not None:
+            # ours: the lease witness's revision, so a hook can refuse a stale holder
+            # (docs/cloud-recipe.md)
+            self._notifier.notify(
+                "INSTANCE", io.spec.name, action.state.value, action.priority,
+                env=(("PYKEEPALIVED_FENCING_TOKEN", str(action.fencing_token)),
+                     ("PYKEEPALIVED_LEASE_KEY", io.spec.lease.key)))
+            return
+        self._notifier.notify("INSTANCE", io.spec.name, action.state.value, action.priority)
 
     def send_advert(self, io: InstanceIO, advert: Advertisement) -> int:
         """To the group, or one copy per unicast peer (each with its own checksum)."""

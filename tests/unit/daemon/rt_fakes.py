@@ -115,9 +115,10 @@ class FakeNotifier:
     rec: Recorder
     targets: list[str] = field(default_factory=list)
 
-    def notify(self, kind: str, name: str, state: str, priority: int) -> None:
+    def notify(self, kind: str, name: str, state: str, priority: int,
+               env: tuple[tuple[str, str], ...] = ()) -> None:
         tag = "notify" if kind == "INSTANCE" else "group_notify"
-        self.rec.calls.append((tag, name, str(state), priority))
+        self.rec.calls.append((tag, name, str(state), priority, *env))
 
     def set_targets(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[object] = (),
                     smtp: object = None) -> None:

@@ -234,3 +234,31 @@ def test_ah_adverts_are_never_reused(tmp_path: Path,
     sent(executor, io, replace(advert(), auth_type=AuthType.AH),
          replace(advert(), auth_type=AuthType.AH))
     assert encoder.calls == 2
+
+
+def test_the_fencing_token_reaches_the_notify_scripts_on_both_paths(tmp_path: Path) -> None:
+    """At once (an idle chain) and behind an awaiting batch: a lease holder's notify
+    carries the token and the key (docs/cloud-recipe.md)."""
+    async def scenario() -> list[tuple[object, ...]]:
+        text = instance_text(extra="lease_witness http://192.0.2.93:2379\n    lease_ttl 2")
+        spec = daemon_from(text, tmp_path).instances[0]
+        assert spec.lease is not None
+        executor, io, rec, _, log = make_executor(spec)
+        node = RunningInstance(spec, VrrpInstance(spec.params), None, io, io.sender)  # type: ignore[arg-type]
+        chains = Chains(executor, log)
+        chains.execute(node, [Notify(NotifyState.MASTER, 100, fencing_token=7)])
+        chains.execute(node, [AddVips(), Notify(NotifyState.MASTER, 100, fencing_token=8)])
+        await chains.settle([node])
+        return [call for call in rec.calls if call[0] == "notify"]
+
+    key = ("PYKEEPALIVED_LEASE_KEY", _lease_key(tmp_path))
+    assert asyncio.run(scenario()) == [
+        ("notify", "VI_T", "MASTER", 100, ("PYKEEPALIVED_FENCING_TOKEN", "7"), key),
+        ("notify", "VI_T", "MASTER", 100, ("PYKEEPALIVED_FENCING_TOKEN", "8"), key)]
+
+
+def _lease_key(tmp_path: Path) -> str:
+    text = instance_text(extra="lease_witness http://192.0.2.93:2379\n    lease_ttl 2")
+    lease = daemon_from(text, tmp_path, name="key.conf").instances[0].lease
+    assert lease is not None
+    return lease.key
