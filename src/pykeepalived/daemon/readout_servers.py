@@ -27,7 +27,6 @@ from pykeepalived.observe.control import (
     error_answer,
     live_view,
 )
-from pykeepalived.observe.prometheus import exposition, registry_for, state_answer
 from pykeepalived.observe.snapshot import DumpSnapshot
 
 if TYPE_CHECKING:
@@ -144,6 +143,11 @@ class MetricsEndpoint:
     def __init__(self, address: str, snapshot: Callable[[], DumpSnapshot], log: LogSink,
                  check_socket: Callable[[], str | None]) -> None:
         host, port = parse_listen(address)
+        # prometheus_client (and the http.server, email and urllib it imports, ~3 MiB)
+        # only in a daemon that serves metrics: it is off by default
+        from pykeepalived.observe import prometheus
+
+        self._prometheus = prometheus
         self._snapshot = snapshot
         self._check_socket = check_socket
         self._log = log
@@ -159,11 +163,13 @@ class MetricsEndpoint:
             view = await self.view()  # the snapshot: in the loop, a few ms
             # the rendering (most of a scrape's cost: ~60 ms at 200 instances) works on
             # frozen values only, so it runs in a thread and the loop keeps its timers
+            prometheus = self._prometheus
             body, content_type = await asyncio.to_thread(
-                exposition, registry_for(lambda: view), accept)
+                prometheus.exposition, prometheus.registry_for(lambda: view), accept)
             return 200, content_type, body
         if path.startswith("/state/"):
-            status, text = state_answer(live_view(self._snapshot()), unquote(path[7:]))
+            status, text = self._prometheus.state_answer(live_view(self._snapshot()),
+                                                         unquote(path[7:]))
             return status, "text/plain; charset=utf-8", text.encode()
         if path == "/":
             return 200, "text/plain; charset=utf-8", INDEX
