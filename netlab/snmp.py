@@ -20,6 +20,7 @@ import signal
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from netlab.conf import Config, GlobalDefs, Instance, Script, SyncGroup
 from netlab.lab import wait_for
 
 if TYPE_CHECKING:
@@ -37,6 +38,26 @@ VRRPV3_MIB = ".1.3.6.1.2.1.207"
 COLD_START = ".1.3.6.1.6.3.1.1.5.1"
 SNMP_PORT = 1161
 TRAP_PORT = 1162
+
+#: the pair's VIPs: VI_1 holds the first, VI_2 (VRRPv3, tracking a script) the other two
+PAIR_VIPS = ("192.0.2.171", "192.0.2.172", "192.0.2.173")
+
+
+def pair_config(host: str, priority: int, agentx_socket: Path | str) -> Config:
+    """The SNMP lab's node, the same text for keepalived and pykeepalived: every VRRP
+    table has a row (a sync group, a VRRPv2 and a VRRPv3 instance, a tracked script)."""
+    return Config(
+        global_defs=GlobalDefs(router_id=f"node-{host}", extra=[
+            f"snmp_socket unix:{agentx_socket}", "enable_snmp_vrrp", "enable_snmp_rfc",
+            "enable_traps"]),
+        scripts=[Script("chk", "/bin/true", interval=1, weight=2)],
+        sync_groups=[SyncGroup("G1", ["VI_1"])],
+        instances=[Instance("VI_1", vrid=71, priority=priority,
+                            vips=[f"{PAIR_VIPS[0]}/24"], advert="1"),
+                   Instance("VI_2", vrid=72, priority=priority,
+                            vips=[f"{PAIR_VIPS[1]}/24", f"{PAIR_VIPS[2]}/24"], advert="1",
+                            version=3, track_scripts=["chk"])])
+
 
 _LINE = re.compile(r"^(\.[0-9.]+) = (?:([A-Za-z0-9 -]+): )?(.*)$")
 

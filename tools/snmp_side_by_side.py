@@ -16,33 +16,27 @@ from __future__ import annotations
 
 import time
 
-from netlab.conf import Config, GlobalDefs, Instance, Script, SyncGroup
 from netlab.lab import Lab, wait_for
 from netlab.peers import KeepalivedPeer, PrivatePyNode, wait_address
-from netlab.snmp import KEEPALIVED_MIB, VRRP_MIB, VRRPV3_MIB, Snmp, Trap, Varbind
+from netlab.snmp import (
+    KEEPALIVED_MIB,
+    PAIR_VIPS,
+    VRRP_MIB,
+    VRRPV3_MIB,
+    Snmp,
+    Trap,
+    Varbind,
+    pair_config,
+)
 
-VIPS = ("192.0.2.171", "192.0.2.172", "192.0.2.173")
-
-
-def config(host: str, priority: int, snmp: Snmp) -> Config:
-    return Config(
-        global_defs=GlobalDefs(router_id=f"node-{host}", extra=[
-            f"snmp_socket unix:{snmp.agentx_socket}", "enable_snmp_vrrp", "enable_snmp_rfc",
-            "enable_traps"]),
-        scripts=[Script("chk", "/bin/true", interval=1, weight=2)],
-        sync_groups=[SyncGroup("G1", ["VI_1"])],
-        instances=[Instance("VI_1", vrid=71, priority=priority, vips=[f"{VIPS[0]}/24"],
-                            advert="1"),
-                   Instance("VI_2", vrid=72, priority=priority,
-                            vips=[f"{VIPS[1]}/24", f"{VIPS[2]}/24"], advert="1", version=3,
-                            track_scripts=["chk"])])
+VIPS = PAIR_VIPS
 
 
 def run(lab: Lab, snmp: dict[str, Snmp], kind: str
         ) -> tuple[dict[str, list[Varbind]], dict[str, float], list[Trap]]:
     make = KeepalivedPeer if kind == "keepalived" else PrivatePyNode
-    a = make(lab, "a", config("a", 150, snmp["a"]), name=f"{kind}-a")
-    b = make(lab, "b", config("b", 100, snmp["b"]), name=f"{kind}-b")
+    a = make(lab, "a", pair_config("a", 150, snmp["a"].agentx_socket), name=f"{kind}-a")
+    b = make(lab, "b", pair_config("b", 100, snmp["b"].agentx_socket), name=f"{kind}-b")
     a.start()
     for vip in VIPS:
         wait_address(lab, "a", vip, timeout=15)

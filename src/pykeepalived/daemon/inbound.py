@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pykeepalived.daemon.packet_log import PacketLog
     from pykeepalived.daemon.ports import LogSink
     from pykeepalived.daemon.running import RunningInstance
+    from pykeepalived.vrrp.advert import IPAddress
     from pykeepalived.vrrp.events import Event
 
 
@@ -52,7 +53,7 @@ class Inbound:
         self.short_datagrams = 0
         self.unexpected_errors = 0
         #: told of each datagram an instance judged (the SNMP agent's error traps)
-        self.on_received: Callable[[RunningInstance, str], None] | None = None
+        self.on_received: Callable[[RunningInstance, IPAddress], None] | None = None
         #: per link (ifindex, family): its listener and the VRIDs run there (arrange)
         self._links: dict[tuple[int, int], tuple[RunningInstance, frozenset[int]]] = {}
 
@@ -99,7 +100,7 @@ class Inbound:
             node.spec, state, node.instance.effective_priority, event)
         self._feed(node, event, datagram.received_ns)
         if self.on_received is not None:
-            self.on_received(node, str(datagram.source))
+            self.on_received(node, datagram.source)
         if resync and ah is not None:
             # before the answering advert is numbered: the executor runs after this
             synced = sync_from_lower_priority(node.spec, ah, datagram)

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pykeepalived.observe.snapshot import DumpSnapshot
     from pykeepalived.specs.notify import FifoSpec, Kind, NotifyTarget
     from pykeepalived.specs.snmp import SnmpSpec
+    from pykeepalived.vrrp.advert import IPAddress
 
 
 
@@ -164,7 +165,7 @@ class SnmpAgent:
     def invalidate(self) -> None:
         self._view = None
 
-    def received(self, node: RunningInstance, source: str) -> None:
+    def received(self, node: RunningInstance, source: IPAddress) -> None:
         """After each datagram an instance judged: an error counter that moved is
         keepalived's vrrpTrapAuthFailure (RFC 2787) or vrrpv3ProtoError (RFC 6527)."""
         stats = node.instance.stats
@@ -192,7 +193,7 @@ class SnmpAgent:
             return
         traps: list[list[VarBind]] = []
         if self.selection.rfcv2:
-            traps += [t for t in (rfcv2_auth_failure_trap(inst, fact, source, code)
+            traps += [t for t in (rfcv2_auth_failure_trap(inst, fact, str(source), code)
                                   for code in auth) if t is not None]
         if self.selection.rfcv3:
             traps += [rfcv3_proto_error_trap(inst, fact, code) for code in proto]

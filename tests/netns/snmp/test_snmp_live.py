@@ -19,18 +19,25 @@ from typing import TYPE_CHECKING
 import pytest
 
 from netlab.advert_log import intervals, read_records
-from netlab.conf import Config, GlobalDefs, Instance, Script, SyncGroup
 from netlab.frames import send_frames
 from netlab.lab import wait_for
 from netlab.peers import KeepalivedPeer, PrivatePyNode, PyNode, wait_address
-from netlab.snmp import KEEPALIVED_MIB, VRRP_MIB, VRRPV3_MIB, Snmp, Trap, Varbind
+from netlab.snmp import (
+    KEEPALIVED_MIB,
+    PAIR_VIPS,
+    VRRP_MIB,
+    VRRPV3_MIB,
+    Snmp,
+    Trap,
+    Varbind,
+    pair_config,
+)
 from pykeepalived.vrrp.advert import AuthType
 from tests.conftest import skip_or_fail
 from tests.netns.interop.craft import Attacker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from netlab.lab import Lab
     from netlab.peers import Daemon
@@ -38,7 +45,7 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 
 ROOTS = (KEEPALIVED_MIB, VRRP_MIB, VRRPV3_MIB)
-VIP1, VIP2, VIP3 = "192.0.2.171", "192.0.2.172", "192.0.2.173"
+VIP1, VIP2, VIP3 = PAIR_VIPS
 #: compared by type only: the version banner says which implementation answers; and
 #: vrrpOperMasterIpAddr of the new master after a failover, which keepalived itself shows
 #: as the old master's address in most runs and 0.0.0.0 in some (seen 2 runs in 8 here)
@@ -58,20 +65,6 @@ def _net_snmp() -> None:
             skip_or_fail(f"needs {tool} (Debian snmpd, snmp, snmptrapd: make test installs)")
 
 
-def config(host: str, priority: int, socket: Path) -> Config:
-    return Config(
-        global_defs=GlobalDefs(router_id=f"node-{host}", extra=[
-            f"snmp_socket unix:{socket}", "enable_snmp_vrrp", "enable_snmp_rfc",
-            "enable_traps"]),
-        scripts=[Script("chk", "/bin/true", interval=1, weight=2)],
-        sync_groups=[SyncGroup("G1", ["VI_1"])],
-        instances=[Instance("VI_1", vrid=71, priority=priority, vips=[f"{VIP1}/24"],
-                            advert="1"),
-                   Instance("VI_2", vrid=72, priority=priority,
-                            vips=[f"{VIP2}/24", f"{VIP3}/24"], advert="1", version=3,
-                            track_scripts=["chk"])])
-
-
 class Pair:
     """Both daemons of one kind, started with the same config, a (150) to be master."""
 
@@ -80,7 +73,7 @@ class Pair:
         make: dict[str, type[KeepalivedPeer] | type[PyNode]] = {
             "keepalived": KeepalivedPeer, "pykeepalived": PrivatePyNode}
         self.nodes: dict[str, Daemon] = {
-            host: make[kind](lab, host, config(host, prio, snmp[host].agentx_socket),
+            host: make[kind](lab, host, pair_config(host, prio, snmp[host].agentx_socket),
                              name=f"{kind}-{host}")
             for host, prio in (("a", 150), ("b", 100))}
 
@@ -340,7 +333,7 @@ def test_missing_snmpd_is_said_once_and_vrrp_runs_on(make_lab: Callable[..., Lab
     lab = make_lab(("a",), base=90)
     socket = lab.workdir / "no-snmpd" if lab.workdir else None
     assert socket is not None
-    node = PyNode(lab, "a", config("a", 150, socket), name="alone").start()
+    node = PyNode(lab, "a", pair_config("a", 150, socket), name="alone").start()
     for vip in (VIP1, VIP2, VIP3):
         wait_address(lab, "a", vip, timeout=TAKEOVER)
     wait_for(lambda: node.log().count("Failed to connect to the agentx master agent") >= 1,

@@ -58,6 +58,16 @@ def node_for(tmp_path: Path) -> tuple[RunningInstance, Chains, list[tuple[object
     return node, Chains(executor, log), rec.calls
 
 
+def held(chains: Chains, node: RunningInstance) -> asyncio.Event:
+    """Queue a batch that waits until the returned event is set: a busy chain."""
+    release = asyncio.Event()
+
+    async def slow() -> None:
+        await release.wait()
+    chains.run_after(node, slow)
+    return release
+
+
 def test_an_advert_batch_on_an_idle_chain_is_sent_before_execute_returns(
         tmp_path: Path) -> None:
     async def scenario() -> None:
@@ -128,11 +138,7 @@ def test_bursts_waiting_behind_a_busy_chain_coalesce_into_one(tmp_path: Path) ->
     queues one burst, not one per advert; the adverts and notifies all still go."""
     async def scenario() -> None:
         node, chains, calls = node_for(tmp_path)
-        release = asyncio.Event()
-
-        async def slow() -> None:
-            await release.wait()
-        chains.run_after(node, slow)
+        release = held(chains, node)
         for _ in range(100):
             chains.execute(node, [SendAdvert(advert()), SendGratuitous(1)])
         assert chains.coalesced == 99
@@ -151,11 +157,7 @@ def test_bursts_waiting_behind_a_busy_chain_coalesce_into_one(tmp_path: Path) ->
 def test_a_burst_alone_behind_one_waiting_is_dropped_whole(tmp_path: Path) -> None:
     async def scenario() -> None:
         node, chains, calls = node_for(tmp_path)
-        release = asyncio.Event()
-
-        async def slow() -> None:
-            await release.wait()
-        chains.run_after(node, slow)
+        release = held(chains, node)
         chains.execute(node, [SendGratuitous(1)])
         queued = node.chain
         chains.execute(node, [SendGratuitous(1)])
