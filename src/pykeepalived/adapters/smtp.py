@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import logging
 import socket
 from dataclasses import dataclass
@@ -169,6 +168,8 @@ async def _dialogue(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     for address in settings.recipients:
         await _step(reader, writer, settings, "RCPT", f"RCPT TO:<{address}>\r\n", 250)
     await _step(reader, writer, settings, "DATA", "DATA\r\n", 354)
+    import email.utils  # here: the email package is 0.5 MiB most daemons never use
+
     date = email.utils.formatdate(localtime=True)
     await _step(reader, writer, settings, "BODY", message_text(settings, subject, body, date), 250)
     log.debug("SMTP alert successfully sent.")

@@ -121,7 +121,8 @@ def status_document(snapshot: DumpSnapshot) -> dict[str, Any]:
             {"name": i.name, "interface": i.interface or "", "vrid": i.vrid,
              "state": i.state.value, "wantstate": i.wantstate.value,
              "base_priority": i.base_priority, "effective_priority": i.effective_priority,
-             "master": _master_text(i.state.value, i.master_router, i.master_priority),
+             "master": _master_text(i.state.value, i.master_router, i.master_priority,
+                                    heard=i.master_router != i.mcast_address),
              "last_transition": i.last_transition, "reason": i.last_transition_reason,
              "vips": list(i.vips), "garp_delay": i.garp_delay_s,
              "stats": dict(i.stats), "extra_stats": dict(i.extra_stats),
@@ -168,8 +169,12 @@ def _episode(e: EpisodeSnapshot) -> dict[str, Any]:
             "peer_priority": e.peer_priority}
 
 
-def _master_text(state: str, router: str, priority: int) -> str:
-    return "self" if state == "MASTER" else f"{router} (prio {priority})"
+def _master_text(state: str, router: str, priority: int, *, heard: bool) -> str:
+    """keepalived's dumps show the multicast group as "master" until one is heard; an
+    operator reading our status wants to be told that none was."""
+    if state == "MASTER":
+        return "self"
+    return f"{router} (prio {priority})" if heard else "none heard"
 
 
 # ------------------------------------------------------------------ parsing
