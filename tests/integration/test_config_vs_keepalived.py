@@ -150,3 +150,15 @@ def test_snmp_socket_messages_are_keepalived_s(tmp_path: Path,
     theirs = set(their_stderr.splitlines())
     assert ours == theirs
     assert "(Line 5) SNMP error : snmp socket name missing" in ours
+
+
+@pytest.mark.keepalived
+@pytest.mark.parametrize("name", ["bad_process_scheduling.conf", "good_process_scheduling.conf"])
+def test_process_scheduling_same_messages(name: str, tmp_path: Path) -> None:
+    """vrrp_/checker_ priority, rt_priority, cpu_affinity, rlimit keywords: keepalived's
+    complaints word for word (the CPU-id bound is this host's, read by both)."""
+    path = str(DATA / name)
+    _, their_stderr = keepalived_test(path, tmp_path)
+    result = load_config(path)
+    ours = [_bare(d.render()) for d in result.diagnostics if d.kind is not Kind.OK]
+    assert ours == [_bare(line) for line in their_stderr.splitlines()]

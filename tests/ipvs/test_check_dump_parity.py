@@ -94,10 +94,7 @@ PRELOADED = (pykeepalived.daemon.check_service, pykeepalived.daemon.logs,
              pykeepalived.daemon.real_check_ports, pykeepalived.specs.check_build)
 #: keepalived's global lines that pykeepalived does not write, set aside before comparing
 NOT_MODELLED = (
-    "nftables without counters", "libnftnl version", "Min auto priority delay",
-    "VRRP process priority", "VRRP don't swap", "VRRP realtime priority",
-    "VRRP realtime limit", "Checker process priority", "Checker don't swap",
-    "Checker realtime priority", "Checker realtime limit", "BFD process priority",
+    "nftables without counters", "libnftnl version", "BFD process priority",
     "BFD don't swap", "BFD realtime priority", "BFD realtime limit", "SNMP vrrp",
     "SNMP checker", "SNMP RFCv2", "SNMP RFCv3", "SNMP socket", "DBus disabled",
     "DBus service name", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",

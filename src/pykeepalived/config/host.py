@@ -49,6 +49,8 @@ class HostFacts:
     addresses: Mapping[str, frozenset[IPv4Address | IPv6Address]] | None = None
     #: can this kernel run IPVS (loaded, or a module to load)? None: not asked
     ipvs: bool | None = None
+    #: online CPUs (sysconf), for `*_cpu_affinity`; None: not asked, any id is taken
+    cpus: int | None = None
 
     def script(self, path: str) -> ScriptFacts:
         return self.scripts.get(path, MISSING)
@@ -170,4 +172,14 @@ def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = 
         resolvable=frozenset(name for name in set(host_names) if _resolves(name)),
         addresses=interface_addresses() if addresses else None,
         ipvs=kernel_has_ipvs(),
+        cpus=online_cpus(),
     )
+
+
+def online_cpus() -> int | None:
+    """sysconf(_SC_NPROCESSORS_ONLN), which keepalived checks CPU ids against."""
+    try:
+        count = os.sysconf("SC_NPROCESSORS_ONLN")
+    except (ValueError, OSError):
+        return None
+    return count if count > 0 else None

@@ -23,7 +23,12 @@ from pykeepalived.config import tree
 from pykeepalived.config.advice import Advice, advise, declared_instances
 from pykeepalived.config.advice_peers import peer_advice
 from pykeepalived.config.diagnostics import Diagnostic, Kind
-from pykeepalived.config.host import HostFacts, account_exists, gather_host_facts
+from pykeepalived.config.host import (
+    HostFacts,
+    account_exists,
+    gather_host_facts,
+    online_cpus,
+)
 from pykeepalived.config.nesting import takes_block
 from pykeepalived.config.resolve import resolve
 from pykeepalived.config.resolve_scripts import script_accounts, script_programs
@@ -97,7 +102,8 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
              files: tuple[str, ...] = (), *, host: HostFacts | None = None) -> LoadResult:
     """Schema + resolution over already-parsed nodes."""
     ctx = Ctx(diagnostics=list(syntax),
-              account=account_exists if host is None else _accounts_of(host))
+              account=account_exists if host is None else _accounts_of(host),
+              cpus=online_cpus() if host is None else host.cpus)
     root: Fields = {}
     try:
         walk(ctx, ROOT, nodes, root)

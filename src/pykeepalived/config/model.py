@@ -79,6 +79,19 @@ class GlobalDefs:
     vrrp_notify_fifo_script: NotifyScript | None = None
     dynamic_interfaces: bool = False
     max_auto_priority: int | None = None
+    #: how each process is scheduled (schema_process.py): nice value, SCHED_RR priority
+    #: (0: none), RLIMIT_RTTIME in us (0: none set), CPU ids, mlockall
+    min_auto_priority_delay: int = 1_000_000
+    vrrp_process_priority: int = 0
+    vrrp_no_swap: bool = False
+    vrrp_realtime_priority: int = 0
+    vrrp_cpu_affinity: tuple[int, ...] = ()
+    vrrp_rlimit_rt: int = 10000
+    checker_process_priority: int = 0
+    checker_no_swap: bool = False
+    checker_realtime_priority: int = 0
+    checker_cpu_affinity: tuple[int, ...] = ()
+    checker_rlimit_rt: int = 10000
     default_interface: str | None = None
     reload_check_config: str | None = None
     startup_script: NotifyScript | None = None

@@ -52,6 +52,9 @@ class Ctx:
     #: does this user (and group) exist? keepalived looks a script's user up while
     #: parsing (host facts when the caller gave them, else the host's own accounts)
     account: Callable[[str, str | None], bool] = lambda user, group: True
+    #: online CPUs, for `*_cpu_affinity` (keepalived checks ids against sysconf while
+    #: parsing); None: not known, any id is taken
+    cpus: int | None = None
 
     def report(self, kind: Kind, message: str, location: Location | None) -> None:
         self.diagnostics.append(Diagnostic(kind, message, location))

@@ -22,6 +22,7 @@ from pykeepalived.config.schema import (
     unsigned,
 )
 from pykeepalived.config.schema_lvs import LVS_GLOBALS
+from pykeepalived.config.schema_process import PROCESS_GLOBALS
 from pykeepalived.config.schema_script import script
 from pykeepalived.config.schema_snmp import SNMP_GLOBALS
 from pykeepalived.config.values import TIMER_HZ
@@ -209,19 +210,17 @@ GLOBAL_DEFS = Block(
         "shutdown_script": script("shutdown_script"),
         **LVS_GLOBALS,
         **SNMP_GLOBALS,
+        **PROCESS_GLOBALS,
     },
     recognised=recognise(
         "process_names", "process_name", "vrrp_process_name", "checker_process_name",
         "lvs_process_name", "bfd_process_name", "startup_script_timeout",
-        "shutdown_script_timeout", "min_auto_priority_delay", "smtp_alert_vrrp",
+        "shutdown_script_timeout", "smtp_alert_vrrp",
         "no_email_faults", "disable_local_igmp", "vrrp_garp_extra_if", "vrrp_vmac_garp_intvl",
         "vrrp_ipsets", "nftables_priority", "nftables_ifindex", "nftables_ipvs",
         "nftables_ipvs_priority", "nftables_ipvs_start_fwmark", "nftables_counters",
-        "vrrp_priority", "vrrp_no_swap", "vrrp_rt_priority", "vrrp_cpu_affinity",
-        "vrrp_rlimit_rttime", "vrrp_rlimit_rtime", "vrrp_notify_priority_changes",
-        "fifo_write_vrrp_states_on_reload", "checker_priority", "checker_no_swap",
-        "checker_rt_priority", "checker_cpu_affinity",
-        "checker_rlimit_rttime", "checker_rlimit_rtime", "bfd_priority", "bfd_no_swap",
+        "vrrp_notify_priority_changes",
+        "fifo_write_vrrp_states_on_reload", "bfd_priority", "bfd_no_swap",
         "bfd_rt_priority", "bfd_cpu_affinity", "bfd_rlimit_rttime", "bfd_rlimit_rtime",
         "enable_dbus",
         "dbus_service_name", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",

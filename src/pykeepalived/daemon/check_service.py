@@ -17,6 +17,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from pykeepalived.adapters.netlink_events import AddressAdded, AddressRemoved, NetlinkWatcher
+from pykeepalived.adapters.scheduling import ProcessScheduling
 from pykeepalived.check.params import FileProbe
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
@@ -28,6 +29,7 @@ from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.readout_servers import check_control, start_logged
 from pykeepalived.daemon.reload import FAILED_LINE, accepted, load_errors, warnings_of
 from pykeepalived.daemon.signals import Control
+from pykeepalived.specs.scheduling import scheduling_spec
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -84,11 +86,14 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
         server = check_control(options.control_socket, lambda: readouts.document())
         await start_logged(server, log)
     snmp = check_snmp_agent(config, options, log)
+    scheduling = ProcessScheduling(scheduling_spec(config.global_defs, "checker"), log.log,
+                                   asyncio.get_running_loop())
     try:
         await suspend.start()
         await runtime.start(spec, files.first_values())
         suspend.report()
         files.start()
+        scheduling.apply()
         if snmp is not None:
             snmp.start(runtime, readouts)
         freeze_long_lived()
@@ -100,10 +105,12 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
             log.log("Reloading")  # the checker's reply to the parent's "Reloading ..."
             if options.main_process:
                 sdnotify.reloading()
+            scheduling.standard()  # keepalived reloads at standard scheduling
             loaded = await _reloaded(options, log, build)
             if options.main_process:
                 sdnotify.ready()
             if loaded is None:
+                scheduling.apply()
                 continue
             config, new = loaded
             log.log("Reinitializing ipvs")
@@ -119,11 +126,13 @@ async def _run(options: DaemonOptions, log: LogSink, build: BuildCheck, config: 
                                      files.values)
             if snmp is not None:
                 snmp.follow(config, readouts, runtime)
+            scheduling.apply(scheduling_spec(config.global_defs, "checker"))
             freeze_long_lived()
         if options.main_process:
             sdnotify.stopping()
         return 0
     finally:
+        scheduling.close()
         if watchdog is not None:
             watchdog.cancel()
         if server is not None:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
+from pykeepalived.adapters.scheduling import ProcessScheduling
 from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.children import CheckerSupervisor
@@ -35,6 +36,7 @@ from pykeepalived.daemon.signals import Control
 from pykeepalived.observe.capture import build_snapshot
 from pykeepalived.specs.build import DaemonSpec, build, interfaces_needed
 from pykeepalived.specs.instance import BuildError
+from pykeepalived.specs.scheduling import scheduling_spec
 from pykeepalived.specs.snmp import snmp_spec
 from pykeepalived.vrrp.stats import KEEPALIVED_STATS_KEYS
 
@@ -117,6 +119,8 @@ async def _run(options: DaemonOptions, log: LogSink,
     metrics: MetricsEndpoint | None = None
     watchdog: asyncio.Task[None] | None = None
     snmp: SnmpAgent | None = None
+    scheduling = ProcessScheduling(scheduling_spec(running.config.global_defs, "vrrp"),
+                                   log.log, asyncio.get_running_loop())
     checker = CheckerSupervisor(options.checker_argv or (), log, respawn=options.respawn,
                                 on_exit=lambda: controls.put_nowait(Control.STOP))
     try:
@@ -126,6 +130,7 @@ async def _run(options: DaemonOptions, log: LogSink,
         ports = await open_ports(log, script_security=security)
         snmp = _snmp_agent(running.config, options, log, ports)
         runtime = Runtime(ports, log, release_vips=options.release_vips)
+        runtime.timers.on_late = scheduling.timer_late
         if snmp is not None:
             snmp.start(runtime)
         live = Live(runtime, running, checker_pid=lambda: getattr(checker.child, "pid", None))
@@ -142,12 +147,14 @@ async def _run(options: DaemonOptions, log: LogSink,
             log.log(line)
         await runtime.start(running.daemon)
         await runtime.settle()
+        scheduling.apply()
         log.log("Startup complete")
         freeze_long_lived()
         sdnotify.ready()
         if (interval := sdnotify.watchdog_interval()) is not None:
             watchdog = asyncio.create_task(sdnotify.keep_watchdog(interval))
-        running = await _serve_controls(live, controls, load, options, log, checker, snmp)
+        running = await _serve_controls(live, controls, load, options, log, checker, snmp,
+                                        scheduling)
         log.log("Stopping")
         sdnotify.stopping()
         return 0
@@ -161,6 +168,7 @@ async def _run(options: DaemonOptions, log: LogSink,
             await metrics.close()
         if control is not None:
             await control.close()
+        scheduling.close()
         if runtime is not None:
             await runtime.stop()
         if snmp is not None:
@@ -225,7 +233,8 @@ class Live:
 async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
                           load: Callable[[], LoadResult], options: DaemonOptions,
                           log: LogSink, checker: CheckerSupervisor,
-                          snmp: SnmpAgent | None = None) -> Running:
+                          snmp: SnmpAgent | None = None,
+                          scheduling: ProcessScheduling | None = None) -> Running:
     """One control at a time; a STOP ends it (later signals are never read: ignored).
     The checker child hears every signal the operator sends but STOP (which it gets
     when we stop)."""
@@ -237,7 +246,11 @@ async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
         checker.signal(_SIGNALS[control])
         if control is Control.RELOAD:
             sdnotify.reloading()
+            if scheduling is not None:  # keepalived reloads at standard scheduling
+                scheduling.standard()
             live.running = await reload_running(runtime, live.running, load, log)
+            if scheduling is not None:
+                scheduling.apply(scheduling_spec(live.running.config.global_defs, "vrrp"))
             if snmp is not None:
                 snmp.config = live.running.config
                 snmp.invalidate()

@@ -67,6 +67,9 @@ class Timers:
         #: wake-ups so far, and timers they ran (bench and tests read the ratio)
         self.wakeups = 0
         self.fired = 0
+        #: told how late (s) each wake-up ran after its earliest timer's time: keepalived's
+        #: scheduler logs a late one and may raise the realtime priority (adapters/scheduling)
+        self.on_late: Callable[[float], None] | None = None
 
     def __len__(self) -> int:
         return self._live
@@ -96,7 +99,10 @@ class Timers:
     def _fire(self) -> None:
         self._wake = None
         loop = asyncio.get_running_loop()
-        heap, limit = self._heap, loop.time() + self.slack
+        now = loop.time()
+        if self.on_late is not None and now > self._wake_at:
+            self.on_late(now - self._wake_at)
+        heap, limit = self._heap, now + self.slack
         due: list[Timer[Any]] = []
         while heap and heap[0][0] <= limit:
             timer = heapq.heappop(heap)[2]

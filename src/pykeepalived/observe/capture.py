@@ -18,6 +18,7 @@ from pykeepalived.observe.snapshot import (
     GlobalSnapshot,
     InstanceSnapshot,
     NotifyEntry,
+    SchedulingSnapshot,
     ScriptSnapshot,
     TrackedScript,
     cmd_str,
@@ -96,7 +97,15 @@ def snapshot_globals(g: model.GlobalDefs) -> GlobalSnapshot:
         garp_interval_us=g.vrrp_garp_interval_us, gna_interval_us=g.vrrp_gna_interval_us,
         check_unicast_src=g.vrrp_check_unicast_src,
         skip_check_adv_addr=g.vrrp_skip_check_adv_addr, strict=g.vrrp_strict,
-        max_auto_priority=g.max_auto_priority or 0, smtp_alert=g.smtp_alert,
+        max_auto_priority=g.max_auto_priority or 0,
+        min_auto_priority_delay_us=g.min_auto_priority_delay,
+        vrrp_scheduling=SchedulingSnapshot(
+            g.vrrp_process_priority, g.vrrp_no_swap, g.vrrp_realtime_priority,
+            g.vrrp_cpu_affinity, g.vrrp_rlimit_rt),
+        checker_scheduling=SchedulingSnapshot(
+            g.checker_process_priority, g.checker_no_swap, g.checker_realtime_priority,
+            g.checker_cpu_affinity, g.checker_rlimit_rt),
+        smtp_alert=g.smtp_alert,
         enable_traps=g.enable_traps, script_security=g.enable_script_security,
     )
 

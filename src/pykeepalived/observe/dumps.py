@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         DumpSnapshot,
         GlobalSnapshot,
         InstanceSnapshot,
+        SchedulingSnapshot,
         ScriptSnapshot,
     )
 
@@ -104,12 +105,25 @@ def render_globals(g: GlobalSnapshot) -> list[str]:
         f"VRRP check unicast_src = {_bool(g.check_unicast_src)}",
         f"VRRP skip check advert addresses = {_bool(g.skip_check_adv_addr)}",
         f"VRRP strict mode = {_bool(g.strict)}",
-        f"Max auto priority = {g.max_auto_priority}",
+        "Max auto priority = " + ("Disabled" if g.max_auto_priority == -1
+                                  else str(g.max_auto_priority)),
+        f"Min auto priority delay = {g.min_auto_priority_delay_us} usecs",
+        *_scheduling_rows("VRRP", g.vrrp_scheduling),
+        *_scheduling_rows("Checker", g.checker_scheduling),
         f"SNMP traps {'enabled' if g.enable_traps else 'disabled'}",
         f"Script security {'enabled' if g.script_security else 'disabled'}",
         "Default script uid:gid 0:0",
     ]
     return [f" {row}" for row in rows]
+
+
+def _scheduling_rows(process: str, s: SchedulingSnapshot) -> list[str]:
+    rows = [f"{process} process priority = {s.priority}",
+            f"{process} don't swap = {_bool(s.no_swap)}",
+            f"{process} realtime priority = {s.realtime_priority}"]
+    if s.cpu_affinity:
+        rows.append(f"{process} CPU Affinity = " + "".join(f"{cpu} " for cpu in s.cpu_affinity))
+    return [*rows, f"{process} realtime limit = {s.rlimit_rt}"]
 
 
 def _instance_lines(inst: InstanceSnapshot) -> list[str]:

@@ -171,6 +171,17 @@ class InstanceSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class SchedulingSnapshot:
+    """One process's scheduling settings (`vrrp_*` / `checker_*`), for the dump."""
+
+    priority: int = 0
+    no_swap: bool = False
+    realtime_priority: int = 0
+    cpu_affinity: tuple[int, ...] = ()
+    rlimit_rt: int = 10000
+
+
+@dataclass(frozen=True, slots=True)
 class GlobalSnapshot:
     """The global_defs values the data dump shows (the rest are keepalived constants)."""
 
@@ -195,6 +206,10 @@ class GlobalSnapshot:
     skip_check_adv_addr: bool = False
     strict: bool = False
     max_auto_priority: int = 0
+    min_auto_priority_delay_us: int = 1_000_000
+    vrrp_scheduling: SchedulingSnapshot = field(default_factory=lambda: SchedulingSnapshot())
+    checker_scheduling: SchedulingSnapshot = field(
+        default_factory=lambda: SchedulingSnapshot())
     smtp_alert: bool | None = None
     enable_traps: bool = False
     script_security: bool = False

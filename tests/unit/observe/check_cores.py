@@ -44,16 +44,11 @@ FIRST_RUN = MONO_START + 1.0
 PROBE_TIME = 0.01
 
 #: dump_global_data lines pykeepalived does not write: constants of keepalived's build
-#: and of the host's process settings (nftables/libnftnl, scheduling priorities and
-#: limits of each process, SNMP and DBus, netlink buffer sizes, VRRP receive buffers,
+#: and of the host's process settings (nftables/libnftnl, the BFD process's scheduling (no
+#: BFD here), SNMP and DBus, netlink buffer sizes, VRRP receive buffers,
 #: umask), which no exporter reads; the VRRP process's keepalived.data omits them too
 UNMODELLED_GLOBALS = (
     "nftables without counters", "nftables with counters", "libnftnl version",
-    "Min auto priority delay",
-    "VRRP process priority", "VRRP don't swap", "VRRP realtime priority",
-    "VRRP realtime limit",
-    "Checker process priority", "Checker don't swap", "Checker realtime priority",
-    "Checker realtime limit",
     "BFD process priority", "BFD don't swap", "BFD realtime priority", "BFD realtime limit",
     "SNMP vrrp", "SNMP checker", "SNMP RFCv2", "SNMP RFCv3", "SNMP socket",
     "DBus disabled", "DBus enabled", "DBus service name",
