@@ -107,8 +107,7 @@ class Netlink:
                 return socket.if_nametoindex(ifname)
             except OSError:
                 raise InterfaceNotFound(ifname) from None
-        body = rt.ifinfomsg() + rt.attr_str(rt.IFLA_IFNAME, ifname)
-        return int((await self._get_link(ifname, body))["ifi_index"])
+        return int((await self._link_message(ifname))["ifi_index"])
 
     async def _get_link(self, ifname: str, body: bytes) -> Message:
         try:
@@ -122,8 +121,8 @@ class Netlink:
         return found[0]
 
     async def _link_message(self, ifname: str) -> Message:
-        index = await self.ifindex(ifname)
-        return await self._get_link(ifname, rt.ifinfomsg(index=index))
+        """RTM_GETLINK by name: one round trip, and ENODEV when there is no such link."""
+        return await self._get_link(ifname, rt.ifinfomsg() + rt.attr_str(rt.IFLA_IFNAME, ifname))
 
     async def link(self, ifname: str) -> LinkState:
         """Carrier and admin state now, for track_interface and the initial FAULT check."""
