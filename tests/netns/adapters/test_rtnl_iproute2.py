@@ -71,12 +71,14 @@ def addr_of(host: Host, local: str) -> dict[str, Any] | None:
 
 def test_addresses_match_iproute2(make_lab: Callable[..., Lab]) -> None:
     host = make_lab(("a",)).host("a")
-    vip = AddressSpec(IFNAME, ip_interface("192.0.2.100/24"), broadcast=IPv4Address("192.0.2.255"),
-                      scope="link", label=f"{IFNAME}:vip")
+    # another subnet than eth0's own: a secondary must have its primary's scope (6.x says
+    # "Invalid scope value")
+    vip = AddressSpec(IFNAME, ip_interface("198.51.100.100/24"),
+                      broadcast=IPv4Address("198.51.100.255"), scope="link", label=f"{IFNAME}:vip")
     vip6 = AddressSpec(IFNAME, ip_interface("2001:db8::100/128"), nodad=True, preferred_lft=0)
     ip_args = {
-        "192.0.2.100": ("192.0.2.100/24", "brd", "192.0.2.255", "scope", "link",
-                        "label", f"{IFNAME}:vip"),
+        "198.51.100.100": ("198.51.100.100/24", "brd", "198.51.100.255", "scope", "link",
+                           "label", f"{IFNAME}:vip"),
         "2001:db8::100": ("2001:db8::100/128", "nodad", "preferred_lft", "0"),
     }
 
