@@ -28,7 +28,7 @@ from pykeepalived.adapters import rtnl_codec as rt
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.rtnetlink import create_socket
 from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
-from tests.unit.adapters.test_rtnl_codec import check_captured
+from tests.unit.adapters.rtnl_fixtures import check_captured
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
