@@ -32,6 +32,7 @@ from typing import Final
 from pykeepalived.adapters.rtnl_codec import (
     NLM_F_ACK,
     NLM_F_DUMP,
+    NLM_F_DUMP_INTR,
     NLM_F_MULTI,
     NLM_F_REQUEST,
     MalformedMessage,
@@ -55,6 +56,8 @@ RECV_SIZE: Final = 65536
 READS_PER_WAKEUP: Final = 64
 #: The kernel's receive buffer: room for a burst of notifications or many replies.
 RCVBUF: Final = 4 * 1024 * 1024
+#: A dump the kernel marks inconsistent (changed while it ran) is asked again this often.
+DUMP_ATTEMPTS: Final = 3
 NETNS_DIR: Final = "/run/netns"
 NETNS_TIMEOUT: Final = 10.0
 
@@ -64,6 +67,7 @@ class _Pending:
     future: asyncio.Future[list[Message]]
     dump: bool
     parts: list[Message] = field(default_factory=list)
+    interrupted: bool = False
 
 
 class RtnlSocket:
@@ -112,21 +116,33 @@ class RtnlSocket:
     async def request(self, msg_type: int, flags: int, body: bytes) -> list[Message]:
         """Send one request and wait for its whole answer.
 
-        A dump (`flags` has NLM_F_DUMP) returns every part up to NLMSG_DONE; any other
-        request is acknowledged, and returns what the kernel sent before the ACK (a GET's
-        reply, or nothing). A refusal raises `NetlinkError` with the kernel's errno.
+        A dump (`flags` has NLM_F_DUMP) returns every part up to NLMSG_DONE, asked again
+        if the kernel marks it interrupted (NLM_F_DUMP_INTR: the table changed meanwhile);
+        any other request is acknowledged, and returns what the kernel sent before the
+        ACK (a GET's reply, or nothing). A refusal raises `NetlinkError` with the
+        kernel's errno.
         """
+        dump = (flags & NLM_F_DUMP) == NLM_F_DUMP
+        flags |= NLM_F_REQUEST if dump else NLM_F_REQUEST | NLM_F_ACK
+        for attempt in range(1, DUMP_ATTEMPTS + 1):
+            pending = await self._exchange(msg_type, flags, body, dump=dump)
+            if not pending.interrupted:
+                break
+            log.debug("rtnetlink dump %d interrupted (attempt %d)", msg_type, attempt)
+        return pending.parts
+
+    async def _exchange(self, msg_type: int, flags: int, body: bytes, *,
+                        dump: bool) -> _Pending:
         if self._closed:
             raise ConnectionError("netlink socket closed")
         self._seq = self._seq % 0xFFFFFFFF + 1
         seq = self._seq
-        dump = (flags & NLM_F_DUMP) == NLM_F_DUMP
-        flags |= NLM_F_REQUEST if dump else NLM_F_REQUEST | NLM_F_ACK
         pending = _Pending(self._loop.create_future(), dump)
         self._pending[seq] = pending
         try:
             self._sock.send(message(msg_type, flags, seq, body))
-            return await pending.future
+            await pending.future
+            return pending
         finally:
             self._pending.pop(seq, None)
 
@@ -185,6 +201,8 @@ class RtnlSocket:
         if pending is None or pending.future.done():
             return  # a late answer to a request given up (cancelled)
         event = msg["event"]
+        if msg["nlmsg_flags"] & NLM_F_DUMP_INTR:
+            pending.interrupted = True
         if event in ("NLMSG_ERROR", "NLMSG_DONE"):
             if msg["error"]:
                 pending.future.set_exception(NetlinkError(msg["error"]))

@@ -154,6 +154,35 @@ def test_replies_and_notifications_are_told_apart_then_enobufs() -> None:
     run(scenario())
 
 
+def test_an_interrupted_dump_is_asked_again() -> None:
+    """NLM_F_DUMP_INTR: the table changed during the dump, so its parts may be stale."""
+    stale = rt.ifinfomsg(index=1) + rt.attr_str(rt.IFLA_IFNAME, "stale")
+    fresh = rt.ifinfomsg(index=1) + rt.attr_str(rt.IFLA_IFNAME, "fresh")
+    done = struct.pack("=i", 0)
+
+    async def answer(fake: ScriptedSock, rtnl: RtnlSocket, body: bytes, intr: int) -> None:
+        await asyncio.sleep(0)
+        seq = sent_seq(fake)
+        fake.script += [
+            (rt.message(rt.RTM_NEWLINK, rt.NLM_F_MULTI | intr, seq, body), 0),
+            (rt.message(rt.NLMSG_DONE, rt.NLM_F_MULTI | intr, seq, done), 0),
+        ]
+        rtnl._on_readable()
+
+    async def scenario() -> None:
+        fake = ScriptedSock()
+        rtnl = RtnlSocket(fake, groups=0)  # type: ignore[arg-type]
+        dump = asyncio.create_task(rtnl.request(rt.RTM_GETLINK, rt.NLM_F_DUMP, rt.ifinfomsg()))
+        await answer(fake, rtnl, stale, rt.NLM_F_DUMP_INTR)
+        await answer(fake, rtnl, fresh, 0)
+        (part,) = await dump
+        assert part["IFLA_IFNAME"] == "fresh"
+        assert len(fake.sent) == 2
+        rtnl.close()
+
+    run(scenario())
+
+
 def test_the_vrrp_side_imports_no_pyroute2() -> None:
     """netlink, its events and vmac in a fresh interpreter: no pyroute2 module, no
     multiprocessing, no ctypes (only opening in another namespace would want it, and not
