@@ -58,6 +58,24 @@ def test_any_bytes_decode_or_raise_malformed(data: bytes) -> None:
         rt.decode(data)
 
 
+LINK = rt.message(rt.RTM_NEWLINK, 0, 1, rt.ifinfomsg(index=7)
+                  + rt.attr_str(rt.IFLA_IFNAME, "vrrp.51")
+                  + rt.attr_nested(rt.IFLA_LINKINFO, rt.attr_str(rt.IFLA_INFO_KIND, "macvlan"),
+                                   rt.attr_nested(rt.IFLA_INFO_DATA,
+                                                  rt.attr_u32(rt.IFLA_MACVLAN_MODE, 1))))
+
+
+@given(st.lists(st.tuples(st.integers(0, len(LINK) - 1), st.integers(0, 255)), min_size=1,
+                max_size=4))
+def test_corrupted_real_messages_decode_or_raise_malformed(changes: list[tuple[int, int]]) -> None:
+    """Bytes of a well-formed message overwritten (lengths included): no loop, no other error."""
+    data = bytearray(LINK)
+    for offset, value in changes:
+        data[offset] = value
+    with contextlib.suppress(MalformedMessage):
+        rt.decode(bytes(data))
+
+
 def test_every_truncation_of_a_message_is_malformed() -> None:
     whole = rt.message(rt.RTM_NEWADDR, 0, 1, rt.ifaddrmsg(family=rt.AF_INET, prefixlen=24)
                        + rt.attr_ip(rt.IFA_LOCAL, "192.0.2.1")
