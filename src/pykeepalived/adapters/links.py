@@ -1,7 +1,8 @@
 """Interfaces as the daemon sees them: up/down, MAC, addresses, read from rtnetlink messages.
 
-These functions only interpret messages (pyroute2's `ifinfmsg` / `ifaddrmsg`, or any
-object with the same `.get`), so the rules live here and are tested without root:
+These functions only interpret messages (the dicts `rtnl_codec.decode` makes: the fixed
+header under the kernel's field names, attributes under theirs), so the rules live here
+and are tested without root:
 "up" is keepalived's FLAGS_UP, IFF_UP and IFF_RUNNING both set (include/vrrp_if.h), so
 an administratively up link without carrier is down, which is what puts an instance
 into FAULT for track_interface.
@@ -11,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv6Address, IPv6Interface, ip_interface
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 IPInterface = IPv4Interface | IPv6Interface
 
@@ -88,37 +92,38 @@ class InterfaceInfo:
         return None
 
 
-def link_state(msg: Any) -> LinkState:
+def link_state(msg: Mapping[str, Any]) -> LinkState:
     """Read an RTM_NEWLINK/RTM_DELLINK message (deleted links read as down)."""
-    flags = int(msg.get("flags") or 0)
+    flags = int(msg.get("ifi_flags") or 0)
     deleted = msg.get("event") == "RTM_DELLINK"
     return LinkState(
-        ifname=str(msg.get("ifname") or f"if{msg.get('index')}"),
-        index=int(msg.get("index") or 0),
-        mac=str(msg.get("address") or ""),
+        ifname=str(msg.get("IFLA_IFNAME") or f"if{msg.get('ifi_index')}"),
+        index=int(msg.get("ifi_index") or 0),
+        mac=str(msg.get("IFLA_ADDRESS") or ""),
         admin_up=bool(flags & IFF_UP) and not deleted,
         running=bool(flags & IFF_RUNNING) and not deleted,
-        operstate=str(msg.get("operstate") or "UNKNOWN"),
+        operstate=str(msg.get("IFLA_OPERSTATE") or "UNKNOWN"),
     )
 
 
-def address_entry(msg: Any) -> AddressEntry | None:
+def address_entry(msg: Mapping[str, Any]) -> AddressEntry | None:
     """Read an RTM_NEWADDR/RTM_DELADDR message; None when it carries no usable address."""
     # IFA_LOCAL is the interface's own address; IFA_ADDRESS is the peer on point-to-point.
-    raw = msg.get("local") or msg.get("address")
-    prefixlen = msg.get("prefixlen")
+    raw = msg.get("IFA_LOCAL") or msg.get("IFA_ADDRESS")
+    prefixlen = msg.get("ifa_prefixlen")
     if raw is None or prefixlen is None:
         return None
     try:
         address = ip_interface(f"{raw}/{prefixlen}")
     except ValueError:
         return None
+    # IFA_FLAGS holds all 32 bits; ifa_flags only the low 8 (older kernels send only it)
     flags = msg.get("IFA_FLAGS")
     if flags is None:
-        flags = msg.get("flags") or 0
-    label = msg.get("label")
+        flags = msg.get("ifa_flags") or 0
+    label = msg.get("IFA_LABEL")
     return AddressEntry(
-        ifindex=int(msg.get("index") or 0),
+        ifindex=int(msg.get("ifa_index") or 0),
         address=address,
         flags=int(flags),
         label=str(label) if label is not None else None,

@@ -18,16 +18,18 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-from pyroute2.iproute.linux import AsyncIPRoute
-from pyroute2.netlink.rtnl import RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR, RTMGRP_LINK
-
+from pykeepalived.adapters import rtnl_codec as rt
 from pykeepalived.adapters.links import IPInterface, LinkState, address_entry, link_state
+from pykeepalived.adapters.rtnetlink import RtnlSocket
+
+if TYPE_CHECKING:
+    from pykeepalived.adapters.rtnl_codec import Message
 
 log = logging.getLogger(__name__)
 
-WATCH_GROUPS = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR
+WATCH_GROUPS = rt.RTMGRP_LINK | rt.RTMGRP_IPV4_IFADDR | rt.RTMGRP_IPV6_IFADDR
 #: Seconds between attempts to reopen the socket after losing notifications.
 REOPEN_DELAY = 0.5
 
@@ -70,7 +72,7 @@ class EventTranslator:
         self._links: dict[int, LinkState] = {}
         self._addresses: set[tuple[int, IPInterface]] = set()
 
-    def seed(self, msg: Any) -> None:
+    def seed(self, msg: Message) -> None:
         """Record a link or address from a dump without reporting it: the starting picture."""
         if msg.get("event") == "RTM_NEWLINK":
             state = link_state(msg)
@@ -86,7 +88,7 @@ class EventTranslator:
         """Every address the host has now, one entry per interface holding it."""
         return [address for _index, address in sorted(self._addresses, key=_address_order)]
 
-    def translate(self, msg: Any) -> list[NetlinkEvent]:
+    def translate(self, msg: Message) -> list[NetlinkEvent]:
         kind = msg.get("event")
         if kind in ("RTM_NEWLINK", "RTM_DELLINK"):
             return self._link(msg, deleted=kind == "RTM_DELLINK")
@@ -94,7 +96,7 @@ class EventTranslator:
             return self._address(msg, removed=kind == "RTM_DELADDR")
         return []
 
-    def reconcile_addresses(self, dump: list[Any]) -> list[NetlinkEvent]:
+    def reconcile_addresses(self, dump: list[Message]) -> list[NetlinkEvent]:
         """After lost notifications: report what a full address dump says changed."""
         now = {(e.ifindex, e.address) for msg in dump if (e := address_entry(msg)) is not None}
         gone, new = self._addresses - now, now - self._addresses
@@ -106,7 +108,7 @@ class EventTranslator:
             events.append(AddressAdded(self.ifname(index), index, address))
         return events
 
-    def _link(self, msg: Any, *, deleted: bool) -> list[NetlinkEvent]:
+    def _link(self, msg: Message, *, deleted: bool) -> list[NetlinkEvent]:
         state = link_state(msg)
         before = self._links.pop(state.index, None) if deleted else self._links.get(state.index)
         if not deleted:
@@ -115,7 +117,7 @@ class EventTranslator:
             return []
         return [LinkChanged(state.ifname, state.index, state.up, state.operstate)]
 
-    def _address(self, msg: Any, *, removed: bool) -> list[NetlinkEvent]:
+    def _address(self, msg: Message, *, removed: bool) -> list[NetlinkEvent]:
         entry = address_entry(msg)
         if entry is None:
             return []
@@ -132,11 +134,21 @@ def _address_order(item: tuple[int, IPInterface]) -> tuple[int, int, str]:
     return (item[0], item[1].version, str(item[1]))
 
 
+class EventSource(Protocol):
+    """What the watcher needs of its socket (`RtnlSocket`; a scripted fake in unit tests)."""
+
+    async def request(self, msg_type: int, flags: int, body: bytes) -> list[Message]: ...
+
+    async def read(self) -> list[Message]: ...
+
+    def close(self) -> None: ...
+
+
 class NetlinkWatcher:
     """Runs the translator on a netlink socket subscribed to link and address groups.
 
-    `socket_factory` builds the pyroute2 socket (tests inject fakes); by default an
-    `AsyncIPRoute` in `netns`, or in the daemon's own namespace.
+    `socket_factory(groups)` opens the subscribed socket (tests inject fakes); by default
+    an `RtnlSocket` in `netns`, or in the daemon's own namespace.
     """
 
     def __init__(
@@ -144,12 +156,13 @@ class NetlinkWatcher:
         callback: EventCallback,
         *,
         netns: str | None = None,
-        socket_factory: Callable[[], Any] | None = None,
+        socket_factory: Callable[[int], EventSource] | None = None,
     ) -> None:
         self._callback = callback
-        self._factory = socket_factory or (lambda: AsyncIPRoute(netns=netns, groups=WATCH_GROUPS))
+        self._factory: Callable[[int], EventSource] = socket_factory or (
+            lambda groups: RtnlSocket.open(groups=groups, netns=netns))
         self._translator = EventTranslator()
-        self._ipr: Any = None
+        self._rtnl: EventSource | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -163,10 +176,10 @@ class NetlinkWatcher:
 
         On a reopen (`report`), differences from what we knew are reported as events.
         """
-        self._ipr = self._factory()
-        await self._ipr.bind(groups=WATCH_GROUPS)
-        links = [msg async for msg in await self._ipr.link("dump")]
-        addresses = [msg async for msg in await self._ipr.addr("dump")]
+        self._rtnl = rtnl = self._factory(WATCH_GROUPS)
+        links = await rtnl.request(rt.RTM_GETLINK, rt.NLM_F_DUMP, rt.ifinfomsg())
+        addresses = await rtnl.request(rt.RTM_GETADDR, rt.NLM_F_DUMP,
+                                       rt.ifaddrmsg(family=rt.AF_UNSPEC))
         if not report:
             for msg in links + addresses:
                 self._translator.seed(msg)
@@ -184,10 +197,10 @@ class NetlinkWatcher:
         self._close_socket()
 
     def _close_socket(self) -> None:
-        if self._ipr is not None:
+        if self._rtnl is not None:
             with contextlib.suppress(Exception):
-                self._ipr.close()
-            self._ipr = None
+                self._rtnl.close()
+            self._rtnl = None
 
     async def __aenter__(self) -> NetlinkWatcher:
         await self.start()
@@ -210,9 +223,9 @@ class NetlinkWatcher:
                     log.debug("netlink watcher socket closed")
                     return
             except Exception as exc:
-                # Typically ENOBUFS: notifications were lost and pyroute2's socket is
-                # unusable afterwards. Wait a moment (no spinning if the kernel keeps
-                # refusing), then start over on a fresh socket.
+                # Typically ENOBUFS: notifications were lost, so what we know may be
+                # stale. Wait a moment (no spinning if the kernel keeps refusing), then
+                # start over on a fresh socket and re-read everything.
                 log.warning("netlink notifications lost (%s); re-reading links", exc)
                 self._close_socket()
                 await asyncio.sleep(REOPEN_DELAY)
@@ -220,12 +233,12 @@ class NetlinkWatcher:
 
     async def _pump(self) -> bool:
         """Deliver one read's events; False when the socket has been closed."""
-        received = 0
-        async for msg in self._ipr.get():
-            received += 1
+        if self._rtnl is None:
+            raise ConnectionError("netlink watcher socket not open")
+        batch = await self._rtnl.read()  # empty only once the socket is closed
+        for msg in batch:
             self._deliver(self._translator.translate(msg))
-        # pyroute2 hands back an empty read only once the socket is closed.
-        return received > 0
+        return bool(batch)
 
     async def _reopen(self) -> None:
         try:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import subprocess
 from ipaddress import ip_interface
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from netlab.lab import IFNAME, async_wait_for
+from pykeepalived.adapters import netlink_events, rtnetlink
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import (
     AddressAdded,
@@ -110,3 +113,33 @@ def test_a_failing_handler_does_not_stop_the_watcher(lab: Lab) -> None:
             assert isinstance(seen[1], AddressRemoved)
 
     run(scenario())
+
+
+def test_lost_notifications_are_recovered_from_a_fresh_dump(
+    lab: Lab, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real ENOBUFS: a tiny receive buffer and a burst while the loop is not reading.
+
+    The watcher must say it lost notifications, reopen, and report every address the
+    burst added, the lost ones from the fresh dump.
+    """
+    monkeypatch.setattr(rtnetlink, "RCVBUF", 4096)
+    monkeypatch.setattr(netlink_events, "REOPEN_DELAY", 0.05)
+    host_a = lab.host("a")
+    vips = {ip_interface(f"198.51.100.{i}/32") for i in range(1, 151)}
+
+    async def scenario() -> None:
+        events: list[NetlinkEvent] = []
+        async with NetlinkWatcher(events.append, netns=host_a.namespace) as watcher:
+            batch = "".join(f"addr add {vip} dev {IFNAME}\n" for vip in sorted(vips))
+            # blocking on purpose: the loop reads nothing while the kernel sends 150 events
+            subprocess.run(["ip", "-n", host_a.namespace, "-batch", "-"],  # noqa: ASYNC221
+                           input=batch, text=True, check=True, capture_output=True, timeout=20)
+            await async_wait_for(lambda: vips <= set(watcher.addresses()), WAIT,
+                                 what="every address known again")
+            added = {e.address for e in events if isinstance(e, AddressAdded)}
+            assert added == vips
+
+    with caplog.at_level(logging.WARNING, logger=netlink_events.__name__):
+        run(scenario())
+    assert "netlink notifications lost" in caplog.text

@@ -6,9 +6,8 @@ import asyncio
 from ipaddress import IPv4Address, IPv6Address, ip_interface
 from typing import TYPE_CHECKING, Any
 
-from pyroute2.netlink.exceptions import NetlinkError
-
 from pykeepalived.adapters import netlink_events
+from pykeepalived.adapters import rtnl_codec as rt
 from pykeepalived.adapters.links import (
     IFA_F_SECONDARY,
     IFF_LOWER_UP,
@@ -27,27 +26,30 @@ from pykeepalived.adapters.netlink_events import (
     NetlinkEvent,
     NetlinkWatcher,
 )
+from pykeepalived.adapters.rtnl_codec import NetlinkError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     import pytest
 
 UP = IFF_UP | IFF_RUNNING | IFF_LOWER_UP
 
 
 def link_msg(
-    flags: int, *, event: str = "RTM_NEWLINK", index: int = 2, **extra: Any
+    flags: int, *, event: str = "RTM_NEWLINK", index: int = 2, operstate: str = "UP",
+    **extra: Any
 ) -> dict[str, Any]:
-    msg = {"event": event, "index": index, "ifname": "eth0", "flags": flags}
-    msg.update({"address": "02:00:5e:ad:00:01", "operstate": "UP"}, **extra)
+    """A link message as rtnl_codec.decode shapes it."""
+    msg: dict[str, Any] = {"event": event, "ifi_index": index, "IFLA_IFNAME": "eth0",
+                           "ifi_flags": flags}
+    msg.update({"IFLA_ADDRESS": "02:00:5e:ad:00:01", "IFLA_OPERSTATE": operstate}, **extra)
     return msg
 
 
 def addr_msg(
     address: str, prefixlen: int, *, event: str = "RTM_NEWADDR", **extra: Any
 ) -> dict[str, Any]:
-    msg: dict[str, Any] = {"event": event, "index": 2, "address": address, "prefixlen": prefixlen}
+    msg: dict[str, Any] = {"event": event, "ifa_index": 2, "IFA_ADDRESS": address,
+                           "ifa_prefixlen": prefixlen}
     msg.update(extra)
     return msg
 
@@ -71,15 +73,16 @@ def test_link_state_fields() -> None:
 
 
 def test_address_entry_prefers_ifa_local_and_ifa_flags() -> None:
-    msg = addr_msg("192.0.2.9", 32, local="192.0.2.1", IFA_FLAGS=0x100, flags=0, label="eth0:v")
+    msg = addr_msg("192.0.2.9", 32, IFA_LOCAL="192.0.2.1", IFA_FLAGS=0x100, ifa_flags=0,
+                   IFA_LABEL="eth0:v")
     entry = address_entry(msg)
     assert entry == AddressEntry(2, ip_interface("192.0.2.1/32"), 0x100, "eth0:v")
 
 
 def test_address_entry_without_address_is_none() -> None:
-    assert address_entry({"event": "RTM_NEWADDR", "index": 2, "prefixlen": 24}) is None
+    assert address_entry({"event": "RTM_NEWADDR", "ifa_index": 2, "ifa_prefixlen": 24}) is None
     assert address_entry(addr_msg("not-an-ip", 24)) is None
-    assert address_entry({"address": "192.0.2.1"}) is None
+    assert address_entry({"IFA_ADDRESS": "192.0.2.1"}) is None
 
 
 def test_primary_ipv4_skips_secondaries_and_link_local_is_found() -> None:
@@ -99,7 +102,7 @@ def test_primary_ipv4_skips_secondaries_and_link_local_is_found() -> None:
 def test_translator_reports_only_up_down_changes() -> None:
     translator = EventTranslator()
     translator.seed(link_msg(UP))
-    assert translator.translate(link_msg(UP, mtu=9000)) == []
+    assert translator.translate(link_msg(UP, IFLA_MTU=9000)) == []
     assert translator.translate(link_msg(IFF_UP, operstate="DOWN")) == [
         LinkChanged("eth0", 2, False, "DOWN")
     ]
@@ -124,7 +127,7 @@ def test_translator_names_addresses_by_their_link() -> None:
     assert translator.translate(addr_msg("192.0.2.100", 24, event="RTM_DELADDR")) == [
         AddressRemoved("eth0", 2, vip)
     ]
-    unknown = dict(addr_msg("2001:db8::1", 64, event="RTM_DELADDR"), index=5)
+    unknown = dict(addr_msg("2001:db8::1", 64, event="RTM_DELADDR"), ifa_index=5)
     assert translator.translate(unknown) == [
         AddressRemoved("if5", 5, ip_interface("2001:db8::1/64"))
     ]
@@ -134,7 +137,7 @@ def test_translator_ignores_other_and_unusable_messages() -> None:
     translator = EventTranslator()
     assert translator.translate({"event": "RTM_NEWROUTE"}) == []
     assert translator.translate({}) == []
-    assert translator.translate({"event": "RTM_DELADDR", "index": 2}) == []
+    assert translator.translate({"event": "RTM_DELADDR", "ifa_index": 2}) == []
 
 
 def test_reconcile_reports_addresses_changed_while_deaf() -> None:
@@ -153,36 +156,29 @@ def test_reconcile_reports_addresses_changed_while_deaf() -> None:
     )
 
 
-async def _aiter(items: list[Any]) -> AsyncIterator[Any]:
-    for item in items:
-        yield item
-
-
 class ScriptedRtnl:
-    """A stand-in for pyroute2's AsyncIPRoute: fixed dumps, scripted notification reads."""
+    """A stand-in for RtnlSocket: fixed dumps, scripted notification reads."""
 
     def __init__(self, links: list[Any], addrs: list[Any], reads: list[Any]) -> None:
         self.links, self.addrs, self.reads = links, addrs, reads
         self.groups = 0
         self.closed = False
 
-    async def bind(self, groups: int) -> None:
+    def opened(self, groups: int) -> ScriptedRtnl:
         self.groups = groups
+        return self
 
-    async def link(self, command: str) -> AsyncIterator[Any]:
-        return _aiter(self.links)
+    async def request(self, msg_type: int, flags: int, body: bytes) -> list[Any]:
+        assert flags == rt.NLM_F_DUMP
+        return {rt.RTM_GETLINK: self.links, rt.RTM_GETADDR: self.addrs}[msg_type]
 
-    async def addr(self, command: str) -> AsyncIterator[Any]:
-        return _aiter(self.addrs)
-
-    async def get(self) -> AsyncIterator[Any]:
+    async def read(self) -> list[Any]:
         if not self.reads:
-            return  # an empty read: the socket was closed
+            return []  # an empty read: the socket was closed
         read = self.reads.pop(0)
         if isinstance(read, Exception):
             raise read
-        for msg in read:
-            yield msg
+        return list(read)
 
     def close(self) -> None:
         self.closed = True
@@ -197,7 +193,8 @@ def test_watcher_reopens_and_reports_what_it_missed(monkeypatch: pytest.MonkeyPa
     events: list[NetlinkEvent] = []
 
     async def scenario() -> None:
-        watcher = NetlinkWatcher(events.append, socket_factory=lambda: next(sockets))
+        watcher = NetlinkWatcher(events.append,
+                                 socket_factory=lambda groups: next(sockets).opened(groups))
         await watcher.start()
         assert watcher._task is not None
         await asyncio.wait_for(watcher._task, timeout=5)  # ends when `second` reads empty

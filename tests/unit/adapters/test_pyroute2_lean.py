@@ -15,7 +15,7 @@ import pytest
 PROBE = """
 import json, sys
 {first}
-import pykeepalived.adapters.netlink, pykeepalived.adapters.netlink_events
+import pykeepalived.adapters.ipvs, pykeepalived.adapters.ipvs_wire
 lean = "pyroute2.ndb.main" not in sys.modules and "pyroute2.ipdb" not in sys.modules
 from pyroute2 import IPRoute, IPVS
 import pyroute2
