@@ -100,10 +100,11 @@ class Notifier:
                                 enforce_security=self._enforce_security)
 
     async def start(self) -> None:
-        """Open the FIFOs (starting their scripts) and the per-object workers."""
+        """Open the FIFOs (starting their scripts); a worker starts with an object's
+        first queued script and ends when its queue runs dry (an idle queue and task per
+        instance were a tenth of a 200-instance daemon's memory)."""
         self._started = True
         self._open_fifos(self._fifo_specs)
-        self._ensure_workers()
 
     def set_targets(self, targets: Iterable[NotifyTarget], *, fifos: Iterable[FifoSpec] = (),
                     smtp: SmtpSettings | None = None) -> None:
@@ -117,31 +118,11 @@ class Notifier:
         self._set_smtp(smtp)
         self._set_fifos(list(fifos))
         self._started = True
-        self._ensure_workers()
-
-    def _ensure_workers(self) -> None:
-        loop = asyncio.get_running_loop()
-        for key, target in self._targets.items():
-            if key not in self._workers:
-                queue: asyncio.Queue[_Event] = asyncio.Queue()
-                self._queues[key] = queue
-                self._workers[key] = loop.create_task(self._work(key, queue),
-                                                      name=f"notify {target.label}")
 
     def _retire(self, key: tuple[str, str], target: NotifyTarget) -> None:
-        if key not in self._workers:
-            return
-        self._retiring[key] = target
-        self._spawn(self._end_when_drained(key))
-
-    async def _end_when_drained(self, key: tuple[str, str]) -> None:
-        await self._queues[key].join()
-        if key not in self._retiring:
-            return  # re-added meanwhile
-        del self._retiring[key]
-        worker = self._workers.pop(key)
-        del self._queues[key]
-        worker.cancel()
+        """A removed object's queued scripts still run: its worker ends when dry."""
+        if key in self._workers:
+            self._retiring[key] = target
 
     def _spawn(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
@@ -189,21 +170,35 @@ class Notifier:
             fifo.write(fifo_line(kind, name, state, priority))
         if target is None:
             return
-        queue = self._queues.get((kind, name))
-        if queue is not None:
-            queue.put_nowait(_Event(state, priority, env))
+        if target.scripts or target.generic is not None:
+            self._enqueue((kind, name), target, _Event(state, priority, env))
         if self._smtp is not None and target.smtp_alert and state in GENERIC_STATES:
             self._smtp.alert(kind, name, state)
 
+    def _enqueue(self, key: tuple[str, str], target: NotifyTarget, event: _Event) -> None:
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = asyncio.Queue()
+            self._workers[key] = asyncio.get_running_loop().create_task(
+                self._work(key, queue), name=f"notify {target.label}")
+        queue.put_nowait(event)
+
     async def _work(self, key: tuple[str, str], queue: asyncio.Queue[_Event]) -> None:
-        while True:
-            event = await queue.get()
-            try:
-                target = self._target(key)
-                if target is not None:
-                    await self._run_event(target, event)
-            finally:
-                queue.task_done()
+        """Run the queue dry, in order; the next event starts a new worker."""
+        try:
+            while not queue.empty():
+                event = queue.get_nowait()
+                try:
+                    target = self._target(key)
+                    if target is not None:
+                        await self._run_event(target, event)
+                finally:
+                    queue.task_done()
+        finally:
+            if self._queues.get(key) is queue:
+                del self._queues[key]
+                self._workers.pop(key, None)
+                self._retiring.pop(key, None)
 
     async def _run_event(self, target: NotifyTarget, event: _Event) -> None:
         limit = self._stop_timeout if event.state == "STOP" else self._script_timeout
