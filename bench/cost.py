@@ -3,7 +3,7 @@
     sudo .venv/bin/python -m bench.cost [--instances 1,200,1000] [--adverts 1,0.1]
                                         [--seconds 60] [--only pykeepalived|keepalived]
                                         [--no-backup | --backup-only] [--busy]
-                                        [--json [FILE]] [--logs DIR]
+                                        [--rt-priority N] [--json [FILE]] [--logs DIR]
 
 from the checkout root. A lab (netlab.lab, namespaces `cst-*`): a *director* runs the
 daemon under test, a *backup* runs keepalived 2.2.7 as the BACKUP peer for the runs that
@@ -26,7 +26,9 @@ alone on its VRID, `vrrp_garp_master_delay 0`), each implementation in turn, qui
   window, every advert the backup sends and every MASTER transition it logs is a
   spurious takeover (must be 0);
 - `--busy`: a CPU-bound process keeps one core busy during each window (issue 15's fast
-  adverts: 0.01 s with the other core busy).
+  adverts: 0.01 s with the other core busy);
+- `--rt-priority N`: `vrrp_rt_priority N` and `vrrp_rlimit_rttime 1000000` in every
+  daemon's global_defs (the BACKUP's too), as a keepalived user sets them for fast adverts.
 Every wait has a deadline; processes are stopped by the PIDs we started; the lab is torn
 down at the end, exceptions included.
 """
@@ -83,10 +85,14 @@ def vip_of(vrid: int) -> str:
 
 
 def cost_config(instances: int, per_interface: int, advert: str, *, priority: int,
-                state: str, router_id: str) -> Config:
-    """The same text for both implementations (and, at priority 100, the backup's)."""
+                state: str, router_id: str, rt_priority: int | None = None) -> Config:
+    """The same text for both implementations (and, at priority 100, the backup's);
+    `rt_priority`: `vrrp_rt_priority` (with a 1 s realtime limit) for every daemon."""
+    realtime = () if rt_priority is None else (f"vrrp_rt_priority {rt_priority}",
+                                               "vrrp_rlimit_rttime 1000000")
     return Config(
-        global_defs=GlobalDefs(router_id=router_id, vrrp_version=3, garp_master_delay=0),
+        global_defs=GlobalDefs(router_id=router_id, vrrp_version=3, garp_master_delay=0,
+                               extra=realtime),
         instances=[Instance(f"VI_{lan}_{vrid}", vrid, priority, [f"{vip_of(vrid)}/32"],
                             state=state, advert=advert, interface=f"eth{lan}")
                    for lan, vrid in layout(instances, per_interface)])
@@ -190,7 +196,8 @@ class Runner:
         wanted = expected_vips(setting.instances, args.per_interface)
         self.count += 1
         config = cost_config(setting.instances, args.per_interface, setting.advert,
-                             priority=150, state="MASTER", router_id="cost")
+                             priority=150, state="MASTER", router_id="cost",
+                             rt_priority=args.rt_priority)
         node = make_daemon(self.lab, impl, DIRECTOR, config, f"run{self.count}-{impl}")
         peer: BackupPeer | None = None
         try:
@@ -230,7 +237,8 @@ class Runner:
 
     def start_backup(self, setting: Setting) -> BackupPeer:
         config = cost_config(setting.instances, self.args.per_interface, setting.advert,
-                             priority=100, state="BACKUP", router_id="costbackup")
+                             priority=100, state="BACKUP", router_id="costbackup",
+                             rt_priority=self.args.rt_priority)
         peer = BackupPeer(self.lab, BACKUP, config, name=f"run{self.count}-backup")
         peer.start()
         wait_alive(peer, lambda: peer.log().count(BACKUP_LINE) >= setting.instances,
@@ -375,6 +383,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="only the runs with a keepalived BACKUP peer")
     parser.add_argument("--busy", action="store_true",
                         help="keep one core busy with a CPU-bound process in each window")
+    parser.add_argument("--rt-priority", type=int, metavar="N",
+                        help="vrrp_rt_priority N (and a 1 s vrrp_rlimit_rttime) for the "
+                             "daemons and the BACKUP, as a keepalived user with fast "
+                             "adverts sets it")
     parser.add_argument("--json", nargs="?", const="-", metavar="FILE",
                         help="JSON on stdout instead of the table, or (FILE) also to FILE")
     parser.add_argument("--logs", metavar="DIR", type=Path,
@@ -420,7 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.logs:
         args.logs.mkdir(parents=True, exist_ok=True)
     about: dict[str, object] = {**about_machine(), "load_before": uptime(),
-                                "seconds": args.seconds, "per_interface": args.per_interface}
+                                "seconds": args.seconds, "per_interface": args.per_interface,
+                                "rt_priority": args.rt_priority}
     results = run_all(args)
     about["load_after"] = uptime()
     figures = as_json(results, about)
