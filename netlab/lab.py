@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
@@ -38,8 +35,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Self, TypeVar
 
 from netlab.frames import read_pcap
+from pykeepalived.adapters.netns import socket_in_namespace
 
 if TYPE_CHECKING:
+    import socket
     from collections.abc import Callable, Iterator, Sequence
     from types import TracebackType
 
@@ -119,32 +118,11 @@ def sysctl(namespace: str, *settings: str) -> None:
 
 
 def socket_in(namespace: str) -> Callable[[int, int, int], socket.socket]:
-    """A socket factory whose sockets live in `namespace` (they keep the namespace they
-    were made in). setns(2) moves only the calling thread, so a throwaway thread enters
-    the namespace, creates the socket and ends; the caller never changes namespace."""
-    libc = ctypes.CDLL(None, use_errno=True)
+    """A socket factory whose sockets live in `namespace` (the daemon's own helper,
+    adapters/netns.py: a throwaway thread enters it; the caller never changes namespace)."""
 
     def make(family: int, kind: int, proto: int) -> socket.socket:
-        made: list[socket.socket] = []
-        failed: list[BaseException] = []
-
-        def worker() -> None:
-            try:
-                with open(f"/run/netns/{namespace}", "rb") as handle:
-                    if libc.setns(handle.fileno(), CLONE_NEWNET) != 0:
-                        raise OSError(ctypes.get_errno(), f"setns {namespace}")
-                made.append(socket.socket(family, kind, proto))
-            except BaseException as exc:
-                failed.append(exc)
-
-        thread = threading.Thread(target=worker, name=f"setns-{namespace}")
-        thread.start()
-        thread.join(COMMAND_TIMEOUT)
-        if failed:
-            raise failed[0]
-        if not made:
-            raise TimeoutError(f"could not create a socket in {namespace}")
-        return made[0]
+        return socket_in_namespace(namespace, family, kind, proto)
 
     return make
 

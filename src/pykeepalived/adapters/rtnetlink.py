@@ -11,10 +11,8 @@ ENOBUFS (the kernel dropped messages for us) fails every request still waiting, 
 than leaving it waiting for an answer that was lost, and is raised by the next `read()`,
 which is how the event watcher knows to reopen and re-read everything.
 
-`open(netns=...)` creates the socket inside a named network namespace (tests, netlab):
-a throwaway thread enters the namespace, creates the socket and ends, so the calling
-thread never changes namespace, whatever happens. The socket stays in the namespace it
-was created in.
+`open(netns=...)` creates the socket inside a named network namespace (tests, netlab;
+adapters/netns.py).
 """
 
 from __future__ import annotations
@@ -22,13 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import socket
-import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Final
 
+from pykeepalived.adapters.netns import socket_in_namespace
 from pykeepalived.adapters.rtnl_codec import (
     NLM_F_ACK,
     NLM_F_DUMP,
@@ -45,7 +42,6 @@ from pykeepalived.adapters.rtnl_codec import (
 log = logging.getLogger(__name__)
 
 NETLINK_ROUTE: Final = 0
-CLONE_NEWNET: Final = 0x40000000
 SO_RCVBUFFORCE: Final = 33  # asm-generic/socket.h; not in Python's socket module
 SOL_NETLINK: Final = 270
 #: the kernel checks a request's header strictly and filters dumps by it (ifa_index)
@@ -58,8 +54,6 @@ READS_PER_WAKEUP: Final = 64
 RCVBUF: Final = 4 * 1024 * 1024
 #: A dump the kernel marks inconsistent (changed while it ran) is asked again this often.
 DUMP_ATTEMPTS: Final = 3
-NETNS_DIR: Final = "/run/netns"
-NETNS_TIMEOUT: Final = 10.0
 
 
 @dataclass
@@ -240,42 +234,5 @@ def create_socket(netns: str | None = None) -> socket.socket:
     """A non-blocking NETLINK_ROUTE socket in this namespace, or in /run/netns/`netns`."""
     if netns is None:
         return _new_socket()
-    if not netns or "/" in netns or netns in (".", ".."):
-        raise ValueError(f"bad network namespace name {netns!r}")
-    made: list[socket.socket] = []
-    failed: list[BaseException] = []
-
-    def enter_and_create() -> None:
-        # this thread only: setns(2) with CLONE_NEWNET moves the calling thread alone
-        try:
-            fd = os.open(f"{NETNS_DIR}/{netns}", os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                _setns(fd, CLONE_NEWNET)
-            finally:
-                os.close(fd)
-            made.append(_new_socket())
-        except BaseException as exc:
-            failed.append(exc)
-
-    thread = threading.Thread(target=enter_and_create, name=f"rtnl-setns-{netns}")
-    thread.start()
-    thread.join(NETNS_TIMEOUT)
-    if failed:
-        raise failed[0]
-    if not made:
-        raise TimeoutError(f"no netlink socket made in network namespace {netns}")
-    return made[0]
-
-
-def _setns(fd: int, nstype: int) -> None:
-    setns = getattr(os, "setns", None)  # Python 3.12+
-    if setns is not None:
-        setns(fd, nstype)
-        return
-    import ctypes  # only here: the daemon's own namespace never needs it
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.setns(fd, nstype) != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, f"setns: {os.strerror(code)}")
-
+    kind = socket.SOCK_RAW | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC
+    return socket_in_namespace(netns, socket.AF_NETLINK, kind, NETLINK_ROUTE)

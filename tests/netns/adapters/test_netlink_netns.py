@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import socket
@@ -15,22 +14,13 @@ from netlab.lab import IFNAME
 from pykeepalived.adapters.links import InterfaceNotFound
 from pykeepalived.adapters.netlink import Netlink, NetlinkRequestError
 from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
+from tests.netns.adapters.netlink_scenario import run
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine
 
     from netlab.lab import Host, Lab
 
 pytestmark = pytest.mark.netns
-
-
-def run(host: Host, body: Callable[[Netlink], Coroutine[Any, Any, None]]) -> None:
-    async def scenario() -> None:
-        async with asyncio.timeout(20):
-            async with await Netlink.open(netns=host.namespace) as netlink:
-                await body(netlink)
-
-    asyncio.run(scenario())
 
 
 def addresses(host: Host) -> list[dict[str, Any]]:

@@ -13,7 +13,6 @@ PYKEEPALIVED_CAPTURE_RTNL=path writes a fresh one).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -25,15 +24,16 @@ import pytest
 
 from netlab.lab import IFNAME
 from pykeepalived.adapters import rtnl_codec as rt
-from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.rtnetlink import create_socket
 from pykeepalived.specs.addresses import AddressSpec, RouteSpec, RuleSpec
+from tests.netns.adapters.netlink_scenario import run
 from tests.unit.adapters.rtnl_fixtures import check_captured
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine
+    from collections.abc import Callable
 
     from netlab.lab import Host, Lab
+    from pykeepalived.adapters.netlink import Netlink
 
 pytestmark = pytest.mark.netns
 
@@ -41,15 +41,6 @@ VMAC = "vrrp.51"
 VMAC_MAC = "00:00:5e:00:01:33"
 #: differ between two makings of the same object, or move by themselves
 VOLATILE = frozenset({"ifindex", "stats64", "stats"})
-
-
-def run(host: Host, body: Callable[[Netlink], Coroutine[Any, Any, None]]) -> None:
-    async def scenario() -> None:
-        async with asyncio.timeout(20):
-            async with await Netlink.open(netns=host.namespace) as netlink:
-                await body(netlink)
-
-    asyncio.run(scenario())
 
 
 def shown(host: Host, *args: str) -> list[dict[str, Any]]:
