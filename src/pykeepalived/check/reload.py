@@ -105,11 +105,16 @@ def _forwarding(rs: RealServer) -> tuple[object, ...]:
 
 def _migrate(core: VirtualServerCore, old: VirtualServerCore, old_rs: RealServer,
              new_rs: RealServer, migrated: set[int]) -> list[CheckAction]:
-    """migrate_checkers: a checker checking the same thing the same way keeps its verdict."""
+    """migrate_checkers: a checker checking the same thing the same way keeps its verdict.
+
+    "The same way" is keepalived's per-kind compare function: what is probed and how it
+    is judged (the probe), not when (delay_loop, retry, alpha...), so a new retry value
+    keeps the verdict and cuts the retry progress to fit."""
     old_checkers = [c for c in old.checkers if old.servers[c.rs] is old_rs]
     new_checkers = [c for c in core.checkers if core.servers[c.rs] is new_rs]
     for new in new_checkers:
-        match = next((c for c in old_checkers if c.spec == new.spec), None)
+        match = next((c for c in old_checkers
+                      if (c.kind, c.spec.probe) == (new.kind, new.spec.probe)), None)
         if match is None:
             continue
         old_checkers.remove(match)

@@ -5,14 +5,16 @@ icmp_check_thread, check_misc.c misc_check_child_thread), and the "Rescheduling.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pykeepalived.check.actions import Log, SmtpAlert
-from pykeepalived.check.pool import VirtualServerCore
 from pykeepalived.check.results import ProbeResult
-from tests.unit.check.servers import misc, ping, real, started, tcp, udp, virtual
+from tests.unit.check.servers import dns, misc, ping, real, started, tcp, udp, virtual
+
+if TYPE_CHECKING:
+    from pykeepalived.check.pool import VirtualServerCore
 
 VS = "[192.0.2.100]:tcp:80"
 RS = "[192.0.2.10]:tcp:8080"
@@ -83,6 +85,23 @@ def test_a_reschedule_logs_keepalived_s_line_and_changes_nothing() -> None:
     assert core.checkers[0].failures == {line: 1}
 
 
+def test_a_fresh_dns_checkers_first_failure_is_final_without_a_retry_count() -> None:
+    """dns_final: a never-run checker's count is at `retry` already, and "after N
+    retries" is only said once it has run."""
+    core, _ = started(virtual(real(53, dns(retry=2))))
+    now, out = run(core, ProbeResult.failure("read timeout from socket"))
+    rs = "[192.0.2.10]:tcp:53"
+    assert logs(out)[:2] == [f"DNS_CHECK ({rs}) read timeout from socket",
+                             f"Removing service {rs} from VS {VS}"]
+    assert bodies(out) == ["=> DNS_CHECK: failed on service <="]
+    assert core.next_deadline() == now + 3.0
+    _, out = run(core, ProbeResult.failure("read timeout from socket"))
+    assert out == []  # down: silent
+    _, out = run(core, ProbeResult.success())
+    assert logs(out)[:1] == [f"Adding service {rs} to VS {VS}"]
+    assert bodies(out) == ["=> DNS_CHECK: succeed on service <="]
+
+
 # ---------------------------------------------------------------------------- MISC_CHECK
 
 
@@ -104,7 +123,7 @@ def test_misc_killed_by_a_signal_and_timed_out() -> None:
     _, out = run(core, ProbeResult(False, timed_out=True))
     assert logs(out)[0] == f"{CHECK} timed out with retry disabled."
     assert bodies(out) == ["=> MISC CHECK timed out on service <="]
-    now, out = run(core, ProbeResult(True, exit_status=0))
+    _, out = run(core, ProbeResult(True, exit_status=0))
     assert logs(out)[0] == f"{CHECK} succeeded."
     assert bodies(out) == ["=> MISC CHECK succeeded on service <="]
 
@@ -152,3 +171,26 @@ def test_misc_dynamic_final_failure_drops_its_weight_without_an_edit() -> None:
     assert core.servers[0].effective == 5
     _, out = run(core, ProbeResult(True, exit_status=0))
     assert logs(out)[:2] == [f"{CHECK} succeeded.", f"Adding service {RS} to VS {VS}"]
+
+
+def test_a_misc_script_that_outlasts_its_delay_runs_again_at_once() -> None:
+    """keepalived never schedules a MISC_CHECK in the past: 1 µs from now at least."""
+    core, _ = started(virtual(real(8080, misc())))
+    core.due(1.0)
+    core.probe_done(0, ProbeResult(True, exit_status=0), 7.5)  # delay_loop 3 s from 1.0
+    assert core.next_deadline() == 7.5 + 1e-6
+
+
+def test_a_timed_out_dynamic_misc_check_leaves_its_weight_on_the_server() -> None:
+    """keepalived 2.2.7 (misc_check_child_thread): a final failure by signal or timeout
+    zeroes the checker's part without taking it off the server's weight (only an exit
+    status does that), so a later exit 0 finds nothing to take back and the server
+    returns at the dynamic weight. Mirrored: a drop-in must weigh servers the same."""
+    core, _ = started(virtual(real(8080, misc(dynamic=True), weight=5)))
+    run(core, ProbeResult(True, exit_status=12))
+    assert core.servers[0].effective == 10
+    _, out = run(core, ProbeResult(False, timed_out=True))
+    assert [type(a).__name__ for a in out if not isinstance(a, Log)][:1] == ["DelDest"]
+    _, out = run(core, ProbeResult(True, exit_status=0))
+    assert [(type(a).__name__, a.dest.weight) for a in out if hasattr(a, "dest")] == [
+        ("AddDest", 10)]

@@ -8,15 +8,18 @@ count; a retry, smtp_connect_thread, goes on counting).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pykeepalived.check.actions import Log, RunProbe, SmtpAlert
-from pykeepalived.check.params import CheckerSpec, HttpProbe, HttpUrl
-from pykeepalived.check.pool import VirtualServerCore
+from pykeepalived.check.params import HttpProbe, HttpUrl
 from pykeepalived.check.results import ProbeResult
 from tests.unit.check.servers import http, real, smtp, started, virtual
+
+if TYPE_CHECKING:
+    from pykeepalived.check.params import CheckerSpec
+    from pykeepalived.check.pool import VirtualServerCore
 
 VS = "[192.0.2.100]:tcp:80"
 RS = "[192.0.2.10]:tcp:8080"

@@ -123,8 +123,8 @@ def test_starting_with_quorum_down_is_said_only_with_a_sorry_server() -> None:
     alpha = virtual(real(8080, tcp(8080, alpha=True)), quorum_down=QUORUM_DOWN,
                     smtp_alert=True)
     assert told(started(alpha)[1]) == []
-    core, out = started(virtual(real(8080, tcp(8080, alpha=True)), quorum_down=QUORUM_DOWN,
-                                smtp_alert=True, sorry_server=real(9999)))
+    _, out = started(virtual(real(8080, tcp(8080, alpha=True)), quorum_down=QUORUM_DOWN,
+                             smtp_alert=True, sorry_server=real(9999)))
     assert told(out) == vs_down("=> Starting with quorum down 1+0=1 <= 0 <=")
     assert ipvs(out) == [("AddDest", 9999, 1)]
 
@@ -442,7 +442,8 @@ def test_a_sorry_server_that_is_also_a_real_server_is_not_programmed_twice() -> 
     spec = virtual(real(8080, tcp(8080)), sorry_server=real(8080), sorry_server_inhibit=True)
     core, out = started(spec)
     assert ipvs(out) == [("AddDest", 8080, 1)]
-    assert core.sorry is not None and core.sorry.set
+    assert core.sorry is not None
+    assert core.sorry.set
     assert ipvs(core.stop()) == [("DelDest", 8080, 1)]
     assert not core.sorry.set
 
@@ -460,3 +461,21 @@ def test_an_inhibited_sorry_server_waits_at_weight_zero_and_leaves_at_stop() -> 
                               f"Adding alive servers to the pool for VS {VS}"]
     assert ipvs(out) == [("EditDest", 9999, 0), ("AddDest", 8080, 1)]
     assert ipvs(core.stop()) == [("DelDest", 9999, 1), ("DelDest", 8080, 1)]
+
+
+def test_a_weight_change_waits_while_the_sorry_server_holds_the_pool() -> None:
+    """update_svr_wgt edits IPVS only with quorum (or no sorry server in use): an
+    inhibited server left at weight 0 by the sorry server must stay there."""
+    spec = virtual(real(8080, file_check(1), inhibit_on_failure=True),
+                   real(8081, tcp(8081), inhibit_on_failure=True), quorum=2,
+                   sorry_server=real(9999))
+    core = VirtualServerCore(spec)
+    core.start({"tf": 0})
+    core.register(0.0, lambda: 0.0)
+    assert ipvs(fail(core, 1)) == [("EditDest", 8081, 0), ("EditDest", 8080, 0),
+                                   ("AddDest", 9999, 1)]
+    out = core.file_value("tf", -1)
+    assert logs(out) == [f"Changing weight from 1 to 0 for active service {RS1} of VS {VS}"]
+    assert ipvs(out) == []
+    out = core.file_value("tf", 1)  # 2 >= 2: quorum back, the pool at its new weights
+    assert ipvs(out) == [("DelDest", 9999, 1), ("EditDest", 8080, 2)]

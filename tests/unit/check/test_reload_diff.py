@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from ipaddress import ip_address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pykeepalived.check import reload
 from pykeepalived.check.actions import (
@@ -20,15 +20,19 @@ from pykeepalived.check.actions import (
     EditService,
     FifoLine,
     Log,
+    RunProbe,
     RunScript,
     SmtpAlert,
 )
 from pykeepalived.check.lvs import PROTOCOLS, DestSpec, Forwarding, ServiceSpec, TunnelType
-from pykeepalived.check.params import CheckerKind, FileProbe, VirtualServerSpec
+from pykeepalived.check.params import CheckerKind, FileProbe
 from pykeepalived.check.pool import VirtualServerCore
 from pykeepalived.check.results import ProbeResult
 from pykeepalived.commands import ScriptCommand
-from tests.unit.check.servers import checker, real, service, started, tcp, virtual
+from tests.unit.check.servers import checker, http, real, service, started, tcp, virtual
+
+if TYPE_CHECKING:
+    from pykeepalived.check.params import VirtualServerSpec
 
 VS = "[192.0.2.100]:tcp:80"
 RS1 = "[192.0.2.10]:tcp:8080"
@@ -74,9 +78,8 @@ def group(*services: ServiceSpec) -> VirtualServerSpec:
                    services=services)
 
 
-def at(address: str, **options: Any) -> ServiceSpec:
-    return ServiceSpec(4, PROTOCOLS["TCP"], ip_address(address), 80, scheduler="rr",
-                       **options)
+def at(address: str, scheduler: str = "rr") -> ServiceSpec:
+    return ServiceSpec(4, PROTOCOLS["TCP"], ip_address(address), 80, scheduler=scheduler)
 
 
 FWM7 = ServiceSpec(4, 0, fwmark=7, scheduler="rr")
@@ -222,7 +225,7 @@ def test_a_new_alpha_checker_keeps_a_down_server_down_until_it_succeeds() -> Non
 def test_a_new_alpha_checker_beside_a_failed_one_must_pass_too() -> None:
     old, _ = started(virtual(real(8080, tcp(8080), tcp(8081))))
     fail(old, 0)
-    new, out = reloaded(old, virtual(real(8080, tcp(8080), tcp(8082, alpha=True))))
+    new, _ = reloaded(old, virtual(real(8080, tcp(8080), tcp(8082, alpha=True))))
     assert new.servers[0].failed == 2
     new.due(11.0)
     assert ipvs(new.probe_done(0, OK, 11.0)) == []  # the carried checker recovers
@@ -332,3 +335,30 @@ def test_without_a_sorry_server_before_there_is_nothing_to_clear() -> None:
     assert old.remove_sorry() == []
     _, out = reloaded(old, sorry_spec())
     assert ipvs(out) == []
+
+
+def test_a_reload_carries_an_http_checkers_place_in_its_urls() -> None:
+    spec = virtual(real(8080, http(8080, ("/a", "/b"), retry=0)))
+    old, _ = started(spec)
+    old.due(1.0)
+    old.probe_done(0, ProbeResult.success(url=0), 1.0)
+    new, _ = reloaded(old, spec)
+    assert new.due(11.0) == [RunProbe(0, 1)]
+    # down with /b failed: after the reload /b passing starts a whole pass again
+    new.probe_done(0, ProbeResult.failure("Connection failed", url=1), 11.0)
+    assert not new.servers[0].alive
+    newer, _ = reloaded(new, spec, now=20.0)
+    assert newer.due(21.0) == [RunProbe(0, 1)]
+    out = newer.probe_done(0, ProbeResult.success(url=1), 21.0)
+    assert logs(out) == [f"HTTP status code success to {RS1} url(/b)"]
+    assert newer.due(24.0) == [RunProbe(0, 0)]
+
+
+def test_a_down_server_stays_down_when_only_its_checkers_timing_changes() -> None:
+    """keepalived compares what a checker probes, not when: the verdict is kept."""
+    old, _ = started(virtual(real(8080, tcp(8080))))
+    fail(old)
+    new, out = reloaded(old, virtual(real(8080, tcp(8080, delay_loop=9.0, retry=4))))
+    assert ipvs(out) == []
+    assert not new.servers[0].alive
+    assert (new.checkers[0].is_up, new.checkers[0].has_run) == (False, True)
