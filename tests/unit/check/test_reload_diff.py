@@ -216,6 +216,7 @@ def test_a_new_alpha_checker_keeps_a_down_server_down_until_it_succeeds() -> Non
     assert logs(out) == [activating()]
     assert ipvs(out) == []
     assert (new.servers[0].alive, new.servers[0].failed) == (False, 1)
+    assert new.checkers[0].is_up is False
     new.due(11.0)
     out = new.probe_done(0, OK, 11.0)
     assert logs(out)[1:] == [f"Adding service {RS1} to VS {VS}",
