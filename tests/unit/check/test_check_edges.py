@@ -285,9 +285,10 @@ def test_the_reload_options_reach_the_new_core() -> None:
     for on in (True, False):
         old, _ = started(spec)
         run(old, OK)
+        options = {"log_all_failures": True, "no_checker_emails": True,
+                   "rs_init_notifies": True} if on else {}  # off: carry's own defaults
         new, out = reloaded(old, virtual(real(8080, tcp(8080, retry=1), tcp(8082, retry=0)),
-                                         real(8081, tcp(8081))),
-                            log_all_failures=on, no_checker_emails=on, rs_init_notifies=on)
+                                         real(8081, tcp(8081))), **options)
         assert (f"RS [192.0.2.10]:tcp:8081 {VS} UP\n" in fifo(out)) is on
         new.due(11.0)
         assert logs(new.probe_done(0, TIMEOUT, 11.0)) == (
