@@ -159,11 +159,6 @@ class DestSpec:
     def key(self) -> tuple[IPAddress, int]:
         return (self.address, self.port)
 
-    def with_weight(self, weight: int) -> DestSpec:
-        return DestSpec(self.address, self.port, self.forwarding, weight, self.u_threshold,
-                        self.l_threshold, self.tunnel_type, self.tunnel_port,
-                        self.tunnel_flags)
-
 
 @dataclass(frozen=True, slots=True)
 class SyncDaemonSpec:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from pykeepalived.check.lvs import PROTOCOL_NAMES
-
 if TYPE_CHECKING:
     from pykeepalived.check.actions import IpvsAction
     from pykeepalived.check.params import CheckerKind, CheckerSpec, HttpUrl, MiscProbe
@@ -155,6 +153,11 @@ def clearing(stopping: bool, inhibited: bool, rs: str, vs: str) -> str:
     return f"{what} {'(inhibited) ' if inhibited else ''}service {rs} from VS {vs}"
 
 
+def track_file_fault(rs: str, name: str, entering: bool) -> str:
+    """A FILE_CHECK's track_file entering or leaving FAULT (keepalived prints it with -D)."""
+    return f"({rs}): tracked file {name} {'now' if entering else 'leaving'} FAULT state"
+
+
 def vs_fifo(vs: str, up: bool) -> str:
     return f"VS {vs} {'UP' if up else 'DOWN'}\n"
 
@@ -206,17 +209,17 @@ def ipvs_error(action: IpvsAction, code: int) -> str:
     service = action.service
     where = (f"Fwm {service.fwmark}{' inet6' if service.family == 6 else ''}"
              if service.fwmark else
-             f"{_host(service.address)}:{PROTOCOL_NAMES.get(service.protocol, '?')}:"
+             f"{service.address}:{_IPVS_PROTOCOLS.get(service.protocol, service.protocol)}:"
              f"{service.port}")
     dest = getattr(action, "dest", None)
     if dest is not None:
-        where += f" -> {_host(dest.address)}:{dest.port}"
+        where += f" -> {dest.address}:{dest.port}"
     return f"IPVS cmd {name}({number}) error: {text}({code}) ({where})"
 
 
-def _host(address: object) -> str:
-    text = str(address)
-    return f"[{text}]" if ":" in text else text
+#: format_srule names these protocols and prints any other as its number; addresses are
+#: inet_ntop's text, IPv6 without brackets (`2001:db8::1:tcp:80`)
+_IPVS_PROTOCOLS = {6: "tcp", 17: "udp", 132: "sctp"}
 
 
 def os_error(code: int) -> str:

@@ -247,6 +247,8 @@ class VirtualServerSpec:
     omega: bool = False
     ha_suspend: bool = False
     smtp_alert: bool = False
+    #: the virtual_server_group's name (`virtual_server group NAME`), else None
+    group: str | None = None
     #: keepalived's reload match: group name + sequence, or family + fwmark, or
     #: family + protocol + address + port
     key: tuple[object, ...] = ()

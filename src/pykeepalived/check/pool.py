@@ -23,6 +23,7 @@ from pykeepalived.check.actions import (
     AddService,
     CheckAction,
     DelService,
+    Log,
     RunProbe,
     SmtpAlert,
 )
@@ -100,14 +101,16 @@ class VirtualServerCore(PoolBase):
         return self._flush()
 
     def address_count(self, count: int) -> list[CheckAction]:
-        """ha_suspend: the VIP is on the host `count` times now (update_checker_activity)."""
+        """ha_suspend: the VIP is on the host `count` times now (update_checker_activity).
+
+        Every checker counts here, FILE_CHECK included (never started, so enabled from
+        the start): keepalived 2.2.7 logs Suspending/Activating for it too, though a
+        track_file's updates never wait for it."""
         enable = count > self.suspend_addresses
         self.suspend_addresses = count
         if not self.spec.ha_suspend:
             return []
         for checker in self.checkers:
-            if checker.kind is CheckerKind.FILE:
-                continue
             if enable != checker.enabled and (enable or count == 0):
                 self._log(messages.suspend_change(enable, checker.rs_text, self.spec.label))
                 checker.enabled = enable
@@ -262,10 +265,14 @@ class VirtualServerCore(PoolBase):
         rs = self.servers[checker.rs]
         was_fault = not checker.is_up
         if status is None and not was_fault:
+            self._emit(Log(messages.track_file_fault(rs.text, probe.track_file, True),
+                           detail=True))
             self._update_checker(checker, False)
             rs.effective -= checker.cur_weight
             checker.cur_weight = 0
         elif status is not None and was_fault:
+            self._emit(Log(messages.track_file_fault(rs.text, probe.track_file, False),
+                           detail=True))
             checker.cur_weight = status
             rs.effective += status
             self._update_checker(checker, True)

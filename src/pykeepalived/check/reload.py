@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 def remove(old: VirtualServerCore) -> list[CheckAction]:
     """A virtual server the new config no longer has (clear_service_vs, not stopping)."""
-    out: list[CheckAction] = [Log(f"Removing Virtual Server {old.spec.label}")]
+    group = old.spec.group
+    what = f"Group [{group}]" if group is not None else old.spec.label
+    out: list[CheckAction] = [Log(f"Removing Virtual Server {what}")]
     return out + old.remove()
 
 
@@ -50,18 +52,23 @@ def carry(spec: VirtualServerSpec, old: VirtualServerCore, *, log_all_failures: 
 
 
 def _services(core: VirtualServerCore, old: VirtualServerCore) -> list[CheckAction]:
-    """EDIT_SERVICE where scheduling changed; group entries that came or went."""
+    """EDIT_SERVICE where scheduling changed; group entries that came or went (only a
+    group's services can differ: any other virtual server is matched by its service).
+    keepalived names a fwmark entry that went by its number alone, one that came as
+    `FWM n` (clear_diff_vsge, sync_service_vsg_entry)."""
     out: list[CheckAction] = []
+    group = core.spec.group or core.spec.label
     before = {s.key: s for s in old.spec.services}
     after = {s.key: s for s in core.spec.services}
     for key, service in before.items():
         if key not in after:
-            out += [Log(f"VS [{service.text()}] in group {core.spec.label} no longer exists"),
+            text = str(service.fwmark) if service.fwmark else service.text()
+            out += [Log(f"VS [{text}] in group {group} no longer exists"),
                     DelService(service)]
     for key, service in after.items():
         was = before.get(key)
         if was is None:
-            out += [Log(f"VS [{service.text()}] added into group {core.spec.label}"),
+            out += [Log(f"VS [{service.text()}] added into group {group}"),
                     AddService(service)]
             out += [AddDest(service, rs.spec.dest(service, rs.ipvs_weight()))
                     for rs in old.servers if rs.set]
@@ -98,11 +105,16 @@ def _forwarding(rs: RealServer) -> tuple[object, ...]:
 
 def _migrate(core: VirtualServerCore, old: VirtualServerCore, old_rs: RealServer,
              new_rs: RealServer, migrated: set[int]) -> list[CheckAction]:
-    """migrate_checkers: a checker checking the same thing the same way keeps its verdict."""
+    """migrate_checkers: a checker checking the same thing the same way keeps its verdict.
+
+    "The same way" is keepalived's per-kind compare function: what is probed and how it
+    is judged (the probe), not when (delay_loop, retry, alpha...), so a new retry value
+    keeps the verdict and cuts the retry progress to fit."""
     old_checkers = [c for c in old.checkers if old.servers[c.rs] is old_rs]
     new_checkers = [c for c in core.checkers if core.servers[c.rs] is new_rs]
     for new in new_checkers:
-        match = next((c for c in old_checkers if c.spec == new.spec), None)
+        match = next((c for c in old_checkers
+                      if (c.kind, c.spec.probe) == (new.kind, new.spec.probe)), None)
         if match is None:
             continue
         old_checkers.remove(match)
@@ -112,8 +124,9 @@ def _migrate(core: VirtualServerCore, old: VirtualServerCore, old_rs: RealServer
     if new_rs.failed or (not new_rs.alive and not any(c.has_run for c in new_checkers)):
         for new in new_checkers:
             if not new.has_run:
-                if new.spec.alpha:
+                if new.spec.alpha and new.is_up:  # set_checker_state: counted as failed
                     new.is_up = False
+                    new_rs.failed += 1
                 new.retry_it = new.spec.retry  # one failure is enough
     return core.settle_migrated(new_rs)
 

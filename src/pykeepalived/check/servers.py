@@ -23,12 +23,13 @@ def file_status(value: int, weight: int, reverse: bool) -> int | None:
     """A FILE_CHECK's weight from its file's value; None is FAULT (keepalived's INT_MIN).
 
     Weight 0: any non-zero value is a fault (with `reverse`, a zero value is).
-    Otherwise value × weight, negated by `reverse`, kept inside ±INT_MAX.
+    Otherwise value × weight, negated by `reverse`, at most INT_MAX; at or below INT_MIN
+    it is a fault too (keepalived's weight_range gives IPVS_WEIGHT_FAULT there).
     """
     if not weight:
         return None if bool(value) != reverse else 0
     status = value * weight * (-1 if reverse else 1)
-    return max(-INT_MAX, min(status, INT_MAX))
+    return None if status < -INT_MAX else min(status, INT_MAX)
 
 
 @dataclass

@@ -93,6 +93,7 @@ def _virtual_server(config: Config, vs: VirtualServer, warnings: list[str]
         omega=vs.omega,
         ha_suspend=vs.ha_suspend,
         smtp_alert=vs.smtp_alert,
+        group=vs.group,
         key=_key(vs),
     )
 

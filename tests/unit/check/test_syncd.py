@@ -80,13 +80,15 @@ def test_reload_with_changed_values_restarts_the_wanted_role_with_them() -> None
     assert steps(commands) == [("stop", "master", True), ("start", "master", False),
                                ("stop", "backup", True)]
     assert commands[1].sync == new
+    assert commands[0].sync == commands[2].sync == SYNC  # the old roles stop as they ran
 
 
 def test_reload_with_the_same_values_only_makes_sure() -> None:
     renamed = SyncDaemonSpec(interface="eth1", instance="VI_2", sync_id=51)
     assert not syncd.changed(SYNC, renamed)  # keepalived compares kernel values only
-    assert steps(syncd.on_reload(SYNC, renamed, master=False)) == [
-        ("start", "backup", True), ("stop", "master", True)]
+    commands = syncd.on_reload(SYNC, renamed, master=False)
+    assert steps(commands) == [("start", "backup", True), ("stop", "master", True)]
+    assert all(c.sync == renamed for c in commands)
 
 
 def test_reload_adding_or_removing_the_sync_daemon() -> None:

@@ -183,6 +183,7 @@ def test_groups_expand_in_order_with_fwmark_families() -> None:
         (4, 6, "[192.0.2.1]:tcp:80"), (4, 6, "[192.0.2.2]:tcp:80"), (4, 0, "FWM 5"),
         (4, 0, "FWM 6")]
     assert (first.label, second.label, second.key) == ("[G]:0", "[G]:1", ("group", "G", 1))
+    assert (first.group, second.group) == ("G", "G")  # the name reload lines use
     six = build("virtual_server_group H {\n fwmark 6 inet6\n}\nvirtual_server group H {\n"
                 " lb_algo rr\n lb_kind NAT\n" + rs("", "2001:db8::10 80") + "}\n")
     assert [(s.family, s.text()) for s in six.virtual_servers[0].services] == [(6, "FWM 6")]
