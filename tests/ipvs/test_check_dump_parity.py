@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from pyroute2.netns import setns
 
 import pykeepalived.daemon.check_service
 import pykeepalived.daemon.logs
 import pykeepalived.daemon.real_check_ports
 import pykeepalived.specs.check_build
+from pykeepalived.adapters.netns import enter_namespace
 from pykeepalived.cli.command import main
 from tests.ipvs.ipvs_lab import Block, run, table
 from tests.unit.observe.check_cores import UNMODELLED_GLOBALS, comparable
@@ -167,7 +167,7 @@ class Forked:
         if self.pid == 0:  # the child: never returns into pytest
             code = 1
             try:
-                setns(NS, flags=0)
+                enter_namespace(NS)
                 out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
                 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
                 os.dup2(out, 1)

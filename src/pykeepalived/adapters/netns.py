@@ -27,11 +27,7 @@ def socket_in_namespace(netns: str, family: int, kind: int, proto: int = 0) -> s
 
     def enter_and_create() -> None:
         try:
-            fd = os.open(f"{NETNS_DIR}/{netns}", os.O_RDONLY | os.O_CLOEXEC)
-            try:
-                _setns(fd, CLONE_NEWNET)
-            finally:
-                os.close(fd)
+            enter_namespace(netns)
             made.append(socket.socket(family, kind, proto))
         except BaseException as exc:
             failed.append(exc)
@@ -44,6 +40,15 @@ def socket_in_namespace(netns: str, family: int, kind: int, proto: int = 0) -> s
     if not made:
         raise TimeoutError(f"no socket made in network namespace {netns}")
     return made[0]
+
+
+def enter_namespace(netns: str) -> None:
+    """Move the calling thread into /run/netns/`netns` (a forked child: the process)."""
+    fd = os.open(f"{NETNS_DIR}/{netns}", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _setns(fd, CLONE_NEWNET)
+    finally:
+        os.close(fd)
 
 
 def _setns(fd: int, nstype: int) -> None:
