@@ -15,6 +15,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from pykeepalived.config import values
+from pykeepalived.config.schema import arg
 from pykeepalived.constants import INT_MAX, UINT_MAX
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def _rlimit(process: str) -> Handler:
     error, so `-t` stays quiet on it), and so do we: not at all."""
 
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-        text = node.args[0] if node.args else ""
+        text = arg(ctx, node)  # keepalived reads the word unchecked: a missing one aborts
         limit = values.read_unsigned(text, 1, UINT_MAX, ctx.reporter(node.location))
         if limit is None:
             ctx.error(f"Invalid {process} real-time limit - {text}", node.location)
