@@ -111,3 +111,150 @@ def test_smtp_server_bad_port(port: str) -> None:
     g, said = _global(f" smtp_server 192.0.2.1 {port}")
     assert said[-1] == f"(Line 2) Invalid smtp server 192.0.2.1 {port}"
     assert g.smtp_port == 25
+
+
+#: a tracked script, script security on, and an instance whose body starts on line 12
+VRRP_HEAD = ('vrrp_script chk {\n script "/bin/true"\n}\nglobal_defs {\n enable_script_security\n'
+             ' script_user root\n}\nvrrp_instance VI_1 {\n interface eth0\n'
+             ' virtual_router_id 51\n priority 100\n')
+
+
+def _vrrp(body: str) -> tuple[Any, list[str]]:
+    """VI_1 with BODY from line 12: the instance and the complaints made about the body
+    (those on the header line 8, e.g. "No VIP specified", are the validation pass's)."""
+    result = load_text(VRRP_HEAD + body + "}\n", path="k.conf", host=HOST)
+    assert result.config is not None
+    messages = [d.render(with_file=False) for d in result.diagnostics
+                if d.kind is not Kind.OK and d.location is not None and d.location.line > 8]
+    return result.config.instances[0], messages
+
+
+def test_state_words() -> None:
+    inst, said = _vrrp(" state MASTER\n state BACKUP\n state FOO\n")
+    assert said == ["(Line 13) (VI_1) state previously set as MASTER - ignoring BACKUP",
+                    "(Line 14) (VI_1) unknown state 'FOO', defaulting to BACKUP"]
+    assert inst.state == "BACKUP"
+    inst, said = _vrrp(" state MASTER\n")
+    assert (inst.state, said) == ("MASTER", [])
+    inst, said = _vrrp(" state BACKUP\n state MASTER\n")
+    assert (inst.state, said) == ("MASTER", [])
+    inst, said = _vrrp(" state master\n")
+    assert (inst.state, said) == (
+        "BACKUP", ["(Line 12) (VI_1) unknown state 'master', defaulting to BACKUP"])
+
+
+@pytest.mark.parametrize(("line", "value", "messages"), [
+    (" garp_master_delay 0", 0, []),
+    (" garp_master_delay 4294", 4294, []),
+    (" garp_master_delay 4295", None,
+     ["(Line 12) number '4295' outside range [0, 4294]",
+      "(Line 12) (VI_1): garp_master_delay '4295' invalid - ignoring"]),
+    (" garp_master_delay -1", None,
+     ["(Line 12) negative number '-1'",
+      "(Line 12) (VI_1): garp_master_delay '-1' invalid - ignoring"]),
+])
+def test_garp_master_delay(line: str, value: int | None, messages: list[str]) -> None:
+    inst, said = _vrrp(line + "\n")
+    assert (inst.garp_master_delay, said) == (value, messages)
+
+
+def test_garp_lower_prio_delay() -> None:
+    inst, said = _vrrp(" garp_lower_prio_delay x\n")
+    assert (inst.garp_lower_prio_delay, said) == (None, [
+        "(Line 12) invalid number 'x'",
+        "(Line 12) (VI_1): garp_lower_prio_delay 'x' invalid - ignoring"])
+    inst, said = _vrrp(" garp_lower_prio_delay 3\n")
+    assert (inst.garp_lower_prio_delay, said) == (3, [])
+
+
+def test_src_ip_values() -> None:
+    inst, said = _vrrp(" unicast_src_ip 192.0.2.9\n mcast_src_ip 192.0.2.8\n")
+    assert said == []
+    assert (str(inst.unicast_src_ip), str(inst.mcast_src_ip)) == ("192.0.2.9", "192.0.2.8")
+
+
+def test_src_ip_malformed() -> None:
+    # keepalived 2.2.7 says "malformed src address[...]" for both keywords; ours names
+    # "unicast source" / "mcast source": pinned as ours, reported as a difference
+    inst, said = _vrrp(" unicast_src_ip 192.0.2.zz\n mcast_src_ip nope\n")
+    assert said == [
+        "(Line 12) Configuration error: VRRP instance[VI_1] malformed unicast source"
+        " address[192.0.2.zz]. Skipping...",
+        "(Line 13) Configuration error: VRRP instance[VI_1] malformed mcast source"
+        " address[nope]. Skipping..."]
+    assert (inst.unicast_src_ip, inst.mcast_src_ip) == (None, None)
+
+
+def _script_refs(entries: str) -> tuple[Any, list[str]]:
+    return _vrrp(f" track_script {{\n{entries} }}\n")
+
+
+@pytest.mark.parametrize(("entry", "refs", "messages"), [
+    ("  chk\n", [("chk", None, False)], []),
+    ("  chk weight 253 reverse\n", [("chk", 253, True)], []),
+    ("  chk weight -253\n", [("chk", -253, False)], []),
+    ("  chk weight 0\n", [("chk", 0, False)], []),
+    ("  chk weight\n", [],
+     ["(Line 13) (VI_1) weight without value specified for track script chk - ignoring"]),
+    ("  chk foo\n", [], ["(Line 13) (VI_1) unknown track script option foo - ignoring"]),
+    ("  missing\n", [], ["(Line 13) (VI_1) track script missing not found, ignoring..."]),
+    ("  chk\n  chk weight 5\n", [("chk", None, False)],
+     ["(Line 14) (VI_1) duplicate track_script chk - ignoring"]),
+])
+def test_track_script_entries(entry: str, refs: list[tuple[str, int | None, bool]],
+                              messages: list[str]) -> None:
+    inst, said = _script_refs(entry)
+    assert said == messages
+    assert [(r.name, r.weight, r.reverse) for r in inst.track_scripts] == refs
+
+
+@pytest.mark.parametrize(("weight", "first"), [
+    ("255", "(Line 13) number '255' outside range [-254, 254]"),
+    ("-255", "(Line 13) number '-255' outside range [-254, 254]"),
+    ("x", "(Line 13) invalid number 'x'"),
+])
+def test_track_script_weight_unreadable(weight: str, first: str) -> None:
+    # keepalived's second line is "(VI_1) track script chk: weight must be between
+    # [-253..253] inclusive, ignoring..."; ours words it differently (reported)
+    inst, said = _script_refs(f"  chk weight {weight}\n")
+    assert said[0] == first
+    assert len(said) == 2
+    assert inst.track_scripts == ()
+
+
+def test_unicast_peers() -> None:
+    inst, said = _vrrp(" unicast_peer {\n  192.0.2.2 min_ttl 10 max_ttl 5\n"
+                       "  zz\n  192.0.2.5 max_ttl 256\n  192.0.2.4 min_ttl -1\n"
+                       "  192.0.2.6 min_ttl 0 max_ttl 255\n  192.0.2.7\n"
+                       "  192.0.2.8 max_ttl 7\n }\n")
+    assert said == [
+        "(Line 13) (VI_1) min_ttl 10 > max_ttl 5 - all packets will be discarded",
+        "(Line 14) Configuration error: VRRP instance[VI_1] malformed unicast peer"
+        " address[zz]. Skipping...",
+        "(Line 15) number '256' outside range [0, 255]",
+        "(Line 16) negative number '-1'"]
+    assert [(str(p.address), p.min_ttl, p.max_ttl, p.location.line)
+            for p in inst.unicast_peers] == [
+        ("192.0.2.2", 10, 5, 13), ("192.0.2.6", 0, 255, 17), ("192.0.2.7", None, None, 18),
+        ("192.0.2.8", None, 7, 19)]
+
+
+def test_unicast_peer_equal_ttls_are_fine() -> None:
+    inst, said = _vrrp(" unicast_peer {\n  192.0.2.4 min_ttl 5 max_ttl 5\n }\n")
+    assert said == []
+    assert [(p.min_ttl, p.max_ttl) for p in inst.unicast_peers] == [(5, 5)]
+
+
+def test_vips_family_follows_the_first() -> None:
+    inst, said = _vrrp(" virtual_ipaddress {\n  2001:db8::1/64\n  192.0.2.1/24\n"
+                       "  2001:db8::2/64\n }\n")
+    assert said == ["(Line 14) (VI_1): address family must match VRRP instance"
+                    " [192.0.2.1/24] - ignoring"]
+    assert [str(v.address) for v in inst.virtual_ipaddresses] == ["2001:db8::1", "2001:db8::2"]
+
+
+def test_excluded_vips_may_mix_families() -> None:
+    inst, said = _vrrp(" virtual_ipaddress_excluded {\n  192.0.2.1/24\n  2001:db8::1/64\n }\n")
+    assert said == []
+    assert [str(v.address) for v in inst.virtual_ipaddresses_excluded] == [
+        "192.0.2.1", "2001:db8::1"]
