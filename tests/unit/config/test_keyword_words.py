@@ -7,13 +7,17 @@ share and says so in a comment (the difference is reported, not fixed here)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.load import load_text
 from tests.unit.config.checks import HOST
+
+if TYPE_CHECKING:
+    from pykeepalived.config.host import HostFacts
 
 
 def _global(body: str) -> tuple[Any, list[str]]:
@@ -119,10 +123,10 @@ VRRP_HEAD = ('vrrp_script chk {\n script "/bin/true"\n}\nglobal_defs {\n enable_
              ' virtual_router_id 51\n priority 100\n')
 
 
-def _vrrp(body: str) -> tuple[Any, list[str]]:
+def _vrrp(body: str, host: HostFacts = HOST) -> tuple[Any, list[str]]:
     """VI_1 with BODY from line 12: the instance and the complaints made about the body
     (those on the header line 8, e.g. "No VIP specified", are the validation pass's)."""
-    result = load_text(VRRP_HEAD + body + "}\n", path="k.conf", host=HOST)
+    result = load_text(VRRP_HEAD + body + "}\n", path="k.conf", host=host)
     assert result.config is not None
     messages = [d.render(with_file=False) for d in result.diagnostics
                 if d.kind is not Kind.OK and d.location is not None and d.location.line > 8]
@@ -258,3 +262,53 @@ def test_excluded_vips_may_mix_families() -> None:
     assert said == []
     assert [str(v.address) for v in inst.virtual_ipaddresses_excluded] == [
         "192.0.2.1", "2001:db8::1"]
+
+
+def test_vip_unparsable_is_skipped() -> None:
+    inst, said = _vrrp(" virtual_ipaddress {\n  192.0.2.300/24\n  192.0.2.1/24 dev eth0\n }\n")
+    assert said == ["(Line 13) VRRP parsed invalid IP 192.0.2.300/24. skipping IP..."]
+    assert [(str(v.address), v.location.line) for v in inst.virtual_ipaddresses] == [
+        ("192.0.2.1", 14)]
+
+
+def test_track_interface_entries() -> None:
+    # keepalived 2.2.7 clamps "weight 254" to 253 with "(VI_1) weight for eth0 cannot be
+    # +/-254. Setting to +/-253"; we refuse the entry (reported), so no 254 here
+    inst, said = _vrrp(" track_interface {\n  eth1 weight -253\n  lo weight 10 reverse\n"
+                       "  lo\n }\n", replace(HOST, interfaces=HOST.interfaces | {"eth1"}))
+    assert said == ["(Line 15) (VI_1) duplicate track_interface lo - ignoring"]
+    assert [(t.name, t.weight, t.reverse, t.location.line) for t in inst.track_interfaces] == [
+        ("eth1", -253, False, 13), ("lo", 10, True, 14)]
+
+
+@pytest.mark.parametrize(("keyword", "what"), [("track_file", "track file"),
+                                               ("track_process", "track process")])
+def test_tracked_object_not_found(keyword: str, what: str) -> None:
+    inst, said = _vrrp(f" {keyword} {{\n  nothing\n }}\n")
+    assert said == [f"(Line 13) (VI_1) {what} nothing not found, ignoring..."]
+    assert (inst.track_files, inst.track_processes) == ((), ())
+
+
+def test_routes_and_rules_keep_their_lines() -> None:
+    # keepalived 2.2.7 checks route and rule words while parsing ("unknown route keyword",
+    # "Invalid metric x specified for route", "Unknown rule option bogus", ...); we keep
+    # the words and say nothing here (reported as a difference)
+    inst, _ = _vrrp(" virtual_routes {\n  192.0.2.0/24 via 192.0.2.1\n"
+                    "  2001:db8::/64 dev eth0\n }\n virtual_rules {\n"
+                    "  from 192.0.2.0/24 table 100\n }\n")
+    assert [(r.words, r.location.line, r.family, r.devices) for r in inst.virtual_routes] == [
+        (("192.0.2.0/24", "via", "192.0.2.1"), 13, 4, ()),
+        (("2001:db8::/64", "dev", "eth0"), 14, 6, ("eth0",))]
+    assert [(r.words, r.location.line) for r in inst.virtual_rules] == [
+        (("from", "192.0.2.0/24", "table", "100"), 17)]
+
+
+def test_lease_witness_endpoints() -> None:
+    # pykeepalived's own keyword: keepalived 2.2.7 has no words for it
+    inst, said = _vrrp(" lease_witness\n lease_witness http://a:1 https://b:2 http://:3"
+                       " http://c:0 http://d:65536 http://e:x http://f:65535/\n")
+    bad = ["https://b:2", "http://:3", "http://c:0", "http://d:65536", "http://e:x"]
+    assert said == ["(Line 12) (VI_1) lease_witness needs at least one http://host:port"] + [
+        f"(Line 13) (VI_1) lease_witness {word} is not http://host:port - ignoring"
+        for word in bad]
+    assert inst.lease_witness == ("http://a:1", "http://f:65535")
