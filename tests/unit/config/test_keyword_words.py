@@ -312,3 +312,20 @@ def test_lease_witness_endpoints() -> None:
         f"(Line 13) (VI_1) lease_witness {word} is not http://host:port - ignoring"
         for word in bad]
     assert inst.lease_witness == ("http://a:1", "http://f:65535")
+
+
+UNICAST_WITHOUT_PEERS = ("(VI_1) A unicast keyword has been specified without any unicast"
+                         " peers. Defaulting to multicast. This usage is deprecated - please"
+                         " update your configuration.")
+
+
+@pytest.mark.parametrize(("body", "warned"), [
+    (" unicast_src_ip 192.0.2.9\n", True),
+    (" mcast_src_ip 192.0.2.9\n", False),
+    (" unicast_peer {\n }\n", True),
+    (" unicast_src_ip 192.0.2.9\n unicast_peer {\n  192.0.2.2\n }\n", False),
+])
+def test_unicast_keyword_without_peers(body: str, warned: bool) -> None:
+    # keepalived 2.2.7 prints this warning (without a line) for the same snippets
+    result = load_text(VRRP_HEAD + body + "}\n", path="k.conf", host=HOST)
+    assert (UNICAST_WITHOUT_PEERS in [d.message for d in result.diagnostics]) is warned
