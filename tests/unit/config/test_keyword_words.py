@@ -33,6 +33,8 @@ GLOBAL_CASES: list[tuple[str, str, object, list[str]]] = [
     (" smtp_server 192.0.2.1", "smtp_port", 25, []),
     (" smtp_server 192.0.2.1 1", "smtp_port", 1, []),
     (" smtp_server 192.0.2.1 65535", "smtp_port", 65535, []),
+    (" smtp_server 2001:db8::5 2525", "smtp_port", 2525, []),
+    (" smtp_server 2001:db8::5 2525", "smtp_server", "2001:db8::5", []),
     # smtp_connect_timeout: [0, UINT_MAX / TIMER_HZ], 0 becomes 1 (keepalived's typo kept)
     (" smtp_connect_timeout 7", "smtp_connect_timeout", 7, []),
     (" smtp_connect_timeout 4294", "smtp_connect_timeout", 4294, []),
@@ -329,3 +331,13 @@ def test_unicast_keyword_without_peers(body: str, warned: bool) -> None:
     # keepalived 2.2.7 prints this warning (without a line) for the same snippets
     result = load_text(VRRP_HEAD + body + "}\n", path="k.conf", host=HOST)
     assert (UNICAST_WITHOUT_PEERS in [d.message for d in result.diagnostics]) is warned
+
+
+def test_smtp_server_needs_its_address() -> None:
+    # keepalived 2.2.7 stops there too (`-t` exits 2)
+    result = load_text("global_defs {\n router_id r1\n smtp_server\n}\n", path="k.conf",
+                       host=HOST)
+    assert [d.render(with_file=False) for d in result.diagnostics] == [
+        "(Line 3) *** Configuration line starting `smtp_server` is missing a parameter"
+        " after keyword `smtp_server` at word position 2"]
+    assert (result.aborted, result.config) == (True, None)
