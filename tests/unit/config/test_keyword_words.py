@@ -341,3 +341,13 @@ def test_smtp_server_needs_its_address() -> None:
         "(Line 3) *** Configuration line starting `smtp_server` is missing a parameter"
         " after keyword `smtp_server` at word position 2"]
     assert (result.aborted, result.config) == (True, None)
+
+
+def test_instance_booleans() -> None:
+    # keepalived 2.2.7 says "Invalid vrrp_instance smtp_alert parameter maybe" for a bad
+    # smtp_alert word, unlike its other booleans (reported); not pinned here
+    inst, said = _vrrp(" skip_check_adv_addr\n lower_prio_no_advert 2\n"
+                       " higher_prio_send_advert off\n lower_prio_no_advert yes\n")
+    assert said == ["(Line 13) (VI_1) invalid lower_prio_no_advert 2 specified"]
+    assert (inst.skip_check_adv_addr, inst.lower_prio_no_advert,
+            inst.higher_prio_send_advert) == (True, True, False)
