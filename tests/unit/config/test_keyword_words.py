@@ -351,3 +351,11 @@ def test_instance_booleans() -> None:
     assert said == ["(Line 13) (VI_1) invalid lower_prio_no_advert 2 specified"]
     assert (inst.skip_check_adv_addr, inst.lower_prio_no_advert,
             inst.higher_prio_send_advert) == (True, True, False)
+
+
+def test_excluded_vips_do_not_fix_the_family() -> None:
+    # keepalived 2.2.7 takes this silently (`-t` exits 0)
+    inst, said = _vrrp(" virtual_ipaddress_excluded {\n  2001:db8::1/64\n }\n"
+                       " virtual_ipaddress {\n  192.0.2.1/24\n }\n")
+    assert said == []
+    assert [str(v.address) for v in inst.virtual_ipaddresses] == ["192.0.2.1"]
