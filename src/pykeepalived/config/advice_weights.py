@@ -48,8 +48,9 @@ def adds_when_good(weight: int, reverse: bool) -> bool:
 
 
 def make_tracker(kind: str, ref: TrackedRef, weight: int, reverse: bool) -> Tracker:
-    if ref.weight is not None:  # a per-instance `weight N [reverse]` overrides the block's
-        weight, reverse = ref.weight, ref.reverse
+    # the entry's own `weight N [reverse|noreverse]` replaces what it gives
+    weight = weight if ref.weight is None else ref.weight
+    reverse = reverse if ref.reverse is None else ref.reverse
     return Tracker(kind, ref.name, weight, reverse, ref.location)
 
 

@@ -176,8 +176,10 @@ class TrackedRef:
 
     name: str
     location: Location
+    #: None: the tracker's own weight (an interface's is 0)
     weight: int | None = None
-    reverse: bool = False
+    #: None: the tracker's own direction (an interface's is not reversed)
+    reverse: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

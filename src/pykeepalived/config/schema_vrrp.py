@@ -7,6 +7,8 @@ the line itself is here, reported on that line.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pykeepalived.config import values
 from pykeepalived.config.model import (
     Authentication,
@@ -186,9 +188,8 @@ def _unicast_peers(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
                                  given.get("max_ttl")))
 
 
-def tracked_refs(field_name: str, what: str, known: str | None, weight_lo: int = -253,
-                 weight_hi: int = 253) -> Handler:
-    """`track_* { NAME [weight N [reverse|no_reverse]] }` with keepalived's lookup rule.
+def tracked_refs(field_name: str, what: str, known: str | None) -> Handler:
+    """`track_* { NAME [weight N [reverse|noreverse]] }` with keepalived's lookup rule.
 
     keepalived looks the name up while parsing, so a tracker defined *after* the
     instance is "not found" just as an undefined one is (`known` names the Ctx registry).
@@ -206,39 +207,97 @@ def tracked_refs(field_name: str, what: str, known: str | None, weight_lo: int =
                 ctx.error(f"({owner}) duplicate {field_name[:-1]} {name} - ignoring",
                           child.location)
                 continue
-            ref = _weighted_ref(ctx, child, owner, what, weight_lo, weight_hi)
+            ref = _weighted_ref(ctx, child, owner, what)
             if ref is not None:
                 refs.append(ref)
 
     return handle
 
 
-def _weighted_ref(ctx: Ctx, child: NodeLike, owner: str, what: str, lo: int,
-                  hi: int) -> TrackedRef | None:
+@dataclass(frozen=True)
+class _RefRules:
+    """How keepalived 2.2.7 reads `NAME weight N [reverse]` for one kind of tracker
+    (vrrp_track.c, track_file.c): its words, and what a bad weight or word leaves."""
+
+    #: "(%s) unknown ... option %s": the words before "option", the tracked name after?
+    unknown_option: str
+    named_option: bool
+    #: for "weight without value specified for ..."
+    noun: str
+    #: a weight outside [-254, 254]: the message ({owner}, {word}, {name}), and the
+    #: weight left (None: the tracker's own; 0 for an interface)
+    bad_weight: str
+    bad_weight_value: int | None
+    #: +/-254 is clamped to +/-253 (interfaces and scripts) or taken as is
+    clamp_254: bool
+    #: "noreverse" is a word too (not for interfaces)
+    noreverse: bool
+    #: "(%s) unknown <this> %s weight option %s - ignoring"
+    unknown_word: str
+    #: an unknown fourth word drops the entry (track_file) or only the word
+    unknown_word_drops: bool = False
+
+
+_REF_RULES = {
+    "track_interface": _RefRules(
+        "track_interface", True, "track_interface",
+        "({owner}) weight {word} for {name} must be between [-253..253] inclusive. "
+        "Ignoring...", 0, True, False, "track_interace"),  # keepalived's own typo
+    "track script": _RefRules(
+        "track script", False, "track script",
+        "({owner}) track script {name}: weight must be between [-253..253] inclusive, "
+        "ignoring...", None, True, True, "track_script"),
+    "track process": _RefRules(
+        "track process", False, "track process",
+        "({owner}) weight for track process {name} must be in [-254..254] inclusive. "
+        "Ignoring...", None, False, True, "track_process"),
+    "track file": _RefRules(
+        "track file", False, "track file",
+        "({owner}) weight for track file {name} must be in [-254..254] inclusive. "
+        "Ignoring...", None, False, True, "track file", unknown_word_drops=True),
+}
+
+
+def _weighted_ref(ctx: Ctx, child: NodeLike, owner: str, what: str) -> TrackedRef | None:
+    """One entry, read as keepalived reads it: what it drops, it drops; a bad weight
+    falls back (the tracker's weight, or 0 for an interface); a weight given without
+    a reverse word keeps the tracker's own direction (`reverse=None`)."""
+    rules = _REF_RULES[what]
+    name = child.keyword
     args = child.args
     if not args:
-        return TrackedRef(child.keyword, child.location)
+        return TrackedRef(name, child.location)
     if args[0] != "weight":
-        ctx.error(f"({owner}) unknown {what} option {args[0]} - ignoring", child.location)
+        named = f" {name}" if rules.named_option else ""
+        ctx.error(f"({owner}) unknown {rules.unknown_option}{named} option {args[0]}"
+                  " - ignoring", child.location)
         return None
     if len(args) == 1:
-        ctx.error(f"({owner}) weight without value specified for {what} {child.keyword}"
+        ctx.error(f"({owner}) weight without value specified for {rules.noun} {name}"
                   " - ignoring", child.location)
         return None
     weight = values.read_int(args[1], -254, 254, ctx.reporter(child.location))
-    if weight is None or not lo <= weight <= hi:
-        ctx.error(f"({owner}) weight {args[1]} for {child.keyword} must be between "
-                  f"[{lo}..{hi}] inclusive. Ignoring...", child.location)
-        return None
-    reverse = False
+    if weight is None:
+        ctx.error(rules.bad_weight.format(owner=owner, word=args[1], name=name),
+                  child.location)
+        weight = rules.bad_weight_value
+    elif rules.clamp_254 and abs(weight) == 254:
+        ctx.error(f"({owner}) weight for {name} cannot be +/-254. Setting to +/-253",
+                  child.location)
+        weight = 253 if weight > 0 else -253
+    reverse: bool | None = None
     if len(args) > 2:
-        if args[2] in ("reverse", "no_reverse"):
-            reverse = args[2] == "reverse"
+        word = args[2]
+        if word == "reverse":
+            reverse = True
+        elif word == "noreverse" and rules.noreverse:
+            reverse = False
         else:
-            ctx.error(f"({owner}) unknown {what} weight option {args[2]} - ignoring",
-                      child.location)
-    return TrackedRef(child.keyword, child.location, weight, reverse)
-
+            ctx.error(f"({owner}) unknown {rules.unknown_word} {name} weight option {word}"
+                      " - ignoring", child.location)
+            if rules.unknown_word_drops:
+                return None
+    return TrackedRef(name, child.location, weight, reverse)
 
 
 def _auth_type(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -334,8 +393,7 @@ INSTANCE = Block(
         "track_script": tracked_refs("track_scripts", "track script", "script"),
         "track_interface": tracked_refs("track_interfaces", "track_interface", None),
         "track_file": tracked_refs("track_files", "track file", "file"),
-        "track_process": tracked_refs("track_processes", "track process", "process",
-                                      -254, 254),
+        "track_process": tracked_refs("track_processes", "track process", "process"),
         "dont_track_primary": flag("dont_track_primary"),
         "notify_master": script("notify_master"),
         "notify_backup": script("notify_backup"),

@@ -226,7 +226,7 @@ def _tracked_scripts(cfg: model.VrrpInstanceConfig,
         if script is None:
             continue
         weight = script.weight if ref.weight is None else ref.weight
-        reverse = ref.reverse if ref.weight is not None else script.weight_reverse
+        reverse = script.weight_reverse if ref.reverse is None else ref.reverse
         command = cmd_str(script.script.command) if script.script is not None else ""
         out.append(TrackedScript(ref.name, command, weight, reverse))
     return tuple(out)

@@ -144,7 +144,7 @@ class _TrackRefs:
 
     def specs(self, config: model.Config, *, weighted: bool) -> list[TrackSpec]:
         """The refs as TrackSpecs: a ref's own weight overrides the tracker's default."""
-        out = [TrackSpec(TrackKind.INTERFACE, r.name, r.weight or 0, r.reverse)
+        out = [TrackSpec(TrackKind.INTERFACE, r.name, r.weight or 0, bool(r.reverse))
                for r in self.interfaces]
         for ref in self.scripts:
             script = config.script(ref.name)
@@ -163,6 +163,7 @@ class _TrackRefs:
 
 
 def _weighted(kind: TrackKind, ref: model.TrackedRef, weight: int, reverse: bool) -> TrackSpec:
-    if ref.weight is None:
-        return TrackSpec(kind, ref.name, weight, reverse)
-    return TrackSpec(kind, ref.name, ref.weight, ref.reverse)
+    """keepalived starts from the tracker's weight and direction; the entry's own words
+    replace what they give (a weight alone keeps the tracker's direction)."""
+    return TrackSpec(kind, ref.name, weight if ref.weight is None else ref.weight,
+                     reverse if ref.reverse is None else ref.reverse)

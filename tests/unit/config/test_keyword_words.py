@@ -196,18 +196,27 @@ def _script_refs(entries: str) -> tuple[Any, list[str]]:
 
 
 @pytest.mark.parametrize(("entry", "refs", "messages"), [
-    ("  chk\n", [("chk", None, False)], []),
+    ("  chk\n", [("chk", None, None)], []),
     ("  chk weight 253 reverse\n", [("chk", 253, True)], []),
-    ("  chk weight -253\n", [("chk", -253, False)], []),
-    ("  chk weight 0\n", [("chk", 0, False)], []),
+    ("  chk weight -253\n", [("chk", -253, None)], []),  # the script's own direction
+    ("  chk weight 0\n", [("chk", 0, None)], []),
+    ("  chk weight 5 noreverse\n", [("chk", 5, False)], []),
     ("  chk weight\n", [],
      ["(Line 13) (VI_1) weight without value specified for track script chk - ignoring"]),
     ("  chk foo\n", [], ["(Line 13) (VI_1) unknown track script option foo - ignoring"]),
     ("  missing\n", [], ["(Line 13) (VI_1) track script missing not found, ignoring..."]),
-    ("  chk\n  chk weight 5\n", [("chk", None, False)],
+    ("  chk\n  chk weight 5\n", [("chk", None, None)],
      ["(Line 14) (VI_1) duplicate track_script chk - ignoring"]),
+    ("  chk weight 254\n", [("chk", 253, None)],
+     ["(Line 13) (VI_1) weight for chk cannot be +/-254. Setting to +/-253"]),
+    ("  chk weight -254\n", [("chk", -253, None)],
+     ["(Line 13) (VI_1) weight for chk cannot be +/-254. Setting to +/-253"]),
+    ("  chk weight 10 bogus\n", [("chk", 10, None)],
+     ["(Line 13) (VI_1) unknown track_script chk weight option bogus - ignoring"]),
+    ("  chk weight -253 no_reverse\n", [("chk", -253, None)],
+     ["(Line 13) (VI_1) unknown track_script chk weight option no_reverse - ignoring"]),
 ])
-def test_track_script_entries(entry: str, refs: list[tuple[str, int | None, bool]],
+def test_track_script_entries(entry: str, refs: list[tuple[str, int | None, bool | None]],
                               messages: list[str]) -> None:
     inst, said = _script_refs(entry)
     assert said == messages
@@ -220,12 +229,11 @@ def test_track_script_entries(entry: str, refs: list[tuple[str, int | None, bool
     ("x", "(Line 13) invalid number 'x'"),
 ])
 def test_track_script_weight_unreadable(weight: str, first: str) -> None:
-    # keepalived's second line is "(VI_1) track script chk: weight must be between
-    # [-253..253] inclusive, ignoring..."; ours words it differently (reported)
+    """keepalived keeps the entry at the script's own weight."""
     inst, said = _script_refs(f"  chk weight {weight}\n")
-    assert said[0] == first
-    assert len(said) == 2
-    assert inst.track_scripts == ()
+    assert said == [first, "(Line 13) (VI_1) track script chk: weight must be between"
+                           " [-253..253] inclusive, ignoring..."]
+    assert [(r.name, r.weight, r.reverse) for r in inst.track_scripts] == [("chk", None, None)]
 
 
 def test_unicast_peers() -> None:
@@ -274,13 +282,34 @@ def test_vip_unparsable_is_skipped() -> None:
 
 
 def test_track_interface_entries() -> None:
-    # keepalived 2.2.7 clamps "weight 254" to 253 with "(VI_1) weight for eth0 cannot be
-    # +/-254. Setting to +/-253"; we refuse the entry (reported), so no 254 here
     inst, said = _vrrp(" track_interface {\n  eth1 weight -253\n  lo weight 10 reverse\n"
                        "  lo\n }\n", replace(HOST, interfaces=HOST.interfaces | {"eth1"}))
     assert said == ["(Line 15) (VI_1) duplicate track_interface lo - ignoring"]
     assert [(t.name, t.weight, t.reverse, t.location.line) for t in inst.track_interfaces] == [
-        ("eth1", -253, False, 13), ("lo", 10, True, 14)]
+        ("eth1", -253, None, 13), ("lo", 10, True, 14)]
+
+
+@pytest.mark.parametrize(("entry", "ref", "messages"), [
+    ("eth1 weight 254", ("eth1", 253, None),
+     ["(Line 13) (VI_1) weight for eth1 cannot be +/-254. Setting to +/-253"]),
+    ("eth1 weight 300", ("eth1", 0, None),  # an interface's fallback is weight 0
+     ["(Line 13) number '300' outside range [-254, 254]",
+      "(Line 13) (VI_1) weight 300 for eth1 must be between [-253..253] inclusive."
+      " Ignoring..."]),
+    ("eth1 weight -253 no_reverse", ("eth1", -253, None),
+     ["(Line 13) (VI_1) unknown track_interace eth1 weight option no_reverse - ignoring"]),
+    ("eth1 weight 5 noreverse", ("eth1", 5, None),  # not a word for interfaces
+     ["(Line 13) (VI_1) unknown track_interace eth1 weight option noreverse - ignoring"]),
+    ("eth1 bogus", None, ["(Line 13) (VI_1) unknown track_interface eth1 option bogus"
+                          " - ignoring"]),
+])
+def test_track_interface_weights_as_keepalived(entry: str, ref: tuple[object, ...] | None,
+                                               messages: list[str]) -> None:
+    inst, said = _vrrp(f" track_interface {{\n  {entry}\n }}\n",
+                       replace(HOST, interfaces=HOST.interfaces | {"eth1"}))
+    assert said == messages
+    assert [(t.name, t.weight, t.reverse) for t in inst.track_interfaces] == (
+        [ref] if ref else [])
 
 
 @pytest.mark.parametrize(("keyword", "what"), [("track_file", "track file"),
