@@ -131,6 +131,7 @@ async def _run(options: DaemonOptions, log: LogSink,
         snmp = _snmp_agent(running.config, options, log, ports)
         runtime = Runtime(ports, log, release_vips=options.release_vips)
         runtime.timers.on_late = scheduling.timer_late
+        runtime.timers.late_after = scheduling.spec.min_auto_priority_delay
         if snmp is not None:
             snmp.start(runtime)
         live = Live(runtime, running, checker_pid=lambda: getattr(checker.child, "pid", None))
@@ -251,6 +252,7 @@ async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
             live.running = await reload_running(runtime, live.running, load, log)
             if scheduling is not None:
                 scheduling.apply(scheduling_spec(live.running.config.global_defs, "vrrp"))
+                runtime.timers.late_after = scheduling.spec.min_auto_priority_delay
             if snmp is not None:
                 snmp.config = live.running.config
                 snmp.invalidate()

@@ -67,9 +67,11 @@ class Timers:
         #: wake-ups so far, and timers they ran (bench and tests read the ratio)
         self.wakeups = 0
         self.fired = 0
-        #: told how late (s) each wake-up ran after its earliest timer's time: keepalived's
-        #: scheduler logs a late one and may raise the realtime priority (adapters/scheduling)
+        #: told how late (s) a wake-up ran after its earliest timer's time, when later
+        #: than `late_after`: keepalived's scheduler logs it and may raise the realtime
+        #: priority (adapters/scheduling). Checked here so the hot path makes no call.
         self.on_late: Callable[[float], None] | None = None
+        self.late_after = 0.0
 
     def __len__(self) -> int:
         return self._live
@@ -100,7 +102,7 @@ class Timers:
         self._wake = None
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if self.on_late is not None and now > self._wake_at:
+        if self.on_late is not None and now - self._wake_at > self.late_after:
             self.on_late(now - self._wake_at)
         heap, limit = self._heap, now + self.slack
         due: list[Timer[Any]] = []

@@ -6,6 +6,7 @@ from dataclasses import replace
 from ipaddress import ip_address
 from typing import Any
 
+from pykeepalived.check.actions import AddDest, DelDest, EditDest, FifoLine, Log
 from pykeepalived.check.lvs import PROTOCOLS, ServiceSpec
 from pykeepalived.check.params import (
     CheckerKind,
@@ -92,3 +93,19 @@ def started(spec: VirtualServerSpec, now: float = 0.0, **options: Any
             ) -> tuple[VirtualServerCore, list[Any]]:
     core = VirtualServerCore(spec, **options)
     return core, core.start() + core.register(now, lambda: 0.0)
+
+
+# ------------------------------------------------------------------ reading actions
+def logs(actions: list[Any]) -> list[str]:
+    """The log lines among a core's actions, in order."""
+    return [a.message for a in actions if isinstance(a, Log)]
+
+
+def ipvs(actions: list[Any]) -> list[tuple[str, int, int]]:
+    """(command, dest port, weight) for every dest command, in order."""
+    return [(type(a).__name__, a.dest.port, a.dest.weight) for a in actions
+            if isinstance(a, AddDest | DelDest | EditDest)]
+
+
+def fifo(actions: list[Any]) -> list[str]:
+    return [a.line for a in actions if isinstance(a, FifoLine)]

@@ -7,7 +7,7 @@ from ipaddress import ip_address
 from typing import Any
 
 from pykeepalived.check import reload, syncd
-from pykeepalived.check.actions import AddDest, DelDest, EditDest, FifoLine, Log, SmtpAlert
+from pykeepalived.check.actions import AddDest, SmtpAlert
 from pykeepalived.check.lvs import (
     FLAG_PERSISTENT,
     PROTOCOLS,
@@ -26,7 +26,10 @@ from pykeepalived.check.results import ProbeResult
 from tests.unit.check.servers import (
     checker,
     dns,
+    fifo,
     http,
+    ipvs,
+    logs,
     misc,
     real,
     service,
@@ -41,19 +44,6 @@ VS = "[192.0.2.100]:tcp:80"
 RS = "[192.0.2.10]:tcp:8080"
 OK = ProbeResult.success()
 TIMEOUT = ProbeResult.failure("timeout")
-
-
-def logs(actions: list[Any]) -> list[str]:
-    return [a.message for a in actions if isinstance(a, Log)]
-
-
-def ipvs(actions: list[Any]) -> list[tuple[str, int, int]]:
-    return [(type(a).__name__, a.dest.port, a.dest.weight) for a in actions
-            if isinstance(a, AddDest | DelDest | EditDest)]
-
-
-def fifo(actions: list[Any]) -> list[str]:
-    return [a.line for a in actions if isinstance(a, FifoLine)]
 
 
 def run(core: VirtualServerCore, result: ProbeResult, index: int = 0) -> list[Any]:

@@ -11,7 +11,7 @@ import pytest
 
 from pykeepalived.check.actions import Log, SmtpAlert
 from pykeepalived.check.results import ProbeResult
-from tests.unit.check.servers import dns, misc, ping, real, started, tcp, udp, virtual
+from tests.unit.check.servers import dns, logs, misc, ping, real, started, tcp, udp, virtual
 
 if TYPE_CHECKING:
     from pykeepalived.check.pool import VirtualServerCore
@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 VS = "[192.0.2.100]:tcp:80"
 RS = "[192.0.2.10]:tcp:8080"
 CHECK = f"Misc check for [{RS} VS {VS}] by [/bin/check]"
-
-
-def logs(actions: list[Any]) -> list[str]:
-    return [a.message for a in actions if isinstance(a, Log)]
 
 
 def bodies(actions: list[Any]) -> list[str]:

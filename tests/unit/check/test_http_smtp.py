@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pykeepalived.check.actions import Log, RunProbe, SmtpAlert
+from pykeepalived.check.actions import RunProbe, SmtpAlert
 from pykeepalived.check.params import HttpProbe, HttpUrl
 from pykeepalived.check.results import ProbeResult
-from tests.unit.check.servers import http, real, smtp, started, virtual
+from tests.unit.check.servers import http, logs, real, smtp, started, virtual
 
 if TYPE_CHECKING:
     from pykeepalived.check.params import CheckerSpec
@@ -29,10 +29,6 @@ DOWN_SUBJECT = f"Realserver {RS} of virtual server {VS} - DOWN"
 OK0, OK1 = ProbeResult.success(url=0), ProbeResult.success(url=1)
 FAIL0 = ProbeResult.failure("Connection failed", url=0)
 FAIL1 = ProbeResult.failure("HTTP status code error to", url=1)
-
-
-def logs(actions: list[Any]) -> list[str]:
-    return [a.message for a in actions if isinstance(a, Log)]
 
 
 def alerts(actions: list[Any]) -> list[tuple[str, str]]:

@@ -12,13 +12,8 @@ import pytest
 
 from pykeepalived.check import reload
 from pykeepalived.check.actions import (
-    AddDest,
     AddService,
-    DelDest,
     DelService,
-    EditDest,
-    FifoLine,
-    Log,
     RunProbe,
     RunScript,
     SmtpAlert,
@@ -27,7 +22,10 @@ from pykeepalived.check.results import ProbeResult
 from pykeepalived.commands import ScriptCommand
 from tests.unit.check.servers import (
     dns,
+    fifo,
     http,
+    ipvs,
+    logs,
     misc,
     ping,
     real,
@@ -43,20 +41,6 @@ RS1 = "[192.0.2.10]:tcp:8080"
 RS2 = "[192.0.2.10]:tcp:8081"
 OK = ProbeResult.success()
 TIMEOUT = ProbeResult.failure("timeout")
-
-
-def logs(actions: list[Any]) -> list[str]:
-    return [a.message for a in actions if isinstance(a, Log)]
-
-
-def ipvs(actions: list[Any]) -> list[tuple[str, int, int]]:
-    """(command, dest port, weight) for every dest command, in order."""
-    return [(type(a).__name__, a.dest.port, a.dest.weight) for a in actions
-            if isinstance(a, AddDest | DelDest | EditDest)]
-
-
-def fifo(actions: list[Any]) -> list[str]:
-    return [a.line for a in actions if isinstance(a, FifoLine)]
 
 
 def test_start_adds_service_and_servers_and_gains_quorum() -> None:

@@ -35,7 +35,7 @@ from pykeepalived.check.results import ProbeResult
 from pykeepalived.check.servers import file_status
 from pykeepalived.commands import ScriptCommand
 from pykeepalived.constants import INT_MAX
-from tests.unit.check.servers import checker, real, started, tcp, virtual
+from tests.unit.check.servers import checker, ipvs, real, started, tcp, virtual
 
 VS = "[192.0.2.100]:tcp:80"
 RS1 = "[192.0.2.10]:tcp:8080"
@@ -58,11 +58,6 @@ def details(actions: list[Any]) -> list[str]:
 def told(actions: list[Any]) -> list[Any]:
     """Everything but log lines and IPVS: scripts, FIFO lines, alerts, in order."""
     return [a for a in actions if isinstance(a, RunScript | FifoLine | SmtpAlert)]
-
-
-def ipvs(actions: list[Any]) -> list[tuple[str, int, int]]:
-    return [(type(a).__name__, a.dest.port, a.dest.weight) for a in actions
-            if isinstance(a, AddDest | DelDest | EditDest)]
 
 
 def fail(core: VirtualServerCore, index: int, now: float = 1.0) -> list[Any]:

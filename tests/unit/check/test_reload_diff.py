@@ -14,7 +14,6 @@ from pykeepalived.check import reload
 from pykeepalived.check.actions import (
     AddDest,
     AddService,
-    DelDest,
     DelService,
     EditDest,
     EditService,
@@ -29,7 +28,7 @@ from pykeepalived.check.params import CheckerKind, FileProbe
 from pykeepalived.check.pool import VirtualServerCore
 from pykeepalived.check.results import ProbeResult
 from pykeepalived.commands import ScriptCommand
-from tests.unit.check.servers import checker, http, real, service, started, tcp, virtual
+from tests.unit.check.servers import checker, http, ipvs, logs, real, service, started, tcp, virtual
 
 if TYPE_CHECKING:
     from pykeepalived.check.params import VirtualServerSpec
@@ -40,15 +39,6 @@ SORRY = "[192.0.2.10]:tcp:9999"
 OK = ProbeResult.success()
 TIMEOUT = ProbeResult.failure("timeout")
 RS_DOWN = ScriptCommand(("/bin/rs-down",))
-
-
-def logs(actions: list[Any]) -> list[str]:
-    return [a.message for a in actions if isinstance(a, Log)]
-
-
-def ipvs(actions: list[Any]) -> list[tuple[str, int, int]]:
-    return [(type(a).__name__, a.dest.port, a.dest.weight) for a in actions
-            if isinstance(a, AddDest | DelDest | EditDest)]
 
 
 def fail(core: VirtualServerCore, index: int = 0, now: float = 1.0) -> list[Any]:
