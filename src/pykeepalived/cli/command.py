@@ -9,22 +9,16 @@ prints (`-v` banner on stderr, `--signum` numbers on stdout), so those match kee
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
-import platform
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
-from pykeepalived.config.diagnostics import config_status, exit_code
-from pykeepalived.config.load import EXIT_MISSING_PARAMETER, load_config, with_peer_advice
-from pykeepalived.config.model import Config, RouteLine, VirtualAddress
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
 DEFAULT_CONFIG = "/etc/keepalived/keepalived.conf"
-_LEAVES = (VirtualAddress, RouteLine)
 
 #: keepalived --signum answers (lib/signals.h; SIGRTMAX-1 and SIGRTMIN+2 on Linux).
 SIGNUMS = {"STOP": 15, "RELOAD": 1, "DATA": 10, "STATS": 12, "STATS_CLEAR": 63, "JSON": 36}
@@ -80,59 +74,8 @@ def version_banner() -> str:
     return (f"Keepalived v{KEEPALIVED_COMPAT_VERSION} (pykeepalived {__version__})\n\n"
             "Copyright(C) 2001-2022 Alexandre Cassen, <acassen@gmail.com>\n"
             "pykeepalived: keepalived rebuilt in Python, GPL-2.0-or-later\n\n"
-            f"Running on {platform.system()} {platform.release()}\n\n"
+            f"Running on {os.uname().sysname} {os.uname().release}\n\n"
             "Config options:  VRRP VRRP_AUTH\n")
-
-
-def dump_config(config: Config) -> str:
-    """A readable, indented dump of the resolved model (set values only)."""
-    out: list[str] = ["------< pykeepalived configuration >------"]
-    _dump_value(out, config, 0)
-    return "\n".join(out)
-
-
-def _dump_value(out: list[str], value: Any, depth: int) -> None:
-    pad = "  " * depth
-    for item in dataclasses.fields(value):
-        attr = getattr(value, item.name)
-        if item.name == "location" or attr in (None, (), False) or attr == item.default:
-            continue
-        if dataclasses.is_dataclass(attr):
-            out.append(f"{pad}{item.name}:")
-            _dump_value(out, attr, depth + 1)
-        elif isinstance(attr, tuple) and attr and dataclasses.is_dataclass(attr[0]):
-            out.append(f"{pad}{item.name}:")
-            for entry in attr:
-                label = getattr(entry, "name", None) or str(entry)
-                out.append(f"{pad}  - {label}")
-                if not isinstance(entry, _LEAVES):
-                    _dump_value(out, entry, depth + 2)
-        else:
-            out.append(f"{pad}{item.name} = {_shown(attr)}")
-
-
-def _shown(value: Any) -> str:
-    """Words as words, bytes (digests, payloads) as hex, nested tuples flattened."""
-    if isinstance(value, bytes):
-        return value.hex()
-    if isinstance(value, tuple):
-        return " ".join(_shown(v) for v in value)
-    return str(value)
-
-
-def config_test(path: str, *, config_id: str | None, all_config: bool, dump: bool,
-                peers: Sequence[str] = ()) -> int:
-    result = load_config(path, config_id=config_id, all_config=all_config)
-    with_file = len(result.files) > 1
-    for diagnostic in result.diagnostics:
-        print(diagnostic.render(with_file=with_file), file=sys.stderr)
-    for advice in with_peer_advice(result, peers):  # ours, never part of the exit code
-        print(advice.render(with_file=with_file or bool(peers)), file=sys.stderr)
-    if dump and result.config is not None:
-        print(dump_config(result.config), file=sys.stderr)
-    if result.aborted:
-        return EXIT_MISSING_PARAMETER
-    return exit_code(config_status(list(result.diagnostics)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(number)
         return 0
     path = args.config_test or args.use_file or DEFAULT_CONFIG
+    if args.config_test is not None or args.dump_conf:
+        # the parser is imported here only: the daemon loads its config in a child
+        from pykeepalived.cli.config_test import config_test
     if args.config_test is not None:
         return config_test(path, config_id=args.config_id, all_config=args.all_config,
                            dump=args.dump_conf, peers=args.peer_config)

@@ -16,7 +16,6 @@ or without `-e`; a missing *included* file still follows keepalived (only `-e` o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived.config import tree
@@ -32,6 +31,7 @@ from pykeepalived.config.host import (
 from pykeepalived.config.nesting import takes_block
 from pykeepalived.config.resolve import resolve
 from pykeepalived.config.resolve_scripts import script_accounts, script_programs
+from pykeepalived.config.result import LoadResult
 from pykeepalived.config.schema import Abort, Ctx, Fields, NodeLike, walk
 from pykeepalived.config.schema_static import ROOT
 
@@ -45,19 +45,6 @@ __all__ = ["EXIT_MISSING_PARAMETER", "LoadResult", "load_config", "load_text", "
 
 #: keepalived exits with KEEPALIVED_EXIT_CONFIG (2) on a keyword missing its parameter.
 EXIT_MISSING_PARAMETER = 2
-
-
-@dataclass(frozen=True, slots=True)
-class LoadResult:
-    """`config` is None exactly when keepalived stopped reading (`aborted`)."""
-
-    config: Config | None
-    diagnostics: tuple[Diagnostic, ...]
-    files: tuple[str, ...]
-    #: keepalived stopped reading at once (missing parameter): `-t` exits 2
-    aborted: bool = False
-    #: pykeepalived's own advice (config/advice.py); never part of the `-t` verdict
-    advice: tuple[Advice, ...] = ()
 
 
 def load_config(path: str, *, config_id: str | None = None, all_config: bool = False,

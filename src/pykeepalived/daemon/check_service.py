@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 from pykeepalived.adapters.netlink_events import AddressAdded, AddressRemoved, NetlinkWatcher
 from pykeepalived.adapters.scheduling import ProcessScheduling
 from pykeepalived.check.params import FileProbe
-from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.check_readouts import CheckReadouts
 from pykeepalived.daemon.check_snmp import check_snmp_agent
 from pykeepalived.daemon.checking import CheckRuntime
+from pykeepalived.daemon.config_child import load_in_child
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.readout_servers import check_control, start_logged
@@ -51,9 +51,8 @@ FILE_POLL_INTERVAL = 1.0
 async def serve_checker(options: DaemonOptions, log: LogSink, build: BuildCheck,
                         open_ports: OpenCheckPorts) -> int:
     """Run until SIGTERM; 0 after a clean stop, 1 when it cannot start."""
-    result = await asyncio.to_thread(load_config, options.config_path,
-                                     config_id=options.config_id,
-                                     all_config=options.all_config)
+    result = await load_in_child(options.config_path, config_id=options.config_id,
+                                 all_config=options.all_config)
     config = accepted(result, log, need_instances=False)
     if config is None:
         return 1
@@ -164,9 +163,8 @@ async def _reloaded(options: DaemonOptions, log: LogSink, build: BuildCheck,
     """The new configuration and its specs, or None (logged) when they must not replace
     the running ones: unreadable, an error keepalived could not run with, a failed build."""
     try:
-        result = await asyncio.to_thread(load_config, options.config_path,
-                                         config_id=options.config_id,
-                                         all_config=options.all_config)
+        result = await load_in_child(options.config_path, config_id=options.config_id,
+                                     all_config=options.all_config)
         errors = load_errors(result, need_instances=False)
         config = result.config if not errors else None
         spec = build(config) if config is not None else None

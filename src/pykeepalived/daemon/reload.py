@@ -24,7 +24,6 @@ vrrp_scripts keep their verdict across the reload when their name is kept
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,15 +34,15 @@ from pykeepalived.specs.reload import plan_reload
 from pykeepalived.vrrp.actions import LogLevel
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
-    from pykeepalived.config.load import LoadResult
     from pykeepalived.config.model import Config
+    from pykeepalived.config.result import LoadResult
     from pykeepalived.daemon.ports import LogSink
     from pykeepalived.daemon.runtime import Runtime
     from pykeepalived.specs.build import DaemonSpec
 
-    Loader = Callable[[], LoadResult]
+    Loader = Callable[[], Awaitable[LoadResult]]
 
 FAILED_LINE = "Reload failed, keeping the running configuration"
 
@@ -95,7 +94,7 @@ async def reload_running(runtime: Runtime, running: Running, load: Loader,
     log.log("Reloading ...")
     log.log("Reloading")  # keepalived's VRRP child answering its parent's "Reloading ..."
     try:
-        result = await asyncio.to_thread(load)
+        result = await load()
     except Exception as exc:  # the loader must never take the daemon down
         return _failed([f"Configuration cannot be read: {exc}"], running, log)
     errors = load_errors(result)

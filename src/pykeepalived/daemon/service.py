@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import platform
 import resource
 import signal
 import time
@@ -18,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from pykeepalived import KEEPALIVED_COMPAT_VERSION, __version__
 from pykeepalived.adapters.scheduling import ProcessScheduling
-from pykeepalived.config.load import load_config
 from pykeepalived.daemon import sdnotify, signals
 from pykeepalived.daemon.children import CheckerSupervisor
+from pykeepalived.daemon.config_child import load_in_child
 from pykeepalived.daemon.heap import freeze_long_lived
 from pykeepalived.daemon.pidfile import PidFileError, acquire
 from pykeepalived.daemon.readout_servers import (
@@ -44,10 +43,11 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
     from typing import Protocol
 
-    from pykeepalived.config.load import LoadResult
     from pykeepalived.config.model import Config
+    from pykeepalived.config.result import LoadResult
     from pykeepalived.daemon.options import DaemonOptions
     from pykeepalived.daemon.ports import LogSink, Ports
+    from pykeepalived.daemon.reload import Loader
     from pykeepalived.daemon.snmp import SnmpAgent
     from pykeepalived.observe.snapshot import DumpSnapshot
 
@@ -75,16 +75,17 @@ async def serve(options: DaemonOptions, log: LogSink,
     """Run until SIGTERM/SIGINT; 0 after a clean stop, 1 when startup is impossible."""
     banner = f"Keepalived v{KEEPALIVED_COMPAT_VERSION} (pykeepalived {__version__})"
     log.log(f"Starting {banner}")
-    log.log(f"Running on {platform.system()} {platform.release()} {platform.version()}")
+    uname = os.uname()  # what platform.uname() reads, without importing platform
+    log.log(f"Running on {uname.sysname} {uname.release} {uname.version}")
     if options.command_line:
         log.log(f"Command line: {options.command_line}")
     log.log(f"Opening file '{options.config_path}'.")
 
-    def load() -> LoadResult:
-        return load_config(options.config_path, config_id=options.config_id,
-                           all_config=options.all_config)
+    async def load() -> LoadResult:
+        return await load_in_child(options.config_path, config_id=options.config_id,
+                                   all_config=options.all_config)
 
-    result = await asyncio.to_thread(load)
+    result = await load()
     if _checker_only(result, options):
         return await _serve_checks_here(options, log)
     config = accepted(result, log)
@@ -108,7 +109,7 @@ _EMPTY = DaemonSpec((), ())
 
 async def _run(options: DaemonOptions, log: LogSink,
                open_ports: OpenPorts,
-               running: Running, load: Callable[[], LoadResult], banner: str) -> int:
+               running: Running, load: Loader, banner: str) -> int:
     log.log(f"Starting VRRP child process, pid={os.getpid()}")
     if options.process_name:
         set_process_name(options.process_name)
@@ -232,7 +233,7 @@ class Live:
 
 
 async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
-                          load: Callable[[], LoadResult], options: DaemonOptions,
+                          load: Loader, options: DaemonOptions,
                           log: LogSink, checker: CheckerSupervisor,
                           snmp: SnmpAgent | None = None,
                           scheduling: ProcessScheduling | None = None) -> Running:

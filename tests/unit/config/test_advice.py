@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pykeepalived.cli import command as cli
+from pykeepalived.cli import config_test
 from pykeepalived.config.advice_peers import peer_advice
 from pykeepalived.config.diagnostics import config_status, exit_code
 from pykeepalived.config.host import HostFacts, ScriptFacts, interface_addresses
@@ -297,7 +298,7 @@ def test_interface_addresses_reads_this_host() -> None:
 
 @pytest.fixture
 def fixed_host(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "load_config", functools.partial(load_config, host=HOST))
+    monkeypatch.setattr(config_test, "load_config", functools.partial(load_config, host=HOST))
 
 
 @pytest.mark.usefixtures("fixed_host")
