@@ -24,26 +24,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pykeepalived.adapters.etcd_errors import EtcdError
+
 #: bytes of an answer we read at most (a range of one key is a few hundred)
 MAX_ANSWER = 65536
-
-
-class EtcdError(Exception):
-    def __init__(self, message: str, *, reached: bool, refused_request: bool = False) -> None:
-        super().__init__(message)
-        #: etcd's host answered (refused, HTTP error) as opposed to no answer at all
-        self.reached = reached
-        #: etcd served and said no to this request (HTTP 4xx: our lease is gone...)
-        self.refused_request = refused_request
-
-    @property
-    def not_serving(self) -> bool:
-        """etcd reached but not serving: connection refused or a server error."""
-        return self.reached and not self.refused_request
-
-    @property
-    def lease_gone(self) -> bool:
-        return self.refused_request and "lease not found" in str(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,8 @@ process group; the child is always reaped by asyncio's child watcher, so no zomb
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import errno
+import functools
 import grp
 import logging
 import os
@@ -41,6 +41,8 @@ from pykeepalived.adapters.scripts_security import script_security_problem
 from pykeepalived.vrrp.tracking import ScriptResult
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pykeepalived.commands import ScriptCommand
 
 log = logging.getLogger(__name__)
@@ -58,14 +60,20 @@ EXIT_NOT_EXECUTABLE = 126
 
 #: prctl(2) option: the signal a child gets when the thread that forked it dies
 PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _die_with_the_daemon() -> None:
-    """In the child between fork and exec, after the switch of user (a change of
-    credentials clears the setting): SIGTERM when the daemon dies. Only a foreign call
-    and no Python allocation-heavy work, as befits a preexec_fn."""
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+@functools.cache
+def _die_with_the_daemon() -> Callable[[], object]:
+    """The preexec_fn: in the child between fork and exec, after the switch of user (a
+    change of credentials clears the setting), SIGTERM when the daemon dies. Only a
+    foreign call and no Python allocation-heavy work, as befits a preexec_fn.
+
+    Made in the daemon at its first script (never in the forked child: no import
+    there), so a daemon that runs no script never loads ctypes (0.4 MiB)."""
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return functools.partial(prctl, PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 class ScriptRefused(Exception):
@@ -147,7 +155,7 @@ async def run_script(command: ScriptCommand, *, time_limit: float | None,
         proc = await asyncio.create_subprocess_exec(
             *command.argv, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_the_daemon,
+            start_new_session=True, preexec_fn=_die_with_the_daemon(),
             env={**os.environ, **dict(command.env)} if command.env else None,
             **_spawn_kwargs(creds))
     except OSError as exc:

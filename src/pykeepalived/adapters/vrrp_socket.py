@@ -23,9 +23,9 @@ packet (the kernel still fills the checksum, total length, and a zero id or sour
 
 from __future__ import annotations
 
+import array
 import asyncio
 import contextlib
-import ctypes
 import logging
 import socket
 import struct
@@ -79,9 +79,10 @@ def vrid_filter(vrid: int) -> bytes:
 def _attach(sock: socket.socket, code: bytes) -> None:
     """SO_ATTACH_FILTER with a struct sock_fprog pointing at `code` (the kernel copies
     the program during the call)."""
-    buffer = ctypes.create_string_buffer(code, len(code))
-    fprog = struct.pack("HL", len(code) // 8, ctypes.addressof(buffer))
+    buffer = array.array("B", code)  # its address without ctypes (0.4 MiB not loaded)
+    fprog = struct.pack("HL", len(code) // 8, buffer.buffer_info()[0])
     sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, fprog)
+    del buffer  # alive until here: the kernel has copied the program
 
 #: keepalived's IPTOS_PREC_INTERNETCONTROL / IPv6 traffic class 0xc0 (CS6).
 VRRP_TOS: Final = 0xC0

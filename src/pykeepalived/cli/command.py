@@ -24,9 +24,18 @@ DEFAULT_CONFIG = "/etc/keepalived/keepalived.conf"
 SIGNUMS = {"STOP": 15, "RELOAD": 1, "DATA": 10, "STATS": 12, "STATS_CLEAR": 63, "JSON": 36}
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help at a fixed width: its default asks shutil for the terminal's, and
+    shutil loads three compression modules (0.6 MiB the daemon would keep for life)."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=80)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="pykeepalived", description="keepalived, rebuilt in Python", add_help=True)
+        prog="pykeepalived", description="keepalived, rebuilt in Python", add_help=True,
+        formatter_class=_Formatter)
     add = parser.add_argument
     add("-f", "--use-file", default=None, metavar="FILE", help="use the specified config file")
     add("-t", "--config-test", nargs="?", const="", default=None, metavar="FILE",

@@ -39,7 +39,7 @@ def daemonize() -> bool:
 def control_socket_path(args: argparse.Namespace, main_pid: str) -> str | None:
     """`--control-socket`, or pykeepalived.sock beside the main pid file; None for 'none'.
     The checker child is handed its own path (the parent's + `.check`) by checker_flags."""
-    from pykeepalived.observe.control import CONTROL_SOCKET_NAME
+    from pykeepalived.observe.control_names import CONTROL_SOCKET_NAME
 
     value = args.control_socket
     if value is None:
@@ -50,7 +50,7 @@ def control_socket_path(args: argparse.Namespace, main_pid: str) -> str | None:
 def checker_flags(args: argparse.Namespace, path: str, pid_file: str,
                   control: str | None = None) -> tuple[str, ...]:
     """The flags the checker child needs to be the same daemon, checking."""
-    from pykeepalived.observe.control import CHECK_SOCKET_SUFFIX
+    from pykeepalived.observe.control_names import CHECK_SOCKET_SUFFIX
 
     flags = ["-n", "-f", path, "-c", pid_file, "--dump-dir", os.path.abspath(args.dump_dir),
              "--control-socket", "none" if control is None else control + CHECK_SOCKET_SUFFIX]

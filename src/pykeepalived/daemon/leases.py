@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.etcd_lease import EtcdError
+from pykeepalived.adapters.etcd_errors import EtcdError
 from pykeepalived.vrrp.actions import LogLevel
 from pykeepalived.vrrp.events import LeaseChanged
 from pykeepalived.vrrp.params import State

@@ -15,24 +15,16 @@ import asyncio
 import contextlib
 import time
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from pykeepalived.adapters.control_socket import ControlServer
 from pykeepalived.adapters.http_endpoint import HttpEndpoint
-from pykeepalived.observe.control import (
-    CHECK_SOCKET_SUFFIX,
-    REQUEST_CHECK,
-    REQUEST_STATUS,
-    control_answer,
-    error_answer,
-    live_view,
-)
-from pykeepalived.observe.snapshot import DumpSnapshot
+from pykeepalived.observe.control_names import CHECK_SOCKET_SUFFIX, REQUEST_CHECK, REQUEST_STATUS
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from pykeepalived.daemon.ports import LogSink
+    from pykeepalived.observe.snapshot import DumpSnapshot
     from pykeepalived.observe.status import StatusView
 
 #: how long the VRRP process waits for its checker child's document
@@ -74,6 +66,9 @@ class VrrpControl:
         self.server = ControlServer(path, self.answer)
 
     async def answer(self, request: str) -> bytes:
+        # the renderers (JSON, status documents: ~0.5 MiB) load with the first request
+        from pykeepalived.observe.control import control_answer, error_answer
+
         if request != REQUEST_STATUS:
             return error_answer(f"unknown request {request[:40]!r} (known: status)")
         check = None
@@ -104,6 +99,9 @@ def check_control(path: str, document: Callable[[], Awaitable[str]]) -> ControlS
     parent asks); `status` → the whole answer with no VRRP side (a checker running
     alone, `-C`, is what `pykeepalived status` talks to)."""
     async def answer(request: str) -> bytes:
+        from pykeepalived.observe.control import control_answer, error_answer
+        from pykeepalived.observe.snapshot import DumpSnapshot
+
         if request == REQUEST_CHECK:
             return (await document()).encode()
         if request == REQUEST_STATUS:
@@ -145,9 +143,10 @@ class MetricsEndpoint:
         host, port = parse_listen(address)
         # prometheus_client (and the http.server, email and urllib it imports, ~3 MiB)
         # only in a daemon that serves metrics: it is off by default
-        from pykeepalived.observe import prometheus
+        from pykeepalived.observe import control, prometheus
 
         self._prometheus = prometheus
+        self._live_view = control.live_view
         self._snapshot = snapshot
         self._check_socket = check_socket
         self._log = log
@@ -156,7 +155,7 @@ class MetricsEndpoint:
     async def view(self) -> StatusView:
         path = self._check_socket()
         check = None if path is None else await ask_checker(path)
-        return live_view(self._snapshot(), check)
+        return self._live_view(self._snapshot(), check)
 
     async def handle(self, path: str, accept: str) -> tuple[int, str, bytes]:
         if path == "/metrics":
@@ -168,7 +167,9 @@ class MetricsEndpoint:
                 prometheus.exposition, prometheus.registry_for(lambda: view), accept)
             return 200, content_type, body
         if path.startswith("/state/"):
-            status, text = self._prometheus.state_answer(live_view(self._snapshot()),
+            from urllib.parse import unquote  # loaded by prometheus_client anyway
+
+            status, text = self._prometheus.state_answer(self._live_view(self._snapshot()),
                                                          unquote(path[7:]))
             return status, "text/plain; charset=utf-8", text.encode()
         if path == "/":

@@ -9,8 +9,6 @@ from __future__ import annotations
 import socket
 from typing import TYPE_CHECKING
 
-from pykeepalived.adapters.agentx import AgentxClient
-from pykeepalived.adapters.etcd_lease import EtcdLease
 from pykeepalived.adapters.gratuitous import FrameSender
 from pykeepalived.adapters.netlink import Netlink
 from pykeepalived.adapters.netlink_events import NetlinkWatcher
@@ -20,18 +18,20 @@ from pykeepalived.adapters.scripts import run_script
 from pykeepalived.adapters.smtp import SmtpSettings
 from pykeepalived.adapters.vmac import VmacManager
 from pykeepalived.adapters.vrrp_socket import AH_PROTOCOL, VrrpSocket, VrrpSocketConfig
-from pykeepalived.adapters.witness_probe import WitnessProber
 from pykeepalived.daemon.ports import Ports
 from pykeepalived.vrrp.advert import VRRP_PROTOCOL, AuthType
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from pykeepalived.adapters.agentx import AgentxClient, AgentxSessionLike
+    from pykeepalived.adapters.etcd_lease import EtcdLease
     from pykeepalived.commands import ScriptCommand
     from pykeepalived.daemon.check_ports import IpvsPort
     from pykeepalived.daemon.ports import LogSink, SocketPort, WitnessPort
     from pykeepalived.specs.instance import InstanceSpec, SocketSpec
     from pykeepalived.specs.lease import LeaseSpec
+    from pykeepalived.specs.snmp import AgentxAddress
     from pykeepalived.vrrp.advert import IPAddress
     from pykeepalived.vrrp.tracking import ScriptResult
 
@@ -65,6 +65,10 @@ def socket_config(spec: SocketSpec) -> VrrpSocketConfig:
 def open_witness(spec: InstanceSpec,
                  on_round: Callable[[frozenset[IPAddress]], None]) -> WitnessPort:
     """ARP from the instance's interface, its MAC and primary address."""
+    # this adapter and the two below load only when configured: a daemon pays no
+    # memory for a witness, a lease or SNMP it does not use
+    from pykeepalived.adapters.witness_probe import WitnessProber
+
     assert spec.witness is not None
     return WitnessProber.open(spec.socket.ifname, mac=spec.mac,
                               source=spec.params.primary_address,
@@ -73,7 +77,17 @@ def open_witness(spec: InstanceSpec,
 
 
 def open_lease(spec: LeaseSpec) -> EtcdLease:
+    from pykeepalived.adapters.etcd_lease import EtcdLease
+
     return EtcdLease(spec.endpoints, timeout=spec.request_timeout)
+
+
+def open_agentx(address: AgentxAddress, session: AgentxSessionLike,
+                log: Callable[[str], None]) -> AgentxClient:
+    """AgentxClient, imported when SNMP is enabled."""
+    from pykeepalived.adapters.agentx import AgentxClient
+
+    return AgentxClient(address, session, log)
 
 
 async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
@@ -100,4 +114,4 @@ async def open_real_ports(log: LogSink, *, script_security: bool) -> Ports:
                  smtp_settings=SmtpSettings.resolve, close=close,
                  vmac=VmacManager(netlink, log.log), open_ipvs=open_ipvs,
                  open_witness=open_witness, open_lease=open_lease,
-                 open_agentx=AgentxClient)
+                 open_agentx=open_agentx)

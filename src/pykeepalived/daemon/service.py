@@ -32,7 +32,6 @@ from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, accepted, reload_running
 from pykeepalived.daemon.runtime import Runtime
 from pykeepalived.daemon.signals import Control
-from pykeepalived.observe.capture import build_snapshot
 from pykeepalived.specs.build import DaemonSpec, build, interfaces_needed
 from pykeepalived.specs.instance import BuildError
 from pykeepalived.specs.scheduling import scheduling_spec
@@ -214,6 +213,9 @@ class Live:
 
     def snapshot(self) -> DumpSnapshot:
         """One snapshot of the live state: dumps, the control socket, metrics."""
+        # the capture (and the snapshot types, ~1 MiB) loads with the first read-out
+        from pykeepalived.observe.capture import build_snapshot
+
         runtime = self.runtime
         snapshot = build_snapshot(self.running.config, runtime.cores(),
                                   runtime.script_trackers(), wall_now=time.time(),

@@ -11,25 +11,29 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
+from typing import TYPE_CHECKING
 
-from pykeepalived.observe.snapshot import TransitionRecord
+if TYPE_CHECKING:
+    from pykeepalived.observe.snapshot import TransitionRecord
 
 HISTORY = 64
 
 
 class TransitionLog:
     def __init__(self, history: int = HISTORY) -> None:
-        self.recent: deque[TransitionRecord] = deque(maxlen=history)
+        # plain tuples: the read-out types (observe.snapshot) load at the first read-out
+        self.recent: deque[tuple[float, str, str, str, str]] = deque(maxlen=history)
         self.counts: Counter[tuple[str, str, str]] = Counter()
 
     def record(self, instance: str, old: str, new: str, reason: str,
                at: float | None = None) -> None:
-        self.recent.append(TransitionRecord(time.time() if at is None else at, instance, old,
-                                            new, reason))
+        self.recent.append((time.time() if at is None else at, instance, old, new, reason))
         self.counts[instance, new, reason] += 1
 
     def history(self) -> tuple[TransitionRecord, ...]:
-        return tuple(self.recent)
+        from pykeepalived.observe.snapshot import TransitionRecord
+
+        return tuple(TransitionRecord(*entry) for entry in self.recent)
 
     def count_rows(self) -> tuple[tuple[str, str, str, int], ...]:
         return tuple((i, s, r, n) for (i, s, r), n in sorted(self.counts.items()))

@@ -19,22 +19,24 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pykeepalived.observe.check_status import CheckStatusError, parse_check_status
+from pykeepalived.observe.control_names import (
+    CHECK_SOCKET_SUFFIX,
+    CONTROL_SOCKET_NAME,
+    REQUEST_CHECK,
+    REQUEST_STATUS,
+)
 from pykeepalived.observe.status import StatusError, parse_status_document, status_document
+
+__all__ = ["CHECK_SOCKET_SUFFIX", "CONTROL_SOCKET_NAME", "REQUEST_CHECK", "REQUEST_STATUS",
+           "control_answer", "error_answer", "live_view", "parse_answer"]
 
 if TYPE_CHECKING:
     from pykeepalived.observe.snapshot import DumpSnapshot
     from pykeepalived.observe.status import StatusView
 
-#: the socket's file name, beside the main pid file by default (`--control-socket`)
-CONTROL_SOCKET_NAME = "pykeepalived.sock"
-#: the checker child's socket: the VRRP process's path with this suffix
-CHECK_SOCKET_SUFFIX = ".check"
 #: the answer's format; a client refuses a document with another number
 CONTROL_VERSION = 1
 SOURCE = "control socket"
-
-REQUEST_STATUS = "status"
-REQUEST_CHECK = "check"
 
 
 def control_status(snapshot: DumpSnapshot) -> dict[str, Any]:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pykeepalived.specs.addresses import RulePreferences
-from pykeepalived.specs.check_build import sync_daemon_spec
 from pykeepalived.specs.instance import InstanceSpec, instance_spec
 from pykeepalived.specs.notify import NotifyTarget, fifo_specs, smtp_spec
 from pykeepalived.specs.statics import StaticSpec, static_spec
+from pykeepalived.specs.syncd import sync_daemon_spec
 from pykeepalived.specs.tracks import FileSpec, ProcessMatcher, ScriptSpec, script_spec
 from pykeepalived.vrrp.tracking import TrackKind
 

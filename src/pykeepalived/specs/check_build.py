@@ -16,7 +16,6 @@ from pykeepalived.check.lvs import (
     FLAG_PERSISTENT,
     Forwarding,
     ServiceSpec,
-    SyncDaemonSpec,
     Timeouts,
     TunnelType,
 )
@@ -25,6 +24,7 @@ from pykeepalived.config.model_check import Forwarding as ForwardingConfig
 from pykeepalived.specs.check import CheckSpec, SslSpec
 from pykeepalived.specs.check_probes import checker_spec
 from pykeepalived.specs.notify import FifoSpec, script_command, smtp_spec
+from pykeepalived.specs.syncd import sync_daemon_spec
 
 if TYPE_CHECKING:
     from pykeepalived.commands import ScriptCommand
@@ -213,24 +213,6 @@ def _sorry_server(vs: VirtualServer, sorry: SorryServer) -> RealServerSpec:
 def _timeouts(gdefs: GlobalDefs) -> Timeouts | None:
     values = (gdefs.lvs_timeout_tcp, gdefs.lvs_timeout_tcpfin, gdefs.lvs_timeout_udp)
     return None if all(v is None for v in values) else Timeouts(*values)
-
-
-def sync_daemon_spec(config: Config, warnings: list[str]) -> SyncDaemonSpec | None:
-    """With an instance, its VRID is the default sync id; an unknown instance clears
-    the sync daemon, as keepalived's VRRP process does."""
-    syncd = config.global_defs.lvs_sync_daemon
-    if syncd is None:
-        return None
-    sync_id = syncd.sync_id
-    if syncd.instance is not None:
-        instance = config.instance(syncd.instance)
-        if instance is None:
-            warnings.append(f"Unable to find vrrp instance {syncd.instance} for lvs_syncd"
-                            " - clearing lvs_syncd config")
-            return None
-        sync_id = instance.virtual_router_id if sync_id is None else sync_id
-    return SyncDaemonSpec(syncd.interface, syncd.instance, sync_id or 0, syncd.max_len,
-                          syncd.port, syncd.ttl, syncd.group)
 
 
 def _fifos(gdefs: GlobalDefs) -> tuple[FifoSpec, ...]:

@@ -18,8 +18,6 @@ HMAC-MD5-96), so a peer interoperates only by matching keepalived 2.2.7 bit for 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import struct
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address
@@ -84,6 +82,10 @@ def _mutable_fields_zeroed(ip_header: bytes, *, zero_ttl: bool) -> bytes:
 
 def compute_icv(ip_header: bytes, ah_and_vrrp: bytes, key: bytes, *, zero_ttl: bool) -> bytes:
     """HMAC-MD5-96 over the header, the AH header (ICV zeroed) and the VRRP message."""
+    # hashlib loads every built-in digest module (0.2 MiB): only in a daemon that uses AH
+    import hashlib
+    import hmac
+
     zeroed_ah = ah_and_vrrp[:12] + bytes(ICV_LEN) + ah_and_vrrp[AH_HEADER_LEN:]
     message = _mutable_fields_zeroed(ip_header, zero_ttl=zero_ttl) + zeroed_ah
     return hmac.new(pad_auth_key(key), message, hashlib.md5).digest()[:ICV_LEN]
@@ -109,7 +111,16 @@ def seal(
 
 def icv_matches(ip_header: bytes, payload: bytes, key: bytes, *, zero_ttl: bool) -> bool:
     expected = compute_icv(ip_header, payload, key, zero_ttl=zero_ttl)
-    return hmac.compare_digest(expected, payload[12:AH_HEADER_LEN])
+    return same_secret(expected, payload[12:AH_HEADER_LEN])
+
+
+def same_secret(a: bytes, b: bytes) -> bool:
+    """hmac.compare_digest (constant time: a password or an ICV), with hmac imported at
+    the first use: it loads every built-in digest module (0.2 MiB), which a daemon
+    without authentication never needs."""
+    import hmac
+
+    return hmac.compare_digest(a, b)
 
 
 @dataclass(slots=True)

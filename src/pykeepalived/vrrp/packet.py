@@ -12,7 +12,6 @@ that cannot be encoded) raises `ValueError`.
 
 from __future__ import annotations
 
-import hmac
 import struct
 from dataclasses import dataclass
 from enum import Enum
@@ -270,7 +269,7 @@ def _check_v2_auth(message: bytes, expected: AuthType, auth_key: bytes) -> bytes
     if expected is not AuthType.PASS:
         return b""
     password = message[-V2_AUTH_LEN:]
-    if not hmac.compare_digest(password, ah.pad_auth_key(auth_key)):
+    if not ah.same_secret(password, ah.pad_auth_key(auth_key)):
         raise _drop(DropReason.AUTH_FAILURE, "invalid password")
     return password
 

@@ -12,12 +12,12 @@ backup's down timer.
 
 from __future__ import annotations
 
-import hmac
 from typing import TYPE_CHECKING
 
 from pykeepalived.vrrp import messages as msg
 from pykeepalived.vrrp.actions import Log, LogLevel
 from pykeepalived.vrrp.advert import VRRP_TTL, AuthType, IPAddress
+from pykeepalived.vrrp.ah import same_secret
 
 if TYPE_CHECKING:
     from pykeepalived.vrrp.events import AdvertReceived
@@ -96,7 +96,7 @@ def _check_auth(p: InstanceParams, s: InstanceStats, e: AdvertReceived) -> Log |
         s.authtype_mismatch += 1
         s.refuse("auth_type_mismatch")
         return _info(msg.auth_type_mismatch(p.name, int(got), int(want)))
-    if want is AuthType.PASS and not hmac.compare_digest(
+    if want is AuthType.PASS and not same_secret(
         _padded(e.advert.auth_data), _padded(p.auth_data)
     ):
         s.auth_failure += 1
