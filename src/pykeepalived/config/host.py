@@ -99,7 +99,8 @@ def _insecure(path: str) -> bool:
         current = parent
 
 
-def _resolves(name: str) -> bool:
+def resolves(name: str) -> bool:
+    """Does getaddrinfo know this host name (as keepalived asks for smtp_server)?"""
     try:
         socket.getaddrinfo(name, 25, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
@@ -169,7 +170,7 @@ def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = 
         scripts={program: inspect_script(program) for program in set(programs)},
         users=frozenset({"root"} | _existing({"keepalived_script", *users}, pwd.getpwnam)),
         groups=frozenset({"root"} | _existing(groups, grp.getgrnam)),
-        resolvable=frozenset(name for name in set(host_names) if _resolves(name)),
+        resolvable=frozenset(name for name in set(host_names) if resolves(name)),
         addresses=interface_addresses() if addresses else None,
         ipvs=kernel_has_ipvs(),
         cpus=online_cpus(),

@@ -28,6 +28,7 @@ from pykeepalived.config.host import (
     account_exists,
     gather_host_facts,
     online_cpus,
+    resolves,
 )
 from pykeepalived.config.nesting import takes_block
 from pykeepalived.config.resolve import resolve
@@ -103,7 +104,8 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
     """Schema + resolution over already-parsed nodes."""
     ctx = Ctx(diagnostics=list(syntax),
               account=account_exists if host is None else _accounts_of(host),
-              cpus=online_cpus() if host is None else host.cpus)
+              cpus=online_cpus() if host is None else host.cpus,
+              resolves=resolves if host is None else host.resolvable.__contains__)
     root: Fields = {}
     try:
         walk(ctx, ROOT, nodes, root)
@@ -111,10 +113,9 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
         return LoadResult(None, _read_before_abort(syntax, ctx.diagnostics), files,
                           aborted=True)
     if host is None:
-        smtp = root.get("global_defs", {}).get("smtp_server")
         sources = any(f.get("unicast_src_ip") for f in root.get("instances", []))
         users, groups = script_accounts(root)
-        host = gather_host_facts(script_programs(root), [smtp] if smtp else [], users,
+        host = gather_host_facts(script_programs(root), (), users,
                                  groups=groups, addresses=sources)
     declared = declared_instances(root)
     config = resolve(ctx, root, host)

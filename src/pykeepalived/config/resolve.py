@@ -11,7 +11,6 @@ from dataclasses import fields as dc_fields
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
-from pykeepalived.config import values
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.model import (
     Authentication,
@@ -49,7 +48,7 @@ def build(cls: type[T], fields: Fields) -> T:
 
 
 def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
-    gdefs = _global_defs(ctx, root.get("global_defs", {}), host)
+    gdefs = _global_defs(root.get("global_defs", {}))
     gdefs, server_groups, servers = resolve_check(ctx, root, gdefs, host)
     state = _HostCheck(ctx, host, gdefs.dynamic_interfaces)
     scripts = tuple(build(VrrpScript, f) for f in root.get("vrrp_scripts", []))
@@ -88,15 +87,10 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
     )
 
 
-def _global_defs(ctx: Ctx, fields: Fields, host: HostFacts) -> GlobalDefs:
+def _global_defs(fields: Fields) -> GlobalDefs:
     fields = dict(fields)
     fields["notification_email"] = [" ".join(e) for e in fields.get("notification_email", [])]
-    gdefs = build(GlobalDefs, fields)
-    server = gdefs.smtp_server
-    if server is not None and values.parse_ip(server) is None and server not in host.resolvable:
-        ctx.error(f"Invalid smtp server {server} {gdefs.smtp_port}",
-                  fields.get("smtp_location", gdefs.location))
-    return gdefs
+    return build(GlobalDefs, fields)
 
 
 class _HostCheck:

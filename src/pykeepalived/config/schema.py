@@ -55,6 +55,9 @@ class Ctx:
     #: online CPUs, for `*_cpu_affinity` (keepalived checks ids against sysconf while
     #: parsing); None: not known, any id is taken
     cpus: int | None = None
+    #: does getaddrinfo know this host name? keepalived resolves smtp_server while
+    #: parsing (host facts when the caller gave them, else the host's resolver)
+    resolves: Callable[[str], bool] = lambda name: True
 
     def report(self, kind: Kind, message: str, location: Location | None) -> None:
         self.diagnostics.append(Diagnostic(kind, message, location))

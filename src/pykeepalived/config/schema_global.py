@@ -30,15 +30,25 @@ from pykeepalived.constants import INT_MAX, UINT_MAX
 
 
 def _smtp_server(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-    # An IP literal is checked here; a host name needs DNS, which is a host fact
-    # checked in resolve.py ("Invalid smtp server NAME PORT" when it cannot resolve).
-    fields["smtp_server"] = arg(ctx, node)
-    fields["smtp_location"] = node.location
+    # An IP literal is taken as is; a host name must resolve (a host fact, asked
+    # through ctx.resolves), as keepalived asks getaddrinfo while parsing.
+    # keepalived reads the port once as an IP literal's and once as a host name's (a
+    # word with '-' or '/' is only tried as a host name), each read reporting a bad
+    # port; a bad port leaves no smtp server at all, an earlier one included.
+    server = arg(ctx, node)
     port = node.args[1] if len(node.args) > 1 else "25"
-    if port.isdigit() and 0 < int(port) < 65536:
-        fields["smtp_port"] = int(port)
-    else:
-        ctx.error(f"Invalid smtp server {node.args[0]} {port}", node.location)
+    reads = 1 if ("-" in server or "/" in server) else 2
+    number = None
+    for _ in range(reads):
+        number = values.read_unsigned(port, 1, 65535, ctx.reporter(node.location))
+    if number is None or (values.parse_ip(server) is None and not ctx.resolves(server)):
+        ctx.error(f"Invalid smtp server {server} {port}", node.location)
+        for name in ("smtp_server", "smtp_location", "smtp_port"):
+            fields.pop(name, None)
+        return
+    fields["smtp_server"] = server
+    fields["smtp_location"] = node.location
+    fields["smtp_port"] = number
 
 
 def _smtp_timeout(ctx: Ctx, node: NodeLike, fields: Fields) -> None:

@@ -110,13 +110,39 @@ def test_global_keyword(line: str, field: str, value: object, messages: list[str
     assert (str(got) if isinstance(value, str) else got) == value
 
 
-@pytest.mark.parametrize("port", ["0", "65536", "x"])
-def test_smtp_server_bad_port(port: str) -> None:
-    # keepalived 2.2.7 also prints its number reader's complaint twice first
-    # ("number '0' outside range [1, 65535]" / "invalid number 'x'"); we print only the last
+@pytest.mark.parametrize(("port", "why"), [
+    ("0", "number '0' outside range [1, 65535]"),
+    ("65536", "number '65536' outside range [1, 65535]"),
+    ("x", "invalid number 'x'"),
+    ("-1", "negative number '-1'"),
+])
+def test_smtp_server_bad_port(port: str, why: str) -> None:
+    # keepalived reads the port twice (as an IP literal's, then as a host name's)
     g, said = _global(f" smtp_server 192.0.2.1 {port}")
-    assert said[-1] == f"(Line 2) Invalid smtp server 192.0.2.1 {port}"
-    assert g.smtp_port == 25
+    assert said == [f"(Line 2) {why}", f"(Line 2) {why}",
+                    f"(Line 2) Invalid smtp server 192.0.2.1 {port}"]
+    assert (g.smtp_server, g.smtp_port) == (None, 25)
+
+
+def test_smtp_server_bad_port_of_a_dashed_name() -> None:
+    # a word with '-' or '/' is never an IP literal: one read of the port
+    g, said = _global(" smtp_server 192.0.2.1 2525\n smtp_server mail-x.example 0")
+    assert said == ["(Line 3) number '0' outside range [1, 65535]",
+                    "(Line 3) Invalid smtp server mail-x.example 0"]
+    assert (g.smtp_server, g.smtp_port) == (None, 25)  # the earlier server is gone too
+
+
+def test_smtp_server_name_resolved_while_parsing() -> None:
+    # in line order, between the other complaints; a name that resolves is kept
+    host = replace(HOST, resolvable=frozenset({"mail.example"}))
+    result = load_text("global_defs {\n smtp_server zz\n smtp_connect_timeout 0\n"
+                       " smtp_server mail.example 2525\n}\n", path="k.conf", host=host)
+    assert [d.render(with_file=False) for d in result.diagnostics if d.kind is not Kind.OK] == [
+        "(Line 2) Invalid smtp server zz 25",
+        "(Line 3) smtp_conect_timeout must be greater than 0, setting to 1"]
+    assert result.config is not None
+    assert (result.config.global_defs.smtp_server, result.config.global_defs.smtp_port) == (
+        "mail.example", 2525)
 
 
 #: a tracked script, script security on, and an instance whose body starts on line 12
