@@ -95,16 +95,35 @@ def _mcast_group(name: str, version: int) -> Handler:
     return handle
 
 
-def _garp_repeat(name: str) -> Handler:
+def garp_repeat(name: str, *, instance: bool = False) -> Handler:
+    """A gratuitous-ARP repeat count: [0, UINT_MAX], 0 becomes 1 (with a complaint). In a
+    vrrp_instance keepalived prefixes its words with "(NAME): "."""
+
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         raw = arg(ctx, node)
-        value = values.read_unsigned(raw, 0, INT_MAX, ctx.reporter(node.location))
+        who = f"({fields.get('name', '')}): " if instance else ""
+        value = values.read_unsigned(raw, 0, UINT_MAX, ctx.reporter(node.location))
         if value is None:
-            ctx.error(f"{name} '{raw}' invalid - ignoring", node.location)
+            ctx.error(f"{who}{name} '{raw}' invalid - ignoring", node.location)
             return
         if value == 0:
-            ctx.error(f"{name} must be greater than 0, setting to 1", node.location)
+            ctx.error(f"{who}{name} must be greater than 0, setting to 1", node.location)
             value = 1
+        fields[name] = value
+
+    return handle
+
+
+def garp_refresh(name: str, invalid: str) -> Handler:
+    """A refresh period in seconds, [0, UINT_MAX]; a bad one is complained about and
+    turns the refresh off (0), as keepalived does, rather than being ignored."""
+
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        raw = arg(ctx, node)
+        value = values.read_unsigned(raw, 0, UINT_MAX, ctx.reporter(node.location))
+        if value is None:
+            ctx.error(invalid.format(name=fields.get("name", ""), value=raw), node.location)
+            value = 0
         fields[name] = value
 
     return handle
@@ -183,13 +202,10 @@ GLOBAL_DEFS = Block(
         "vrrp_mcast_group6": _mcast_group("vrrp_mcast_group6", 6),
         "vrrp_garp_master_delay": unsigned("vrrp_garp_master_delay", 0, _GARP_DELAY_HI,
                                            "vrrp_garp_master_delay '{value}' invalid - ignoring"),
-        "vrrp_garp_master_repeat": _garp_repeat(
-            "vrrp_garp_master_repeat"),
-        "vrrp_garp_master_refresh": unsigned("vrrp_garp_master_refresh", 0, UINT_MAX,
-                                             "Invalid vrrp_garp_master_refresh '{value}'"
-                                             " - ignoring"),
-        "vrrp_garp_master_refresh_repeat": _garp_repeat(
-            "vrrp_garp_master_refresh_repeat"),
+        "vrrp_garp_master_repeat": garp_repeat("vrrp_garp_master_repeat"),
+        "vrrp_garp_master_refresh": garp_refresh(
+            "vrrp_garp_master_refresh", "Invalid vrrp_garp_master_refresh '{value}' - ignoring"),
+        "vrrp_garp_master_refresh_repeat": garp_repeat("vrrp_garp_master_refresh_repeat"),
         "vrrp_garp_lower_prio_delay": unsigned(
             "vrrp_garp_lower_prio_delay", 0, _GARP_DELAY_HI,
             "vrrp_garp_lower_prio_delay '{value}' invalid - ignoring"),

@@ -32,6 +32,7 @@ from pykeepalived.config.schema import (
     walk,
 )
 from pykeepalived.config.schema_address import parse_address_line, parse_route_line
+from pykeepalived.config.schema_global import garp_refresh, garp_repeat
 from pykeepalived.config.schema_lvs import instance_syncd_interface
 from pykeepalived.config.schema_script import script
 from pykeepalived.config.values import TIMER_HZ
@@ -404,11 +405,13 @@ INSTANCE = Block(
         "notify_master_rx_lower_pri": script("notify_master_rx_lower_pri"),
         "smtp_alert": _bool("smtp_alert"),
         "garp_master_delay": _garp_delay("garp_master_delay"),
-        "garp_master_repeat": unsigned("garp_master_repeat", 0, UINT_MAX),
-        "garp_master_refresh": unsigned("garp_master_refresh", 0, UINT_MAX),
-        "garp_master_refresh_repeat": unsigned("garp_master_refresh_repeat", 0, UINT_MAX),
+        "garp_master_repeat": garp_repeat("garp_master_repeat", instance=True),
+        "garp_master_refresh": garp_refresh(
+            "garp_master_refresh", "({name}): Invalid garp_master_refresh '{value}' - ignoring"),
+        "garp_master_refresh_repeat": garp_repeat("garp_master_refresh_repeat", instance=True),
         "garp_lower_prio_delay": _garp_delay("garp_lower_prio_delay"),
-        "garp_lower_prio_repeat": unsigned("garp_lower_prio_repeat", 0, INT_MAX),
+        "garp_lower_prio_repeat": unsigned("garp_lower_prio_repeat", 0, INT_MAX,
+                                           "({name}): Invalid garp_lower_prio_repeat '{value}'"),
         "accept": flag("accept"),
         "no_accept": flag("accept", False),
         "strict_mode": _bool("strict_mode"),
@@ -428,7 +431,8 @@ INSTANCE = Block(
                               "({name}) lease_ttl {value} not valid! must be 2-3600 seconds"),
         "lease_key": _lease_key,
         "lease_unreachable": _lease_unreachable,
-        "down_timer_adverts": unsigned("down_timer_adverts", 1, 100),
+        "down_timer_adverts": unsigned("down_timer_adverts", 1, 100,
+                                       "({name}): Invalid down_timer_adverts [1:100] '{value}'"),
         "use_vmac": _use_vmac,
         "vmac_xmit_base": flag("vmac_xmit_base"),
         "native_ipv6": flag("native_ipv6"),

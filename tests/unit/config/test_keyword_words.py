@@ -71,9 +71,22 @@ GLOBAL_CASES: list[tuple[str, str, object, list[str]]] = [
      ["(Line 2) vrrp_mcast_group6 [2001:db8::1] is not multicast. Skipping"]),
     (" vrrp_mcast_group6 zz", "vrrp_mcast_group6", "ff02::12",
      ["(Line 2) Can't parse vrrp_mcast_group6 [zz]. Skipping"]),
-    # vrrp_garp_master_repeat / _refresh_repeat: [0, INT_MAX], 0 becomes 1
+    # vrrp_garp_master_repeat / _refresh_repeat: [0, UINT_MAX], 0 becomes 1
     (" vrrp_garp_master_repeat 3", "vrrp_garp_master_repeat", 3, []),
-    (" vrrp_garp_master_repeat 2147483647", "vrrp_garp_master_repeat", 2147483647, []),
+    (" vrrp_garp_master_repeat 2147483648", "vrrp_garp_master_repeat", 2147483648, []),
+    (" vrrp_garp_master_repeat 4294967295", "vrrp_garp_master_repeat", 4294967295, []),
+    (" vrrp_garp_master_repeat 4294967296", "vrrp_garp_master_repeat", 5,
+     ["(Line 2) number '4294967296' outside unsigned integer range",
+      "(Line 2) vrrp_garp_master_repeat '4294967296' invalid - ignoring"]),
+    (" vrrp_garp_master_refresh_repeat 4294967295", "vrrp_garp_master_refresh_repeat",
+     4294967295, []),
+    (" vrrp_garp_master_refresh_repeat 4294967296", "vrrp_garp_master_refresh_repeat", 1,
+     ["(Line 2) number '4294967296' outside unsigned integer range",
+      "(Line 2) vrrp_garp_master_refresh_repeat '4294967296' invalid - ignoring"]),
+    # a bad refresh period turns the refresh off
+    (" vrrp_garp_master_refresh 7\n vrrp_garp_master_refresh x", "vrrp_garp_master_refresh",
+     0, ["(Line 3) invalid number 'x'",
+         "(Line 3) Invalid vrrp_garp_master_refresh 'x' - ignoring"]),
     (" vrrp_garp_master_repeat 0", "vrrp_garp_master_repeat", 1,
      ["(Line 2) vrrp_garp_master_repeat must be greater than 0, setting to 1"]),
     (" vrrp_garp_master_repeat -1", "vrrp_garp_master_repeat", 5,
@@ -188,6 +201,41 @@ def test_state_words() -> None:
 def test_garp_master_delay(line: str, value: int | None, messages: list[str]) -> None:
     inst, said = _vrrp(line + "\n")
     assert (inst.garp_master_delay, said) == (value, messages)
+
+
+@pytest.mark.parametrize(("line", "field", "value", "messages"), [
+    (" garp_master_repeat 4294967295", "garp_master_repeat", 4294967295, []),
+    (" garp_master_repeat 4294967296", "garp_master_repeat", None,
+     ["(Line 12) number '4294967296' outside unsigned integer range",
+      "(Line 12) (VI_1): garp_master_repeat '4294967296' invalid - ignoring"]),
+    (" garp_master_repeat 0", "garp_master_repeat", 1,
+     ["(Line 12) (VI_1): garp_master_repeat must be greater than 0, setting to 1"]),
+    (" garp_master_repeat -1", "garp_master_repeat", None,
+     ["(Line 12) negative number '-1'",
+      "(Line 12) (VI_1): garp_master_repeat '-1' invalid - ignoring"]),
+    (" garp_master_refresh_repeat 4294967295", "garp_master_refresh_repeat", 4294967295, []),
+    (" garp_master_refresh_repeat 4294967296", "garp_master_refresh_repeat", None,
+     ["(Line 12) number '4294967296' outside unsigned integer range",
+      "(Line 12) (VI_1): garp_master_refresh_repeat '4294967296' invalid - ignoring"]),
+    (" garp_master_refresh_repeat 0", "garp_master_refresh_repeat", 1,
+     ["(Line 12) (VI_1): garp_master_refresh_repeat must be greater than 0, setting to 1"]),
+    (" garp_master_refresh_repeat x", "garp_master_refresh_repeat", None,
+     ["(Line 12) invalid number 'x'",
+      "(Line 12) (VI_1): garp_master_refresh_repeat 'x' invalid - ignoring"]),
+    (" garp_master_refresh x", "garp_master_refresh", 0,
+     ["(Line 12) invalid number 'x'",
+      "(Line 12) (VI_1): Invalid garp_master_refresh 'x' - ignoring"]),
+    (" garp_lower_prio_repeat 2147483648", "garp_lower_prio_repeat", None,
+     ["(Line 12) number '2147483648' outside range [0, 2147483647]",
+      "(Line 12) (VI_1): Invalid garp_lower_prio_repeat '2147483648'"]),
+    (" down_timer_adverts 0", "down_timer_adverts", 3,  # the default stays
+     ["(Line 12) number '0' outside range [1, 100]",
+      "(Line 12) (VI_1): Invalid down_timer_adverts [1:100] '0'"]),
+])
+def test_instance_garp_words(line: str, field: str, value: int | None,
+                             messages: list[str]) -> None:
+    inst, said = _vrrp(line + "\n")
+    assert (getattr(inst, field), said) == (value, messages)
 
 
 def test_garp_lower_prio_delay() -> None:
