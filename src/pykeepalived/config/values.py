@@ -119,6 +119,21 @@ def parse_ip(text: str) -> IPAddress | None:
         return None
 
 
+def inet_address(text: str) -> IPAddress | None:
+    """An address as keepalived's inet_stosockaddr reads it: the family from a ':', and
+    anything from the first '-' (else the first '/') on dropped (a range or a mask)."""
+    cut = text.find("-")
+    if cut < 0:
+        cut = text.find("/")
+    word = text if cut < 0 else text[:cut]
+    if "%" in word:  # inet_pton knows no scope ids
+        return None
+    address = parse_ip(word)
+    if address is None or (address.version == 6) != (":" in text):
+        return None
+    return address
+
+
 @dataclass(frozen=True, slots=True)
 class Prefixed:
     """An address with the prefix length keepalived settled on."""

@@ -248,21 +248,76 @@ def test_garp_lower_prio_delay() -> None:
 
 
 def test_src_ip_values() -> None:
+    inst, said = _vrrp(" unicast_src_ip 192.0.2.9\n")
+    assert (str(inst.unicast_src_ip), inst.mcast_src_ip, said) == ("192.0.2.9", None, [])
+    # one source address in keepalived: the later keyword replaces the earlier one
     inst, said = _vrrp(" unicast_src_ip 192.0.2.9\n mcast_src_ip 192.0.2.8\n")
-    assert said == []
-    assert (str(inst.unicast_src_ip), str(inst.mcast_src_ip)) == ("192.0.2.9", "192.0.2.8")
+    assert (inst.unicast_src_ip, str(inst.mcast_src_ip), said) == (None, "192.0.2.8", [])
+    # a range or a mask after the address is dropped, as inet_stosockaddr does
+    inst, said = _vrrp(" unicast_src_ip 2001:db8::9/64\n mcast_src_ip 2001:db8::7-9\n"
+                       " virtual_ipaddress {\n  2001:db8::1/64\n }\n")
+    assert (inst.unicast_src_ip, str(inst.mcast_src_ip), said) == (None, "2001:db8::7", [])
 
 
 def test_src_ip_malformed() -> None:
-    # keepalived 2.2.7 says "malformed src address[...]" for both keywords; ours names
-    # "unicast source" / "mcast source": pinned as ours, reported as a difference
-    inst, said = _vrrp(" unicast_src_ip 192.0.2.zz\n mcast_src_ip nope\n")
+    inst, said = _vrrp(" unicast_src_ip 192.0.2.9\n unicast_src_ip 192.0.2.zz\n"
+                       " mcast_src_ip nope\n mcast_src_ip fe80::1%eth0\n")
     assert said == [
-        "(Line 12) Configuration error: VRRP instance[VI_1] malformed unicast source"
+        "(Line 13) Configuration error: VRRP instance[VI_1] malformed src"
         " address[192.0.2.zz]. Skipping...",
-        "(Line 13) Configuration error: VRRP instance[VI_1] malformed mcast source"
-        " address[nope]. Skipping..."]
-    assert (inst.unicast_src_ip, inst.mcast_src_ip) == (None, None)
+        "(Line 14) Configuration error: VRRP instance[VI_1] malformed src"
+        " address[nope]. Skipping...",
+        "(Line 15) Configuration error: VRRP instance[VI_1] malformed src"
+        " address[fe80::1%eth0]. Skipping..."]
+    assert (inst.unicast_src_ip, inst.mcast_src_ip) == (None, None)  # the earlier one too
+
+
+def test_src_ip_of_the_other_family() -> None:
+    inst, said = _vrrp(" virtual_ipaddress {\n  192.0.2.1/24\n }\n"
+                       " mcast_src_ip 2001:db8::9\n unicast_src_ip 192.0.2.9\n")
+    assert said == ["(Line 15) Configuration error: VRRP instance[VI_1] and src"
+                    " address[2001:db8::9] MUST be of the same family !!! Skipping..."]
+    assert (str(inst.unicast_src_ip), inst.mcast_src_ip, inst.family) == (
+        "192.0.2.9", None, 4)
+
+
+def test_src_ip_sets_the_family_for_what_follows() -> None:
+    inst, said = _vrrp(" unicast_src_ip 2001:db8::9\n unicast_peer {\n  192.0.2.2\n"
+                       "  2001:db8::2\n }\n virtual_ipaddress {\n  192.0.2.10/24\n"
+                       "  2001:db8::10/64\n }\n")
+    assert said == [
+        "(Line 14) Configuration error: VRRP instance[VI_1] and unicast peer"
+        " address[192.0.2.2] MUST be of the same family !!! Skipping...",
+        "(Line 18) (VI_1): address family must match VRRP instance [192.0.2.10/24]"
+        " - ignoring"]
+    assert [str(p.address) for p in inst.unicast_peers] == ["2001:db8::2"]
+    assert [str(v.address) for v in inst.virtual_ipaddresses] == ["2001:db8::10"]
+    assert inst.family == 6
+
+
+@pytest.mark.parametrize(("line", "messages"), [
+    ("mcast_dst_ip 224.0.0.1", []),
+    ("mcast_dst_ip zz", ["(Line 12) (VI_1) malformed mcast dest address zz. Skipping..."]),
+    ("mcast_dst_ip ff02::1", ["(Line 12) (VI_1) mcast dest address ff02::1 MUST match VRRP"
+                             " instance family. Skipping..."]),
+    ("mcast_dst_ip 192.0.2.1", ["(Line 12) (VI_1) mcast_dst_ip 192.0.2.1 not multicast."
+                                " Skipping..."]),
+    ("native_ipv6", ["(Line 12) (VI_1) Cannot specify native_ipv6 with IPv4 addresses"]),
+])
+def test_family_words_after_an_ipv4_source(line: str, messages: list[str]) -> None:
+    inst, said = _vrrp(f" mcast_src_ip 192.0.2.9\n {line}\n".replace("Line 12", "Line 13"))
+    assert said == [m.replace("Line 12", "Line 13") for m in messages]
+    assert (inst.family, inst.native_ipv6) == (4, False)
+
+
+def test_native_ipv6_sets_the_family() -> None:
+    inst, said = _vrrp(" native_ipv6\n mcast_dst_ip 224.0.0.1\n mcast_dst_ip ff05::1\n"
+                       " mcast_dst_ip ff02::1\n virtual_ipaddress {\n  fe80::1/64\n }\n")
+    assert said == [
+        "(Line 13) (VI_1) mcast dest address 224.0.0.1 MUST match VRRP instance family."
+        " Skipping...",
+        "(Line 14) (VI_1) mcast_dst_ip ff05::1 not link-local multicast. Skipping..."]
+    assert (inst.family, inst.version, inst.native_ipv6) == (6, 3, True)
 
 
 def _script_refs(entries: str) -> tuple[Any, list[str]]:
@@ -311,20 +366,40 @@ def test_track_script_weight_unreadable(weight: str, first: str) -> None:
 
 
 def test_unicast_peers() -> None:
+    # a bad ttl number is skipped with the reader's complaint, and the peer is kept
     inst, said = _vrrp(" unicast_peer {\n  192.0.2.2 min_ttl 10 max_ttl 5\n"
                        "  zz\n  192.0.2.5 max_ttl 256\n  192.0.2.4 min_ttl -1\n"
                        "  192.0.2.6 min_ttl 0 max_ttl 255\n  192.0.2.7\n"
-                       "  192.0.2.8 max_ttl 7\n }\n")
+                       "  192.0.2.8 max_ttl 7\n  192.0.2.9/24 max_ttl x min_ttl 3\n }\n")
     assert said == [
         "(Line 13) (VI_1) min_ttl 10 > max_ttl 5 - all packets will be discarded",
         "(Line 14) Configuration error: VRRP instance[VI_1] malformed unicast peer"
         " address[zz]. Skipping...",
         "(Line 15) number '256' outside range [0, 255]",
-        "(Line 16) negative number '-1'"]
+        "(Line 16) negative number '-1'",
+        "(Line 20) invalid number 'x'"]
     assert [(str(p.address), p.min_ttl, p.max_ttl, p.location.line)
             for p in inst.unicast_peers] == [
-        ("192.0.2.2", 10, 5, 13), ("192.0.2.6", 0, 255, 17), ("192.0.2.7", None, None, 18),
-        ("192.0.2.8", None, 7, 19)]
+        ("192.0.2.2", 10, 5, 13), ("192.0.2.5", None, None, 15), ("192.0.2.4", None, None, 16),
+        ("192.0.2.6", 0, 255, 17), ("192.0.2.7", None, None, 18), ("192.0.2.8", None, 7, 19),
+        ("192.0.2.9", 3, None, 20)]
+
+
+@pytest.mark.parametrize(("entry", "ttls", "message"), [
+    ("192.0.2.3 foo 5", (None, None), "(VI_1) unknown unicast_peer option foo"),
+    ("192.0.2.3 min_ttl 2 foo 5 max_ttl 9", (2, None), "(VI_1) unknown unicast_peer option foo"),
+    ("192.0.2.3 min_ttl", (None, None), "(VI_1) min_ttl is missing a value"),
+    ("192.0.2.3 min_ttl 9 max_ttl", (9, None), "(VI_1) max_ttl is missing a value"),
+    ("192.0.2.3 foo x", (None, None), "invalid number 'x'"),  # the number is read first
+    ("2001:db8::3", None, "Configuration error: VRRP instance[VI_1] and unicast peer"
+                          " address[2001:db8::3] MUST be of the same family !!! Skipping..."),
+])
+def test_unicast_peer_options(entry: str, ttls: tuple[int | None, int | None] | None,
+                              message: str) -> None:
+    inst, said = _vrrp(f" unicast_peer {{\n  192.0.2.2\n  {entry}\n }}\n")
+    assert said == [f"(Line 14) {message}"]
+    assert [(p.min_ttl, p.max_ttl) for p in inst.unicast_peers[1:]] == (
+        [ttls] if ttls else [])
 
 
 def test_unicast_peer_equal_ttls_are_fine() -> None:
