@@ -51,6 +51,8 @@ class HostFacts:
     ipvs: bool | None = None
     #: online CPUs (sysconf), for `*_cpu_affinity`; None: not asked, any id is taken
     cpus: int | None = None
+    #: /etc/iproute2 entries (id, name) by file, for route and rule words
+    rt_names: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
     def script(self, path: str) -> ScriptFacts:
         return self.scripts.get(path, MISSING)
@@ -174,7 +176,42 @@ def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = 
         addresses=interface_addresses() if addresses else None,
         ipvs=kernel_has_ipvs(),
         cpus=online_cpus(),
+        rt_names=read_rt_names(),
     )
+
+
+#: the /etc/iproute2 files keepalived reads names from (lib/rttables.c), with the
+#: largest id each takes
+RT_FILES = {"rt_tables": 2**32 - 1, "rt_dsfield": 255, "rt_realms": 255, "rt_protos": 255,
+            "rt_scopes": 255, "group": 2**31 - 1}
+
+
+def read_rt_names(directory: str = "/etc/iproute2"
+                  ) -> dict[str, tuple[tuple[int, str], ...]]:
+    """Each file's `ID NAME` lines as keepalived reads them (two words, an unsigned id in
+    any base up to the file's bound; anything else skipped)."""
+    found: dict[str, tuple[tuple[int, str], ...]] = {}
+    for name, bound in RT_FILES.items():
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8",
+                      errors="replace") as file:
+                lines = file.read().splitlines()
+        except OSError:
+            continue
+        entries = []
+        for line in lines:
+            words = line.split("#", 1)[0].split()
+            if len(words) != 2 or words[0].startswith("-"):
+                continue
+            try:
+                number = int(words[0], 0) if not words[0].startswith("0") or words[0] == "0" \
+                    or words[0][:2].lower() == "0x" else int(words[0], 8)
+            except ValueError:
+                continue
+            if number <= bound:
+                entries.append((number, words[1]))
+        found[name] = tuple(entries)
+    return found
 
 
 def online_cpus() -> int | None:

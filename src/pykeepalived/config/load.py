@@ -27,7 +27,9 @@ from pykeepalived.config.host import (
     HostFacts,
     account_exists,
     gather_host_facts,
+    list_interfaces,
     online_cpus,
+    read_rt_names,
     resolves,
 )
 from pykeepalived.config.nesting import takes_block
@@ -105,7 +107,9 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
     ctx = Ctx(diagnostics=list(syntax),
               account=account_exists if host is None else _accounts_of(host),
               cpus=online_cpus() if host is None else host.cpus,
-              resolves=resolves if host is None else host.resolvable.__contains__)
+              resolves=resolves if host is None else host.resolvable.__contains__,
+              interfaces=list_interfaces()[0] if host is None else host.interfaces,
+              rt_names=read_rt_names() if host is None else host.rt_names)
     root: Fields = {}
     try:
         walk(ctx, ROOT, nodes, root)

@@ -16,12 +16,10 @@ from pykeepalived.config.model import (
     Authentication,
     Config,
     GlobalDefs,
-    RouteLine,
     SyncGroupConfig,
     TrackedRef,
     TrackFile,
     TrackProcess,
-    VirtualAddress,
     VrrpInstanceConfig,
     VrrpScript,
 )
@@ -52,10 +50,6 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
     gdefs, server_groups, servers = resolve_check(ctx, root, gdefs, host)
     state = _HostCheck(ctx, host, gdefs.dynamic_interfaces)
     scripts = tuple(build(VrrpScript, f) for f in root.get("vrrp_scripts", []))
-    for address in root.get("static_ipaddresses", []):
-        state.vip_dev(address)
-    for route in (*root.get("static_routes", []), *root.get("static_rules", [])):
-        state.route_devs(route)
     sync_of = _sync_membership(root)
     instances: list[VrrpInstanceConfig] = []
     for fields in root.get("instances", []):
@@ -64,7 +58,7 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
             instances.append(instance)
     groups = _sync_groups(ctx, root.get("sync_groups", []), instances)
     _vrid_conflicts(ctx, instances)
-    if state.bad_interface:
+    if state.bad_interface or ctx.bad_interface:
         # keepalived's vrrp child stops here (vrrp_daemon.c), before vrrp_complete_init,
         # so the script security verdict is never reached with a missing interface.
         ctx.report(Kind.BAD_IF, "Non-existent interface specified in configuration", None)
@@ -106,19 +100,6 @@ class _HostCheck:
         self.bad_interface = True
         return False
 
-    def vip_dev(self, vip: VirtualAddress) -> None:
-        if vip.dev is not None and not self.exists(vip.dev):
-            shown = vip.address if vip.prefix == vip.address.max_prefixlen else (
-                f"{vip.address}/{vip.prefix}")
-            self.ctx.error(f"WARNING - interface {vip.dev} for ip address {shown} doesn't exist",
-                           vip.location)
-
-    def route_devs(self, route: RouteLine) -> None:
-        for dev in route.devices:
-            if not self.exists(dev):
-                self.ctx.error(f"WARNING - interface {dev} for VROUTE nexthop doesn't exist",
-                               route.location)
-
 
 def _sync_membership(root: Fields) -> dict[str, Fields]:
     owner: dict[str, Fields] = {}
@@ -142,10 +123,6 @@ def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
                       f["interface_location"])
             f["interface"] = iface = None
     f["track_interfaces"] = _track_interfaces(ctx, f, hosts)
-    for vip in (*f.get("virtual_ipaddresses", []), *f.get("virtual_ipaddresses_excluded", [])):
-        hosts.vip_dev(vip)
-    for route in (*f.get("virtual_routes", []), *f.get("virtual_rules", [])):
-        hosts.route_devs(route)
     loc = f["location"]
     unicast = bool(f.get("unicast_peers"))
     if not f.get("virtual_router_id"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pykeepalived.config import values
+from pykeepalived.config import schema_routes, values
 from pykeepalived.config.model import RouteLine, VirtualAddress
 
 if TYPE_CHECKING:
@@ -46,6 +46,15 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
                 continue
             param = words[index + 1]
             index += 2
+            if word == "dev" and "dev" in opts:
+                ctx.error(f"Cannot specify ipaddress device more than once for {words[0]}",
+                          node.location)
+                return None
+            if word == "dev" and not ctx.interface_exists(param):
+                ctx.bad_interface = True  # keepalived looks it up here and drops the address
+                ctx.error(f"WARNING - interface {param} for ip address {words[0]} doesn't exist",
+                          node.location)
+                return None
             if word == "scope" and param not in _SCOPES and not param.isdigit():
                 ctx.error(f"Invalid scope '{param}' specified for {words[0]} - ignoring",
                           node.location)
@@ -103,10 +112,9 @@ def _preferred_lft(ctx: Ctx, node: NodeLike, param: str) -> int | None:
     return value
 
 
-def parse_route_line(ctx: Ctx, node: NodeLike, kind: str) -> RouteLine:
-    """Route/rule lines are kept as words; the devices they name are checked in resolve."""
-    words = (node.keyword, *node.args)
-    devices = tuple(words[i + 1] for i, word in enumerate(words[:-1])
-                    if word in ("dev", "oif", "iif"))
-    family = 6 if any(":" in word for word in words) or "inet6" in words else 4
-    return RouteLine(words, node.location, family, devices, "no_track" in words)
+def parse_route_line(ctx: Ctx, node: NodeLike, kind: str, *,
+                     static: bool = False) -> RouteLine | None:
+    """A route or rule line, checked as keepalived reads it (schema_routes.py); None when
+    keepalived drops it."""
+    check = schema_routes.check_route if kind == "route" else schema_routes.check_rule
+    return check(ctx, node, static=static)

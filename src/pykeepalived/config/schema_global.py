@@ -150,6 +150,7 @@ def _optional_text(name: str) -> Handler:
 
 def _dynamic_interfaces(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["dynamic_interfaces"] = True
+    ctx.dynamic_interfaces = True  # routes and rules read after this take any device
     if node.args and node.args[0] != "allow_if_changes":
         ctx.error(f"Unknown dynamic_interfaces option '{node.args[0]}'", node.location)
 

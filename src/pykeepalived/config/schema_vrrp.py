@@ -82,7 +82,9 @@ def _routes(name: str, kind: str) -> Handler:
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         entries = fields.setdefault(name, [])
         for child in children(node):
-            entries.append(parse_route_line(ctx, child, kind))
+            line = parse_route_line(ctx, child, kind)
+            if line is not None:
+                entries.append(line)
 
     return handle
 

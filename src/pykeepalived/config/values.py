@@ -64,6 +64,9 @@ def read_unsigned(text: str, lo: int, hi: int, report: Report) -> int | None:
 
 
 def _fixed(value: int, shift: int) -> str:
+    """printf's "%lu.%*.*lu": with no decimal places, nothing after the point."""
+    if shift == 0:
+        return f"{value}."
     scale = 10**shift
     return f"{value // scale}.{value % scale:0{shift}d}"
 
