@@ -462,7 +462,7 @@ INSTANCE = Block(
         "notify_deleted": script("notify_deleted"),
         "notify": script("notify"),
         "notify_master_rx_lower_pri": script("notify_master_rx_lower_pri"),
-        "smtp_alert": _bool("smtp_alert"),
+        "smtp_alert": boolean("smtp_alert", "Invalid vrrp_instance smtp_alert parameter {value}"),
         "garp_master_delay": _garp_delay("garp_master_delay"),
         "garp_master_repeat": garp_repeat("garp_master_repeat", instance=True),
         "garp_master_refresh": garp_refresh(

@@ -110,8 +110,8 @@ _BOOL_WORDS = {"on": True, "true": True, "yes": True, "off": False, "false": Fal
 
 
 def read_bool(text: str) -> bool | None:
-    """keepalived's `check_true_false`: case-insensitive on/off, true/false, yes/no."""
-    return _BOOL_WORDS.get(text.lower())
+    """keepalived's `check_true_false`: on/off, true/false, yes/no, in lower case only."""
+    return _BOOL_WORDS.get(text)
 
 
 def parse_ip(text: str) -> IPAddress | None:

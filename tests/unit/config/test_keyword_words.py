@@ -2,8 +2,9 @@
 value lands in its model field, each complaint is keepalived 2.2.7's own text and line.
 
 Every expected message below was printed by `keepalived -t -f FILE` (2.2.7, Debian) for
-the same snippet. Where ours differ from keepalived's, the test pins only what the two
-share and says so in a comment (the difference is reported, not fixed here)."""
+the same snippet; tests/data/configs/words/*.conf hold the same cases and are run through
+both in tests/integration/test_config_vs_keepalived.py (messages, lines, order, exit code).
+Route and rule words: test_route_words.py."""
 
 from __future__ import annotations
 
@@ -470,17 +471,24 @@ def test_tracked_object_not_found(keyword: str, what: str) -> None:
 
 
 def test_routes_and_rules_keep_their_lines() -> None:
-    # keepalived 2.2.7 checks route and rule words while parsing ("unknown route keyword",
-    # "Invalid metric x specified for route", "Unknown rule option bogus", ...); we keep
-    # the words and say nothing here (reported as a difference)
-    inst, _ = _vrrp(" virtual_routes {\n  192.0.2.0/24 via 192.0.2.1\n"
-                    "  2001:db8::/64 dev eth0\n }\n virtual_rules {\n"
-                    "  from 192.0.2.0/24 table 100\n }\n")
-    assert [(r.words, r.location.line, r.family, r.devices) for r in inst.virtual_routes] == [
-        (("192.0.2.0/24", "via", "192.0.2.1"), 13, 4, ()),
-        (("2001:db8::/64", "dev", "eth0"), 14, 6, ("eth0",))]
+    inst, said = _vrrp(" virtual_routes {\n  192.0.2.0/24 via 192.0.2.1\n"
+                       "  2001:db8::/64 dev eth0\n  bogus dev eth0\n }\n virtual_rules {\n"
+                       "  from 192.0.2.0/24 table 100\n  from 192.0.2.0/24 table 100 bogus\n"
+                       " }\n")
+    assert said == [
+        "(Line 13) Warning - cannot track route 192.0.2.0/24 with no interface specified,"
+        " not tracking",
+        "(Line 15) VRRP parsed invalid IP bogus. skipping IP...",
+        "(Line 15) unknown route keyword bogus",
+        "(Line 18) Rule has no preference specified - setting to 16384. This is probably not"
+        " what you want.",
+        "(Line 19) Unknown rule option bogus"]
+    assert [(r.words, r.location.line, r.family, r.devices, r.no_track)
+            for r in inst.virtual_routes] == [
+        (("192.0.2.0/24", "via", "192.0.2.1"), 13, 4, (), True),
+        (("2001:db8::/64", "dev", "eth0"), 14, 6, ("eth0",), False)]
     assert [(r.words, r.location.line) for r in inst.virtual_rules] == [
-        (("from", "192.0.2.0/24", "table", "100"), 17)]
+        (("from", "192.0.2.0/24", "table", "100"), 18)]
 
 
 def test_lease_witness_endpoints() -> None:
@@ -521,9 +529,29 @@ def test_smtp_server_needs_its_address() -> None:
     assert (result.aborted, result.config) == (True, None)
 
 
+def test_instance_smtp_alert_words() -> None:
+    inst, said = _vrrp(" smtp_alert maybe\n")
+    assert (inst.smtp_alert, said) == (
+        None, ["(Line 12) Invalid vrrp_instance smtp_alert parameter maybe"])
+    inst, said = _vrrp(" smtp_alert off\n smtp_alert YES\n")  # case matters
+    assert (inst.smtp_alert, said) == (
+        False, ["(Line 13) Invalid vrrp_instance smtp_alert parameter YES"])
+    inst, said = _vrrp(" smtp_alert false\n smtp_alert\n")
+    assert (inst.smtp_alert, said) == (True, [])
+
+
+def test_sync_group_smtp_alert_words() -> None:
+    result = load_text(VRRP_HEAD + " virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n"
+                       "vrrp_sync_group G1 {\n group {\n  VI_1\n }\n smtp_alert maybe\n"
+                       " smtp_alert no\n}\n", path="k.conf", host=HOST)
+    assert result.config is not None
+    assert [d.render(with_file=False) for d in result.diagnostics
+            if d.location is not None and d.location.line == 20] == [
+        "(Line 20) Invalid vrrp_group smtp_alert parameter maybe"]
+    assert result.config.sync_groups[0].smtp_alert is False
+
+
 def test_instance_booleans() -> None:
-    # keepalived 2.2.7 says "Invalid vrrp_instance smtp_alert parameter maybe" for a bad
-    # smtp_alert word, unlike its other booleans (reported); not pinned here
     inst, said = _vrrp(" skip_check_adv_addr\n lower_prio_no_advert 2\n"
                        " higher_prio_send_advert off\n lower_prio_no_advert yes\n")
     assert said == ["(Line 13) (VI_1) invalid lower_prio_no_advert 2 specified"]

@@ -50,7 +50,8 @@ def test_read_decimal_too_many_places_is_refused() -> None:
     assert seen == [(Kind.INVALID_NUMBER, "number '1.0000005' has too many decimal places")]
 
 
-@pytest.mark.parametrize(("text", "result"), [("on", True), ("YES", True), ("false", False),
+@pytest.mark.parametrize(("text", "result"), [("on", True), ("yes", True), ("YES", None),
+                                               ("false", False),
                                                ("maybe", None)])
 def test_read_bool(text: str, result: bool | None) -> None:
     assert values.read_bool(text) is result
