@@ -51,6 +51,9 @@ class HostFacts:
     ipvs: bool | None = None
     #: online CPUs (sysconf), for `*_cpu_affinity`; None: not asked, any id is taken
     cpus: int | None = None
+    #: are `interfaces` this host's? False for another host's file (a peer's), whose
+    #: addresses, routes and rules are then not dropped for a device missing here
+    own_interfaces: bool = True
     #: /etc/iproute2 entries (id, name) by file, for route and rule words
     rt_names: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 

@@ -91,7 +91,7 @@ def with_peer_advice(result: LoadResult, peer_paths: Sequence[str]) -> tuple[Adv
     peers: list[Config] = []
     unreadable: list[Advice] = []
     for path in peer_paths:
-        peer = load_config(path, host=HostFacts())
+        peer = load_config(path, host=HostFacts(own_interfaces=False))
         missing = next((d for d in peer.diagnostics if d.kind is Kind.FILE_NOT_FOUND), None)
         if peer.config is None or missing is not None:
             why = missing.render() if missing else "keepalived would stop reading it"
@@ -108,7 +108,8 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
               account=account_exists if host is None else _accounts_of(host),
               cpus=online_cpus() if host is None else host.cpus,
               resolves=resolves if host is None else host.resolvable.__contains__,
-              interfaces=list_interfaces()[0] if host is None else host.interfaces,
+              interfaces=list_interfaces()[0] if host is None else (
+                  host.interfaces if host.own_interfaces else None),
               rt_names=read_rt_names() if host is None else host.rt_names)
     root: Fields = {}
     try:

@@ -7,14 +7,18 @@ tests/integration/test_config_vs_keepalived.py)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pykeepalived.config.diagnostics import Kind
-from pykeepalived.config.load import load_text
+from pykeepalived.config.host import HostFacts
+from pykeepalived.config.load import load_config, load_text
 from tests.unit.config.checks import HOST
 from tests.unit.config.test_keyword_words import _vrrp
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NO_TRACK = "Warning - cannot track route {} with no interface specified, not tracking"
 
@@ -246,3 +250,20 @@ def test_dynamic_interfaces_take_any_device() -> None:
     assert result.config is not None
     assert [d for d in result.diagnostics if d.kind is not Kind.OK] == []
     assert len(result.config.instances[0].virtual_routes) == 1
+
+
+def test_a_peer_file_keeps_devices_this_host_lacks(tmp_path: Path) -> None:
+    """Another host's file (peer advice) is read with neutral facts: its VIPs and routes
+    on devices this host lacks are kept, not dropped as keepalived does for its own."""
+    peer = tmp_path / "peer.conf"
+    peer.write_text("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 9\n"
+                    " virtual_ipaddress {\n  192.0.2.10/24 dev peer0\n }\n"
+                    " virtual_routes {\n  198.51.100.0/24 dev peer0\n }\n}\n")
+    result = load_config(str(peer), host=HostFacts(own_interfaces=False))
+    assert result.config is not None
+    inst = result.config.instances[0]
+    assert ([v.dev for v in inst.virtual_ipaddresses], len(inst.virtual_routes)) == (
+        ["peer0"], 1)
+    own = load_config(str(peer), host=HostFacts())
+    assert own.config is not None
+    assert own.config.instances[0].virtual_routes == ()
