@@ -104,12 +104,14 @@ def with_peer_advice(result: LoadResult, peer_paths: Sequence[str]) -> tuple[Adv
 def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
              files: tuple[str, ...] = (), *, host: HostFacts | None = None) -> LoadResult:
     """Schema + resolution over already-parsed nodes."""
+    names, loopbacks = list_interfaces() if host is None else (frozenset(), frozenset())
     ctx = Ctx(diagnostics=list(syntax),
               account=account_exists if host is None else _accounts_of(host),
               cpus=online_cpus() if host is None else host.cpus,
               resolves=resolves if host is None else host.resolvable.__contains__,
-              interfaces=list_interfaces()[0] if host is None else (
+              interfaces=names if host is None else (
                   host.interfaces if host.own_interfaces else None),
+              loopbacks=loopbacks if host is None else host.loopbacks,
               rt_names=read_rt_names() if host is None else host.rt_names)
     root: Fields = {}
     try:

@@ -48,19 +48,21 @@ def build(cls: type[T], fields: Fields) -> T:
 def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
     gdefs = _global_defs(root.get("global_defs", {}))
     gdefs, server_groups, servers = resolve_check(ctx, root, gdefs, host)
-    state = _HostCheck(ctx, host, gdefs.dynamic_interfaces)
     scripts = tuple(build(VrrpScript, f) for f in root.get("vrrp_scripts", []))
     sync_of = _sync_membership(root)
+    checked = len(ctx.diagnostics)
     instances: list[VrrpInstanceConfig] = []
     for fields in root.get("instances", []):
-        instance = _instance(ctx, fields, gdefs, state, scripts, sync_of)
+        instance = _instance(ctx, fields, gdefs, scripts, sync_of)
         if instance is not None:
             instances.append(instance)
     groups = _sync_groups(ctx, root.get("sync_groups", []), instances)
     _vrid_conflicts(ctx, instances)
-    if state.bad_interface or ctx.bad_interface:
-        # keepalived's vrrp child stops here (vrrp_daemon.c), before vrrp_complete_init,
-        # so the script security verdict is never reached with a missing interface.
+    if ctx.bad_interface:  # a device looked up while parsing was missing
+        # keepalived's vrrp child stops here (vrrp_daemon.c), before vrrp_complete_init:
+        # none of the instances' checks after parsing, nor the script security verdict,
+        # is reached with a missing interface (the model is still built from what parsed)
+        del ctx.diagnostics[checked:]
         ctx.report(Kind.BAD_IF, "Non-existent interface specified in configuration", None)
     elif instances:
         script_security(ctx, gdefs, scripts, instances, groups, host)
@@ -87,20 +89,6 @@ def _global_defs(fields: Fields) -> GlobalDefs:
     return build(GlobalDefs, fields)
 
 
-class _HostCheck:
-    """Interface existence checks; keepalived ends with a BAD_IF verdict if any failed."""
-
-    def __init__(self, ctx: Ctx, host: HostFacts, dynamic: bool) -> None:
-        self.ctx, self.host, self.dynamic = ctx, host, dynamic
-        self.bad_interface = False
-
-    def exists(self, name: str) -> bool:
-        if self.dynamic or name in self.host.interfaces:
-            return True
-        self.bad_interface = True
-        return False
-
-
 def _sync_membership(root: Fields) -> dict[str, Fields]:
     owner: dict[str, Fields] = {}
     for group in root.get("sync_groups", []):
@@ -109,20 +97,12 @@ def _sync_membership(root: Fields) -> dict[str, Fields]:
     return owner
 
 
-def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
+def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs,
               scripts: tuple[VrrpScript, ...], sync_of: dict[str, Fields],
               ) -> VrrpInstanceConfig | None:
     name = f["name"]
-    iface = f.get("interface")
-    if iface is not None:
-        if not hosts.exists(iface):
-            ctx.error(f"WARNING - interface {iface} for vrrp_instance {name} doesn't exist",
-                      f["interface_location"])
-        elif iface in hosts.host.loopbacks:
-            ctx.error(f"({name}) cannot use a loopback interface ({iface}) for vrrp - ignoring",
-                      f["interface_location"])
-            f["interface"] = iface = None
-    f["track_interfaces"] = _track_interfaces(ctx, f, hosts)
+    iface = f.get("interface")  # its existence was checked while parsing
+    f["track_interfaces"] = _track_interfaces(ctx, f)
     loc = f["location"]
     unicast = bool(f.get("unicast_peers"))
     if not f.get("virtual_router_id"):
@@ -188,12 +168,9 @@ def _strict_checks(ctx: Ctx, f: Fields, name: str, *, family: int, version: int,
         f["accept"] = False
 
 
-def _track_interfaces(ctx: Ctx, f: Fields, hosts: _HostCheck) -> list[TrackedRef]:
+def _track_interfaces(ctx: Ctx, f: Fields) -> list[TrackedRef]:
     kept = []
     for ref in f.get("track_interfaces", []):
-        if not hosts.exists(ref.name):
-            ctx.error(f"({f['name']}) tracked interface {ref.name} doesn't exist", ref.location)
-            continue
         if ref.name == f.get("interface") and f.get("use_vmac") is None:
             ctx.error(f"({f['name']}) Ignoring track_interface {ref.name} since own interface",
                       None)

@@ -61,6 +61,8 @@ class Ctx:
     #: does this interface exist? keepalived looks a route's or rule's device up while
     #: parsing (host facts when the caller gave them, else the host's interfaces)
     interfaces: frozenset[str] | None = None
+    #: loopback interfaces (keepalived refuses one as a vrrp_instance's interface)
+    loopbacks: frozenset[str] = frozenset({"lo"})
     #: global_defs' dynamic_interfaces, once read (any interface name is then taken)
     dynamic_interfaces: bool = False
     #: a device was missing: keepalived's vrrp child then stops with BAD_IF

@@ -58,8 +58,17 @@ def _interface(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     if len(name) >= 16:
         ctx.error(f"Interface name '{name}' too long - ignoring", node.location)
         return
-    fields["interface"] = name
     fields["interface_location"] = node.location
+    if not ctx.interface_exists(name):  # looked up while parsing, as keepalived does
+        ctx.bad_interface = True
+        ctx.error(f"WARNING - interface {name} for vrrp_instance {fields['name']} doesn't"
+                  " exist", node.location)
+    elif name in ctx.loopbacks and not ctx.dynamic_interfaces:
+        ctx.error(f"({fields['name']}) cannot use a loopback interface ({name}) for vrrp"
+                  " - ignoring", node.location)
+        fields.pop("interface", None)
+        return
+    fields["interface"] = name
 
 
 def _vips(name: str, *, excluded: bool) -> Handler:
@@ -261,6 +270,10 @@ def tracked_refs(field_name: str, what: str, known: str | None) -> Handler:
             name = child.keyword
             if known is not None and name not in ctx.known.get(known, set()):
                 ctx.error(f"({owner}) {what} {name} not found, ignoring...", child.location)
+                continue
+            if known is None and not ctx.interface_exists(name):  # track_interface
+                ctx.bad_interface = True
+                ctx.error(f"({owner}) tracked interface {name} doesn't exist", child.location)
                 continue
             if any(ref.name == name for ref in refs):
                 ctx.error(f"({owner}) duplicate {field_name[:-1]} {name} - ignoring",

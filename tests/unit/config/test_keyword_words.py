@@ -9,16 +9,13 @@ Route and rule words: test_route_words.py."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.load import load_text
-from tests.unit.config.checks import HOST
-
-if TYPE_CHECKING:
-    from pykeepalived.config.host import HostFacts
+from tests.unit.config.checks import HOST, VRRP_HEAD, vrrp
 
 
 def _global(body: str) -> tuple[Any, list[str]]:
@@ -159,20 +156,7 @@ def test_smtp_server_name_resolved_while_parsing() -> None:
         "mail.example", 2525)
 
 
-#: a tracked script, script security on, and an instance whose body starts on line 12
-VRRP_HEAD = ('vrrp_script chk {\n script "/bin/true"\n}\nglobal_defs {\n enable_script_security\n'
-             ' script_user root\n}\nvrrp_instance VI_1 {\n interface eth0\n'
-             ' virtual_router_id 51\n priority 100\n')
-
-
-def _vrrp(body: str, host: HostFacts = HOST) -> tuple[Any, list[str]]:
-    """VI_1 with BODY from line 12: the instance and the complaints made about the body
-    (those on the header line 8, e.g. "No VIP specified", are the validation pass's)."""
-    result = load_text(VRRP_HEAD + body + "}\n", path="k.conf", host=host)
-    assert result.config is not None
-    messages = [d.render(with_file=False) for d in result.diagnostics
-                if d.kind is not Kind.OK and d.location is not None and d.location.line > 8]
-    return result.config.instances[0], messages
+_vrrp = vrrp
 
 
 def test_state_words() -> None:

@@ -15,7 +15,7 @@ from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.host import HostFacts
 from pykeepalived.config.load import load_config, load_text
 from tests.unit.config.checks import HOST
-from tests.unit.config.test_keyword_words import _vrrp
+from tests.unit.config.checks import vrrp as _vrrp
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -267,3 +267,23 @@ def test_a_peer_file_keeps_devices_this_host_lacks(tmp_path: Path) -> None:
     own = load_config(str(peer), host=HostFacts())
     assert own.config is not None
     assert own.config.instances[0].virtual_routes == ()
+
+
+def test_interfaces_looked_up_while_parsing() -> None:
+    text = ("vrrp_sync_group G1 {\n group {\n  VI_1\n  VI_2\n }\n track_interface {\n"
+            "  nosuch7\n }\n}\nvrrp_instance VI_1 {\n interface lo\n virtual_router_id 51\n"
+            " virtual_ipaddress {\n  192.0.2.10/24\n }\n}\nvrrp_instance VI_2 {\n"
+            " interface nosuch5\n track_interface {\n  nosuch6\n }\n garp_master_repeat x\n"
+            " virtual_router_id 52\n virtual_ipaddress {\n  192.0.2.11/24\n }\n}\n")
+    result = load_text(text, path="k.conf", host=HOST)
+    # keepalived's vrrp child stops at the missing device: no "Unknown interface!" for
+    # VI_1, no sync group check after parsing
+    assert [d.render(with_file=False) for d in result.diagnostics] == [
+        "(Line 7) (G1) tracked interface nosuch7 doesn't exist",
+        "(Line 11) (VI_1) cannot use a loopback interface (lo) for vrrp - ignoring",
+        "(Line 18) WARNING - interface nosuch5 for vrrp_instance VI_2 doesn't exist",
+        "(Line 20) (VI_2) tracked interface nosuch6 doesn't exist",
+        "(Line 22) invalid number 'x'",
+        "(Line 22) (VI_2): garp_master_repeat 'x' invalid - ignoring",
+        "Non-existent interface specified in configuration"]
+    assert result.diagnostics[-1].kind is Kind.BAD_IF
