@@ -11,6 +11,7 @@ from dataclasses import fields as dc_fields
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
+from pykeepalived.config import values
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.model import (
     Authentication,
@@ -57,7 +58,7 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
         if instance is not None:
             instances.append(instance)
     groups = _sync_groups(ctx, root.get("sync_groups", []), instances)
-    _vrid_conflicts(ctx, instances)
+    _vrid_conflicts(ctx, instances, gdefs, host)
     if ctx.bad_interface:  # a device looked up while parsing was missing
         # keepalived's vrrp child stops here (vrrp_daemon.c), before vrrp_complete_init:
         # none of the instances' checks after parsing, nor the script security verdict,
@@ -312,7 +313,11 @@ def _sync_groups(ctx: Ctx, groups: list[Fields], instances: list[VrrpInstanceCon
     return tuple(result)
 
 
-def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstanceConfig]) -> None:
+def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstanceConfig], gdefs: GlobalDefs,
+                    host: HostFacts) -> None:
+    """check_vrid_conflicts: one VRID per family and interface, multicast and unicast
+    apart; unicast ones clash only from the same source address to a shared peer,
+    multicast ones only on the same group."""
     for index, first in enumerate(instances):
         for second in instances[index + 1:]:
             if (first.virtual_router_id, first.family, first.unicast) != (
@@ -321,8 +326,44 @@ def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstanceConfig]) -> None:
             if first.interface != second.interface and first.interface and second.interface:
                 continue
             if first.unicast:
+                if not _same_source(first, second, host):
+                    continue
                 mine = {p.address for p in first.unicast_peers}
                 if not mine & {p.address for p in second.unicast_peers}:
                     continue
-            ctx.error(f"({first.name}) duplicate VRID conflict with {second.name} VRID "
-                      f"{first.virtual_router_id}", None)
+                ctx.error(f"({first.name}) duplicate VRID conflict with {second.name} VRID "
+                          f"{first.virtual_router_id}", None)
+                continue
+            if _mcast_group(first, gdefs) != _mcast_group(second, gdefs):
+                continue
+            ctx.error(f"{first.name} and {second.name} both use VRID {first.virtual_router_id}"
+                      f" with IPv{first.family} on interface {first.interface}", None)
+
+
+def _mcast_group(inst: VrrpInstanceConfig, gdefs: GlobalDefs) -> str:
+    """The group an instance advertises to: its mcast_dst_ip, else the global one."""
+    given = [o.args[0] for o in inst.options if o.keyword == "mcast_dst_ip" and o.args]
+    if given:
+        return str(values.inet_address(given[-1]))
+    return str(gdefs.vrrp_mcast_group4 if inst.family == 4 else gdefs.vrrp_mcast_group6)
+
+
+def _same_source(first: VrrpInstanceConfig, second: VrrpInstanceConfig,
+                 host: HostFacts) -> bool:
+    """Do two unicast instances send from the same address? keepalived compares the
+    configured source, else the interface's address, and sees no clash while either is
+    unknown. Interface addresses are host facts: when not gathered, a source that is not
+    configured is taken to be the same."""
+    def source(inst: VrrpInstanceConfig) -> values.IPAddress | None:
+        return inst.unicast_src_ip or inst.mcast_src_ip
+
+    mine, theirs = source(first), source(second)
+    if mine is not None and theirs is not None:
+        return mine == theirs
+    if host.addresses is None:
+        return True
+    ours = {a for a in host.addresses.get(first.interface or "", frozenset())
+            if a.version == first.family}
+    if mine is None and theirs is None:
+        return bool(ours)
+    return (mine or theirs) in ours
