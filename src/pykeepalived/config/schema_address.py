@@ -30,6 +30,7 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
         return None
     opts: dict[str, object] = {}
     flags: list[str] = []
+    muted: int | None = None
     index = 1
     while index < len(words):
         word = words[index]
@@ -39,6 +40,7 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
             if not has_param or (word == "track_group" and not static):
                 if not has_param:
                     ctx.error(f"No {word} parameter specified for {words[0]}", node.location)
+                    _unmute(ctx, muted)
                     return None
                 ctx.error(f"Unknown configuration entry '{word}' for ip address - ignoring",
                           node.location)
@@ -49,18 +51,23 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
             if word == "dev" and "dev" in opts:
                 ctx.error(f"Cannot specify ipaddress device more than once for {words[0]}",
                           node.location)
+                _unmute(ctx, muted)
                 return None
-            if word == "dev" and not ctx.interface_exists(param):
-                ctx.bad_interface = True  # keepalived looks it up here and drops the address
+            if word == "dev" and not ctx.interface_exists(param) and muted is None:
+                # keepalived looks it up here and reads no further (its vrrp child then
+                # stops with BAD_IF); ours runs regardless, so the address is kept, read
+                # to its end without saying more
+                ctx.bad_interface = True
                 ctx.error(f"WARNING - interface {param} for ip address {words[0]} doesn't exist",
                           node.location)
-                return None
+                muted = len(ctx.diagnostics)
             if word == "scope" and param not in _SCOPES and not param.isdigit():
                 ctx.error(f"Invalid scope '{param}' specified for {words[0]} - ignoring",
                           node.location)
             elif word == "label" and len(param) >= 16:
                 ctx.error(f"Address label {param} is longer than maximum length 15 - removing"
                           " address", node.location)
+                _unmute(ctx, muted)
                 return None
             elif word == "peer":
                 peer = values.parse_ip(param)
@@ -83,6 +90,8 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
             ctx.error(f"Unknown configuration entry '{word}' for ip address - ignoring",
                       node.location)
         index += 1
+    if muted is not None:
+        del ctx.diagnostics[muted:]
     return VirtualAddress(
         address=prefixed.address,
         prefix=prefixed.prefix,
@@ -97,6 +106,12 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
         preferred_lft=opts.get("preferred_lft"),  # type: ignore[arg-type]
         flags=tuple(flags),
     )
+
+
+def _unmute(ctx: Ctx, muted: int | None) -> None:
+    """Drop what was said after a missing device (keepalived stopped reading there)."""
+    if muted is not None:
+        del ctx.diagnostics[muted:]
 
 
 def _str(value: object) -> str | None:

@@ -51,6 +51,11 @@ class _Stop(Exception):
     """keepalived's `break` out of the word loop."""
 
 
+class _Unseen(Exception):
+    """A device this host lacks: keepalived reads no further (and its vrrp child stops
+    with BAD_IF); ours runs regardless, so the line is kept as written."""
+
+
 def _strtoul(text: str) -> int | None:
     """strtoul(text, &end, 0) that must use every character; None when it does not. A
     leading '-' wraps (so it is larger than any bound here)."""
@@ -152,8 +157,17 @@ class _Line:
     def device(self, word: str, message: str) -> None:
         if not self.ctx.interface_exists(word):
             self.ctx.bad_interface = True
-            raise self.drop(message.format(word))
+            self.say(message.format(word))
+            raise _Unseen
         self.devices.append(word)
+
+    def unseen(self) -> RouteLine:
+        """The line as written, its family and devices read from its words."""
+        words = self.words
+        devices = tuple(words[i + 1] for i, word in enumerate(words[:-1])
+                        if word in ("dev", "oif", "iif"))
+        family = 6 if any(":" in word for word in words) or "inet6" in words else 4
+        return RouteLine(words, self.node.location, family, devices, "no_track" in words)
 
     def lock(self) -> str:
         word = self.next()
@@ -195,6 +209,8 @@ def check_route(ctx: Ctx, node: NodeLike, *, static: bool) -> RouteLine | None:
         no_track = _route_words(line, static)
     except _Dropped:
         return None
+    except _Unseen:
+        return line.unseen()
     return RouteLine(line.words, node.location, line.family or 4, tuple(line.devices),
                      no_track)
 
@@ -496,7 +512,7 @@ def _nexthops(line: _Line) -> None:
                 else:
                     break
                 line.i += 1
-    except _Dropped:
+    except (_Dropped, _Unseen):  # this next hop is left out; the route is read on
         return
     if line.i < len(words):
         line.say(f"Route has trailing nonsense after nexthops - {words[line.i]}")
@@ -509,6 +525,8 @@ def check_rule(ctx: Ctx, node: NodeLike, *, static: bool) -> RouteLine | None:
         no_track = _rule_words(line, static)
     except _Dropped:
         return None
+    except _Unseen:
+        return line.unseen()
     return RouteLine(line.words, node.location, line.family or 4, tuple(line.devices),
                      no_track)
 

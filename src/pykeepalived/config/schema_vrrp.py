@@ -78,7 +78,8 @@ def _vips(name: str, *, excluded: bool) -> Handler:
             vip = parse_address_line(ctx, child, static=False)
             if vip is None:
                 continue
-            if not excluded and not _same_family(fields, vip.address.version):
+            unseen = vip.dev is not None and not ctx.interface_exists(vip.dev)
+            if not excluded and not unseen and not _same_family(fields, vip.address.version):
                 ctx.error(f"({fields['name']}): address family must match VRRP instance "
                           f"[{child.keyword}] - ignoring", child.location)
                 continue

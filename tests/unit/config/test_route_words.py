@@ -42,7 +42,9 @@ def _rules(entry: str) -> tuple[Any, list[str]]:
     ("192.0.2.0/24 dev eth0 no_track table 100 scope link metric 5 mtu lock 1400", True, []),
     ("default via 192.0.2.1 dev eth0", True, []),
     ("blackhole 198.51.100.40/30", True, [NO_TRACK.format("198.51.100.40/30")]),
-    ("198.51.100.0/25 dev nosuch0", False,
+    # a device this host lacks: keepalived reads no further and its vrrp child stops
+    # (BAD_IF); ours runs regardless and keeps the line as written
+    ("198.51.100.0/25 dev nosuch0 metric x", True,
      ["WARNING - interface nosuch0 for VROUTE nexthop doesn't exist"]),
     ("bogus via 192.0.2.1", False,
      ["VRRP parsed invalid IP bogus. skipping IP...", "unknown route keyword bogus"]),
@@ -177,7 +179,7 @@ def test_route_table_names_come_from_the_host() -> None:
     ("from 192.0.2.0/24 table 100 nop priority 20", False,
      ["Cannot specify more than one of table/nop/goto/blackhole/prohibit/unreachable/l3mdev"
       " for rule"]),
-    ("from 192.0.2.0/24 table 100 priority 21 dev nosuch0", False,
+    ("from 192.0.2.0/24 table 100 priority 21 dev nosuch0 bogus", True,
      ["WARNING - interface nosuch0 for rule doesn't exist"]),
     ("from 192.0.2.0/24 table 100 priority 23 protocol 300", True,
      ["number '300' outside range [0, 255]", "Invalid protocol 300"]),
@@ -238,7 +240,15 @@ def test_vip_device_looked_up_while_parsing() -> None:
     assert said == ["(Line 14) WARNING - interface nosuch1 for ip address 192.0.2.11/24"
                     " doesn't exist",
                     "(Line 15) Cannot specify ipaddress device more than once for 192.0.2.12/24"]
-    assert [str(v.address) for v in inst.virtual_ipaddresses] == ["192.0.2.10"]
+    # keepalived reads no further than the missing device (and its vrrp child stops);
+    # ours runs regardless and keeps the address, quietly read to its end
+    assert [(str(v.address), v.dev, v.scope) for v in inst.virtual_ipaddresses] == [
+        ("192.0.2.10", None, None), ("192.0.2.11", "nosuch1", None)]
+    inst, said = _vrrp(" virtual_ipaddress {\n  2001:db8::1/64 dev nosuch1 scope bogus\n"
+                       "  192.0.2.10/24\n }\n")
+    assert said == ["(Line 13) WARNING - interface nosuch1 for ip address 2001:db8::1/64"
+                    " doesn't exist"]  # nor does it set the instance's family
+    assert [str(v.address) for v in inst.virtual_ipaddresses] == ["2001:db8::1", "192.0.2.10"]
 
 
 def test_dynamic_interfaces_take_any_device() -> None:
@@ -253,8 +263,8 @@ def test_dynamic_interfaces_take_any_device() -> None:
 
 
 def test_a_peer_file_keeps_devices_this_host_lacks(tmp_path: Path) -> None:
-    """Another host's file (peer advice) is read with neutral facts: its VIPs and routes
-    on devices this host lacks are kept, not dropped as keepalived does for its own."""
+    """Another host's file (peer advice) is read with neutral facts: devices this host
+    lacks are not complained about."""
     peer = tmp_path / "peer.conf"
     peer.write_text("vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 9\n"
                     " virtual_ipaddress {\n  192.0.2.10/24 dev peer0\n }\n"
@@ -265,8 +275,12 @@ def test_a_peer_file_keeps_devices_this_host_lacks(tmp_path: Path) -> None:
     assert ([v.dev for v in inst.virtual_ipaddresses], len(inst.virtual_routes)) == (
         ["peer0"], 1)
     own = load_config(str(peer), host=HostFacts())
-    assert own.config is not None
-    assert own.config.instances[0].virtual_routes == ()
+    assert [d.message for d in own.diagnostics] == [
+        "WARNING - interface eth0 for vrrp_instance VI_1 doesn't exist",
+        "WARNING - interface peer0 for ip address 192.0.2.10/24 doesn't exist",
+        "WARNING - interface peer0 for VROUTE nexthop doesn't exist",
+        "Non-existent interface specified in configuration"]
+    assert [d.message for d in result.diagnostics] == []
 
 
 def test_interfaces_looked_up_while_parsing() -> None:
