@@ -75,20 +75,18 @@ def read_decimal(text: str, lo: int, hi: int, report: Report,
                  shift: int = TIMER_DIGITS) -> int | None:
     """`read_decimal_unsigned`: a fixed-point decimal, returned times 10**shift.
 
-    Extra decimal places are reported and rounded (the value is still refused in `-t`
-    mode, as keepalived does); the range message prints the bounds with `shift` places.
+    Extra decimal places are reported, then rounded and the value kept, as keepalived
+    does (`-t` too); the range message prints the bounds with `shift` places.
     """
     if text.startswith("-"):
         report(Kind.INVALID_NUMBER, f"negative number '{text}'")
         return None
     whole, dot, frac = text.partition(".")
     round_up = False
-    refused = False
     if dot and len(frac) > shift:
         report(Kind.INVALID_NUMBER, f"number '{text}' has too many decimal places")
         round_up = frac[shift] >= "5"
         frac = frac[:shift]
-        refused = True
     digits = whole + frac.ljust(shift, "0")
     if not digits.isascii() or not digits.isdigit():
         report(Kind.INVALID_NUMBER, f"invalid number '{text}'")
@@ -103,7 +101,7 @@ def read_decimal(text: str, lo: int, hi: int, report: Report,
             f"number '{text}' outside range [{_fixed(lo, shift)}, {_fixed(hi, shift)}]",
         )
         return None
-    return None if refused else value
+    return value
 
 
 _BOOL_WORDS = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}

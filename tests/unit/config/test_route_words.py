@@ -301,3 +301,15 @@ def test_interfaces_looked_up_while_parsing() -> None:
         "(Line 22) (VI_2): garp_master_repeat 'x' invalid - ignoring",
         "Non-existent interface specified in configuration"]
     assert result.diagnostics[-1].kind is Kind.BAD_IF
+
+
+@pytest.mark.parametrize(("value", "messages"), [
+    ("198.51.100.7", ["number '198.51.100.7' has too many decimal places"]),  # read as 198
+    ("1.5ms", ["number '1.5' has too many decimal places"]),
+    ("1.5s", []),
+    ("x", ["invalid number 'x'", "Invalid rtt x for route"]),
+])
+def test_rtt_decimals_are_rounded_and_kept(value: str, messages: list[str]) -> None:
+    routes, said = _routes(f"2001:db8::/64 dev eth0 rtt {value}")
+    assert said == messages
+    assert len(routes) == (0 if value == "x" else 1)
