@@ -51,6 +51,8 @@ class HostFacts:
     ipvs: bool | None = None
     #: online CPUs (sysconf), for `*_cpu_affinity`; None: not asked, any id is taken
     cpus: int | None = None
+    #: the interfaces that are VRF devices (a route's `vrf NAME`)
+    vrfs: frozenset[str] = frozenset()
     #: are `interfaces` this host's? False for another host's file (a peer's), whose
     #: addresses, routes and rules are then not dropped for a device missing here
     own_interfaces: bool = True
@@ -65,6 +67,20 @@ def list_interfaces() -> tuple[frozenset[str], frozenset[str]]:
     names = frozenset(name for _, name in socket.if_nameindex())
     loopbacks = frozenset(n for n in names if _is_loopback(n))
     return names, loopbacks
+
+
+def list_vrfs(names: frozenset[str]) -> frozenset[str]:
+    """The interfaces that are VRF devices (their uevent says DEVTYPE=vrf)."""
+    found = set()
+    for name in names:
+        try:
+            with open(f"/sys/class/net/{name}/uevent", encoding="ascii",
+                      errors="replace") as handle:
+                if "DEVTYPE=vrf" in handle.read().split():
+                    found.add(name)
+        except OSError:
+            continue
+    return frozenset(found)
 
 
 def _is_loopback(name: str) -> bool:
@@ -172,6 +188,7 @@ def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = 
     return HostFacts(
         interfaces=names,
         loopbacks=loopbacks,
+        vrfs=list_vrfs(names),
         scripts={program: inspect_script(program) for program in set(programs)},
         users=frozenset({"root"} | _existing({"keepalived_script", *users}, pwd.getpwnam)),
         groups=frozenset({"root"} | _existing(groups, grp.getgrnam)),

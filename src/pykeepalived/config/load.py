@@ -28,6 +28,7 @@ from pykeepalived.config.host import (
     account_exists,
     gather_host_facts,
     list_interfaces,
+    list_vrfs,
     online_cpus,
     read_rt_names,
     resolves,
@@ -112,6 +113,7 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
               interfaces=names if host is None else (
                   host.interfaces if host.own_interfaces else None),
               loopbacks=loopbacks if host is None else host.loopbacks,
+              vrfs=list_vrfs(names) if host is None else host.vrfs,
               rt_names=read_rt_names() if host is None else host.rt_names)
     root: Fields = {}
     try:

@@ -63,6 +63,8 @@ class Ctx:
     interfaces: frozenset[str] | None = None
     #: loopback interfaces (keepalived refuses one as a vrrp_instance's interface)
     loopbacks: frozenset[str] = frozenset({"lo"})
+    #: VRF devices (a route's `vrf NAME` must name one)
+    vrfs: frozenset[str] = frozenset()
     #: global_defs' dynamic_interfaces, once read (any interface name is then taken)
     dynamic_interfaces: bool = False
     #: a device was missing: keepalived's vrrp child then stops with BAD_IF

@@ -4,9 +4,11 @@ vrrp_iprule.c alloc_rule, vrrp_ip_rule_route_parser.c): each complaint in keepal
 words on the line's own line, and the line dropped where keepalived drops it.
 
 The line itself is kept as words (`RouteLine`); specs/addresses.py builds what netlink is
-asked to hold from them. What is not checked here: encap's sub-options (an unknown encap
-type is), a route's `vrf` (keepalived needs the interface's kind) and static
-`track_group` names.
+asked to hold from them. A device this host lacks is complained about where keepalived
+does, but the line is kept (keepalived's vrrp child stops there with BAD_IF; ours runs).
+Where keepalived 2.2.7 steps over the word after `inet` / `inet6` (its index moves
+twice), ours reads that word. Not checked here: encap's sub-options (an unknown encap
+type is).
 """
 
 from __future__ import annotations
@@ -363,7 +365,7 @@ def _route_words(line: _Line, static: bool) -> bool:
             elif static and word == "track_group":
                 r.track_group = _track_group(line, r.track_group)
             elif word == "vrf":
-                line.next()
+                _vrf(line, line.next())
             else:
                 _destination(line, r, word)
             line.i += 1
@@ -413,6 +415,17 @@ def _track_group(line: _Line, already: bool) -> bool:
         line.say(f"track_group {name} not found")
         return False
     return True
+
+
+def _vrf(line: _Line, name: str) -> None:
+    """`vrf NAME`: an existing VRF device (looked up without dynamic_interfaces)."""
+    known = line.ctx.interfaces
+    if known is None:  # another host's file: not judged
+        return
+    if name not in known:
+        raise line.drop(f"VRF {name} not found for route")
+    if name not in line.ctx.vrfs:
+        raise line.drop(f"Route specified VRF {name} is not a VRF")
 
 
 def _rtn_type(word: str) -> int | None:
