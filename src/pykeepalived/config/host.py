@@ -53,6 +53,8 @@ class HostFacts:
     cpus: int | None = None
     #: the interfaces that are VRF devices (a route's `vrf NAME`)
     vrfs: frozenset[str] = frozenset()
+    #: /etc/protocols names (a rule's `ipproto NAME`); None: not read, the usual ones
+    protocols: frozenset[str] | None = None
     #: are `interfaces` this host's? False for another host's file (a peer's), whose
     #: addresses, routes and rules are then not dropped for a device missing here
     own_interfaces: bool = True
@@ -67,6 +69,21 @@ def list_interfaces() -> tuple[frozenset[str], frozenset[str]]:
     names = frozenset(name for _, name in socket.if_nameindex())
     loopbacks = frozenset(n for n in names if _is_loopback(n))
     return names, loopbacks
+
+
+def read_protocols(path: str = "/etc/protocols") -> frozenset[str] | None:
+    """The protocol names and aliases getprotobyname knows; None when unreadable."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return None
+    names: set[str] = set()
+    for line in lines:
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 2:
+            names.update((words[0], *words[2:]))
+    return frozenset(names)
 
 
 def list_vrfs(names: frozenset[str]) -> frozenset[str]:
@@ -189,6 +206,7 @@ def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = 
         interfaces=names,
         loopbacks=loopbacks,
         vrfs=list_vrfs(names),
+        protocols=read_protocols(),
         scripts={program: inspect_script(program) for program in set(programs)},
         users=frozenset({"root"} | _existing({"keepalived_script", *users}, pwd.getpwnam)),
         groups=frozenset({"root"} | _existing(groups, grp.getgrnam)),

@@ -30,6 +30,7 @@ from pykeepalived.config.host import (
     list_interfaces,
     list_vrfs,
     online_cpus,
+    read_protocols,
     read_rt_names,
     resolves,
 )
@@ -114,6 +115,7 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
                   host.interfaces if host.own_interfaces else None),
               loopbacks=loopbacks if host is None else host.loopbacks,
               vrfs=list_vrfs(names) if host is None else host.vrfs,
+              protocols=read_protocols() if host is None else host.protocols,
               rt_names=read_rt_names() if host is None else host.rt_names)
     root: Fields = {}
     try:

@@ -63,6 +63,8 @@ class Ctx:
     interfaces: frozenset[str] | None = None
     #: loopback interfaces (keepalived refuses one as a vrrp_instance's interface)
     loopbacks: frozenset[str] = frozenset({"lo"})
+    #: /etc/protocols names for a rule's `ipproto`; None: the usual ones
+    protocols: frozenset[str] | None = None
     #: VRF devices (a route's `vrf NAME` must name one)
     vrfs: frozenset[str] = frozenset()
     #: global_defs' dynamic_interfaces, once read (any interface name is then taken)

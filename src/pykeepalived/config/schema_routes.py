@@ -649,7 +649,7 @@ def _rule_words(line: _Line, static: bool) -> bool:
                     line.say(f"Invalid protocol {text}")
             elif word == "ipproto":
                 text = line.next()
-                if not (text in _IP_PROTOS or (text.isdigit() and int(text) <= 255)):
+                if not _ipproto(line, text):
                     line.say(f"Invalid ipproto {text}")
             elif word in ("sport", "dport"):
                 text = line.next()
@@ -689,10 +689,24 @@ def _rule_words(line: _Line, static: bool) -> bool:
     return r.no_track
 
 
+#: names getprotobyname knows on a usual host, when /etc/protocols was not read
 _IP_PROTOS = frozenset({"ip", "icmp", "igmp", "tcp", "udp", "ipv6", "gre", "esp", "ah",
-                        "ipv6-icmp", "icmpv6", "sctp", "udplite", "raw", "dccp", "pim",
-                        "ipip", "egp", "pup", "idp", "tp", "rsvp", "mtp", "beetph",
-                        "encap", "comp", "mpls", "ethernet", "l2tp", "smc", "mptcp"})
+                        "ipv6-icmp", "sctp", "udplite", "dccp", "pim", "ipip", "egp", "pup",
+                        "idp", "rsvp", "l2tp", "mptcp"})
+
+
+def _ipproto(line: _Line, text: str) -> bool:
+    """inet_proto_a2n: a decimal number up to 127, else a protocol name."""
+    word = text.lstrip(" \t")
+    if not word or word.startswith("-"):
+        return False
+    digits = len(word) - len(word.lstrip("0123456789"))
+    if digits and int(word[:digits]) > 127:
+        return False
+    if digits == len(word):
+        return True
+    names = line.ctx.protocols
+    return word in (_IP_PROTOS if names is None else names)
 
 
 def _rule_action(line: _Line, r: _Rule, word: str) -> None:

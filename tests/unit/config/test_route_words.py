@@ -313,3 +313,16 @@ def test_rtt_decimals_are_rounded_and_kept(value: str, messages: list[str]) -> N
     routes, said = _routes(f"2001:db8::/64 dev eth0 rtt {value}")
     assert said == messages
     assert len(routes) == (0 if value == "x" else 1)
+
+
+@pytest.mark.parametrize(("word", "valid"), [
+    ("6", True), ("127", True), ("128", False), ("5x", False), ("-1", False),
+    ("tcp", True), ("TCP", True), ("bogus", False),
+])
+def test_rule_ipproto_words(word: str, valid: bool) -> None:
+    """inet_proto_a2n: a number up to 127 (INT8_MAX), else an /etc/protocols name or alias."""
+    host = replace(HOST, protocols=frozenset({"tcp", "TCP", "udp"}))
+    inst, said = _vrrp(f" virtual_rules {{\n  from 192.0.2.0/24 table 100 priority 5"
+                       f" ipproto {word}\n }}\n", host)
+    assert said == ([] if valid else [f"(Line 13) Invalid ipproto {word}"])
+    assert len(inst.virtual_rules) == 1  # said, and the rule kept
