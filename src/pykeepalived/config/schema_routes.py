@@ -738,11 +738,12 @@ def _fwmark(text: str) -> bool:
     mark, slash, mask = word.partition("/")
     if word.startswith("-") or (slash and (mask[:1].isspace() or mask.startswith("-"))):
         return False
-    first = _strtoul(mark) if mark else None
+    # strtoul reads nothing from an empty part, which then counts as 0
+    first = _strtoul(mark) if mark else 0
     if first is None or first > UINT_MAX:
         return False
     if slash:
-        second = _strtoul(mask) if mask else None
+        second = _strtoul(mask) if mask else 0
         return second is not None and second <= UINT_MAX
     return True
 
