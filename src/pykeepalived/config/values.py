@@ -114,6 +114,8 @@ def read_bool(text: str) -> bool | None:
 
 def parse_ip(text: str) -> IPAddress | None:
     """An address as inet_pton reads it (no scope ids, no prefix)."""
+    if "%" in text:  # Python's ipaddress takes `fe80::1%eth0`, inet_pton does not
+        return None
     try:
         return ipaddress.ip_address(text)
     except ValueError:
@@ -126,10 +128,7 @@ def inet_address(text: str) -> IPAddress | None:
     cut = text.find("-")
     if cut < 0:
         cut = text.find("/")
-    word = text if cut < 0 else text[:cut]
-    if "%" in word:  # inet_pton knows no scope ids
-        return None
-    address = parse_ip(word)
+    address = parse_ip(text if cut < 0 else text[:cut])
     if address is None or (address.version == 6) != (":" in text):
         return None
     return address

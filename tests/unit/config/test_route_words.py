@@ -326,3 +326,13 @@ def test_rule_ipproto_words(word: str, valid: bool) -> None:
                        f" ipproto {word}\n }}\n", host)
     assert said == ([] if valid else [f"(Line 13) Invalid ipproto {word}"])
     assert len(inst.virtual_rules) == 1  # said, and the rule kept
+
+
+def test_scope_ids_are_not_addresses() -> None:
+    """inet_pton knows no `%eth0` (Python's ipaddress does)."""
+    inst, said = _vrrp(" virtual_ipaddress {\n  192.0.2.10/24\n  fe80::1%eth0\n }\n"
+                       " virtual_routes {\n  2001:db8::/64 via fe80::1%eth0 dev eth0\n }\n")
+    assert said == ["(Line 14) VRRP parsed invalid IP fe80::1%eth0. skipping IP...",
+                    "(Line 17) VRRP parsed invalid IP fe80::1%eth0. skipping IP...",
+                    "(Line 17) invalid route via address fe80::1%eth0"]
+    assert (len(inst.virtual_ipaddresses), inst.virtual_routes) == (1, ())
