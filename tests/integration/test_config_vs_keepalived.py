@@ -162,3 +162,24 @@ def test_process_scheduling_same_messages(name: str, tmp_path: Path) -> None:
     result = load_config(path)
     ours = [_bare(d.render()) for d in result.diagnostics if d.kind is not Kind.OK]
     assert ours == [_bare(line) for line in their_stderr.splitlines()]
+
+
+#: keyword complaints of global_defs and vrrp_instance (tests/unit/config/test_keyword_words.py)
+WORDS_FIXTURES = sorted(str(p) for p in (DATA / "words").glob("*.conf"))
+
+
+@pytest.mark.keepalived
+@pytest.mark.parametrize("path", WORDS_FIXTURES, ids=os.path.basename)
+def test_keyword_words_same_messages_in_order(path: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Every complaint word for word, on its line and in keepalived's order, and the
+    same `-t` exit code."""
+    expected, their_stderr = keepalived_test(path, tmp_path)
+    assert main(["-t", "-f", path]) == expected
+    capsys.readouterr()
+    result = load_config(path)
+    theirs = [_bare(line) for line in their_stderr.splitlines()]
+    # keepalived's checks after parsing print no line; ours name the instance's
+    ours = [m.split(") ", 1)[1] if m not in theirs and m.startswith("(Line ") else m
+            for m in (_bare(d.render()) for d in result.diagnostics if d.kind is not Kind.OK)]
+    assert ours == theirs

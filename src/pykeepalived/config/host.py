@@ -51,6 +51,15 @@ class HostFacts:
     ipvs: bool | None = None
     #: online CPUs (sysconf), for `*_cpu_affinity`; None: not asked, any id is taken
     cpus: int | None = None
+    #: the interfaces that are VRF devices (a route's `vrf NAME`)
+    vrfs: frozenset[str] = frozenset()
+    #: /etc/protocols names (a rule's `ipproto NAME`); None: not read, the usual ones
+    protocols: frozenset[str] | None = None
+    #: are `interfaces` this host's? False for another host's file (a peer's), whose
+    #: addresses, routes and rules are then not dropped for a device missing here
+    own_interfaces: bool = True
+    #: /etc/iproute2 entries (id, name) by file, for route and rule words
+    rt_names: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
 
     def script(self, path: str) -> ScriptFacts:
         return self.scripts.get(path, MISSING)
@@ -60,6 +69,35 @@ def list_interfaces() -> tuple[frozenset[str], frozenset[str]]:
     names = frozenset(name for _, name in socket.if_nameindex())
     loopbacks = frozenset(n for n in names if _is_loopback(n))
     return names, loopbacks
+
+
+def read_protocols(path: str = "/etc/protocols") -> frozenset[str] | None:
+    """The protocol names and aliases getprotobyname knows; None when unreadable."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return None
+    names: set[str] = set()
+    for line in lines:
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 2:
+            names.update((words[0], *words[2:]))
+    return frozenset(names)
+
+
+def list_vrfs(names: frozenset[str]) -> frozenset[str]:
+    """The interfaces that are VRF devices (their uevent says DEVTYPE=vrf)."""
+    found = set()
+    for name in names:
+        try:
+            with open(f"/sys/class/net/{name}/uevent", encoding="ascii",
+                      errors="replace") as handle:
+                if "DEVTYPE=vrf" in handle.read().split():
+                    found.add(name)
+        except OSError:
+            continue
+    return frozenset(found)
 
 
 def _is_loopback(name: str) -> bool:
@@ -99,7 +137,8 @@ def _insecure(path: str) -> bool:
         current = parent
 
 
-def _resolves(name: str) -> bool:
+def resolves(name: str) -> bool:
+    """Does getaddrinfo know this host name (as keepalived asks for smtp_server)?"""
     try:
         socket.getaddrinfo(name, 25, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
@@ -166,14 +205,51 @@ def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = 
     return HostFacts(
         interfaces=names,
         loopbacks=loopbacks,
+        vrfs=list_vrfs(names),
+        protocols=read_protocols(),
         scripts={program: inspect_script(program) for program in set(programs)},
         users=frozenset({"root"} | _existing({"keepalived_script", *users}, pwd.getpwnam)),
         groups=frozenset({"root"} | _existing(groups, grp.getgrnam)),
-        resolvable=frozenset(name for name in set(host_names) if _resolves(name)),
+        resolvable=frozenset(name for name in set(host_names) if resolves(name)),
         addresses=interface_addresses() if addresses else None,
         ipvs=kernel_has_ipvs(),
         cpus=online_cpus(),
+        rt_names=read_rt_names(),
     )
+
+
+#: the /etc/iproute2 files keepalived reads names from (lib/rttables.c), with the
+#: largest id each takes
+RT_FILES = {"rt_tables": 2**32 - 1, "rt_dsfield": 255, "rt_realms": 255, "rt_protos": 255,
+            "rt_scopes": 255, "group": 2**31 - 1}
+
+
+def read_rt_names(directory: str = "/etc/iproute2"
+                  ) -> dict[str, tuple[tuple[int, str], ...]]:
+    """Each file's `ID NAME` lines as keepalived reads them (two words, an unsigned id in
+    any base up to the file's bound; anything else skipped)."""
+    found: dict[str, tuple[tuple[int, str], ...]] = {}
+    for name, bound in RT_FILES.items():
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8",
+                      errors="replace") as file:
+                lines = file.read().splitlines()
+        except OSError:
+            continue
+        entries = []
+        for line in lines:
+            words = line.split("#", 1)[0].split()
+            if len(words) != 2 or words[0].startswith("-"):
+                continue
+            try:
+                number = int(words[0], 0) if not words[0].startswith("0") or words[0] == "0" \
+                    or words[0][:2].lower() == "0x" else int(words[0], 8)
+            except ValueError:
+                continue
+            if number <= bound:
+                entries.append((number, words[1]))
+        found[name] = tuple(entries)
+    return found
 
 
 def online_cpus() -> int | None:

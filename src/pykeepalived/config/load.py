@@ -26,7 +26,12 @@ from pykeepalived.config.host import (
     HostFacts,
     account_exists,
     gather_host_facts,
+    list_interfaces,
+    list_vrfs,
     online_cpus,
+    read_protocols,
+    read_rt_names,
+    resolves,
 )
 from pykeepalived.config.nesting import takes_block
 from pykeepalived.config.resolve import resolve
@@ -75,7 +80,7 @@ def with_peer_advice(result: LoadResult, peer_paths: Sequence[str]) -> tuple[Adv
     peers: list[Config] = []
     unreadable: list[Advice] = []
     for path in peer_paths:
-        peer = load_config(path, host=HostFacts())
+        peer = load_config(path, host=HostFacts(own_interfaces=False))
         missing = next((d for d in peer.diagnostics if d.kind is Kind.FILE_NOT_FOUND), None)
         if peer.config is None or missing is not None:
             why = missing.render() if missing else "keepalived would stop reading it"
@@ -88,9 +93,17 @@ def with_peer_advice(result: LoadResult, peer_paths: Sequence[str]) -> tuple[Adv
 def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
              files: tuple[str, ...] = (), *, host: HostFacts | None = None) -> LoadResult:
     """Schema + resolution over already-parsed nodes."""
+    names, loopbacks = list_interfaces() if host is None else (frozenset(), frozenset())
     ctx = Ctx(diagnostics=list(syntax),
               account=account_exists if host is None else _accounts_of(host),
-              cpus=online_cpus() if host is None else host.cpus)
+              cpus=online_cpus() if host is None else host.cpus,
+              resolves=resolves if host is None else host.resolvable.__contains__,
+              interfaces=names if host is None else (
+                  host.interfaces if host.own_interfaces else None),
+              loopbacks=loopbacks if host is None else host.loopbacks,
+              vrfs=list_vrfs(names) if host is None else host.vrfs,
+              protocols=read_protocols() if host is None else host.protocols,
+              rt_names=read_rt_names() if host is None else host.rt_names)
     root: Fields = {}
     try:
         walk(ctx, ROOT, nodes, root)
@@ -98,10 +111,9 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
         return LoadResult(None, _read_before_abort(syntax, ctx.diagnostics), files,
                           aborted=True)
     if host is None:
-        smtp = root.get("global_defs", {}).get("smtp_server")
         sources = any(f.get("unicast_src_ip") for f in root.get("instances", []))
         users, groups = script_accounts(root)
-        host = gather_host_facts(script_programs(root), [smtp] if smtp else [], users,
+        host = gather_host_facts(script_programs(root), (), users,
                                  groups=groups, addresses=sources)
     declared = declared_instances(root)
     config = resolve(ctx, root, host)

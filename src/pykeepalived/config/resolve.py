@@ -17,12 +17,10 @@ from pykeepalived.config.model import (
     Authentication,
     Config,
     GlobalDefs,
-    RouteLine,
     SyncGroupConfig,
     TrackedRef,
     TrackFile,
     TrackProcess,
-    VirtualAddress,
     VrrpInstanceConfig,
     VrrpScript,
 )
@@ -49,25 +47,23 @@ def build(cls: type[T], fields: Fields) -> T:
 
 
 def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
-    gdefs = _global_defs(ctx, root.get("global_defs", {}), host)
+    gdefs = _global_defs(root.get("global_defs", {}))
     gdefs, server_groups, servers = resolve_check(ctx, root, gdefs, host)
-    state = _HostCheck(ctx, host, gdefs.dynamic_interfaces)
     scripts = tuple(build(VrrpScript, f) for f in root.get("vrrp_scripts", []))
-    for address in root.get("static_ipaddresses", []):
-        state.vip_dev(address)
-    for route in (*root.get("static_routes", []), *root.get("static_rules", [])):
-        state.route_devs(route)
     sync_of = _sync_membership(root)
+    checked = len(ctx.diagnostics)
     instances: list[VrrpInstanceConfig] = []
     for fields in root.get("instances", []):
-        instance = _instance(ctx, fields, gdefs, state, scripts, sync_of)
+        instance = _instance(ctx, fields, gdefs, scripts, sync_of)
         if instance is not None:
             instances.append(instance)
     groups = _sync_groups(ctx, root.get("sync_groups", []), instances)
-    _vrid_conflicts(ctx, instances)
-    if state.bad_interface:
-        # keepalived's vrrp child stops here (vrrp_daemon.c), before vrrp_complete_init,
-        # so the script security verdict is never reached with a missing interface.
+    _vrid_conflicts(ctx, instances, gdefs, host)
+    if ctx.bad_interface:  # a device looked up while parsing was missing
+        # keepalived's vrrp child stops here (vrrp_daemon.c), before vrrp_complete_init:
+        # none of the instances' checks after parsing, nor the script security verdict,
+        # is reached with a missing interface (the model is still built from what parsed)
+        del ctx.diagnostics[checked:]
         ctx.report(Kind.BAD_IF, "Non-existent interface specified in configuration", None)
     elif instances:
         script_security(ctx, gdefs, scripts, instances, groups, host)
@@ -88,42 +84,10 @@ def resolve(ctx: Ctx, root: Fields, host: HostFacts) -> Config:
     )
 
 
-def _global_defs(ctx: Ctx, fields: Fields, host: HostFacts) -> GlobalDefs:
+def _global_defs(fields: Fields) -> GlobalDefs:
     fields = dict(fields)
     fields["notification_email"] = [" ".join(e) for e in fields.get("notification_email", [])]
-    gdefs = build(GlobalDefs, fields)
-    server = gdefs.smtp_server
-    if server is not None and values.parse_ip(server) is None and server not in host.resolvable:
-        ctx.error(f"Invalid smtp server {server} {gdefs.smtp_port}",
-                  fields.get("smtp_location", gdefs.location))
-    return gdefs
-
-
-class _HostCheck:
-    """Interface existence checks; keepalived ends with a BAD_IF verdict if any failed."""
-
-    def __init__(self, ctx: Ctx, host: HostFacts, dynamic: bool) -> None:
-        self.ctx, self.host, self.dynamic = ctx, host, dynamic
-        self.bad_interface = False
-
-    def exists(self, name: str) -> bool:
-        if self.dynamic or name in self.host.interfaces:
-            return True
-        self.bad_interface = True
-        return False
-
-    def vip_dev(self, vip: VirtualAddress) -> None:
-        if vip.dev is not None and not self.exists(vip.dev):
-            shown = vip.address if vip.prefix == vip.address.max_prefixlen else (
-                f"{vip.address}/{vip.prefix}")
-            self.ctx.error(f"WARNING - interface {vip.dev} for ip address {shown} doesn't exist",
-                           vip.location)
-
-    def route_devs(self, route: RouteLine) -> None:
-        for dev in route.devices:
-            if not self.exists(dev):
-                self.ctx.error(f"WARNING - interface {dev} for VROUTE nexthop doesn't exist",
-                               route.location)
+    return build(GlobalDefs, fields)
 
 
 def _sync_membership(root: Fields) -> dict[str, Fields]:
@@ -134,24 +98,12 @@ def _sync_membership(root: Fields) -> dict[str, Fields]:
     return owner
 
 
-def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs, hosts: _HostCheck,
+def _instance(ctx: Ctx, f: Fields, gdefs: GlobalDefs,
               scripts: tuple[VrrpScript, ...], sync_of: dict[str, Fields],
               ) -> VrrpInstanceConfig | None:
     name = f["name"]
-    iface = f.get("interface")
-    if iface is not None:
-        if not hosts.exists(iface):
-            ctx.error(f"WARNING - interface {iface} for vrrp_instance {name} doesn't exist",
-                      f["interface_location"])
-        elif iface in hosts.host.loopbacks:
-            ctx.error(f"({name}) cannot use a loopback interface ({iface}) for vrrp - ignoring",
-                      f["interface_location"])
-            f["interface"] = iface = None
-    f["track_interfaces"] = _track_interfaces(ctx, f, hosts)
-    for vip in (*f.get("virtual_ipaddresses", []), *f.get("virtual_ipaddresses_excluded", [])):
-        hosts.vip_dev(vip)
-    for route in (*f.get("virtual_routes", []), *f.get("virtual_rules", [])):
-        hosts.route_devs(route)
+    iface = f.get("interface")  # its existence was checked while parsing
+    f["track_interfaces"] = _track_interfaces(ctx, f)
     loc = f["location"]
     unicast = bool(f.get("unicast_peers"))
     if not f.get("virtual_router_id"):
@@ -217,12 +169,9 @@ def _strict_checks(ctx: Ctx, f: Fields, name: str, *, family: int, version: int,
         f["accept"] = False
 
 
-def _track_interfaces(ctx: Ctx, f: Fields, hosts: _HostCheck) -> list[TrackedRef]:
+def _track_interfaces(ctx: Ctx, f: Fields) -> list[TrackedRef]:
     kept = []
     for ref in f.get("track_interfaces", []):
-        if not hosts.exists(ref.name):
-            ctx.error(f"({f['name']}) tracked interface {ref.name} doesn't exist", ref.location)
-            continue
         if ref.name == f.get("interface") and f.get("use_vmac") is None:
             ctx.error(f"({f['name']}) Ignoring track_interface {ref.name} since own interface",
                       None)
@@ -364,7 +313,11 @@ def _sync_groups(ctx: Ctx, groups: list[Fields], instances: list[VrrpInstanceCon
     return tuple(result)
 
 
-def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstanceConfig]) -> None:
+def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstanceConfig], gdefs: GlobalDefs,
+                    host: HostFacts) -> None:
+    """check_vrid_conflicts: one VRID per family and interface, multicast and unicast
+    apart; unicast ones clash only from the same source address to a shared peer,
+    multicast ones only on the same group."""
     for index, first in enumerate(instances):
         for second in instances[index + 1:]:
             if (first.virtual_router_id, first.family, first.unicast) != (
@@ -373,8 +326,44 @@ def _vrid_conflicts(ctx: Ctx, instances: list[VrrpInstanceConfig]) -> None:
             if first.interface != second.interface and first.interface and second.interface:
                 continue
             if first.unicast:
+                if not _same_source(first, second, host):
+                    continue
                 mine = {p.address for p in first.unicast_peers}
                 if not mine & {p.address for p in second.unicast_peers}:
                     continue
-            ctx.error(f"({first.name}) duplicate VRID conflict with {second.name} VRID "
-                      f"{first.virtual_router_id}", None)
+                ctx.error(f"({first.name}) duplicate VRID conflict with {second.name} VRID "
+                          f"{first.virtual_router_id}", None)
+                continue
+            if _mcast_group(first, gdefs) != _mcast_group(second, gdefs):
+                continue
+            ctx.error(f"{first.name} and {second.name} both use VRID {first.virtual_router_id}"
+                      f" with IPv{first.family} on interface {first.interface}", None)
+
+
+def _mcast_group(inst: VrrpInstanceConfig, gdefs: GlobalDefs) -> str:
+    """The group an instance advertises to: its mcast_dst_ip, else the global one."""
+    given = [o.args[0] for o in inst.options if o.keyword == "mcast_dst_ip" and o.args]
+    if given:
+        return str(values.inet_address(given[-1]))
+    return str(gdefs.vrrp_mcast_group4 if inst.family == 4 else gdefs.vrrp_mcast_group6)
+
+
+def _same_source(first: VrrpInstanceConfig, second: VrrpInstanceConfig,
+                 host: HostFacts) -> bool:
+    """Do two unicast instances send from the same address? keepalived compares the
+    configured source, else the interface's address, and sees no clash while either is
+    unknown. Interface addresses are host facts: when not gathered, a source that is not
+    configured is taken to be the same."""
+    def source(inst: VrrpInstanceConfig) -> values.IPAddress | None:
+        return inst.unicast_src_ip or inst.mcast_src_ip
+
+    mine, theirs = source(first), source(second)
+    if mine is not None and theirs is not None:
+        return mine == theirs
+    if host.addresses is None:
+        return True
+    ours = {a for a in host.addresses.get(first.interface or "", frozenset())
+            if a.version == first.family}
+    if mine is None and theirs is None:
+        return bool(ours)
+    return (mine or theirs) in ours

@@ -55,6 +55,30 @@ class Ctx:
     #: online CPUs, for `*_cpu_affinity` (keepalived checks ids against sysconf while
     #: parsing); None: not known, any id is taken
     cpus: int | None = None
+    #: does getaddrinfo know this host name? keepalived resolves smtp_server while
+    #: parsing (host facts when the caller gave them, else the host's resolver)
+    resolves: Callable[[str], bool] = lambda name: True
+    #: does this interface exist? keepalived looks a route's or rule's device up while
+    #: parsing (host facts when the caller gave them, else the host's interfaces)
+    interfaces: frozenset[str] | None = None
+    #: loopback interfaces (keepalived refuses one as a vrrp_instance's interface)
+    loopbacks: frozenset[str] = frozenset({"lo"})
+    #: /etc/protocols names for a rule's `ipproto`; None: the usual ones
+    protocols: frozenset[str] | None = None
+    #: VRF devices (a route's `vrf NAME` must name one)
+    vrfs: frozenset[str] = frozenset()
+    #: global_defs' dynamic_interfaces, once read (any interface name is then taken)
+    dynamic_interfaces: bool = False
+    #: a device was missing: keepalived's vrrp child then stops with BAD_IF
+    bad_interface: bool = False
+    #: /etc/iproute2 entries (id, name) by file (rt_tables, rt_protos ...), as read;
+    #: keepalived adds its own defaults for ids a file does not name
+    rt_names: Mapping[str, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    #: the preference the next rule without one gets, per family (4, 6)
+    rule_priority: dict[int, int] = field(default_factory=dict)
+
+    def interface_exists(self, name: str) -> bool:
+        return self.dynamic_interfaces or self.interfaces is None or name in self.interfaces
 
     def report(self, kind: Kind, message: str, location: Location | None) -> None:
         self.diagnostics.append(Diagnostic(kind, message, location))

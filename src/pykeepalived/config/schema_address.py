@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pykeepalived.config import values
+from pykeepalived.config import schema_routes, values
 from pykeepalived.config.model import RouteLine, VirtualAddress
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
         return None
     opts: dict[str, object] = {}
     flags: list[str] = []
+    muted: int | None = None
     index = 1
     while index < len(words):
         word = words[index]
@@ -39,6 +40,7 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
             if not has_param or (word == "track_group" and not static):
                 if not has_param:
                     ctx.error(f"No {word} parameter specified for {words[0]}", node.location)
+                    _unmute(ctx, muted)
                     return None
                 ctx.error(f"Unknown configuration entry '{word}' for ip address - ignoring",
                           node.location)
@@ -46,12 +48,26 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
                 continue
             param = words[index + 1]
             index += 2
+            if word == "dev" and "dev" in opts:
+                ctx.error(f"Cannot specify ipaddress device more than once for {words[0]}",
+                          node.location)
+                _unmute(ctx, muted)
+                return None
+            if word == "dev" and not ctx.interface_exists(param) and muted is None:
+                # keepalived looks it up here and reads no further (its vrrp child then
+                # stops with BAD_IF); ours runs regardless, so the address is kept, read
+                # to its end without saying more
+                ctx.bad_interface = True
+                ctx.error(f"WARNING - interface {param} for ip address {words[0]} doesn't exist",
+                          node.location)
+                muted = len(ctx.diagnostics)
             if word == "scope" and param not in _SCOPES and not param.isdigit():
                 ctx.error(f"Invalid scope '{param}' specified for {words[0]} - ignoring",
                           node.location)
             elif word == "label" and len(param) >= 16:
                 ctx.error(f"Address label {param} is longer than maximum length 15 - removing"
                           " address", node.location)
+                _unmute(ctx, muted)
                 return None
             elif word == "peer":
                 peer = values.parse_ip(param)
@@ -74,6 +90,8 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
             ctx.error(f"Unknown configuration entry '{word}' for ip address - ignoring",
                       node.location)
         index += 1
+    if muted is not None:
+        del ctx.diagnostics[muted:]
     return VirtualAddress(
         address=prefixed.address,
         prefix=prefixed.prefix,
@@ -90,6 +108,12 @@ def parse_address_line(ctx: Ctx, node: NodeLike, *, static: bool) -> VirtualAddr
     )
 
 
+def _unmute(ctx: Ctx, muted: int | None) -> None:
+    """Drop what was said after a missing device (keepalived stopped reading there)."""
+    if muted is not None:
+        del ctx.diagnostics[muted:]
+
+
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -103,10 +127,9 @@ def _preferred_lft(ctx: Ctx, node: NodeLike, param: str) -> int | None:
     return value
 
 
-def parse_route_line(ctx: Ctx, node: NodeLike, kind: str) -> RouteLine:
-    """Route/rule lines are kept as words; the devices they name are checked in resolve."""
-    words = (node.keyword, *node.args)
-    devices = tuple(words[i + 1] for i, word in enumerate(words[:-1])
-                    if word in ("dev", "oif", "iif"))
-    family = 6 if any(":" in word for word in words) or "inet6" in words else 4
-    return RouteLine(words, node.location, family, devices, "no_track" in words)
+def parse_route_line(ctx: Ctx, node: NodeLike, kind: str, *,
+                     static: bool = False) -> RouteLine | None:
+    """A route or rule line, checked as keepalived reads it (schema_routes.py); None when
+    keepalived drops it."""
+    check = schema_routes.check_route if kind == "route" else schema_routes.check_rule
+    return check(ctx, node, static=static)

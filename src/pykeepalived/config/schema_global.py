@@ -30,15 +30,25 @@ from pykeepalived.constants import INT_MAX, UINT_MAX
 
 
 def _smtp_server(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-    # An IP literal is checked here; a host name needs DNS, which is a host fact
-    # checked in resolve.py ("Invalid smtp server NAME PORT" when it cannot resolve).
-    fields["smtp_server"] = arg(ctx, node)
-    fields["smtp_location"] = node.location
+    # An IP literal is taken as is; a host name must resolve (a host fact, asked
+    # through ctx.resolves), as keepalived asks getaddrinfo while parsing.
+    # keepalived reads the port once as an IP literal's and once as a host name's (a
+    # word with '-' or '/' is only tried as a host name), each read reporting a bad
+    # port; a bad port leaves no smtp server at all, an earlier one included.
+    server = arg(ctx, node)
     port = node.args[1] if len(node.args) > 1 else "25"
-    if port.isdigit() and 0 < int(port) < 65536:
-        fields["smtp_port"] = int(port)
-    else:
-        ctx.error(f"Invalid smtp server {node.args[0]} {port}", node.location)
+    reads = 1 if ("-" in server or "/" in server) else 2
+    number = None
+    for _ in range(reads):
+        number = values.read_unsigned(port, 1, 65535, ctx.reporter(node.location))
+    if number is None or (values.parse_ip(server) is None and not ctx.resolves(server)):
+        ctx.error(f"Invalid smtp server {server} {port}", node.location)
+        for name in ("smtp_server", "smtp_location", "smtp_port"):
+            fields.pop(name, None)
+        return
+    fields["smtp_server"] = server
+    fields["smtp_location"] = node.location
+    fields["smtp_port"] = number
 
 
 def _smtp_timeout(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -85,16 +95,35 @@ def _mcast_group(name: str, version: int) -> Handler:
     return handle
 
 
-def _garp_repeat(name: str) -> Handler:
+def garp_repeat(name: str, *, instance: bool = False) -> Handler:
+    """A gratuitous-ARP repeat count: [0, UINT_MAX], 0 becomes 1 (with a complaint). In a
+    vrrp_instance keepalived prefixes its words with "(NAME): "."""
+
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         raw = arg(ctx, node)
-        value = values.read_unsigned(raw, 0, INT_MAX, ctx.reporter(node.location))
+        who = f"({fields.get('name', '')}): " if instance else ""
+        value = values.read_unsigned(raw, 0, UINT_MAX, ctx.reporter(node.location))
         if value is None:
-            ctx.error(f"{name} '{raw}' invalid - ignoring", node.location)
+            ctx.error(f"{who}{name} '{raw}' invalid - ignoring", node.location)
             return
         if value == 0:
-            ctx.error(f"{name} must be greater than 0, setting to 1", node.location)
+            ctx.error(f"{who}{name} must be greater than 0, setting to 1", node.location)
             value = 1
+        fields[name] = value
+
+    return handle
+
+
+def garp_refresh(name: str, invalid: str) -> Handler:
+    """A refresh period in seconds, [0, UINT_MAX]; a bad one is complained about and
+    turns the refresh off (0), as keepalived does, rather than being ignored."""
+
+    def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+        raw = arg(ctx, node)
+        value = values.read_unsigned(raw, 0, UINT_MAX, ctx.reporter(node.location))
+        if value is None:
+            ctx.error(invalid.format(name=fields.get("name", ""), value=raw), node.location)
+            value = 0
         fields[name] = value
 
     return handle
@@ -121,6 +150,7 @@ def _optional_text(name: str) -> Handler:
 
 def _dynamic_interfaces(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["dynamic_interfaces"] = True
+    ctx.dynamic_interfaces = True  # routes and rules read after this take any device
     if node.args and node.args[0] != "allow_if_changes":
         ctx.error(f"Unknown dynamic_interfaces option '{node.args[0]}'", node.location)
 
@@ -173,13 +203,10 @@ GLOBAL_DEFS = Block(
         "vrrp_mcast_group6": _mcast_group("vrrp_mcast_group6", 6),
         "vrrp_garp_master_delay": unsigned("vrrp_garp_master_delay", 0, _GARP_DELAY_HI,
                                            "vrrp_garp_master_delay '{value}' invalid - ignoring"),
-        "vrrp_garp_master_repeat": _garp_repeat(
-            "vrrp_garp_master_repeat"),
-        "vrrp_garp_master_refresh": unsigned("vrrp_garp_master_refresh", 0, UINT_MAX,
-                                             "Invalid vrrp_garp_master_refresh '{value}'"
-                                             " - ignoring"),
-        "vrrp_garp_master_refresh_repeat": _garp_repeat(
-            "vrrp_garp_master_refresh_repeat"),
+        "vrrp_garp_master_repeat": garp_repeat("vrrp_garp_master_repeat"),
+        "vrrp_garp_master_refresh": garp_refresh(
+            "vrrp_garp_master_refresh", "Invalid vrrp_garp_master_refresh '{value}' - ignoring"),
+        "vrrp_garp_master_refresh_repeat": garp_repeat("vrrp_garp_master_refresh_repeat"),
         "vrrp_garp_lower_prio_delay": unsigned(
             "vrrp_garp_lower_prio_delay", 0, _GARP_DELAY_HI,
             "vrrp_garp_lower_prio_delay '{value}' invalid - ignoring"),

@@ -39,9 +39,18 @@ def _static_routes(name: str, kind: str) -> Handler:
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         entries = fields.setdefault(name, [])
         for child in children(node):
-            entries.append(schema_address.parse_route_line(ctx, child, kind))
+            line = schema_address.parse_route_line(ctx, child, kind, static=True)
+            if line is not None:
+                entries.append(line)
 
     return handle
+
+
+def _track_group(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    """Kept verbatim; its name is known to static routes and rules read after it."""
+    if node.args:
+        ctx.known.setdefault("track_group", set()).add(node.args[0])
+    ignore_block(ctx, node, fields)
 
 
 def _global_defs(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -68,7 +77,7 @@ ROOT = Block(
         "garp_group": ignore_block,
         "linkbeat_interfaces": ignore_block,
         "interface_up_down_delays": ignore_block,
-        "track_group": ignore_block,
+        "track_group": _track_group,
     },
     recognised=recognise(
         "linkbeat_use_polling", "net_namespace", "net_namespace_ipvs",

@@ -14,6 +14,7 @@ from pykeepalived.config.schema import (
     Handler,
     NodeLike,
     arg,
+    boolean,
     children,
     decimal,
     flag,
@@ -154,8 +155,7 @@ SYNC_GROUP = Block(
         "notify_fault": script("notify_fault"),
         "notify_stop": script("notify_stop"),
         "notify": script("notify"),
-        "smtp_alert": lambda ctx, node, fields: fields.__setitem__(
-            "smtp_alert", values.read_bool(node.args[0]) if node.args else True),
+        "smtp_alert": boolean("smtp_alert", "Invalid vrrp_group smtp_alert parameter {value}"),
         "global_tracking": flag("sync_group_tracking_weight"),
         "sync_group_tracking_weight": flag("sync_group_tracking_weight"),
         "track_script": tracked_refs("track_scripts", "track script", "script"),

@@ -28,10 +28,12 @@ from pykeepalived.config.schema import (
     flag,
     recognise,
     signed,
+    to_option,
     unsigned,
     walk,
 )
 from pykeepalived.config.schema_address import parse_address_line, parse_route_line
+from pykeepalived.config.schema_global import garp_refresh, garp_repeat
 from pykeepalived.config.schema_lvs import instance_syncd_interface
 from pykeepalived.config.schema_script import script
 from pykeepalived.config.values import TIMER_HZ
@@ -56,8 +58,17 @@ def _interface(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     if len(name) >= 16:
         ctx.error(f"Interface name '{name}' too long - ignoring", node.location)
         return
-    fields["interface"] = name
     fields["interface_location"] = node.location
+    if not ctx.interface_exists(name):  # looked up while parsing, as keepalived does
+        ctx.bad_interface = True
+        ctx.error(f"WARNING - interface {name} for vrrp_instance {fields['name']} doesn't"
+                  " exist", node.location)
+    elif name in ctx.loopbacks and not ctx.dynamic_interfaces:
+        ctx.error(f"({fields['name']}) cannot use a loopback interface ({name}) for vrrp"
+                  " - ignoring", node.location)
+        fields.pop("interface", None)
+        return
+    fields["interface"] = name
 
 
 def _vips(name: str, *, excluded: bool) -> Handler:
@@ -67,13 +78,11 @@ def _vips(name: str, *, excluded: bool) -> Handler:
             vip = parse_address_line(ctx, child, static=False)
             if vip is None:
                 continue
-            family = fields.get("family")
-            if not excluded:
-                if family is not None and family != vip.address.version:
-                    ctx.error(f"({fields['name']}): address family must match VRRP instance "
-                              f"[{child.keyword}] - ignoring", child.location)
-                    continue
-                fields["family"] = vip.address.version
+            unseen = vip.dev is not None and not ctx.interface_exists(vip.dev)
+            if not excluded and not unseen and not _same_family(fields, vip.address.version):
+                ctx.error(f"({fields['name']}): address family must match VRRP instance "
+                          f"[{child.keyword}] - ignoring", child.location)
+                continue
             entries.append(vip)
 
     return handle
@@ -83,24 +92,72 @@ def _routes(name: str, kind: str) -> Handler:
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
         entries = fields.setdefault(name, [])
         for child in children(node):
-            entries.append(parse_route_line(ctx, child, kind))
+            line = parse_route_line(ctx, child, kind)
+            if line is not None:
+                entries.append(line)
 
     return handle
 
 
-def _ip(name: str, *, what: str) -> Handler:
+def _same_family(fields: Fields, version: int) -> bool:
+    """keepalived's instance family is set by the first address read of the source,
+    multicast destination, unicast peers or VIPs (in file order); later ones must match."""
+    family = fields.setdefault("family", version)
+    return bool(family == version)
+
+
+def _src_ip(name: str) -> Handler:
+    """unicast_src_ip / mcast_src_ip: one source address in keepalived (the later keyword
+    replaces the earlier one, and a refused address leaves none)."""
+
     def handle(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
-        raw = arg(ctx, node)
-        address = values.parse_ip(raw)
-        if address is None:
-            ctx.error(f"Configuration error: VRRP instance[{fields['name']}] malformed {what}"
-                      f" address[{raw}]. Skipping...", node.location)
-            return
-        fields[name] = address
         if name == "unicast_src_ip":
             fields["unicast_configured"] = True
+        raw = arg(ctx, node)
+        fields.pop("unicast_src_ip", None)
+        fields.pop("mcast_src_ip", None)
+        address = values.inet_address(raw)
+        who = f"Configuration error: VRRP instance[{fields['name']}]"
+        if address is None:
+            ctx.error(f"{who} malformed src address[{raw}]. Skipping...", node.location)
+            return
+        if not _same_family(fields, address.version):
+            ctx.error(f"{who} and src address[{raw}] MUST be of the same family !!!"
+                      " Skipping...", node.location)
+            return
+        fields[name] = address
 
     return handle
+
+
+def _mcast_dst_ip(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    """Checked as keepalived checks it; kept verbatim as an option when taken."""
+    raw = arg(ctx, node)
+    who = f"({fields['name']})"
+    address = values.inet_address(raw)
+    if address is None:
+        ctx.error(f"{who} malformed mcast dest address {raw}. Skipping...", node.location)
+        return
+    if not _same_family(fields, address.version):
+        ctx.error(f"{who} mcast dest address {raw} MUST match VRRP instance family."
+                  " Skipping...", node.location)
+        return
+    if address.version == 4 and not address.is_multicast:
+        ctx.error(f"{who} mcast_dst_ip {raw} not multicast. Skipping...", node.location)
+        return
+    if address.version == 6 and not (address.is_multicast and address.packed[1] & 0x0F == 2):
+        ctx.error(f"{who} mcast_dst_ip {raw} not link-local multicast. Skipping...",
+                  node.location)
+        return
+    fields.setdefault("options", []).append(to_option(node))
+
+
+def _native_ipv6(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
+    if fields.get("family") == 4:
+        ctx.error(f"({fields['name']}) Cannot specify native_ipv6 with IPv4 addresses",
+                  node.location)
+        return
+    fields.update(family=6, version=3, native_ipv6=True)
 
 
 def _witnesses(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
@@ -159,33 +216,45 @@ def _lease_unreachable(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
 def _unicast_peers(ctx: Ctx, node: NodeLike, fields: Fields) -> None:
     fields["unicast_configured"] = True
     peers = fields.setdefault("unicast_peers", [])
+    name = fields["name"]
     for child in children(node):
-        address = values.parse_ip(child.keyword)
+        address = values.inet_address(child.keyword)
         if address is None:
-            ctx.error(f"Configuration error: VRRP instance[{fields['name']}] malformed unicast"
+            ctx.error(f"Configuration error: VRRP instance[{name}] malformed unicast"
                       f" peer address[{child.keyword}]. Skipping...", child.location)
             continue
-        ttl = {"min_ttl": 0, "max_ttl": 255}
-        ok = True
-        args = child.args
-        for i in range(0, len(args), 2):
-            if args[i] not in ttl or i + 1 >= len(args):
-                ctx.error(f"Unknown unicast_peer option {args[i]}", child.location)
-                ok = False
-                break
-            value = values.read_unsigned(args[i + 1], 0, 255, ctx.reporter(child.location))
-            if value is None:
-                ok = False
-                break
-            ttl[args[i]] = value
-        if not ok:
+        if not _same_family(fields, address.version):
+            ctx.error(f"Configuration error: VRRP instance[{name}] and unicast peer address"
+                      f"[{child.keyword}] MUST be of the same family !!! Skipping...",
+                      child.location)
             continue
-        if ttl["min_ttl"] > ttl["max_ttl"]:
-            ctx.error(f"({fields['name']}) min_ttl {ttl['min_ttl']} > max_ttl {ttl['max_ttl']}"
+        given = _peer_ttls(ctx, child, name)
+        low, high = given.get("min_ttl", 0), given.get("max_ttl", 255)
+        if low > high:
+            ctx.error(f"({name}) min_ttl {low} > max_ttl {high}"
                       " - all packets will be discarded", child.location)
-        given = {k: v for k, v in ttl.items() if k in args}
         peers.append(UnicastPeerConfig(address, child.location, given.get("min_ttl"),
-                                 given.get("max_ttl")))
+                                       given.get("max_ttl")))
+
+
+def _peer_ttls(ctx: Ctx, child: NodeLike, name: str) -> dict[str, int]:
+    """`min_ttl N` / `max_ttl N` pairs after a peer, read as keepalived reads them: the
+    number first (a bad one is skipped with the reader's complaint), then the word; a
+    missing value or an unknown word ends the list, and the peer is kept regardless."""
+    given: dict[str, int] = {}
+    args = child.args
+    for i in range(0, len(args), 2):
+        if i + 1 >= len(args):
+            ctx.error(f"({name}) {args[i]} is missing a value", child.location)
+            break
+        value = values.read_unsigned(args[i + 1], 0, 255, ctx.reporter(child.location))
+        if value is None:
+            continue
+        if args[i] not in ("min_ttl", "max_ttl"):
+            ctx.error(f"({name}) unknown unicast_peer option {args[i]}", child.location)
+            break
+        given[args[i]] = value
+    return given
 
 
 def tracked_refs(field_name: str, what: str, known: str | None) -> Handler:
@@ -202,6 +271,10 @@ def tracked_refs(field_name: str, what: str, known: str | None) -> Handler:
             name = child.keyword
             if known is not None and name not in ctx.known.get(known, set()):
                 ctx.error(f"({owner}) {what} {name} not found, ignoring...", child.location)
+                continue
+            if known is None and not ctx.interface_exists(name):  # track_interface
+                ctx.bad_interface = True
+                ctx.error(f"({owner}) tracked interface {name} doesn't exist", child.location)
                 continue
             if any(ref.name == name for ref in refs):
                 ctx.error(f"({owner}) duplicate {field_name[:-1]} {name} - ignoring",
@@ -387,8 +460,9 @@ INSTANCE = Block(
         "virtual_ipaddress_excluded": _vips("virtual_ipaddresses_excluded", excluded=True),
         "virtual_routes": _routes("virtual_routes", "route"),
         "virtual_rules": _routes("virtual_rules", "rule"),
-        "unicast_src_ip": _ip("unicast_src_ip", what="unicast source"),
-        "mcast_src_ip": _ip("mcast_src_ip", what="mcast source"),
+        "unicast_src_ip": _src_ip("unicast_src_ip"),
+        "mcast_src_ip": _src_ip("mcast_src_ip"),
+        "mcast_dst_ip": _mcast_dst_ip,
         "unicast_peer": _unicast_peers,
         "track_script": tracked_refs("track_scripts", "track script", "script"),
         "track_interface": tracked_refs("track_interfaces", "track_interface", None),
@@ -402,13 +476,15 @@ INSTANCE = Block(
         "notify_deleted": script("notify_deleted"),
         "notify": script("notify"),
         "notify_master_rx_lower_pri": script("notify_master_rx_lower_pri"),
-        "smtp_alert": _bool("smtp_alert"),
+        "smtp_alert": boolean("smtp_alert", "Invalid vrrp_instance smtp_alert parameter {value}"),
         "garp_master_delay": _garp_delay("garp_master_delay"),
-        "garp_master_repeat": unsigned("garp_master_repeat", 0, UINT_MAX),
-        "garp_master_refresh": unsigned("garp_master_refresh", 0, UINT_MAX),
-        "garp_master_refresh_repeat": unsigned("garp_master_refresh_repeat", 0, UINT_MAX),
+        "garp_master_repeat": garp_repeat("garp_master_repeat", instance=True),
+        "garp_master_refresh": garp_refresh(
+            "garp_master_refresh", "({name}): Invalid garp_master_refresh '{value}' - ignoring"),
+        "garp_master_refresh_repeat": garp_repeat("garp_master_refresh_repeat", instance=True),
         "garp_lower_prio_delay": _garp_delay("garp_lower_prio_delay"),
-        "garp_lower_prio_repeat": unsigned("garp_lower_prio_repeat", 0, INT_MAX),
+        "garp_lower_prio_repeat": unsigned("garp_lower_prio_repeat", 0, INT_MAX,
+                                           "({name}): Invalid garp_lower_prio_repeat '{value}'"),
         "accept": flag("accept"),
         "no_accept": flag("accept", False),
         "strict_mode": _bool("strict_mode"),
@@ -428,10 +504,11 @@ INSTANCE = Block(
                               "({name}) lease_ttl {value} not valid! must be 2-3600 seconds"),
         "lease_key": _lease_key,
         "lease_unreachable": _lease_unreachable,
-        "down_timer_adverts": unsigned("down_timer_adverts", 1, 100),
+        "down_timer_adverts": unsigned("down_timer_adverts", 1, 100,
+                                       "({name}): Invalid down_timer_adverts [1:100] '{value}'"),
         "use_vmac": _use_vmac,
         "vmac_xmit_base": flag("vmac_xmit_base"),
-        "native_ipv6": flag("native_ipv6"),
+        "native_ipv6": _native_ipv6,
         "unicast_ttl": unsigned("unicast_ttl", 0, 255),
         "check_unicast_src": flag("check_unicast_src"),
         "unicast_fault_no_peer": flag("unicast_fault_no_peer"),
@@ -440,7 +517,7 @@ INSTANCE = Block(
         "debug": _debug,
     },
     recognised=recognise(
-        "use_vmac_addr", "use_ipvlan", "vrf", "mcast_dst_ip", "track_src_ip",
+        "use_vmac_addr", "use_ipvlan", "vrf", "track_src_ip",
         "linkbeat_use_polling", "garp_extra_if",
         "vmac_garp_intvl", "kernel_rx_buf_size", "notify_priority_changes", "track_bfd",
     ),

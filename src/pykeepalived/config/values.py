@@ -64,6 +64,9 @@ def read_unsigned(text: str, lo: int, hi: int, report: Report) -> int | None:
 
 
 def _fixed(value: int, shift: int) -> str:
+    """printf's "%lu.%*.*lu": with no decimal places, nothing after the point."""
+    if shift == 0:
+        return f"{value}."
     scale = 10**shift
     return f"{value // scale}.{value % scale:0{shift}d}"
 
@@ -72,20 +75,18 @@ def read_decimal(text: str, lo: int, hi: int, report: Report,
                  shift: int = TIMER_DIGITS) -> int | None:
     """`read_decimal_unsigned`: a fixed-point decimal, returned times 10**shift.
 
-    Extra decimal places are reported and rounded (the value is still refused in `-t`
-    mode, as keepalived does); the range message prints the bounds with `shift` places.
+    Extra decimal places are reported, then rounded and the value kept, as keepalived
+    does (`-t` too); the range message prints the bounds with `shift` places.
     """
     if text.startswith("-"):
         report(Kind.INVALID_NUMBER, f"negative number '{text}'")
         return None
     whole, dot, frac = text.partition(".")
     round_up = False
-    refused = False
     if dot and len(frac) > shift:
         report(Kind.INVALID_NUMBER, f"number '{text}' has too many decimal places")
         round_up = frac[shift] >= "5"
         frac = frac[:shift]
-        refused = True
     digits = whole + frac.ljust(shift, "0")
     if not digits.isascii() or not digits.isdigit():
         report(Kind.INVALID_NUMBER, f"invalid number '{text}'")
@@ -100,23 +101,37 @@ def read_decimal(text: str, lo: int, hi: int, report: Report,
             f"number '{text}' outside range [{_fixed(lo, shift)}, {_fixed(hi, shift)}]",
         )
         return None
-    return None if refused else value
+    return value
 
 
 _BOOL_WORDS = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
 
 
 def read_bool(text: str) -> bool | None:
-    """keepalived's `check_true_false`: case-insensitive on/off, true/false, yes/no."""
-    return _BOOL_WORDS.get(text.lower())
+    """keepalived's `check_true_false`: on/off, true/false, yes/no, in lower case only."""
+    return _BOOL_WORDS.get(text)
 
 
 def parse_ip(text: str) -> IPAddress | None:
     """An address as inet_pton reads it (no scope ids, no prefix)."""
+    if "%" in text:  # Python's ipaddress takes `fe80::1%eth0`, inet_pton does not
+        return None
     try:
         return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+def inet_address(text: str) -> IPAddress | None:
+    """An address as keepalived's inet_stosockaddr reads it: the family from a ':', and
+    anything from the first '-' (else the first '/') on dropped (a range or a mask)."""
+    cut = text.find("-")
+    if cut < 0:
+        cut = text.find("/")
+    address = parse_ip(text if cut < 0 else text[:cut])
+    if address is None or (address.version == 6) != (":" in text):
+        return None
+    return address
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ TCP_CHECK) so a test names only what it is about; `found()` gives (Kind, message
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.host import HostFacts, ScriptFacts
@@ -72,3 +72,19 @@ def only_checker(body: str, kind: str = "TCP_CHECK", head: str = "") -> Checker:
     server = only_rs(head + vs(servers=rs(f"  {kind} {{\n{body}  }}\n")))
     assert len(server.checkers) == 1
     return server.checkers[0]
+
+
+#: a tracked script, script security on, and an instance whose body starts on line 12
+VRRP_HEAD = ('vrrp_script chk {\n script "/bin/true"\n}\nglobal_defs {\n enable_script_security\n'
+             ' script_user root\n}\nvrrp_instance VI_1 {\n interface eth0\n'
+             ' virtual_router_id 51\n priority 100\n')
+
+
+def vrrp(body: str, host: HostFacts = HOST) -> tuple[Any, list[str]]:
+    """VI_1 with BODY from line 12: the instance and the complaints made about the body
+    (those on the header line 8, e.g. "No VIP specified", are the validation pass's)."""
+    result = load_text(VRRP_HEAD + body + "}\n", path="k.conf", host=host)
+    assert result.config is not None
+    messages = [d.render(with_file=False) for d in result.diagnostics
+                if d.kind is not Kind.OK and d.location is not None and d.location.line > 8]
+    return result.config.instances[0], messages

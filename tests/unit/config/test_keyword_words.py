@@ -2,22 +2,20 @@
 value lands in its model field, each complaint is keepalived 2.2.7's own text and line.
 
 Every expected message below was printed by `keepalived -t -f FILE` (2.2.7, Debian) for
-the same snippet. Where ours differ from keepalived's, the test pins only what the two
-share and says so in a comment (the difference is reported, not fixed here)."""
+the same snippet; tests/data/configs/words/*.conf hold the same cases and are run through
+both in tests/integration/test_config_vs_keepalived.py (messages, lines, order, exit code).
+Route and rule words: test_route_words.py."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.load import load_text
-from tests.unit.config.checks import HOST
-
-if TYPE_CHECKING:
-    from pykeepalived.config.host import HostFacts
+from tests.unit.config.checks import HOST, VRRP_HEAD, vrrp
 
 
 def _global(body: str) -> tuple[Any, list[str]]:
@@ -71,9 +69,22 @@ GLOBAL_CASES: list[tuple[str, str, object, list[str]]] = [
      ["(Line 2) vrrp_mcast_group6 [2001:db8::1] is not multicast. Skipping"]),
     (" vrrp_mcast_group6 zz", "vrrp_mcast_group6", "ff02::12",
      ["(Line 2) Can't parse vrrp_mcast_group6 [zz]. Skipping"]),
-    # vrrp_garp_master_repeat / _refresh_repeat: [0, INT_MAX], 0 becomes 1
+    # vrrp_garp_master_repeat / _refresh_repeat: [0, UINT_MAX], 0 becomes 1
     (" vrrp_garp_master_repeat 3", "vrrp_garp_master_repeat", 3, []),
-    (" vrrp_garp_master_repeat 2147483647", "vrrp_garp_master_repeat", 2147483647, []),
+    (" vrrp_garp_master_repeat 2147483648", "vrrp_garp_master_repeat", 2147483648, []),
+    (" vrrp_garp_master_repeat 4294967295", "vrrp_garp_master_repeat", 4294967295, []),
+    (" vrrp_garp_master_repeat 4294967296", "vrrp_garp_master_repeat", 5,
+     ["(Line 2) number '4294967296' outside unsigned integer range",
+      "(Line 2) vrrp_garp_master_repeat '4294967296' invalid - ignoring"]),
+    (" vrrp_garp_master_refresh_repeat 4294967295", "vrrp_garp_master_refresh_repeat",
+     4294967295, []),
+    (" vrrp_garp_master_refresh_repeat 4294967296", "vrrp_garp_master_refresh_repeat", 1,
+     ["(Line 2) number '4294967296' outside unsigned integer range",
+      "(Line 2) vrrp_garp_master_refresh_repeat '4294967296' invalid - ignoring"]),
+    # a bad refresh period turns the refresh off
+    (" vrrp_garp_master_refresh 7\n vrrp_garp_master_refresh x", "vrrp_garp_master_refresh",
+     0, ["(Line 3) invalid number 'x'",
+         "(Line 3) Invalid vrrp_garp_master_refresh 'x' - ignoring"]),
     (" vrrp_garp_master_repeat 0", "vrrp_garp_master_repeat", 1,
      ["(Line 2) vrrp_garp_master_repeat must be greater than 0, setting to 1"]),
     (" vrrp_garp_master_repeat -1", "vrrp_garp_master_repeat", 5,
@@ -110,29 +121,42 @@ def test_global_keyword(line: str, field: str, value: object, messages: list[str
     assert (str(got) if isinstance(value, str) else got) == value
 
 
-@pytest.mark.parametrize("port", ["0", "65536", "x"])
-def test_smtp_server_bad_port(port: str) -> None:
-    # keepalived 2.2.7 also prints its number reader's complaint twice first
-    # ("number '0' outside range [1, 65535]" / "invalid number 'x'"); we print only the last
+@pytest.mark.parametrize(("port", "why"), [
+    ("0", "number '0' outside range [1, 65535]"),
+    ("65536", "number '65536' outside range [1, 65535]"),
+    ("x", "invalid number 'x'"),
+    ("-1", "negative number '-1'"),
+])
+def test_smtp_server_bad_port(port: str, why: str) -> None:
+    # keepalived reads the port twice (as an IP literal's, then as a host name's)
     g, said = _global(f" smtp_server 192.0.2.1 {port}")
-    assert said[-1] == f"(Line 2) Invalid smtp server 192.0.2.1 {port}"
-    assert g.smtp_port == 25
+    assert said == [f"(Line 2) {why}", f"(Line 2) {why}",
+                    f"(Line 2) Invalid smtp server 192.0.2.1 {port}"]
+    assert (g.smtp_server, g.smtp_port) == (None, 25)
 
 
-#: a tracked script, script security on, and an instance whose body starts on line 12
-VRRP_HEAD = ('vrrp_script chk {\n script "/bin/true"\n}\nglobal_defs {\n enable_script_security\n'
-             ' script_user root\n}\nvrrp_instance VI_1 {\n interface eth0\n'
-             ' virtual_router_id 51\n priority 100\n')
+def test_smtp_server_bad_port_of_a_dashed_name() -> None:
+    # a word with '-' or '/' is never an IP literal: one read of the port
+    g, said = _global(" smtp_server 192.0.2.1 2525\n smtp_server mail-x.example 0")
+    assert said == ["(Line 3) number '0' outside range [1, 65535]",
+                    "(Line 3) Invalid smtp server mail-x.example 0"]
+    assert (g.smtp_server, g.smtp_port) == (None, 25)  # the earlier server is gone too
 
 
-def _vrrp(body: str, host: HostFacts = HOST) -> tuple[Any, list[str]]:
-    """VI_1 with BODY from line 12: the instance and the complaints made about the body
-    (those on the header line 8, e.g. "No VIP specified", are the validation pass's)."""
-    result = load_text(VRRP_HEAD + body + "}\n", path="k.conf", host=host)
+def test_smtp_server_name_resolved_while_parsing() -> None:
+    # in line order, between the other complaints; a name that resolves is kept
+    host = replace(HOST, resolvable=frozenset({"mail.example"}))
+    result = load_text("global_defs {\n smtp_server zz\n smtp_connect_timeout 0\n"
+                       " smtp_server mail.example 2525\n}\n", path="k.conf", host=host)
+    assert [d.render(with_file=False) for d in result.diagnostics if d.kind is not Kind.OK] == [
+        "(Line 2) Invalid smtp server zz 25",
+        "(Line 3) smtp_conect_timeout must be greater than 0, setting to 1"]
     assert result.config is not None
-    messages = [d.render(with_file=False) for d in result.diagnostics
-                if d.kind is not Kind.OK and d.location is not None and d.location.line > 8]
-    return result.config.instances[0], messages
+    assert (result.config.global_defs.smtp_server, result.config.global_defs.smtp_port) == (
+        "mail.example", 2525)
+
+
+_vrrp = vrrp
 
 
 def test_state_words() -> None:
@@ -164,6 +188,41 @@ def test_garp_master_delay(line: str, value: int | None, messages: list[str]) ->
     assert (inst.garp_master_delay, said) == (value, messages)
 
 
+@pytest.mark.parametrize(("line", "field", "value", "messages"), [
+    (" garp_master_repeat 4294967295", "garp_master_repeat", 4294967295, []),
+    (" garp_master_repeat 4294967296", "garp_master_repeat", None,
+     ["(Line 12) number '4294967296' outside unsigned integer range",
+      "(Line 12) (VI_1): garp_master_repeat '4294967296' invalid - ignoring"]),
+    (" garp_master_repeat 0", "garp_master_repeat", 1,
+     ["(Line 12) (VI_1): garp_master_repeat must be greater than 0, setting to 1"]),
+    (" garp_master_repeat -1", "garp_master_repeat", None,
+     ["(Line 12) negative number '-1'",
+      "(Line 12) (VI_1): garp_master_repeat '-1' invalid - ignoring"]),
+    (" garp_master_refresh_repeat 4294967295", "garp_master_refresh_repeat", 4294967295, []),
+    (" garp_master_refresh_repeat 4294967296", "garp_master_refresh_repeat", None,
+     ["(Line 12) number '4294967296' outside unsigned integer range",
+      "(Line 12) (VI_1): garp_master_refresh_repeat '4294967296' invalid - ignoring"]),
+    (" garp_master_refresh_repeat 0", "garp_master_refresh_repeat", 1,
+     ["(Line 12) (VI_1): garp_master_refresh_repeat must be greater than 0, setting to 1"]),
+    (" garp_master_refresh_repeat x", "garp_master_refresh_repeat", None,
+     ["(Line 12) invalid number 'x'",
+      "(Line 12) (VI_1): garp_master_refresh_repeat 'x' invalid - ignoring"]),
+    (" garp_master_refresh x", "garp_master_refresh", 0,
+     ["(Line 12) invalid number 'x'",
+      "(Line 12) (VI_1): Invalid garp_master_refresh 'x' - ignoring"]),
+    (" garp_lower_prio_repeat 2147483648", "garp_lower_prio_repeat", None,
+     ["(Line 12) number '2147483648' outside range [0, 2147483647]",
+      "(Line 12) (VI_1): Invalid garp_lower_prio_repeat '2147483648'"]),
+    (" down_timer_adverts 0", "down_timer_adverts", 3,  # the default stays
+     ["(Line 12) number '0' outside range [1, 100]",
+      "(Line 12) (VI_1): Invalid down_timer_adverts [1:100] '0'"]),
+])
+def test_instance_garp_words(line: str, field: str, value: int | None,
+                             messages: list[str]) -> None:
+    inst, said = _vrrp(line + "\n")
+    assert (getattr(inst, field), said) == (value, messages)
+
+
 def test_garp_lower_prio_delay() -> None:
     inst, said = _vrrp(" garp_lower_prio_delay x\n")
     assert (inst.garp_lower_prio_delay, said) == (None, [
@@ -174,21 +233,76 @@ def test_garp_lower_prio_delay() -> None:
 
 
 def test_src_ip_values() -> None:
+    inst, said = _vrrp(" unicast_src_ip 192.0.2.9\n")
+    assert (str(inst.unicast_src_ip), inst.mcast_src_ip, said) == ("192.0.2.9", None, [])
+    # one source address in keepalived: the later keyword replaces the earlier one
     inst, said = _vrrp(" unicast_src_ip 192.0.2.9\n mcast_src_ip 192.0.2.8\n")
-    assert said == []
-    assert (str(inst.unicast_src_ip), str(inst.mcast_src_ip)) == ("192.0.2.9", "192.0.2.8")
+    assert (inst.unicast_src_ip, str(inst.mcast_src_ip), said) == (None, "192.0.2.8", [])
+    # a range or a mask after the address is dropped, as inet_stosockaddr does
+    inst, said = _vrrp(" unicast_src_ip 2001:db8::9/64\n mcast_src_ip 2001:db8::7-9\n"
+                       " virtual_ipaddress {\n  2001:db8::1/64\n }\n")
+    assert (inst.unicast_src_ip, str(inst.mcast_src_ip), said) == (None, "2001:db8::7", [])
 
 
 def test_src_ip_malformed() -> None:
-    # keepalived 2.2.7 says "malformed src address[...]" for both keywords; ours names
-    # "unicast source" / "mcast source": pinned as ours, reported as a difference
-    inst, said = _vrrp(" unicast_src_ip 192.0.2.zz\n mcast_src_ip nope\n")
+    inst, said = _vrrp(" unicast_src_ip 192.0.2.9\n unicast_src_ip 192.0.2.zz\n"
+                       " mcast_src_ip nope\n mcast_src_ip fe80::1%eth0\n")
     assert said == [
-        "(Line 12) Configuration error: VRRP instance[VI_1] malformed unicast source"
+        "(Line 13) Configuration error: VRRP instance[VI_1] malformed src"
         " address[192.0.2.zz]. Skipping...",
-        "(Line 13) Configuration error: VRRP instance[VI_1] malformed mcast source"
-        " address[nope]. Skipping..."]
-    assert (inst.unicast_src_ip, inst.mcast_src_ip) == (None, None)
+        "(Line 14) Configuration error: VRRP instance[VI_1] malformed src"
+        " address[nope]. Skipping...",
+        "(Line 15) Configuration error: VRRP instance[VI_1] malformed src"
+        " address[fe80::1%eth0]. Skipping..."]
+    assert (inst.unicast_src_ip, inst.mcast_src_ip) == (None, None)  # the earlier one too
+
+
+def test_src_ip_of_the_other_family() -> None:
+    inst, said = _vrrp(" virtual_ipaddress {\n  192.0.2.1/24\n }\n"
+                       " mcast_src_ip 2001:db8::9\n unicast_src_ip 192.0.2.9\n")
+    assert said == ["(Line 15) Configuration error: VRRP instance[VI_1] and src"
+                    " address[2001:db8::9] MUST be of the same family !!! Skipping..."]
+    assert (str(inst.unicast_src_ip), inst.mcast_src_ip, inst.family) == (
+        "192.0.2.9", None, 4)
+
+
+def test_src_ip_sets_the_family_for_what_follows() -> None:
+    inst, said = _vrrp(" unicast_src_ip 2001:db8::9\n unicast_peer {\n  192.0.2.2\n"
+                       "  2001:db8::2\n }\n virtual_ipaddress {\n  192.0.2.10/24\n"
+                       "  2001:db8::10/64\n }\n")
+    assert said == [
+        "(Line 14) Configuration error: VRRP instance[VI_1] and unicast peer"
+        " address[192.0.2.2] MUST be of the same family !!! Skipping...",
+        "(Line 18) (VI_1): address family must match VRRP instance [192.0.2.10/24]"
+        " - ignoring"]
+    assert [str(p.address) for p in inst.unicast_peers] == ["2001:db8::2"]
+    assert [str(v.address) for v in inst.virtual_ipaddresses] == ["2001:db8::10"]
+    assert inst.family == 6
+
+
+@pytest.mark.parametrize(("line", "messages"), [
+    ("mcast_dst_ip 224.0.0.1", []),
+    ("mcast_dst_ip zz", ["(Line 12) (VI_1) malformed mcast dest address zz. Skipping..."]),
+    ("mcast_dst_ip ff02::1", ["(Line 12) (VI_1) mcast dest address ff02::1 MUST match VRRP"
+                             " instance family. Skipping..."]),
+    ("mcast_dst_ip 192.0.2.1", ["(Line 12) (VI_1) mcast_dst_ip 192.0.2.1 not multicast."
+                                " Skipping..."]),
+    ("native_ipv6", ["(Line 12) (VI_1) Cannot specify native_ipv6 with IPv4 addresses"]),
+])
+def test_family_words_after_an_ipv4_source(line: str, messages: list[str]) -> None:
+    inst, said = _vrrp(f" mcast_src_ip 192.0.2.9\n {line}\n".replace("Line 12", "Line 13"))
+    assert said == [m.replace("Line 12", "Line 13") for m in messages]
+    assert (inst.family, inst.native_ipv6) == (4, False)
+
+
+def test_native_ipv6_sets_the_family() -> None:
+    inst, said = _vrrp(" native_ipv6\n mcast_dst_ip 224.0.0.1\n mcast_dst_ip ff05::1\n"
+                       " mcast_dst_ip ff02::1\n virtual_ipaddress {\n  fe80::1/64\n }\n")
+    assert said == [
+        "(Line 13) (VI_1) mcast dest address 224.0.0.1 MUST match VRRP instance family."
+        " Skipping...",
+        "(Line 14) (VI_1) mcast_dst_ip ff05::1 not link-local multicast. Skipping..."]
+    assert (inst.family, inst.version, inst.native_ipv6) == (6, 3, True)
 
 
 def _script_refs(entries: str) -> tuple[Any, list[str]]:
@@ -237,20 +351,40 @@ def test_track_script_weight_unreadable(weight: str, first: str) -> None:
 
 
 def test_unicast_peers() -> None:
+    # a bad ttl number is skipped with the reader's complaint, and the peer is kept
     inst, said = _vrrp(" unicast_peer {\n  192.0.2.2 min_ttl 10 max_ttl 5\n"
                        "  zz\n  192.0.2.5 max_ttl 256\n  192.0.2.4 min_ttl -1\n"
                        "  192.0.2.6 min_ttl 0 max_ttl 255\n  192.0.2.7\n"
-                       "  192.0.2.8 max_ttl 7\n }\n")
+                       "  192.0.2.8 max_ttl 7\n  192.0.2.9/24 max_ttl x min_ttl 3\n }\n")
     assert said == [
         "(Line 13) (VI_1) min_ttl 10 > max_ttl 5 - all packets will be discarded",
         "(Line 14) Configuration error: VRRP instance[VI_1] malformed unicast peer"
         " address[zz]. Skipping...",
         "(Line 15) number '256' outside range [0, 255]",
-        "(Line 16) negative number '-1'"]
+        "(Line 16) negative number '-1'",
+        "(Line 20) invalid number 'x'"]
     assert [(str(p.address), p.min_ttl, p.max_ttl, p.location.line)
             for p in inst.unicast_peers] == [
-        ("192.0.2.2", 10, 5, 13), ("192.0.2.6", 0, 255, 17), ("192.0.2.7", None, None, 18),
-        ("192.0.2.8", None, 7, 19)]
+        ("192.0.2.2", 10, 5, 13), ("192.0.2.5", None, None, 15), ("192.0.2.4", None, None, 16),
+        ("192.0.2.6", 0, 255, 17), ("192.0.2.7", None, None, 18), ("192.0.2.8", None, 7, 19),
+        ("192.0.2.9", 3, None, 20)]
+
+
+@pytest.mark.parametrize(("entry", "ttls", "message"), [
+    ("192.0.2.3 foo 5", (None, None), "(VI_1) unknown unicast_peer option foo"),
+    ("192.0.2.3 min_ttl 2 foo 5 max_ttl 9", (2, None), "(VI_1) unknown unicast_peer option foo"),
+    ("192.0.2.3 min_ttl", (None, None), "(VI_1) min_ttl is missing a value"),
+    ("192.0.2.3 min_ttl 9 max_ttl", (9, None), "(VI_1) max_ttl is missing a value"),
+    ("192.0.2.3 foo x", (None, None), "invalid number 'x'"),  # the number is read first
+    ("2001:db8::3", None, "Configuration error: VRRP instance[VI_1] and unicast peer"
+                          " address[2001:db8::3] MUST be of the same family !!! Skipping..."),
+])
+def test_unicast_peer_options(entry: str, ttls: tuple[int | None, int | None] | None,
+                              message: str) -> None:
+    inst, said = _vrrp(f" unicast_peer {{\n  192.0.2.2\n  {entry}\n }}\n")
+    assert said == [f"(Line 14) {message}"]
+    assert [(p.min_ttl, p.max_ttl) for p in inst.unicast_peers[1:]] == (
+        [ttls] if ttls else [])
 
 
 def test_unicast_peer_equal_ttls_are_fine() -> None:
@@ -321,17 +455,24 @@ def test_tracked_object_not_found(keyword: str, what: str) -> None:
 
 
 def test_routes_and_rules_keep_their_lines() -> None:
-    # keepalived 2.2.7 checks route and rule words while parsing ("unknown route keyword",
-    # "Invalid metric x specified for route", "Unknown rule option bogus", ...); we keep
-    # the words and say nothing here (reported as a difference)
-    inst, _ = _vrrp(" virtual_routes {\n  192.0.2.0/24 via 192.0.2.1\n"
-                    "  2001:db8::/64 dev eth0\n }\n virtual_rules {\n"
-                    "  from 192.0.2.0/24 table 100\n }\n")
-    assert [(r.words, r.location.line, r.family, r.devices) for r in inst.virtual_routes] == [
-        (("192.0.2.0/24", "via", "192.0.2.1"), 13, 4, ()),
-        (("2001:db8::/64", "dev", "eth0"), 14, 6, ("eth0",))]
+    inst, said = _vrrp(" virtual_routes {\n  192.0.2.0/24 via 192.0.2.1\n"
+                       "  2001:db8::/64 dev eth0\n  bogus dev eth0\n }\n virtual_rules {\n"
+                       "  from 192.0.2.0/24 table 100\n  from 192.0.2.0/24 table 100 bogus\n"
+                       " }\n")
+    assert said == [
+        "(Line 13) Warning - cannot track route 192.0.2.0/24 with no interface specified,"
+        " not tracking",
+        "(Line 15) VRRP parsed invalid IP bogus. skipping IP...",
+        "(Line 15) unknown route keyword bogus",
+        "(Line 18) Rule has no preference specified - setting to 16384. This is probably not"
+        " what you want.",
+        "(Line 19) Unknown rule option bogus"]
+    assert [(r.words, r.location.line, r.family, r.devices, r.no_track)
+            for r in inst.virtual_routes] == [
+        (("192.0.2.0/24", "via", "192.0.2.1"), 13, 4, (), True),
+        (("2001:db8::/64", "dev", "eth0"), 14, 6, ("eth0",), False)]
     assert [(r.words, r.location.line) for r in inst.virtual_rules] == [
-        (("from", "192.0.2.0/24", "table", "100"), 17)]
+        (("from", "192.0.2.0/24", "table", "100"), 18)]
 
 
 def test_lease_witness_endpoints() -> None:
@@ -372,9 +513,29 @@ def test_smtp_server_needs_its_address() -> None:
     assert (result.aborted, result.config) == (True, None)
 
 
+def test_instance_smtp_alert_words() -> None:
+    inst, said = _vrrp(" smtp_alert maybe\n")
+    assert (inst.smtp_alert, said) == (
+        None, ["(Line 12) Invalid vrrp_instance smtp_alert parameter maybe"])
+    inst, said = _vrrp(" smtp_alert off\n smtp_alert YES\n")  # case matters
+    assert (inst.smtp_alert, said) == (
+        False, ["(Line 13) Invalid vrrp_instance smtp_alert parameter YES"])
+    inst, said = _vrrp(" smtp_alert false\n smtp_alert\n")
+    assert (inst.smtp_alert, said) == (True, [])
+
+
+def test_sync_group_smtp_alert_words() -> None:
+    result = load_text(VRRP_HEAD + " virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n"
+                       "vrrp_sync_group G1 {\n group {\n  VI_1\n }\n smtp_alert maybe\n"
+                       " smtp_alert no\n}\n", path="k.conf", host=HOST)
+    assert result.config is not None
+    assert [d.render(with_file=False) for d in result.diagnostics
+            if d.location is not None and d.location.line == 20] == [
+        "(Line 20) Invalid vrrp_group smtp_alert parameter maybe"]
+    assert result.config.sync_groups[0].smtp_alert is False
+
+
 def test_instance_booleans() -> None:
-    # keepalived 2.2.7 says "Invalid vrrp_instance smtp_alert parameter maybe" for a bad
-    # smtp_alert word, unlike its other booleans (reported); not pinned here
     inst, said = _vrrp(" skip_check_adv_addr\n lower_prio_no_advert 2\n"
                        " higher_prio_send_advert off\n lower_prio_no_advert yes\n")
     assert said == ["(Line 13) (VI_1) invalid lower_prio_no_advert 2 specified"]

@@ -156,7 +156,26 @@ def test_missing_track_script_program_disables_it() -> None:
 def test_duplicate_vrid_on_same_interface() -> None:
     text = instance("") + instance("").replace("VI_1", "VI_2")
     result = load(text)
-    assert messages(result) == ["(VI_1) duplicate VRID conflict with VI_2 VRID 51"]
+    assert messages(result) == ["VI_1 and VI_2 both use VRID 51 with IPv4 on interface eth0"]
+
+
+def test_duplicate_vrid_on_another_group_or_family_is_fine() -> None:
+    other_group = instance(" mcast_dst_ip 224.0.0.19\n").replace("VI_1", "VI_2")
+    assert messages(load(instance("") + other_group)) == []
+    v6 = instance("").replace("VI_1", "VI_2").replace("192.0.2.10/24", "2001:db8::10/64")
+    assert messages(load(instance("") + v6)) == []
+
+
+def test_unicast_duplicate_vrid_needs_the_same_source_and_a_shared_peer() -> None:
+    def uni(name: str, src: str, peer: str) -> str:
+        return instance(f" unicast_src_ip {src}\n unicast_peer {{\n  {peer}\n }}\n").replace(
+            "VI_1", name)
+    same = uni("VI_1", "192.0.2.60", "192.0.2.50") + uni("VI_2", "192.0.2.60", "192.0.2.50")
+    assert messages(load(same)) == ["(VI_1) duplicate VRID conflict with VI_2 VRID 51"]
+    other_src = uni("VI_1", "192.0.2.60", "192.0.2.50") + uni("VI_2", "192.0.2.61", "192.0.2.50")
+    assert messages(load(other_src)) == []
+    other_peer = uni("VI_1", "192.0.2.60", "192.0.2.50") + uni("VI_2", "192.0.2.60", "192.0.2.51")
+    assert messages(load(other_peer)) == []
 
 
 def test_sync_group_weights_ignored_and_dangling_member() -> None:

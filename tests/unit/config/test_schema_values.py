@@ -44,13 +44,15 @@ def test_read_decimal_scales_to_micros_and_prints_bounds_like_keepalived() -> No
     assert seen == [(Kind.INVALID_NUMBER, "number '0' outside range [0.010000, 255.000000]")]
 
 
-def test_read_decimal_too_many_places_is_refused() -> None:
+def test_read_decimal_too_many_places_is_rounded_and_kept() -> None:
+    # keepalived -t: "has too many decimal places", then advert_int is 1.000001s
     seen, report = collect()
-    assert values.read_decimal("1.0000005", 0, 10**9, report) is None
+    assert values.read_decimal("1.0000005", 0, 10**9, report) == 1_000_001
     assert seen == [(Kind.INVALID_NUMBER, "number '1.0000005' has too many decimal places")]
 
 
-@pytest.mark.parametrize(("text", "result"), [("on", True), ("YES", True), ("false", False),
+@pytest.mark.parametrize(("text", "result"), [("on", True), ("yes", True), ("YES", None),
+                                               ("false", False),
                                                ("maybe", None)])
 def test_read_bool(text: str, result: bool | None) -> None:
     assert values.read_bool(text) is result

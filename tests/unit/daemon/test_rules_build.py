@@ -27,7 +27,7 @@ def test_selectors_table_and_preference_words(tmp_path: Path) -> None:
         tmp_path,
         "from 192.0.2.243/32 table 100 priority 100",
         "to 192.0.2.0/28 lookup main preference 101",
-        "from all iif eth0 table 101 pref 102 fwmark 0x10",
+        "from all iif eth0 table 101 priority 102 fwmark 0x10",  # `pref`: not keepalived's
         "from 192.0.2.244 oif eth0 table 102 order 103")
     assert warnings == ()
     assert rules == (

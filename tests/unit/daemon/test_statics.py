@@ -252,7 +252,8 @@ def test_reload_removes_only_what_was_dropped_and_adds_only_what_is_new(
 
 
 def test_reload_dropping_one_of_two_rules_logs_it_at_detail(tmp_path: Path) -> None:
-    two = STATICS.replace("priority 150\n", "priority 150\n    to 192.0.2.159 table 100 pref 151\n")
+    two = STATICS.replace("priority 150\n",
+                          "priority 150\n    to 192.0.2.159 table 100 priority 151\n")
     harness = Harness()
 
     async def scenario() -> None:
