@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pykeepalived.config import schema_routes, values
+from pykeepalived.config import schema_routes, schema_rules, values
 from pykeepalived.config.model import RouteLine, VirtualAddress
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def _preferred_lft(ctx: Ctx, node: NodeLike, param: str) -> int | None:
 
 def parse_route_line(ctx: Ctx, node: NodeLike, kind: str, *,
                      static: bool = False) -> RouteLine | None:
-    """A route or rule line, checked as keepalived reads it (schema_routes.py); None when
-    keepalived drops it."""
-    check = schema_routes.check_route if kind == "route" else schema_routes.check_rule
+    """A route or rule line, checked as keepalived reads it (schema_routes.py,
+    schema_rules.py); None when keepalived drops it."""
+    check = schema_routes.check_route if kind == "route" else schema_rules.check_rule
     return check(ctx, node, static=static)
