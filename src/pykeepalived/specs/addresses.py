@@ -223,10 +223,8 @@ def rule_spec(spec: model.RouteLine, name: str, warnings: list[str],
             values[key] = words.pop(0)
         table = values.get("table", "254")
         family = spec.family
-        if "priority" not in values:
+        if "priority" not in values:  # config/schema_rules.py said so, with this number
             values["priority"] = str(preferences.take(family))
-            warnings.append(f"({name}) Rule has no preference specified - setting to "
-                            f"{values['priority']}. This is probably not what you want.")
         return RuleSpec(
             family=AF_INET if family == 4 else AF_INET6,
             table=_table(table),

@@ -7,10 +7,11 @@ from ipaddress import ip_network
 from socket import AF_INET
 from typing import TYPE_CHECKING
 
+from pykeepalived.config.load import load_config
 from pykeepalived.daemon.executor import Executor, InstanceIO
 from pykeepalived.specs.addresses import RuleSpec
 from tests.unit.daemon.rt_fakes import FakeLog, FakeNetlink, FakeNotifier, Recorder
-from tests.unit.daemon.rt_specs import daemon_from, instance_text
+from tests.unit.daemon.rt_specs import HOST, daemon_from, instance_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,13 +39,17 @@ def test_selectors_table_and_preference_words(tmp_path: Path) -> None:
     )
 
 
-def test_missing_preference_is_numbered_down_from_16384_with_keepalived_s_warning(
+def test_missing_preference_is_numbered_down_from_16384_as_the_config_said(
         tmp_path: Path) -> None:
     rules, warnings = rules_of(tmp_path, "from 192.0.2.243 table 100",
                                "from 192.0.2.244 table 100")
     assert [r.priority for r in rules] == [16384, 16383]
-    assert warnings[0] == ("(VI_T) Rule has no preference specified - setting to 16384. "
-                           "This is probably not what you want.")
+    # keepalived says it once, while parsing (config/schema_rules.py), not again here
+    assert warnings == ()
+    said = [d.message for d in load_config(str(tmp_path / "k.conf"), host=HOST).diagnostics]
+    assert [m for m in said if "no preference" in m] == [
+        f"Rule has no preference specified - setting to {n}. This is probably not what you"
+        " want." for n in (16384, 16383)]
 
 
 def test_unsupported_words_skip_the_rule_with_a_warning(tmp_path: Path) -> None:
