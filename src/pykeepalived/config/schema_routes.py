@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived.config import values
-from pykeepalived.config.model import RouteLine
 from pykeepalived.config.schema_rule_route import (
     RTPROT_KEEPALIVED,
     Dropped,
     Line,
     Stop,
     Unseen,
+    read_line,
     realms,
     rtn_type,
     track_group,
@@ -31,6 +31,7 @@ from pykeepalived.config.schema_rule_route import (
 from pykeepalived.constants import UINT_MAX
 
 if TYPE_CHECKING:
+    from pykeepalived.config.model import RouteLine
     from pykeepalived.config.schema import Ctx, NodeLike
 
 __all__ = ["check_route"]
@@ -63,15 +64,7 @@ def _rtt(line: Line, word: str, unit: int) -> bool:
 
 def check_route(ctx: Ctx, node: NodeLike, *, static: bool) -> RouteLine | None:
     """One route line as alloc_route reads it: None when keepalived drops it."""
-    line = Line(ctx, node, (node.keyword, *node.args))
-    try:
-        no_track = _route_words(line, static)
-    except Dropped:
-        return None
-    except Unseen:
-        return line.unseen()
-    return RouteLine(line.words, node.location, line.family or 4, tuple(line.devices),
-                     no_track)
+    return read_line(ctx, node, _route_words, static=static)
 
 
 @dataclass

@@ -17,6 +17,8 @@ from pykeepalived.config.schema import arg
 from pykeepalived.constants import UINT_MAX
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pykeepalived.config.schema import Ctx, NodeLike
 
 
@@ -198,3 +200,19 @@ def rtn_type(word: str) -> int | None:
     if number is None or number > 255 or word.startswith("-"):
         return None
     return number
+
+
+def read_line(ctx: Ctx, node: NodeLike, words: Callable[[Line, bool], bool], *,
+              static: bool) -> RouteLine | None:
+    """One line read by WORDS (alloc_route's or alloc_rule's loop, which says whether the
+    line is `no_track`): None when keepalived drops it, as written when a device is
+    missing."""
+    line = Line(ctx, node, (node.keyword, *node.args))
+    try:
+        no_track = words(line, static)
+    except Dropped:
+        return None
+    except Unseen:
+        return line.unseen()
+    return RouteLine(line.words, node.location, line.family or 4, tuple(line.devices),
+                     no_track)

@@ -11,13 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pykeepalived.config import values
-from pykeepalived.config.model import RouteLine
 from pykeepalived.config.schema_rule_route import (
     RTPROT_KEEPALIVED,
-    Dropped,
     Line,
     Stop,
-    Unseen,
+    read_line,
     realms,
     rtn_type,
     strtoul,
@@ -26,6 +24,7 @@ from pykeepalived.config.schema_rule_route import (
 from pykeepalived.constants import UINT_MAX
 
 if TYPE_CHECKING:
+    from pykeepalived.config.model import RouteLine
     from pykeepalived.config.schema import Ctx, NodeLike
 
 __all__ = ["check_rule"]
@@ -37,15 +36,7 @@ RULE_START_PRIORITY = 16384
 
 def check_rule(ctx: Ctx, node: NodeLike, *, static: bool) -> RouteLine | None:
     """One rule line as alloc_rule reads it: None when keepalived drops it."""
-    line = Line(ctx, node, (node.keyword, *node.args))
-    try:
-        no_track = _rule_words(line, static)
-    except Dropped:
-        return None
-    except Unseen:
-        return line.unseen()
-    return RouteLine(line.words, node.location, line.family or 4, tuple(line.devices),
-                     no_track)
+    return read_line(ctx, node, _rule_words, static=static)
 
 
 @dataclass
