@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,21 @@ if TYPE_CHECKING:
     from pykeepalived.daemon.ports import LogSink
     from pykeepalived.observe.snapshot import DumpSnapshot
     from pykeepalived.observe.status import StatusView
+
+#: the read-outs the daemon imports when first asked (a status request, a dump, a
+#: scrape): the snapshot capture, the JSON documents, the dump renderers
+READOUT_MODULES = ("pykeepalived.observe.capture", "pykeepalived.observe.control",
+                   "pykeepalived.observe.dumps")
+
+
+async def load_readouts(modules: tuple[str, ...] = READOUT_MODULES) -> None:
+    """Import the read-outs not yet imported, in a worker thread: unmarshalling them
+    takes 30-50 ms, too long a stall for a loop that sends adverts every 10 ms; a thread
+    gives the GIL back to the loop every switch interval (5 ms)."""
+    missing = [name for name in modules if name not in sys.modules]
+    if missing:
+        await asyncio.to_thread(lambda: [importlib.import_module(name) for name in missing])
+
 
 #: how long the VRRP process waits for its checker child's document
 CHECK_QUERY_TIMEOUT = 2.0
@@ -67,6 +84,7 @@ class VrrpControl:
 
     async def answer(self, request: str) -> bytes:
         # the renderers (JSON, status documents: ~0.5 MiB) load with the first request
+        await load_readouts()
         from pykeepalived.observe.control import control_answer, error_answer
 
         if request != REQUEST_STATUS:
@@ -158,6 +176,7 @@ class MetricsEndpoint:
         return self._live_view(self._snapshot(), check)
 
     async def handle(self, path: str, accept: str) -> tuple[int, str, bytes]:
+        await load_readouts()
         if path == "/metrics":
             view = await self.view()  # the snapshot: in the loop, a few ms
             # the rendering (most of a scrape's cost: ~60 ms at 200 instances) works on

@@ -27,6 +27,7 @@ from pykeepalived.daemon.readout_servers import (
     MetricsEndpoint,
     VrrpControl,
     check_socket_path,
+    load_readouts,
 )
 from pykeepalived.daemon.real_ports import open_real_ports
 from pykeepalived.daemon.reload import Running, accepted, reload_running
@@ -264,6 +265,7 @@ async def _serve_controls(live: Live, controls: asyncio.Queue[Control],
                 await checker.follow(bool(live.running.config.virtual_servers))
             sdnotify.ready()
             continue
+        await load_readouts()
         try:
             _dump(live, control, options.dump_directory)
         except (OSError, ValueError) as exc:

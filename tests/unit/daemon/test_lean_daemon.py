@@ -10,6 +10,7 @@ with authentication, the etcd, SNMP and witness adapters when configured.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 import textwrap
@@ -54,3 +55,28 @@ def test_a_plain_vrrp_daemon_imports_none_of_the_optional_parts() -> None:
     loaded = set(done.stdout.strip().splitlines()[-1].split())
     assert "pykeepalived.daemon.runtime" in loaded  # the probe did import the daemon
     assert {name: why for name, why in NOT_AT_START.items() if name in loaded} == {}
+
+
+def test_the_readouts_load_in_a_worker_thread_at_the_first_request() -> None:
+    code = textwrap.dedent("""
+        import asyncio, importlib, sys, threading
+        from pykeepalived.daemon.readout_servers import READOUT_MODULES, load_readouts
+        seen = []
+        real = importlib.import_module
+        def spy(name, package=None):
+            seen.append((name, threading.get_ident() != threading.main_thread().ident))
+            return real(name, package)
+        importlib.import_module = spy
+        before = [name in sys.modules for name in READOUT_MODULES]
+        asyncio.run(load_readouts())
+        asyncio.run(load_readouts())  # the second time: nothing left to import
+        print(repr((before, [name in sys.modules for name in READOUT_MODULES], seen)))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    before, after, seen = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert (before, after) == ([False] * 3, [True] * 3)
+    # each imported once, none on the loop's (main) thread
+    assert seen == [("pykeepalived.observe.capture", True),
+                    ("pykeepalived.observe.control", True),
+                    ("pykeepalived.observe.dumps", True)]
