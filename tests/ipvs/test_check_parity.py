@@ -21,6 +21,7 @@ emulated VM): one start of each daemon serves both parts.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -31,7 +32,8 @@ import pytest
 from netlab.conf import Config
 from netlab.lvs import LvsLab
 from netlab.nsservers import Listener, NsServers
-from netlab.peers import KeepalivedChecker, checker_daemon
+from netlab.peers import KeepalivedChecker, PyChecker, checker_daemon
+from netlab.sched import Scheduled, scheduled
 from tests.ipvs.check_lab import listings, render, settle, wait_until
 from tests.ipvs.ipvs_lab import Block, table
 from tests.ipvs.quorum_steps import (
@@ -63,6 +65,11 @@ SLACK = 20.0
 STEP_LIMIT = 20.0
 #: after the stop, how long keepalived's one-second stop scripts get to show up
 STOP_GRACE = 3.0
+#: the checker process's scheduling, as keepalived applies it (compared below). Not
+#: realtime nor pinned here: in the slow emulated VM a realtime checker (and its
+#: scripts on its CPU) would change the timing the parity steps wait on; the VRRP
+#: side's realtime case, the same adapter, is tests/netns/daemon/test_scheduling.py
+CHECKER_SCHEDULING = ("checker_priority -4", "checker_no_swap")
 
 
 @dataclass
@@ -87,6 +94,8 @@ class Run:
     sample_fifo: list[str] = field(default_factory=list)
     #: `ipvsadm -Ln` once the daemon stopped
     left: list[Block] = field(default_factory=list)
+    #: how the kernel schedules the checker process, once it has activated its checkers
+    scheduling: Scheduled | None = None
 
 
 class Director:
@@ -103,7 +112,8 @@ class Director:
         for sample in SAMPLES_WITH_VS:
             for target in sample.answering:
                 servers.listen(self.rs_ns, target.address, target.port, target.kind)
-        text = combined_config([f"notify_fifo {self.notes.fifo_path}"]) + Config(
+        text = combined_config([f"notify_fifo {self.notes.fifo_path}",
+                                *CHECKER_SCHEDULING]) + Config(
             virtual_servers=[quorum_vs(self.notes.script)]).text()
         self.daemon = checker_daemon(lab, "director", kind, text)
         self.listeners: dict[str, Listener] = {}
@@ -192,11 +202,13 @@ def runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Run]]:
         tables, settled = settle(lambda: sample_listings(theirs.ns), timeout=VERDICT_LIMIT)
         assert settled, f"keepalived's table does not settle:\n{render(tables['-Ln'])}"
         spent = time.monotonic() - began
-        result = {"keepalived": Run(tables, settled, spent)}
+        result = {"keepalived": Run(tables, settled, spent,
+                                    scheduling=scheduled(checker_pid(theirs.daemon)))}
         began = activated(ours, START_LIMIT)
         tables, settled = settle(lambda: sample_listings(ours.ns), timeout=spent + SLACK,
                                  until=lambda t: t == result["keepalived"].samples)
-        result["pykeepalived"] = Run(tables, settled, time.monotonic() - began)
+        result["pykeepalived"] = Run(tables, settled, time.monotonic() - began,
+                                     scheduling=scheduled(checker_pid(ours.daemon)))
         for index, step in enumerate(STEPS):
             for kind, seen in play(directors, step, START_LIMIT if index == 0
                                    else STEP_LIMIT, act=index > 0).items():
@@ -209,6 +221,21 @@ def runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Run]]:
                   f" {result[kind].seconds:.1f} s after activating; quorum steps took"
                   f" {', '.join(f'{s.seconds:.1f}' for s in result[kind].steps)} s")
         yield result
+
+
+def checker_pid(daemon: KeepalivedChecker | PyChecker) -> int:
+    """The process that runs the checks: keepalived's checker child, our one process."""
+    return int((daemon.directory / "checkers.pid").read_text())
+
+
+def test_the_checker_process_is_scheduled_as_keepalived_schedules_it(
+        runs: dict[str, Run]) -> None:
+    """checker_priority (nice) and checker_no_swap (memory locked), by both."""
+    theirs, ours = runs["keepalived"].scheduling, runs["pykeepalived"].scheduling
+    assert theirs is not None
+    assert (theirs.policy, theirs.rt_priority, theirs.nice, theirs.locked) == (
+        os.SCHED_OTHER, 0, -4, True)
+    assert ours == theirs
 
 
 def lines_about(log: str, marks: list[str]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from netlab.conf import instance_conf
 from netlab.lab import wait_for
 from netlab.peers import KeepalivedPeer, PyNode
+from netlab.sched import RR, Scheduled, read_text, scheduled
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,37 +31,6 @@ pytestmark = [pytest.mark.netns, pytest.mark.keepalived, pytest.mark.slow]
 
 REALTIME = ("vrrp_rt_priority 10", "vrrp_rlimit_rttime 200000", "vrrp_cpu_affinity 0",
             "vrrp_no_swap")
-
-
-#: what sched_getscheduler says of keepalived's VRRP process: SCHED_RR, reset on fork
-RR = os.SCHED_RR | os.SCHED_RESET_ON_FORK
-
-
-@dataclass(frozen=True)
-class Scheduled:
-    policy: int
-    rt_priority: int
-    nice: int
-    cpus: frozenset[int]
-    locked: bool
-    rttime: tuple[int, int]
-
-
-def _read(path: str) -> str:
-    with open(path, encoding="ascii") as handle:
-        return handle.read()
-
-
-def scheduled(pid: int) -> Scheduled:
-    status = dict(line.split(":", 1) for line in _read(f"/proc/{pid}/status").splitlines())
-    limits = _read(f"/proc/{pid}/limits").splitlines()
-    rttime = next(line for line in limits if line.startswith("Max realtime timeout"))
-    soft, hard = rttime.split()[3:5]
-    return Scheduled(os.sched_getscheduler(pid), os.sched_getparam(pid).sched_priority,
-                     os.getpriority(os.PRIO_PROCESS, pid), frozenset(os.sched_getaffinity(pid)),
-                     int(status["VmLck"].split()[0]) > 0,
-                     (-1 if soft == "unlimited" else int(soft),
-                      -1 if hard == "unlimited" else int(hard)))
 
 
 def vrrp_pid(node: _Node) -> int:
@@ -154,7 +123,7 @@ def test_a_timer_late_by_more_than_min_auto_priority_delay_is_logged_and_raises_
 
 
 def _state(pid: int) -> str:
-    stat = _read(f"/proc/{pid}/stat")
+    stat = read_text(f"/proc/{pid}/stat")
     return stat.rsplit(")", 1)[1].split()[0]
 
 
