@@ -4,12 +4,14 @@ the same text (without its `FILE: ` part, which we print only for several files)
 
 from __future__ import annotations
 
+import pytest
+
 from pykeepalived.config.diagnostics import Kind
 from pykeepalived.config.model_check import Forwarding
 
 from .checks import found, load
 
-G = Kind.GENERAL_ERROR
+G, N = Kind.GENERAL_ERROR, Kind.INVALID_NUMBER
 
 FAMILIES_AND_SORRY = """\
 bfd_instance b1 {
@@ -97,3 +99,60 @@ def test_a_bfd_check_s_alpha_is_kept() -> None:
     rs, = result.config.virtual_servers[0].real_servers
     assert [(c.kind, c.alpha) for c in rs.checkers] == [("BFD_CHECK", True)]
     assert (G, "([192.0.2.10]:tcp:80) BFD_CHECK - RS already monitoring b1", 11) in found(result)
+
+
+def _granularity(head: str, word: str, rs: str = "192.0.2.10") -> tuple[
+        list[tuple[Kind, str, int]], int | None, int | None, int]:
+    result = load(f"{head} {{\n protocol TCP\n persistence_granularity {word}\n"
+                  f" real_server {rs} 80 {{\n }}\n}}\n")
+    assert result.config is not None
+    said = [e for e in found(result) if e[2]]
+    if not result.config.virtual_servers:
+        return said, None, None, 0
+    vs, = result.config.virtual_servers
+    return said, vs.persistence_granularity, vs.family, vs.persistence_timeout
+
+
+@pytest.mark.parametrize(("word", "mask"), [
+    ("255.255.255.0", 0xFFFFFF00), ("0xffffff00", 0xFFFFFF00), ("0XFFFF0000", 0xFFFF0000),
+    ("255.16776960", 0xFFFFFF00), ("255.255.65280", 0xFFFFFF00),
+    ("0377.0377.0.0", 0xFFFF0000), ("4294967040", 0xFFFFFF00), ("0", 0), ("00", 0),
+])
+def test_an_ipv4_granularity_is_read_as_inet_aton_reads_it(word: str, mask: int) -> None:
+    # and a granularity without persistence_timeout sets keepalived's default 360 s
+    assert _granularity("virtual_server 192.0.2.100 80", word) == ([], mask, 4, 360)
+
+
+@pytest.mark.parametrize("word", [
+    "08.0.0.0", "0x.0.0.0", "1.2.3.4.5", "1..2", "256.0.0.0", "255.255.65536",
+    "255.16777216", "4294967296", "255.255.255.256", "0x", "x", "ff.0.0.0",
+])
+def test_a_bad_ipv4_granularity_is_refused(word: str) -> None:
+    said, mask, _, timeout = _granularity("virtual_server 192.0.2.100 80", word)
+    assert said == [(G, f"Invalid IPv4 persistence_granularity specified - {word}", 3)]
+    assert (mask, timeout) == (None, 0)
+
+
+@pytest.mark.parametrize(("word", "said"), [
+    ("64", []), ("128", []), ("1", []),
+    ("0", [(N, "number '0' outside range [1, 128]", 3)]),
+    ("129", [(N, "number '129' outside range [1, 128]", 3)]),
+    ("x", [(N, "invalid number 'x'", 3)]),
+    ("255.255.0.0", [(N, "invalid number '255.255.0.0'", 3)]),
+])
+def test_an_ipv6_granularity_is_a_prefix_length(word: str, said: list[tuple[Kind, str, int]]
+                                                ) -> None:
+    got, length, family, _ = _granularity("virtual_server 2001:db8::100 80", word,
+                                          "2001:db8::10")
+    if said:
+        said = [*said, (G, f"Invalid IPv6 persistence_granularity specified - {word}", 3)]
+    assert (got, length, family) == (said, None if said else int(word), 6)
+
+
+def test_a_fwmark_service_takes_its_family_from_the_granularity() -> None:
+    # a dotted mask makes it IPv4 (so an IPv6 real server is skipped), a number IPv6
+    said, _, _, _ = _granularity("virtual_server fwmark 5", "255.255.0.0", "2001:db8::10")
+    assert said == [(G, "Address family of virtual server and real server 2001:db8::10"
+                        " don't match - skipping real server.", 5)]
+    assert _granularity("virtual_server fwmark 5", "64", "2001:db8::10") == ([], 64, 6, 360)
+    assert _granularity("virtual_server fwmark 5", "1", "2001:db8::10") == ([], 1, 6, 360)
