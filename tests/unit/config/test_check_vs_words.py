@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pykeepalived.config.diagnostics import Kind
-from pykeepalived.config.model_check import Forwarding
+from pykeepalived.config.model_check import BfdParams, Forwarding
 
 from .checks import found, load
 
@@ -156,3 +156,78 @@ def test_a_fwmark_service_takes_its_family_from_the_granularity() -> None:
                         " don't match - skipping real server.", 5)]
     assert _granularity("virtual_server fwmark 5", "64", "2001:db8::10") == ([], 64, 6, 360)
     assert _granularity("virtual_server fwmark 5", "1", "2001:db8::10") == ([], 1, 6, 360)
+
+
+@pytest.mark.parametrize(("word", "kept", "said"), [
+    ("abcdefghijklmnop", "abcdefghijklmnop", []),
+    ("abcdefghijklmnopq", "abcdefghijklmnop",
+     [(G, "persistence_name too long, truncating - abcdefghijklmnopq", 3)]),
+])
+def test_a_persistence_engine_keeps_sixteen_characters(word: str, kept: str,
+                                                       said: list[tuple[Kind, str, int]]
+                                                       ) -> None:
+    # IP_VS_PENAME_MAXLEN is 16: keepalived 2.2.7 takes a 16-character name silently
+    result = load(f"virtual_server 192.0.2.100 80 {{\n protocol TCP\n persistence_engine {word}\n"
+                  " real_server 192.0.2.10 80 {\n }\n}\n")
+    assert result.config is not None
+    assert ([e for e in found(result) if e[2]], result.config.virtual_servers[0]
+            .persistence_engine) == (said, kept)
+
+
+BFD_NAMES = """\
+bfd_instance b1 {
+ vrrp
+ checker
+}
+bfd_instance b2 {
+ vrrp
+}
+bfd_instance b1 {
+}
+bfd_instance abcdefghijklmnopqrstuvwxyz01234 {
+}
+bfd_instance abcdefghijklmnopqrstuvwxyz012345 {
+}
+virtual_server 192.0.2.100 80 {
+ protocol TCP
+ real_server 192.0.2.10 80 {
+  BFD_CHECK {
+   name b1
+  }
+  BFD_CHECK {
+   name b2
+  }
+  BFD_CHECK {
+   name
+  }
+  BFD_CHECK {
+   name nosuch
+   name b1
+  }
+  BFD_CHECK {
+   name abcdefghijklmnopqrstuvwxyz012345
+  }
+  BFD_CHECK {
+   name abcdefghijklmnopqrstuvwxyz01234
+  }
+ }
+}
+"""
+
+
+def test_bfd_instance_and_bfd_check_names_in_keepalived_s_words() -> None:
+    result = load(BFD_NAMES)
+    rs = "([192.0.2.10]:tcp:80) BFD_CHECK - "
+    # a bfd_instance for `vrrp` only is not the checker's; the name after a refused one
+    # is not read; 31 characters is the longest name
+    assert [e for e in found(result) if e[2] and e[0] is G] == [
+        (G, "BFD b1 already specified", 8),
+        (G, f"{rs}BFD b2 not configured", 21),
+        (G, f"{rs}No or too many names specified - skipping checker", 24),
+        (G, f"{rs}BFD nosuch not configured", 27),
+        (G, f"{rs}BFD name abcdefghijklmnopqrstuvwxyz012345 too long", 31),
+    ]
+    assert result.config is not None
+    checkers = result.config.virtual_servers[0].real_servers[0].checkers
+    assert [c.params for c in checkers] == [BfdParams("b1"),
+                                            BfdParams("abcdefghijklmnopqrstuvwxyz01234")]
