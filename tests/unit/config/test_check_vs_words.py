@@ -231,3 +231,32 @@ def test_bfd_instance_and_bfd_check_names_in_keepalived_s_words() -> None:
     checkers = result.config.virtual_servers[0].real_servers[0].checkers
     assert [c.params for c in checkers] == [BfdParams("b1"),
                                             BfdParams("abcdefghijklmnopqrstuvwxyz01234")]
+
+
+MISSING = "*** Configuration line starting `{0}` is missing a parameter after keyword `{0}`" \
+          " at word position 2"
+
+
+@pytest.mark.parametrize(("lines", "keyword"), [
+    (" ip_family\n", "ip_family"), (" persistence_engine\n", "persistence_engine"),
+    (" persistence_granularity\n", "persistence_granularity"), (" lb_algo\n", "lb_algo"),
+    (" protocol\n", "protocol"), (" lb_kind\n", "lb_kind"),
+    (" sorry_server 192.0.2.50 80\n sorry_server_lvs_method\n", "sorry_server_lvs_method"),
+    (" real_server 192.0.2.10 80 {\n  DNS_CHECK {\n   type\n", "type"),
+    (" real_server 192.0.2.10 80 {\n  DNS_CHECK {\n   name\n", "name"),
+    (" real_server 192.0.2.10 80 {\n  UDP_CHECK {\n   min_reply_length\n",
+     "min_reply_length"),
+    (" real_server 192.0.2.10 80 {\n  TCP_CHECK {\n   connect_port\n", "connect_port"),
+    (" real_server 192.0.2.10 80 {\n  TCP_CHECK {\n   delay_before_retry\n",
+     "delay_before_retry"),
+    (" real_server 192.0.2.10 80 {\n  TCP_CHECK {\n   retry\n", "retry"),
+    (" real_server 192.0.2.10 80 {\n  TCP_CHECK {\n   fwmark\n", "fwmark"),
+])
+def test_a_virtual_server_or_checker_keyword_without_its_value_stops_the_test(
+        lines: str, keyword: str) -> None:
+    # keepalived -t says this on the keyword's line and exits 2 (the aborted load)
+    text = "virtual_server 192.0.2.100 80 {\n protocol TCP\n" + lines
+    result = load(text + "  }\n }\n}\n")
+    line = text.count("\n")
+    assert (Kind.MISSING_PARAMETER, MISSING.format(keyword), line) in found(result)
+    assert result.aborted
