@@ -11,7 +11,7 @@ from ipaddress import ip_address
 import pytest
 
 from pykeepalived.config.diagnostics import Kind
-from pykeepalived.config.model_check import DnsParams, SmtpParams
+from pykeepalived.config.model_check import DnsParams, SmtpParams, UdpParams
 
 from .checks import found, load
 
@@ -119,3 +119,55 @@ def test_link_local_destinations_dns_names_and_interface_names() -> None:
         ("TCP_CHECK", None)]
     assert checkers[-1].connection is not None
     assert checkers[-1].connection.bind_if == "abcdefghijklmno"
+
+
+DROPPED_AND_HEX = """\
+virtual_server_group G {
+ 0.0.0.0/1 80
+ 128.0.0.0/1 80
+ 192.0.2.1-192.0.2.1 80
+}
+virtual_server 192.0.2.100 80 {
+ protocol UDP
+ real_server 192.0.2.10 80 {
+  MISC_CHECK {
+   misc_path "/bin/true arg"
+   user nosuchuser
+   misc_timeout 5
+   misc_path /bin/true
+  }
+  MISC_CHECK {
+   user nosuchuser
+   misc_path /bin/true
+  }
+  UDP_CHECK {
+   payload 0102
+   payload zz
+   require_reply 0a0b
+   require_reply zz
+  }
+ }
+}
+"""
+
+
+def test_a_misc_check_without_its_user_is_removed_and_bad_hex_forgets_the_last() -> None:
+    result = load(DROPPED_AND_HEX)
+    assert [e for e in found(result) if e[2]] == [
+        (G, "Failed to set uid/gid for misc checker script '/bin/true' 'arg' - removing", 11),
+        (G, "Failed to set uid/gid for misc checker script  - removing", 16),
+        (G, "Invalid hex string for UDP_CHECK payload", 21),
+        (G, "Invalid hex string for UDP_CHECK reply", 23),
+    ]
+    assert result.config is not None
+    # both MISC_CHECKs are gone (the first one's later misc_path changes nothing); a bad
+    # payload or reply drops the one before, while require_reply stays on
+    udp, = result.config.virtual_servers[0].real_servers[0].checkers
+    assert isinstance(udp.params, UdpParams)
+    assert (udp.params.payload, udp.params.require_reply, udp.params.reply) == (None, True,
+                                                                                None)
+    # a /1 block and a one-address full range are entries like any other
+    group, = result.config.virtual_server_groups
+    assert [(str(e.first), str(e.last), e.size) for e in group.entries] == [
+        ("0.0.0.0", "127.255.255.255", 2 ** 31), ("128.0.0.0", "255.255.255.255", 2 ** 31),
+        ("192.0.2.1", "192.0.2.1", 1)]

@@ -251,6 +251,10 @@ MISSING = "*** Configuration line starting `{0}` is missing a parameter after ke
      "delay_before_retry"),
     (" real_server 192.0.2.10 80 {\n  TCP_CHECK {\n   retry\n", "retry"),
     (" real_server 192.0.2.10 80 {\n  TCP_CHECK {\n   fwmark\n", "fwmark"),
+    (" real_server 192.0.2.10 80 {\n  TCP_CHECK {\n   bind_if\n", "bind_if"),
+    (" real_server 192.0.2.10 80 {\n  MISC_CHECK {\n   misc_timeout\n", "misc_timeout"),
+    (" real_server 192.0.2.10 80 {\n  FILE_CHECK {\n   track_file\n", "track_file"),
+    (" weight\n", "weight"),
 ])
 def test_a_virtual_server_or_checker_keyword_without_its_value_stops_the_test(
         lines: str, keyword: str) -> None:
