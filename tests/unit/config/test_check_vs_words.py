@@ -264,3 +264,17 @@ def test_a_virtual_server_or_checker_keyword_without_its_value_stops_the_test(
     line = text.count("\n")
     assert (Kind.MISSING_PARAMETER, MISSING.format(keyword), line) in found(result)
     assert result.aborted
+
+
+def test_group_range_ends_in_keepalived_s_words() -> None:
+    result = load("virtual_server_group G {\n 192.0.2.1-192.0.2.300 80\n"
+                  " 192.0.2.1-192.0.2.3-5 80\n 2001:db8::1-::ffff:192.0.2.3 80\n"
+                  " 192.0.2.1-2001:db8::1:192.0.2.3 80\n}\n")
+    # keepalived -t says nothing on line 3 (the end is read up to its own '-')
+    assert [e for e in found(result) if e[2]] == [
+        (G, "Invalid range end 192.0.2.1-192.0.2.300 - skipping", 2),
+        (G, "Address range end is less than address range start"
+            " - 2001:db8::1-::ffff:192.0.2.3 - skipping", 4),
+        (G, "Invalid virtual server group IP address 192.0.2.1-2001:db8::1:192.0.2.3 /port/80"
+            " - skipping", 5),
+    ]
