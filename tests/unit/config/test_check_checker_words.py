@@ -171,3 +171,55 @@ def test_a_misc_check_without_its_user_is_removed_and_bad_hex_forgets_the_last()
     assert [(str(e.first), str(e.last), e.size) for e in group.entries] == [
         ("0.0.0.0", "127.255.255.255", 2 ** 31), ("128.0.0.0", "255.255.255.255", 2 ** 31),
         ("192.0.2.1", "192.0.2.1", 1)]
+
+
+CONNECT_IP = """\
+virtual_server 2001:db8::100 80 {
+ protocol TCP
+ real_server fe80::10 80 {
+  TCP_CHECK {
+   connect_ip 2001:db8::300
+   connect_ip xx
+  }
+  TCP_CHECK {
+   connect_ip 2001:db8::300
+   bindto 192.0.2.1
+   bindto 2001:db8::1
+   connect_ip 192.0.2.5
+  }
+  TCP_CHECK {
+   connect_ip xx
+   bindto 192.0.2.1
+  }
+ }
+}
+virtual_server_group G {
+ 192.0.2.1-2.3 80
+ 2001:db8::-5 80
+ 192.0.2.1-.5 80
+}
+"""
+
+
+def test_a_bad_connect_ip_forgets_the_address_and_its_family() -> None:
+    result = load(CONNECT_IP)
+    # after a bad connect_ip the destination has no family: the link-local real server
+    # then needs no bind_if, and any bindto family fits
+    assert [e for e in found(result) if e[2]] == [
+        (G, "Invalid connect_ip address xx - ignoring", 6),
+        (G, "bindto address 192.0.2.1 does not match address family of connect_ip"
+            " - skipping", 10),
+        (G, "connect_ip address 192.0.2.5 does not match address family of bindto"
+            " - skipping", 12),
+        (G, "Invalid connect_ip address xx - ignoring", 15),
+        (G, "Invalid range end 192.0.2.1-2.3 - skipping", 21),
+        (G, "Invalid range end 192.0.2.1-.5 - skipping", 23),
+    ]
+    assert result.config is not None
+    checkers = result.config.virtual_servers[0].real_servers[0].checkers
+    assert [(c.connection.address, c.connection.bind_address) if c.connection else None
+            for c in checkers] == [(None, None), (None, ip_address("2001:db8::1")),
+                                   (None, ip_address("192.0.2.1"))]
+    group, = result.config.virtual_server_groups
+    assert [(str(e.first), str(e.last)) for e in group.entries] == [("2001:db8::",
+                                                                     "2001:db8::5")]
