@@ -223,3 +223,15 @@ def test_a_bad_connect_ip_forgets_the_address_and_its_family() -> None:
     group, = result.config.virtual_server_groups
     assert [(str(e.first), str(e.last)) for e in group.entries] == [("2001:db8::",
                                                                      "2001:db8::5")]
+
+
+def test_a_checker_of_a_virtual_server_without_protocol_names_it_none() -> None:
+    result = load("virtual_server 192.0.2.100 80 {\n real_server 192.0.2.10 80 {\n"
+                  "  BFD_CHECK {\n   name nosuch\n  }\n }\n}\n"
+                  "virtual_server fwmark 7 {\n real_server 192.0.2.10 80 {\n  BFD_CHECK {\n"
+                  "  }\n }\n}\n")
+    assert [e for e in found(result) if e[2]] == [
+        (G, "([192.0.2.10]:none:80) BFD_CHECK - BFD nosuch not configured", 4),
+        (G, "([192.0.2.10]:none:80) No name has been specified for BFD_CHECKER - skipping",
+         11),
+    ]
