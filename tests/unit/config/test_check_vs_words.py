@@ -278,3 +278,64 @@ def test_group_range_ends_in_keepalived_s_words() -> None:
         (G, "Invalid virtual server group IP address 192.0.2.1-2001:db8::1:192.0.2.3 /port/80"
             " - skipping", 5),
     ]
+
+
+FWMARK_FAMILIES = """\
+virtual_server fwmark 1 {
+ sorry_server 2001:db8::50 80
+}
+virtual_server fwmark 2 {
+ real_server 192.0.2.10 80 {
+ }
+ sorry_server 2001:db8::50 80
+}
+virtual_server fwmark 3 {
+ lb_kind TUN
+ sorry_server 2001:db8::50 80
+ real_server 192.0.2.10 80 {
+ }
+}
+virtual_server fwmark 4 {
+ lb_kind TUN
+ real_server 192.0.2.10 80 {
+ }
+ real_server 2001:db8::10 80 {
+ }
+}
+virtual_server fwmark 5 {
+ quorum 0
+ persistence_timeout
+ real_server 192.0.2.10 80 {
+ }
+}
+virtual_server fwmark 6 {
+ sorry_server 192.0.2.50 99999
+ sorry_server 192.0.2.51 8080
+ lb_kind DR
+ real_server 192.0.2.10 80 {
+ }
+}
+"""
+
+
+def test_a_fwmark_service_s_family_and_its_sorry_server() -> None:
+    result = load(FWMARK_FAMILIES)
+    # keepalived -t's words; the families are vs_end_handler's (check_parser.c): a sorry
+    # server that is not tunnelled must fit the family, tunnelled servers of both
+    # families leave IPv4
+    assert [e for e in found(result) if e[2]] == [
+        (G, "Address family of virtual server and sorry server 2001:db8::50 don't match"
+            " - skipping sorry server.", 8),
+        (N, "number '0' outside range [1, 4294967295]", 23),
+        (G, "Quorum 0 must be in [1, 4294967295]. Setting to 1.", 23),
+        (N, "number '99999' outside range [1, 65535]", 29),
+        (G, "Invalid sorry server IP address 192.0.2.50 - skipping", 29),
+    ]
+    assert result.config is not None
+    assert [(v.fwmark, v.family, str(v.sorry_server.address) if v.sorry_server else None,
+             v.quorum, v.persistence_timeout) for v in result.config.virtual_servers] == [
+        (2, 4, None, 1, 0), (3, 4, "2001:db8::50", 1, 0), (4, 4, None, 1, 0),
+        (5, 4, None, 1, 360), (6, 4, "192.0.2.51", 1, 0)]
+    sorry = result.config.virtual_servers[1].sorry_server
+    assert sorry is not None
+    assert sorry.forwarding == Forwarding("TUN")
