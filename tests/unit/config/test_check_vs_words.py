@@ -254,7 +254,7 @@ MISSING = "*** Configuration line starting `{0}` is missing a parameter after ke
     (" real_server 192.0.2.10 80 {\n  TCP_CHECK {\n   bind_if\n", "bind_if"),
     (" real_server 192.0.2.10 80 {\n  MISC_CHECK {\n   misc_timeout\n", "misc_timeout"),
     (" real_server 192.0.2.10 80 {\n  FILE_CHECK {\n   track_file\n", "track_file"),
-    (" weight\n", "weight"),
+    (" weight\n", "weight"), (" quorum\n", "quorum"), (" sorry_server\n", "sorry_server"),
 ])
 def test_a_virtual_server_or_checker_keyword_without_its_value_stops_the_test(
         lines: str, keyword: str) -> None:
@@ -339,3 +339,14 @@ def test_a_fwmark_service_s_family_and_its_sorry_server() -> None:
     sorry = result.config.virtual_servers[1].sorry_server
     assert sorry is not None
     assert sorry.forwarding == Forwarding("TUN")
+
+
+def test_a_virtual_server_with_a_bad_port_is_skipped_with_its_servers() -> None:
+    result = load("virtual_server 192.0.2.100 99999 {\n real_server 192.0.2.10 80 {\n }\n}\n"
+                  "virtual_server 192.0.2.101 80 {\n protocol TCP\n"
+                  " real_server 192.0.2.10 80 {\n }\n}\n")
+    assert [e for e in found(result) if e[2]] == [
+        (N, "number '99999' outside range [1, 65535]", 1),
+        (G, "Invalid virtual server IP address/port 192.0.2.100/99999 - skipping", 1)]
+    assert result.config is not None
+    assert [str(v) for v in result.config.virtual_servers] == ["[192.0.2.101]:tcp:80"]
