@@ -350,3 +350,11 @@ def test_a_virtual_server_with_a_bad_port_is_skipped_with_its_servers() -> None:
         (G, "Invalid virtual server IP address/port 192.0.2.100/99999 - skipping", 1)]
     assert result.config is not None
     assert [str(v) for v in result.config.virtual_servers] == ["[192.0.2.101]:tcp:80"]
+
+
+def test_ip_family_inet_makes_a_fwmark_service_ipv4() -> None:
+    result = load("virtual_server fwmark 5 {\n ip_family inet\n real_server 192.0.2.10 80 {\n"
+                  " }\n}\n")
+    assert [e for e in found(result) if e[2]] == []
+    assert result.config is not None
+    assert [(v.family, len(v.real_servers)) for v in result.config.virtual_servers] == [(4, 1)]
