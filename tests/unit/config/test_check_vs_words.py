@@ -358,3 +358,16 @@ def test_ip_family_inet_makes_a_fwmark_service_ipv4() -> None:
     assert [e for e in found(result) if e[2]] == []
     assert result.config is not None
     assert [(v.family, len(v.real_servers)) for v in result.config.virtual_servers] == [(4, 1)]
+
+
+def test_a_tunnelled_fwmark_service_takes_its_family_from_its_servers() -> None:
+    # vs_end_handler: IPv6 tunnelled real servers only make it IPv6; a sorry server that
+    # is not tunnelled sets the family first (keepalived -t says nothing for either)
+    result = load("virtual_server fwmark 7 {\n lb_kind TUN\n real_server 2001:db8::10 80 {\n"
+                  " }\n real_server 2001:db8::11 80 {\n }\n}\n"
+                  "virtual_server fwmark 8 {\n lb_kind NAT\n sorry_server 2001:db8::50 0\n"
+                  " lb_kind TUN\n real_server 192.0.2.10 0 {\n }\n}\n")
+    assert [e for e in found(result) if e[2]] == []
+    assert result.config is not None
+    assert [(v.fwmark, v.family, len(v.real_servers))
+            for v in result.config.virtual_servers] == [(7, 6, 2), (8, 6, 1)]
