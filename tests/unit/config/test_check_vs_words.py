@@ -373,3 +373,12 @@ def test_a_tunnelled_fwmark_service_takes_its_family_from_its_servers() -> None:
     assert result.config is not None
     assert [(v.fwmark, v.family, len(v.real_servers))
             for v in result.config.virtual_servers] == [(7, 6, 2), (8, 6, 1)]
+
+
+def test_ip_family_inet6_holds_for_a_tunnelled_ipv4_server() -> None:
+    # a tunnelled real server does not set the family, so ip_family's is the one kept
+    result = load("virtual_server fwmark 9 {\n ip_family inet6\n lb_kind TUN\n"
+                  " real_server 192.0.2.10 0 {\n }\n}\n")
+    assert [e for e in found(result) if e[2]] == []
+    assert result.config is not None
+    assert [(v.family, len(v.real_servers)) for v in result.config.virtual_servers] == [(6, 1)]
