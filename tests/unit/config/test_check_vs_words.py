@@ -382,3 +382,50 @@ def test_ip_family_inet6_holds_for_a_tunnelled_ipv4_server() -> None:
     assert [e for e in found(result) if e[2]] == []
     assert result.config is not None
     assert [(v.family, len(v.real_servers)) for v in result.config.virtual_servers] == [(6, 1)]
+
+
+TUNNELLED_AND_DROPPED = """\
+virtual_server fwmark 11 {
+ lb_kind TUN
+ sorry_server 192.0.2.50 0
+ real_server 2001:db8::10 0 {
+ }
+}
+virtual_server fwmark 12 {
+ lb_kind TUN
+ sorry_server 2001:db8::50 0
+}
+virtual_server group G {
+ lb_kind TUN
+ real_server 2001:db8::10 80 {
+ }
+}
+virtual_server_group G {
+ fwmark 9
+}
+virtual_server 192.0.2.100 80 {
+ protocol TCP
+ real_server 192.0.2.10 80 {
+  MISC_CHECK {
+   user nosuchuser
+   misc_timeout x
+   user nosuchuser
+   misc_path /bin/true
+  }
+ }
+}
+"""
+
+
+def test_tunnelled_families_groups_and_a_dropped_misc_check_s_later_keywords() -> None:
+    result = load(TUNNELLED_AND_DROPPED)
+    # keepalived -t: only the first user line of the dropped MISC_CHECK is reported (its
+    # later keywords do nothing), FWM 12 has no real servers
+    assert [e for e in found(result) if e[2]] == [
+        (G, "Failed to set uid/gid for misc checker script  - removing", 23)]
+    assert result.config is not None
+    # vs_end_handler: tunnelled servers of both families (a sorry one counts) leave IPv4;
+    # a group's virtual server gets its family from the group, not from its servers
+    assert [(str(v), v.family, [c.kind for rs in v.real_servers for c in rs.checkers])
+            for v in result.config.virtual_servers] == [
+        ("FWM 11", 4, []), ("[G]:0", None, []), ("[192.0.2.100]:tcp:80", 4, [])]
