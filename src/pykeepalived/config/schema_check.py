@@ -52,7 +52,8 @@ _HASH_FLAGS = {"sh": {"sh-port": 0x10, "sh-fallback": 0x8},
                "mh": {"mh-port": 0x10, "mh-fallback": 0x8}}
 _PROTOCOLS = {"tcp": PROTO_TCP, "udp": PROTO_UDP, "sctp": PROTO_SCTP}
 _PERSISTENT_DEFAULT = 360
-_PE_NAME_MAX = 15
+#: IP_VS_PENAME_MAXLEN: keepalived keeps 16 characters (pe_name[16 + 1])
+_PE_NAME_MAX = 16
 
 
 # ------------------------------------------------------------------ virtual servers
