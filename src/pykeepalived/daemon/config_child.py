@@ -21,6 +21,7 @@ import contextlib
 import os
 import pickle
 import signal
+import struct
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from pykeepalived.config.result import LoadResult
 
 _CHUNK = 1 << 16
+#: the message's length, ahead of it
+_LENGTH = struct.Struct("=Q")
 
 
 class ConfigChildError(RuntimeError):
@@ -80,7 +83,7 @@ def _answer(fd: int, path: str, *, config_id: str | None, all_config: bool) -> N
         except Exception as exc:
             answer = (False, f"{type(exc).__name__}: {exc}")
         data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(data)
+        view = memoryview(_LENGTH.pack(len(data)) + data)
         while view:
             view = view[os.write(fd, view[:_CHUNK]):]
         status = 0
@@ -88,25 +91,39 @@ def _answer(fd: int, path: str, *, config_id: str | None, all_config: bool) -> N
         os._exit(status)  # no atexit, no buffered output, no event loop of the parent
 
 
-async def _read_to_end(fd: int) -> bytes:
-    """Everything the child writes, read on the event loop (no thread)."""
+async def _read_to_end(fd: int) -> bytearray:
+    """The child's message, read on the event loop (no thread): its length first, then
+    the pickle straight into one buffer of that size. One allocation of the whole size
+    (mapped, and unmapped when dropped) rather than pipe-sized chunks and their join,
+    which left holes in the heap the daemon keeps after every reload. Empty when the
+    child ended before a whole message."""
     os.set_blocking(fd, False)
     loop = asyncio.get_running_loop()
     done: asyncio.Future[None] = loop.create_future()
-    chunks: list[bytes] = []
+    header = bytearray()
+    body = bytearray()
+    filled = 0
 
     def readable() -> None:
+        nonlocal body, filled
         try:
-            chunk = os.read(fd, _CHUNK)
+            if len(header) < _LENGTH.size:
+                chunk = os.read(fd, _LENGTH.size - len(header))
+                header.extend(chunk)
+                if len(header) == _LENGTH.size:
+                    body = bytearray(_LENGTH.unpack(header)[0])
+                got = len(chunk)
+            else:
+                got = os.readv(fd, [memoryview(body)[filled:]])
+                filled += got
         except BlockingIOError:
             return
         except OSError as exc:
             if not done.done():
                 done.set_exception(exc)
             return
-        if chunk:
-            chunks.append(chunk)
-        elif not done.done():
+        whole = len(header) == _LENGTH.size and filled == len(body)
+        if (got == 0 or whole) and not done.done():
             done.set_result(None)
 
     loop.add_reader(fd, readable)
@@ -115,7 +132,7 @@ async def _read_to_end(fd: int) -> bytes:
     finally:
         loop.remove_reader(fd)
         os.close(fd)
-    return b"".join(chunks)
+    return body if len(header) == _LENGTH.size and filled == len(body) else bytearray()
 
 
 def _reap(pid: int) -> None:
