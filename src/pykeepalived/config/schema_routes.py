@@ -86,11 +86,7 @@ def _route_words(line: Line, static: bool) -> bool:
         while line.i < len(words):
             word = words[line.i]
             if word in ("inet", "inet6"):
-                version = 6 if word == "inet6" else 4
-                if line.family is not None and line.family != version:
-                    other = "IPv4" if version == 6 else "IPv6"
-                    raise line.drop(f"{word} specified for {other} route")
-                line.family, line.explicit = version, True
+                line.family_word(word, "route")
             elif word == "src":
                 text = line.next()
                 address = line.address(text, prefix=False)

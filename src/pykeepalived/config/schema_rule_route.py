@@ -105,6 +105,14 @@ class Line:
         self.say(message)
         return Dropped()
 
+    def family_word(self, word: str, kind: str) -> None:
+        """`inet` / `inet6`: the line's family, unless another one was read before."""
+        version = 6 if word == "inet6" else 4
+        if self.family is not None and self.family != version:
+            other = "IPv4" if version == 6 else "IPv6"
+            raise self.drop(f"{word} specified for {other} {kind}")
+        self.family, self.explicit = version, True
+
     def claim(self, family: int | None, mix: str) -> None:
         """The line's family is the first one seen; a later other one drops it."""
         if self.family is None:

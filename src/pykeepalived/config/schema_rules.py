@@ -65,11 +65,7 @@ def _rule_words(line: Line, static: bool) -> bool:
         while line.i < len(words):
             word = words[line.i]
             if word in ("inet", "inet6"):
-                version = 6 if word == "inet6" else 4
-                if line.family is not None and line.family != version:
-                    other = "IPv4" if version == 6 else "IPv6"
-                    raise line.drop(f"{word} specified for {other} rule")
-                line.family, line.explicit = version, True
+                line.family_word(word, "rule")
             elif word in ("from", "to"):
                 text = line.next()
                 parsed, family = line.route(text)
