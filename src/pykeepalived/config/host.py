@@ -1,8 +1,9 @@
 """What validation needs to know about this host, gathered once, passed in as a value.
 
 keepalived's verdict depends on the machine (does eth1 exist? is the script executable?
-does the SMTP host name resolve?). Gathering is I/O and lives only in `gather_host_facts`;
-validation takes a `HostFacts`, so tests use fake facts and stay pure.
+does the SMTP host name resolve?). Gathering is I/O and lives only here
+(`device_facts` for what the parser looks up while reading, `gather_host_facts` for the
+rest); validation takes a `HostFacts`, so tests use fake facts and stay pure.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import shutil
 import socket
 import stat
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
+
+from pykeepalived.config.values import strtoul
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -198,23 +201,26 @@ def kernel_has_ipvs(proc: str = "/proc/net/ip_vs", modules: str = "/lib/modules"
                for suffix in ("", ".xz", ".zst", ".gz"))
 
 
-def gather_host_facts(programs: Iterable[str] = (), host_names: Iterable[str] = (),
-                      users: Iterable[str] = (), *, groups: Iterable[str] = (),
-                      addresses: bool = False) -> HostFacts:
+def device_facts() -> HostFacts:
+    """What keepalived's parser looks up while it reads: the interfaces (and which are
+    loopbacks or VRFs), /etc/protocols and /etc/iproute2 names, the online CPUs."""
     names, loopbacks = list_interfaces()
-    return HostFacts(
-        interfaces=names,
-        loopbacks=loopbacks,
-        vrfs=list_vrfs(names),
-        protocols=read_protocols(),
+    return HostFacts(interfaces=names, loopbacks=loopbacks, vrfs=list_vrfs(names),
+                     protocols=read_protocols(), cpus=online_cpus(), rt_names=read_rt_names())
+
+
+def gather_host_facts(programs: Iterable[str] = (), users: Iterable[str] = (), *,
+                      groups: Iterable[str] = (), addresses: bool = False,
+                      devices: HostFacts | None = None) -> HostFacts:
+    """The rest of the facts, once the file is read, over `devices` (device_facts(),
+    read again unless the caller already has them)."""
+    return replace(
+        device_facts() if devices is None else devices,
         scripts={program: inspect_script(program) for program in set(programs)},
         users=frozenset({"root"} | _existing({"keepalived_script", *users}, pwd.getpwnam)),
         groups=frozenset({"root"} | _existing(groups, grp.getgrnam)),
-        resolvable=frozenset(name for name in set(host_names) if resolves(name)),
         addresses=interface_addresses() if addresses else None,
         ipvs=kernel_has_ipvs(),
-        cpus=online_cpus(),
-        rt_names=read_rt_names(),
     )
 
 
@@ -241,12 +247,8 @@ def read_rt_names(directory: str = "/etc/iproute2"
             words = line.split("#", 1)[0].split()
             if len(words) != 2 or words[0].startswith("-"):
                 continue
-            try:
-                number = int(words[0], 0) if not words[0].startswith("0") or words[0] == "0" \
-                    or words[0][:2].lower() == "0x" else int(words[0], 8)
-            except ValueError:
-                continue
-            if number <= bound:
+            number = strtoul(words[0])
+            if number is not None and number <= bound:
                 entries.append((number, words[1]))
         found[name] = tuple(entries)
     return found

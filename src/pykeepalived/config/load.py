@@ -25,12 +25,8 @@ from pykeepalived.config.diagnostics import Diagnostic, Kind
 from pykeepalived.config.host import (
     HostFacts,
     account_exists,
+    device_facts,
     gather_host_facts,
-    list_interfaces,
-    list_vrfs,
-    online_cpus,
-    read_protocols,
-    read_rt_names,
     resolves,
 )
 from pykeepalived.config.nesting import takes_block
@@ -93,17 +89,14 @@ def with_peer_advice(result: LoadResult, peer_paths: Sequence[str]) -> tuple[Adv
 def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
              files: tuple[str, ...] = (), *, host: HostFacts | None = None) -> LoadResult:
     """Schema + resolution over already-parsed nodes."""
-    names, loopbacks = list_interfaces() if host is None else (frozenset(), frozenset())
+    facts = device_facts() if host is None else host
     ctx = Ctx(diagnostics=list(syntax),
               account=account_exists if host is None else _accounts_of(host),
-              cpus=online_cpus() if host is None else host.cpus,
+              cpus=facts.cpus,
               resolves=resolves if host is None else host.resolvable.__contains__,
-              interfaces=names if host is None else (
-                  host.interfaces if host.own_interfaces else None),
-              loopbacks=loopbacks if host is None else host.loopbacks,
-              vrfs=list_vrfs(names) if host is None else host.vrfs,
-              protocols=read_protocols() if host is None else host.protocols,
-              rt_names=read_rt_names() if host is None else host.rt_names)
+              interfaces=facts.interfaces if facts.own_interfaces else None,
+              loopbacks=facts.loopbacks, vrfs=facts.vrfs, protocols=facts.protocols,
+              rt_names=facts.rt_names)
     root: Fields = {}
     try:
         walk(ctx, ROOT, nodes, root)
@@ -113,8 +106,8 @@ def validate(nodes: tuple[NodeLike, ...], syntax: tuple[Diagnostic, ...] = (),
     if host is None:
         sources = any(f.get("unicast_src_ip") for f in root.get("instances", []))
         users, groups = script_accounts(root)
-        host = gather_host_facts(script_programs(root), (), users,
-                                 groups=groups, addresses=sources)
+        host = gather_host_facts(script_programs(root), users, groups=groups,
+                                 addresses=sources, devices=facts)
     declared = declared_instances(root)
     config = resolve(ctx, root, host)
     return LoadResult(config, tuple(ctx.diagnostics), files,

@@ -55,26 +55,6 @@ class Unseen(Exception):
     with BAD_IF); ours runs regardless, so the line is kept as written."""
 
 
-def strtoul(text: str) -> int | None:
-    """strtoul(text, &end, 0) that must use every character; None when it does not. A
-    leading '-' wraps (so it is larger than any bound here)."""
-    word = text.lstrip(" \t\n\v\f\r")
-    negative = word.startswith("-")
-    word = word[1:] if word[:1] in "+-" else word
-    try:
-        if word[:2].lower() == "0x":
-            value = int(word[2:], 16) if word[2:] and word[2:].isalnum() else None
-        elif word.startswith("0") and len(word) > 1:
-            value = int(word, 8)
-        else:
-            value = int(word, 10) if word.isdigit() else None
-    except ValueError:
-        return None
-    if value is None:
-        return None
-    return 2**64 - value if negative and value else value
-
-
 @dataclass
 class Line:
     """One route/rule line being read: keepalived's word index and what it found."""
@@ -122,7 +102,7 @@ class Line:
 
     def rt_name(self, table: str, word: str, hi: int) -> int | None:
         """find_rttables_*: a number (any base) up to HI, else a name from the file."""
-        number = strtoul(word)
+        number = values.strtoul(word)
         if number is not None:  # keepalived keeps the low 32 bits before comparing
             return number & UINT_MAX if number & UINT_MAX <= hi else None
         entries = self.ctx.rt_names.get(table, ())
@@ -204,7 +184,7 @@ def rtn_type(word: str) -> int | None:
     """find_rttables_rtntype: a type name, or a number up to 255."""
     if word in RTN_TYPES:
         return RTN_TYPES[word]
-    number = strtoul(word)
+    number = values.strtoul(word)
     if number is None or number > 255 or word.startswith("-"):
         return None
     return number

@@ -18,7 +18,6 @@ from pykeepalived.config.schema_rule_route import (
     read_line,
     realms,
     rtn_type,
-    strtoul,
     track_group,
 )
 from pykeepalived.constants import UINT_MAX
@@ -88,7 +87,7 @@ def _rule_words(line: Line, static: bool) -> bool:
                 pass
             elif word in ("preference", "order", "priority"):
                 text = line.next()
-                r.priority = strtoul(text) if not text.lstrip().startswith("-") else None
+                r.priority = values.strtoul(text) if not text.lstrip().startswith("-") else None
                 if r.priority is None or r.priority > UINT_MAX:
                     values.read_unsigned(text, 0, UINT_MAX, line.ctx.reporter(line.node.location))
                     raise line.drop(f"Invalid rule preference {word} specified")
@@ -120,7 +119,7 @@ def _rule_words(line: Line, static: bool) -> bool:
                 r.iif = r.iif or word != "oif"
             elif word == "tunnel-id":
                 text = line.next()
-                if strtoul(text) is None or text.lstrip().startswith("-"):
+                if values.strtoul(text) is None or text.lstrip().startswith("-"):
                     values.read_unsigned(text, 0, 2**64 - 1, line.ctx.reporter(line.node.location))
                     raise line.drop(f"Invalid tunnel-id {word} specified")
             elif word == "uidrange":
@@ -230,11 +229,11 @@ def _fwmark(text: str) -> bool:
     if word.startswith("-") or (slash and (mask[:1].isspace() or mask.startswith("-"))):
         return False
     # strtoul reads nothing from an empty part, which then counts as 0
-    first = strtoul(mark) if mark else 0
+    first = values.strtoul(mark) if mark else 0
     if first is None or first > UINT_MAX:
         return False
     if slash:
-        second = strtoul(mask) if mask else 0
+        second = values.strtoul(mask) if mask else 0
         return second is not None and second <= UINT_MAX
     return True
 

@@ -63,6 +63,26 @@ def read_unsigned(text: str, lo: int, hi: int, report: Report) -> int | None:
     return value
 
 
+def strtoul(text: str) -> int | None:
+    """strtoul(text, &end, 0) that must use every character; None when it does not. A
+    leading '-' wraps (so it is larger than any bound here)."""
+    word = text.lstrip(" \t\n\v\f\r")
+    negative = word.startswith("-")
+    word = word[1:] if word[:1] in "+-" else word
+    try:
+        if word[:2].lower() == "0x":
+            value = int(word[2:], 16) if word[2:] and word[2:].isalnum() else None
+        elif word.startswith("0") and len(word) > 1:
+            value = int(word, 8)
+        else:
+            value = int(word, 10) if word.isdigit() else None
+    except ValueError:
+        return None
+    if value is None:
+        return None
+    return 2**64 - value if negative and value else value
+
+
 def _fixed(value: int, shift: int) -> str:
     """printf's "%lu.%*.*lu": with no decimal places, nothing after the point."""
     if shift == 0:

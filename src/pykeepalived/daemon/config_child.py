@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pykeepalived.config.result import LoadResult
 
-_CHUNK = 1 << 16
 #: the message's length, ahead of it
 _LENGTH = struct.Struct("=Q")
 
@@ -84,8 +83,8 @@ def _answer(fd: int, path: str, *, config_id: str | None, all_config: bool) -> N
             answer = (False, f"{type(exc).__name__}: {exc}")
         data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
         view = memoryview(_LENGTH.pack(len(data)) + data)
-        while view:
-            view = view[os.write(fd, view[:_CHUNK]):]
+        while view:  # a blocking pipe: each write takes what fits until the parent reads
+            view = view[os.write(fd, view):]
         status = 0
     finally:
         os._exit(status)  # no atexit, no buffered output, no event loop of the parent
@@ -103,6 +102,9 @@ async def _read_to_end(fd: int) -> bytearray:
     header = bytearray()
     body = bytearray()
     filled = 0
+
+    def whole() -> bool:
+        return len(header) == _LENGTH.size and filled == len(body)
 
     def readable() -> None:
         nonlocal body, filled
@@ -122,8 +124,7 @@ async def _read_to_end(fd: int) -> bytearray:
             if not done.done():
                 done.set_exception(exc)
             return
-        whole = len(header) == _LENGTH.size and filled == len(body)
-        if (got == 0 or whole) and not done.done():
+        if (got == 0 or whole()) and not done.done():
             done.set_result(None)
 
     loop.add_reader(fd, readable)
@@ -132,7 +133,7 @@ async def _read_to_end(fd: int) -> bytearray:
     finally:
         loop.remove_reader(fd)
         os.close(fd)
-    return body if len(header) == _LENGTH.size and filled == len(body) else bytearray()
+    return body if whole() else bytearray()
 
 
 def _reap(pid: int) -> None:
